@@ -1,0 +1,19 @@
+# Sourced by scripts/run and scripts/test: installs the Debian packages the
+# build needs, and only those that are missing.
+# shellcheck shell=bash
+readout_install() {
+	local missing=() pkg
+	for pkg in "$@"; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "installing: ${missing[*]}"
+	local sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+READOUT_BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config python3
+	libmicrohttpd-dev libjansson-dev libsqlite3-dev)
+READOUT_TEST_PACKAGES=(check libcurl4-openssl-dev sqlite3)

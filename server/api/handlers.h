@@ -1,0 +1,15 @@
+/* Every handler of the route table, by resource. */
+#ifndef READOUT_API_HANDLERS_H
+#define READOUT_API_HANDLERS_H
+
+#include "http/http.h"
+
+#define HANDLER(name) void name(struct http_request *req, struct http_response *res)
+
+HANDLER(api_meta_index);
+HANDLER(api_meta_healthz);
+HANDLER(api_meta_readyz);
+HANDLER(api_meta_metrics);
+HANDLER(api_meta_openapi);
+
+#endif

@@ -1,0 +1,321 @@
+/*
+ * Helpers every resource shares: JSON responses with ETags, strict body
+ * parsing, field readers that collect every problem, query parameters, and
+ * the mapping of store statuses to HTTP problems.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "http/problem.h"
+#include "model/xalloc.h"
+
+const char *const api_read_only_fields[] = {"id",
+                                            "created_at",
+                                            "updated_at",
+                                            "version",
+                                            "meeting_count",
+                                            "first_meeting_date",
+                                            "last_meeting_date",
+                                            "invocation_count",
+                                            "first_invoked_date",
+                                            NULL};
+
+char *api_dump(const json_t *doc, size_t *len)
+{
+	size_t n = json_dumpb(doc, NULL, 0, JSON_COMPACT);
+	char *buf = xmalloc(n + 1);
+	json_dumpb(doc, buf, n, JSON_COMPACT);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+void api_json(struct http_response *res, int status, json_t *doc)
+{
+	size_t len;
+	char *body = api_dump(doc, &len);
+	json_decref(doc);
+	http_set_body(res, status, "application/json", body, len);
+}
+
+void api_json_etag(struct http_response *res, int status, json_t *doc)
+{
+	api_json(res, status, doc);
+	char etag[19];
+	http_etag_of(res->body, res->body_len, etag);
+	http_add_header(res, "ETag", etag);
+}
+
+/* Deepest nesting of arrays and objects in text, counted outside strings. */
+static int json_depth(const char *s, size_t len)
+{
+	int depth = 0, max = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+		if (in_string) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_string = false;
+		} else if (ch == '"') {
+			in_string = true;
+		} else if (ch == '[' || ch == '{') {
+			if (++depth > max)
+				max = depth;
+		} else if (ch == ']' || ch == '}') {
+			depth--;
+		}
+	}
+	return max;
+}
+
+json_t *api_body_object(const struct http_request *req, struct http_response *res)
+{
+	if (!req->body || req->body_len == 0) {
+		http_problem(res, 400, "malformed", "Malformed request body",
+		             "The request body is empty.");
+		return NULL;
+	}
+	if (json_depth(req->body, req->body_len) > API_JSON_DEPTH_MAX) {
+		http_problem(res, 400, "malformed", "Malformed request body",
+		             "The body nests arrays and objects deeper than 32 levels.");
+		return NULL;
+	}
+	json_error_t err;
+	json_t *doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+	if (!doc) {
+		char detail[256];
+		snprintf(detail, sizeof detail, "%s (line %d, column %d)", err.text, err.line,
+		         err.column);
+		http_problem(res, 400, "malformed", "Malformed request body", detail);
+		return NULL;
+	}
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		struct model_problems p = {0};
+		model_problems_add(&p, "must be a JSON object", "%s", "");
+		api_validation_problem(res, &p);
+		model_problems_clear(&p);
+		return NULL;
+	}
+	return doc;
+}
+
+void api_store_problem(struct http_response *res, enum store_status st, const char *what)
+{
+	char detail[128];
+	switch (st) {
+	case STORE_NOT_FOUND:
+		snprintf(detail, sizeof detail, "No such %s.", what);
+		http_problem(res, 404, "not-found", "Not found", detail);
+		return;
+	case STORE_CONFLICT:
+		snprintf(detail, sizeof detail, "The %s conflicts with the stored records.", what);
+		http_problem(res, 409, "conflict", "Conflict", detail);
+		return;
+	case STORE_BUSY:
+		http_problem(res, 503, "unavailable", "Service unavailable",
+		             "The database cannot serve this request now; try again shortly.");
+		http_add_header(res, "Retry-After", "1");
+		return;
+	case STORE_INVALID_REF:
+	case STORE_ERROR:
+	case STORE_OK:
+		break;
+	}
+	http_problem(res, 500, "internal", "Internal error", "The database failed unexpectedly.");
+}
+
+void api_validation_problem(struct http_response *res, const struct model_problems *p)
+{
+	json_t *errors = json_array();
+	for (size_t i = 0; i < p->count; i++)
+		json_array_append_new(errors,
+		                      json_pack("{s:s, s:s}", "pointer", p->items[i].pointer,
+		                                "detail", p->items[i].detail));
+	char detail[64];
+	if (p->count == 1)
+		snprintf(detail, sizeof detail, "1 field is invalid");
+	else
+		snprintf(detail, sizeof detail, "%zu fields are invalid", p->count);
+	http_problem_errors(res, 422, "validation", "Invalid request body", detail, errors);
+}
+
+void api_bad_request(struct http_response *res, const char *detail)
+{
+	http_problem(res, 400, "bad-request", "Bad request", detail);
+}
+
+int api_ref(const char *segment, struct model_ref *ref, struct http_response *res)
+{
+	if (model_ref_parse(segment, ref) == 0)
+		return 0;
+	api_bad_request(res, "A path reference must be a positive integer id or a slug.");
+	return -1;
+}
+
+int api_string(json_t *obj, const char *key, const char *base, size_t min, size_t max,
+               const char **out, struct model_problems *p)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v)) {
+		model_problems_add(p, "must be a string", "%s/%s", base, key);
+		return -1;
+	}
+	const char *s = json_string_value(v);
+	size_t n = model_utf8_length(s);
+	if (n < min || n > max) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "must be %zu to %zu characters long", min, max);
+		model_problems_add(p, detail, "%s/%s", base, key);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void api_required(json_t *obj, const char *key, const char *base, struct model_problems *p)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v || json_is_null(v))
+		model_problems_add(p, "is required", "%s/%s", base, key);
+}
+
+int api_enum(json_t *obj, const char *key, const char *base, const char *const names[], int *out,
+             struct model_problems *p)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v || json_is_null(v))
+		return 0;
+	int i = json_is_string(v) ? model_enum_parse(names, json_string_value(v)) : -1;
+	if (i < 0) {
+		char detail[160] = "must be one of";
+		for (int k = 0; names[k]; k++) {
+			size_t used = strlen(detail);
+			snprintf(detail + used, sizeof detail - used, "%s %s", k ? "," : "",
+			         names[k]);
+		}
+		model_problems_add(p, detail, "%s/%s", base, key);
+		return -1;
+	}
+	*out = i;
+	return 0;
+}
+
+int api_ref_value(json_t *v, const char *pointer, struct model_ref *out, struct model_problems *p)
+{
+	if (json_is_integer(v) && json_integer_value(v) > 0) {
+		out->id = json_integer_value(v);
+		out->slug = NULL;
+		return 0;
+	}
+	if (json_is_string(v) && model_slug_valid(json_string_value(v))) {
+		out->id = 0;
+		out->slug = json_string_value(v);
+		return 0;
+	}
+	model_problems_add(p, "must be a positive integer id or a slug", "%s", pointer);
+	return -1;
+}
+
+int api_nested_ref(json_t *item, const char *base, struct model_ref *out, struct model_problems *p)
+{
+	json_t *id = json_object_get(item, "id");
+	json_t *slug = json_object_get(item, "slug");
+	char pointer[256];
+	if (id && slug) {
+		model_problems_add(p, "give either id or slug, not both", "%s", base);
+		return -1;
+	}
+	if (!id && !slug) {
+		model_problems_add(p, "is required (or give id)", "%s/slug", base);
+		return -1;
+	}
+	snprintf(pointer, sizeof pointer, "%s/%s", base, id ? "id" : "slug");
+	if (id && !json_is_integer(id)) {
+		model_problems_add(p, "must be a positive integer", "%s", pointer);
+		return -1;
+	}
+	if (slug && !json_is_string(slug)) {
+		model_problems_add(p, "must be a slug string", "%s", pointer);
+		return -1;
+	}
+	return api_ref_value(id ? id : slug, pointer, out, p);
+}
+
+void api_unknown_fields(json_t *obj, const char *base, const char *const allowed[],
+                        struct model_problems *p)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v)
+	{
+		bool known = false;
+		for (int i = 0; allowed[i] && !known; i++)
+			known = strcmp(allowed[i], key) == 0;
+		for (int i = 0; api_read_only_fields[i] && !known; i++)
+			known = strcmp(api_read_only_fields[i], key) == 0;
+		if (!known) {
+			char *token = model_pointer_escape(key);
+			model_problems_add(p, "is not a field of this resource", "%s/%s", base,
+			                   token);
+			free(token);
+		}
+	}
+}
+
+int api_query_limit(const struct http_request *req, int *out, struct http_response *res)
+{
+	const char *v = http_query(req, "limit");
+	if (!v)
+		return 0;
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < 1 || n > 200) {
+		api_bad_request(res, "limit must be an integer from 1 to 200.");
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+int api_query_bool(const struct http_request *req, const char *name, bool *out,
+                   struct http_response *res)
+{
+	const char *v = http_query(req, name);
+	if (!v)
+		return 0;
+	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || *v == '\0') {
+		*out = true;
+	} else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0) {
+		*out = false;
+	} else {
+		char detail[96];
+		snprintf(detail, sizeof detail, "%s must be true or false.", name);
+		api_bad_request(res, detail);
+		return -1;
+	}
+	return 0;
+}
+
+int api_query_date(const struct http_request *req, const char *name, const char **out,
+                   struct http_response *res)
+{
+	const char *v = http_query(req, name);
+	if (!v)
+		return 0;
+	if (!model_date_valid(v)) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "%s must be a real date YYYY-MM-DD.", name);
+		api_bad_request(res, detail);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,20 @@
+/*
+ * The route table: every endpoint of the API, its method, handler and what
+ * the transport must check before calling it.
+ */
+#include "api/api.h"
+#include "api/handlers.h"
+
+#define W (ROUTE_AUTH)
+#define WJ (ROUTE_AUTH | ROUTE_JSON_BODY)
+#define WP (ROUTE_AUTH | ROUTE_JSON_BODY | ROUTE_MERGE_PATCH)
+
+static const struct route routes[] = {
+    {HTTP_GET, "/", api_meta_index, 0},
+    {HTTP_GET, "/healthz", api_meta_healthz, 0},
+    {HTTP_GET, "/readyz", api_meta_readyz, 0},
+    {HTTP_GET, "/metrics", api_meta_metrics, 0},
+    {HTTP_GET, "/openapi.json", api_meta_openapi, 0},
+};
+
+const struct router api_router = {routes, sizeof routes / sizeof routes[0]};

@@ -1,0 +1,183 @@
+/*
+ * The program's life cycle and its subcommands. Signals are blocked before
+ * any thread starts, so only the main thread takes SIGINT and SIGTERM, with
+ * sigwait, and shuts down in order: stop accepting, finish in-flight
+ * requests, stop the threads, close the database.
+ */
+#include "app.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "http/server.h"
+#include "model/xalloc.h"
+
+struct app *app_start(const struct config *cfg, char *err, size_t errlen)
+{
+	struct app *app = xcalloc(1, sizeof *app);
+	if (store_open(cfg->db, &app->store, err, errlen))
+		goto fail;
+	struct http_server_options opt = {
+	    .bind = cfg->bind,
+	    .port = cfg->port,
+	    .threads = cfg->threads,
+	    .max_body = cfg->max_body,
+	    .max_import_body = cfg->max_import_body,
+	    .max_connections = cfg->max_connections,
+	    .max_connections_per_ip = cfg->max_connections_per_ip,
+	    .timeout_seconds = cfg->timeout_seconds,
+	    .tokens = (const char *const *)cfg->tokens,
+	    .token_count = cfg->token_count,
+	    .cors_origins = (const char *const *)cfg->cors_origins,
+	    .cors_origin_count = cfg->cors_origin_count,
+	    .router = &api_router,
+	    .app = app,
+	};
+	app->server = http_server_start(&opt, err, errlen);
+	if (!app->server)
+		goto fail;
+	return app;
+fail:
+	store_close(app->store);
+	free(app);
+	return NULL;
+}
+
+int app_port(const struct app *app)
+{
+	return http_server_port(app->server);
+}
+
+void app_stop(struct app *app)
+{
+	if (!app)
+		return;
+	http_server_stop(app->server);
+	store_close(app->store);
+	free(app);
+}
+
+static int serve(const struct config *cfg)
+{
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	char err[512];
+	struct app *app = app_start(cfg, err, sizeof err);
+	if (!app) {
+		fprintf(stderr, "readoutd: %s\n", err);
+		return 1;
+	}
+	if (cfg->token_count == 0)
+		fprintf(stderr, "readoutd: no write token configured (--token, --token-file, "
+		                "READOUT_TOKEN): every write will be refused with 401\n");
+	printf("readoutd %s listening on http://%s%s%s:%d\n", READOUT_VERSION,
+	       strchr(cfg->bind, ':') ? "[" : "", cfg->bind, strchr(cfg->bind, ':') ? "]" : "",
+	       app_port(app));
+	fflush(stdout);
+	int sig = 0;
+	sigwait(&sigs, &sig);
+	fprintf(stderr, "readoutd: %s received, shutting down\n",
+	        sig == SIGINT ? "SIGINT" : "SIGTERM");
+	app_stop(app);
+	return 0;
+}
+
+static int backup(const struct config *cfg)
+{
+	char err[512];
+	struct store *store = NULL;
+	if (store_open(cfg->db, &store, err, sizeof err)) {
+		fprintf(stderr, "readoutd: %s\n", err);
+		return 1;
+	}
+	enum store_status st = store_backup(store, cfg->command_arg, err, sizeof err);
+	store_close(store);
+	if (st != STORE_OK) {
+		fprintf(stderr, "readoutd: %s\n", err);
+		return 1;
+	}
+	fprintf(stderr, "readoutd: backup of %s written to %s (integrity ok)\n", cfg->db,
+	        cfg->command_arg);
+	return 0;
+}
+
+/* Asks /readyz on this machine's configured port; 0 when it answers 200. */
+static int healthcheck(const struct config *cfg)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
+	const char *host =
+	    strcmp(cfg->bind, "0.0.0.0") == 0 || strchr(cfg->bind, ':') ? "127.0.0.1" : cfg->bind;
+	struct timeval tv = {.tv_sec = 3};
+	if (fd < 0 || inet_pton(AF_INET, host, &addr.sin_addr) != 1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) ||
+	    connect(fd, (struct sockaddr *)&addr, sizeof addr)) {
+		fprintf(stderr, "readoutd: healthcheck: cannot connect to %s:%d\n", host,
+		        cfg->port);
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	const char *req = "GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n";
+	char buf[64] = {0};
+	ssize_t n = -1;
+	if (write(fd, req, strlen(req)) == (ssize_t)strlen(req))
+		n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n >= 12 && strncmp(buf, "HTTP/1.", 7) == 0 && strncmp(buf + 9, "200", 3) == 0) {
+		puts("ready");
+		return 0;
+	}
+	fprintf(stderr, "readoutd: healthcheck: /readyz did not answer 200\n");
+	return 1;
+}
+
+int app_main(int argc, char **argv)
+{
+	struct config cfg;
+	char err[512];
+	if (config_parse(&cfg, argc, argv, err, sizeof err)) {
+		fprintf(stderr, "readoutd: %s\n", err);
+		config_usage(stderr);
+		config_free(&cfg);
+		return 2;
+	}
+	int rc = 0;
+	switch (cfg.command) {
+	case CONFIG_HELP:
+		config_usage(stdout);
+		break;
+	case CONFIG_VERSION:
+		printf("readoutd %s (schema %d)\n", READOUT_VERSION, store_schema_version());
+		break;
+	case CONFIG_SERVE:
+		rc = serve(&cfg);
+		break;
+	case CONFIG_BACKUP:
+		rc = backup(&cfg);
+		break;
+	case CONFIG_HEALTHCHECK:
+		rc = healthcheck(&cfg);
+		break;
+	case CONFIG_IMPORT:
+	case CONFIG_EXPORT:
+		fprintf(stderr, "readoutd: import and export are not available yet\n");
+		rc = 1;
+		break;
+	}
+	config_free(&cfg);
+	return rc;
+}

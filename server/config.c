@@ -1,0 +1,312 @@
+/*
+ * Command line and environment parsing. Every option has a flag and, except
+ * for --sample-data, an environment variable; values are range-checked here so
+ * the rest of the program can trust the struct.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model/xalloc.h"
+
+#define TOKEN_MAX_LEN 4096
+#define TOKEN_MIN_LEN 8
+
+enum value_kind { V_STRING, V_INT, V_LONG, V_TOKEN, V_TOKEN_FILE, V_ORIGINS, V_BOOL };
+
+struct option_spec {
+	const char *flag;
+	const char *env;
+	enum value_kind kind;
+	size_t offset;
+	long min, max;
+};
+
+#define OFF(field) offsetof(struct config, field)
+
+static const struct option_spec options[] = {
+    {"--bind", "READOUT_BIND", V_STRING, OFF(bind), 0, 0},
+    {"--port", "READOUT_PORT", V_INT, OFF(port), 0, 65535},
+    {"--db", "READOUT_DB", V_STRING, OFF(db), 0, 0},
+    {"--token", "READOUT_TOKEN", V_TOKEN, 0, 0, 0},
+    {"--token-file", "READOUT_TOKEN_FILE", V_TOKEN_FILE, 0, 0, 0},
+    {"--cors-origin", "READOUT_CORS_ORIGIN", V_ORIGINS, 0, 0, 0},
+    {"--threads", "READOUT_THREADS", V_INT, OFF(threads), 1, CONFIG_THREADS_MAX},
+    {"--max-body", "READOUT_MAX_BODY", V_LONG, OFF(max_body), 1024, CONFIG_MAX_BODY_LIMIT},
+    {"--max-import-body", "READOUT_MAX_IMPORT_BODY", V_LONG, OFF(max_import_body), 1024,
+     CONFIG_MAX_BODY_LIMIT},
+    {"--max-connections", "READOUT_MAX_CONNECTIONS", V_INT, OFF(max_connections), 1, 100000},
+    {"--max-connections-per-ip", "READOUT_MAX_CONNECTIONS_PER_IP", V_INT,
+     OFF(max_connections_per_ip), 0, 100000},
+    {"--timeout", "READOUT_TIMEOUT", V_INT, OFF(timeout_seconds), 1, 3600},
+    {"--sample-data", NULL, V_BOOL, OFF(sample_data), 0, 0},
+};
+
+#define OPTION_COUNT (sizeof options / sizeof options[0])
+
+void config_usage(void *f)
+{
+	fputs("usage: readoutd [OPTIONS]              serve the API\n"
+	      "       readoutd import FILE [--db PATH] load an import document\n"
+	      "       readoutd export [--db PATH]      write the export document to stdout\n"
+	      "       readoutd backup PATH [--db PATH] write a consistent snapshot to PATH\n"
+	      "       readoutd healthcheck [--port N]  exit 0 when /readyz answers 200\n"
+	      "options (environment variable in brackets; a flag wins):\n"
+	      "  --bind ADDR              [READOUT_BIND]          address (127.0.0.1)\n"
+	      "  --port N                 [READOUT_PORT]          port, 0 picks one (8080)\n"
+	      "  --db PATH                [READOUT_DB]            SQLite file (readout.db)\n"
+	      "  --token TOKEN            [READOUT_TOKEN]         write token, repeatable\n"
+	      "  --token-file PATH        [READOUT_TOKEN_FILE]    one token per line\n"
+	      "  --cors-origin LIST       [READOUT_CORS_ORIGIN]   allowed origins (*)\n"
+	      "  --threads N              [READOUT_THREADS]       worker threads (cores)\n"
+	      "  --max-body BYTES         [READOUT_MAX_BODY]      body limit (1048576)\n"
+	      "  --max-import-body BYTES  [READOUT_MAX_IMPORT_BODY] import limit (67108864)\n"
+	      "  --max-connections N      [READOUT_MAX_CONNECTIONS] total (1024)\n"
+	      "  --max-connections-per-ip N [READOUT_MAX_CONNECTIONS_PER_IP] 0: none (256)\n"
+	      "  --timeout SECONDS        [READOUT_TIMEOUT]       idle connection timeout (30)\n"
+	      "  --sample-data            load the sample records into an empty database\n"
+	      "  --version, --help\n",
+	      (FILE *)f);
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+{
+	snprintf(err, errlen, fmt, a, b);
+	return -1;
+}
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int add_token(struct config *cfg, const char *tok, const char *from, char *err,
+                     size_t errlen)
+{
+	size_t len = strlen(tok);
+	if (len < TOKEN_MIN_LEN || len > TOKEN_MAX_LEN)
+		return fail(err, errlen, "%s: a token must be 8 to 4096 characters%s", from, "");
+	for (const char *p = tok; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return fail(err, errlen,
+			            "%s: a token may not contain spaces or control characters%s",
+			            from, "");
+	if (cfg->token_count == CONFIG_TOKENS_MAX)
+		return fail(err, errlen, "%s: more than 64 tokens%s", from, "");
+	cfg->tokens[cfg->token_count++] = xstrdup(tok);
+	return 0;
+}
+
+static int read_token_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return fail(err, errlen, "--token-file %s: %s", path, strerror(errno));
+	char line[TOKEN_MAX_LEN + 2];
+	int rc = 0;
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		size_t n = strcspn(line, "\r\n");
+		line[n] = '\0';
+		if (n == 0 || line[0] == '#')
+			continue;
+		rc = add_token(cfg, line, "--token-file", err, errlen);
+	}
+	fclose(f);
+	return rc;
+}
+
+static int set_origins(struct config *cfg, const char *list, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < cfg->cors_origin_count; i++)
+		free(cfg->cors_origins[i]);
+	cfg->cors_origin_count = 0;
+	if (strcmp(list, "*") == 0)
+		return 0;
+	const char *p = list;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		while (n && *p == ' ')
+			p++, n--;
+		size_t m = n;
+		while (m && p[m - 1] == ' ')
+			m--;
+		size_t scheme = strncmp(p, "http://", 7) == 0    ? 7
+		                : strncmp(p, "https://", 8) == 0 ? 8
+		                                                 : 0;
+		if (scheme == 0 || m <= scheme || memchr(p + scheme, '/', m - scheme) ||
+		    memchr(p + scheme, ' ', m - scheme))
+			return fail(err, errlen, "--cors-origin: '%s' is not an origin such as %s",
+			            p, "https://example.org");
+		if (cfg->cors_origin_count == CONFIG_ORIGINS_MAX)
+			return fail(err, errlen, "--cors-origin: more than 32 origins%s%s", "", "");
+		cfg->cors_origins[cfg->cors_origin_count++] = xstrndup(p, m);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* Applies one value to the option spec o; from names the flag or variable. */
+static int apply(struct config *cfg, const struct option_spec *o, const char *v, const char *from,
+                 char *err, size_t errlen)
+{
+	char *base = (char *)cfg;
+	long n;
+	switch (o->kind) {
+	case V_STRING:
+		if (!*v)
+			return fail(err, errlen, "%s: empty value%s", from, "");
+		free(*(char **)(base + o->offset));
+		*(char **)(base + o->offset) = xstrdup(v);
+		return 0;
+	case V_INT:
+	case V_LONG:
+		if (parse_long(v, o->min, o->max, &n)) {
+			char range[64];
+			snprintf(range, sizeof range, " (expected %ld to %ld)", o->min, o->max);
+			return fail(err, errlen, "%s: bad value%s", from, range);
+		}
+		if (o->kind == V_INT)
+			*(int *)(base + o->offset) = (int)n;
+		else
+			*(long *)(base + o->offset) = n;
+		return 0;
+	case V_TOKEN:
+		return add_token(cfg, v, from, err, errlen);
+	case V_TOKEN_FILE:
+		return read_token_file(cfg, v, err, errlen);
+	case V_ORIGINS:
+		return set_origins(cfg, v, err, errlen);
+	case V_BOOL:
+		*(bool *)(base + o->offset) = true;
+		return 0;
+	}
+	return -1;
+}
+
+static const struct option_spec *find_flag(const char *arg, size_t len)
+{
+	for (size_t i = 0; i < OPTION_COUNT; i++)
+		if (strlen(options[i].flag) == len && strncmp(options[i].flag, arg, len) == 0)
+			return &options[i];
+	return NULL;
+}
+
+static void set_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->bind = xstrdup("127.0.0.1");
+	cfg->port = 8080;
+	cfg->db = xstrdup("readout.db");
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg->threads = cores < 1 ? 1 : cores > CONFIG_THREADS_MAX ? CONFIG_THREADS_MAX : (int)cores;
+	cfg->max_body = 1048576;
+	cfg->max_import_body = 64L * 1024 * 1024;
+	cfg->max_connections = 1024;
+	cfg->max_connections_per_ip = 256;
+	cfg->timeout_seconds = 30;
+}
+
+static const struct {
+	const char *name;
+	enum config_command command;
+	bool takes_arg;
+} commands[] = {
+    {"import", CONFIG_IMPORT, true},
+    {"export", CONFIG_EXPORT, false},
+    {"backup", CONFIG_BACKUP, true},
+    {"healthcheck", CONFIG_HEALTHCHECK, false},
+};
+
+int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+	set_defaults(cfg);
+	int first = 1;
+	if (argc > 1 && argv[1][0] != '-') {
+		size_t i;
+		for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+			if (strcmp(argv[1], commands[i].name) == 0)
+				break;
+		if (i == sizeof commands / sizeof commands[0])
+			return fail(err, errlen, "unknown command '%s'%s", argv[1], "");
+		cfg->command = commands[i].command;
+		first = 2;
+		if (commands[i].takes_arg) {
+			if (argc < 3 || argv[2][0] == '-')
+				return fail(err, errlen, "%s: missing %s", argv[1],
+				            cfg->command == CONFIG_IMPORT ? "FILE" : "PATH");
+			cfg->command_arg = xstrdup(argv[2]);
+			first = 3;
+		}
+	}
+	/* The environment first, so flags override it. */
+	for (size_t i = 0; i < OPTION_COUNT; i++) {
+		const char *v = options[i].env ? getenv(options[i].env) : NULL;
+		if (v && *v && apply(cfg, &options[i], v, options[i].env, err, errlen))
+			return -1;
+	}
+	bool flag_tokens = false;
+	for (int i = first; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			cfg->command = CONFIG_HELP;
+			return 0;
+		}
+		if (strcmp(arg, "--version") == 0) {
+			cfg->command = CONFIG_VERSION;
+			return 0;
+		}
+		const char *eq = strchr(arg, '=');
+		size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+		const struct option_spec *o = find_flag(arg, len);
+		if (!o)
+			return fail(err, errlen, "unknown option '%s'%s", arg, "");
+		const char *v;
+		if (o->kind == V_BOOL) {
+			if (eq)
+				return fail(err, errlen, "%s takes no value%s", o->flag, "");
+			v = "";
+		} else if (eq) {
+			v = eq + 1;
+		} else if (i + 1 < argc) {
+			v = argv[++i];
+		} else {
+			return fail(err, errlen, "%s needs a value%s", o->flag, "");
+		}
+		/* Tokens given as flags replace those of the environment. */
+		if ((o->kind == V_TOKEN || o->kind == V_TOKEN_FILE) && !flag_tokens) {
+			for (size_t t = 0; t < cfg->token_count; t++)
+				free(cfg->tokens[t]);
+			cfg->token_count = 0;
+			flag_tokens = true;
+		}
+		if (apply(cfg, o, v, o->flag, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+void config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->command_arg);
+	free(cfg->bind);
+	free(cfg->db);
+	for (size_t i = 0; i < cfg->token_count; i++)
+		free(cfg->tokens[i]);
+	for (size_t i = 0; i < cfg->cors_origin_count; i++)
+		free(cfg->cors_origins[i]);
+	memset(cfg, 0, sizeof *cfg);
+}

@@ -1,0 +1,56 @@
+/*
+ * Configuration: the flags and environment variables of API.md section 8,
+ * parsed and range-checked into one struct. A flag wins over its variable.
+ */
+#ifndef READOUT_CONFIG_H
+#define READOUT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_TOKENS_MAX 64
+#define CONFIG_ORIGINS_MAX 32
+#define CONFIG_THREADS_MAX 256
+#define CONFIG_MAX_BODY_LIMIT (1024L * 1024 * 1024)
+
+enum config_command {
+	CONFIG_SERVE,
+	CONFIG_HELP,
+	CONFIG_VERSION,
+	CONFIG_IMPORT,     /* readoutd import FILE */
+	CONFIG_EXPORT,     /* readoutd export */
+	CONFIG_BACKUP,     /* readoutd backup PATH */
+	CONFIG_HEALTHCHECK /* readoutd healthcheck */
+};
+
+struct config {
+	enum config_command command;
+	char *command_arg; /* FILE or PATH of import/backup, else NULL */
+	char *bind;
+	int port;
+	char *db;
+	char *tokens[CONFIG_TOKENS_MAX];
+	size_t token_count;
+	char *cors_origins[CONFIG_ORIGINS_MAX]; /* empty: any origin ("*") */
+	size_t cors_origin_count;
+	int threads;
+	long max_body;
+	long max_import_body;
+	int max_connections;
+	int max_connections_per_ip;
+	int timeout_seconds;
+	bool sample_data;
+};
+
+/* Parses argv and the environment into cfg (which the caller owns; free its
+ * contents with config_free). Returns 0, or -1 after writing a one-line
+ * message naming the bad flag or value into err (size errlen). */
+int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t errlen);
+
+/* Frees what config_parse allocated. NULL ok. */
+void config_free(struct config *cfg);
+
+/* Prints the usage text to f. */
+void config_usage(void *f);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * The request and response that handlers see. Nothing here names
+ * libmicrohttpd: handlers read the request through these functions and fill
+ * the response; http/server.c turns it into bytes on the wire.
+ */
+#ifndef READOUT_HTTP_H
+#define READOUT_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HTTP_PARAMS_MAX 2   /* captures in a route pattern */
+#define HTTP_HEADERS_MAX 16 /* extra response headers */
+
+struct MHD_Connection;
+
+enum http_method {
+	HTTP_GET,
+	HTTP_HEAD,
+	HTTP_POST,
+	HTTP_PUT,
+	HTTP_PATCH,
+	HTTP_DELETE,
+	HTTP_OPTIONS,
+	HTTP_OTHER
+};
+
+struct http_request {
+	enum http_method method;
+	const char *method_name;             /* borrowed from the connection */
+	const char *path;                    /* borrowed, percent-decoded */
+	const char *params[HTTP_PARAMS_MAX]; /* path captures, borrowed from path_copy */
+	char *path_copy;                     /* owned: the path split into captures */
+	const char *body;                    /* NUL-terminated copy of the body, or NULL */
+	size_t body_len;
+	int route; /* index in the route table, -1 when none matched */
+	struct MHD_Connection *conn;
+	void *app; /* the application context given to http_server_start */
+};
+
+struct http_header {
+	char *name, *value; /* owned */
+};
+
+struct http_response {
+	int status;
+	char *body; /* owned, may be NULL */
+	size_t body_len;
+	const char *content_type; /* static string */
+	struct http_header headers[HTTP_HEADERS_MAX];
+	size_t header_count;
+	bool close; /* close the connection after this response */
+};
+
+/* A request handler. It fills res (status, body, headers); it never sees
+ * libmicrohttpd. */
+typedef void (*http_handler)(struct http_request *req, struct http_response *res);
+
+/* The wire name of a method ("GET"). */
+const char *http_method_name(enum http_method m);
+
+/* The value of a request header (case-insensitive name), or NULL. Borrowed. */
+const char *http_header(const struct http_request *req, const char *name);
+
+/* The first value of a query parameter, or NULL. Borrowed. A parameter given
+ * without a value ("?count") is "". */
+const char *http_query(const struct http_request *req, const char *name);
+
+/* Calls fn for every query parameter (in order) with its key and value
+ * (value may be ""), stopping when fn returns non-zero; returns that value. */
+int http_query_each(const struct http_request *req,
+                    int (*fn)(void *ctx, const char *key, const char *value), void *ctx);
+
+/* Sets the response status and body (takes ownership of body, which may be
+ * NULL for an empty body). content_type is a static string. */
+void http_set_body(struct http_response *res, int status, const char *content_type, char *body,
+                   size_t len);
+
+/* Adds a response header (copies both strings). Silently replaces a header
+ * of the same name. */
+void http_add_header(struct http_response *res, const char *name, const char *value);
+
+/* Value of a header already set on res, or NULL. */
+const char *http_response_header(const struct http_response *res, const char *name);
+
+/* The strong ETag of a representation: a quoted 64-bit hash of its bytes.
+ * Writes into out (at least 19 bytes). */
+void http_etag_of(const char *body, size_t len, char out[19]);
+
+/* True when the If-Match header of req is absent, "*" (and exists is true),
+ * or lists etag. False means 412. */
+bool http_if_match_ok(const struct http_request *req, const char *etag, bool exists);
+
+/* The request's full URL without query ("http://host/path") for Location and
+ * Link headers; new string (caller frees). */
+char *http_base_url(const struct http_request *req);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * Problem details (RFC 9457): every HTTP error leaves through here, as
+ * application/problem+json with a urn:readout:problem:<kind> type.
+ */
+#ifndef READOUT_HTTP_PROBLEM_H
+#define READOUT_HTTP_PROBLEM_H
+
+#include <jansson.h>
+
+#include "http/http.h"
+
+/* Fills res with a problem: status, kind ("not-found", "validation", ...),
+ * title and detail (detail may be NULL). */
+void http_problem(struct http_response *res, int status, const char *kind, const char *title,
+                  const char *detail);
+
+/* The same, with an "errors" array (steals the reference to errors). */
+void http_problem_errors(struct http_response *res, int status, const char *kind, const char *title,
+                         const char *detail, json_t *errors);
+
+#endif

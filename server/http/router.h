@@ -1,0 +1,42 @@
+/*
+ * The route table mechanism: method + path pattern -> handler. Patterns are
+ * literal segments and "{}" captures ("/v1/meetings/{}/participants/{}").
+ * The table itself lives in api/routes.c.
+ */
+#ifndef READOUT_HTTP_ROUTER_H
+#define READOUT_HTTP_ROUTER_H
+
+#include "http/http.h"
+
+enum route_flags {
+	ROUTE_AUTH = 1,        /* a write: needs a bearer token */
+	ROUTE_JSON_BODY = 2,   /* takes an application/json body */
+	ROUTE_MERGE_PATCH = 4, /* also accepts application/merge-patch+json */
+	ROUTE_LARGE_BODY = 8,  /* body limit is max_import_body */
+};
+
+struct route {
+	enum http_method method;
+	const char *pattern;
+	http_handler handler;
+	int flags;
+};
+
+struct router {
+	const struct route *routes;
+	size_t count;
+};
+
+enum router_result { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_BAD_METHOD };
+
+/* Finds the route for method and path. On ROUTER_FOUND sets *index and fills
+ * req->params (from req->path_copy, which it allocates; the request owns it).
+ * On ROUTER_BAD_METHOD writes the Allow list ("GET, HEAD, PUT") into allow.
+ * HEAD matches GET routes. */
+enum router_result router_match(const struct router *r, struct http_request *req, int *index,
+                                char *allow, size_t allow_len);
+
+/* True when path matches some pattern of the table (any method). */
+int router_path_known(const struct router *r, const char *path, char *allow, size_t allow_len);
+
+#endif

@@ -1,0 +1,605 @@
+/*
+ * The daemon and the request/response glue. libmicrohttpd calls the access
+ * handler several times per request: the first call decides the route and the
+ * body limit (413 before a byte of body is read), data calls append to a
+ * bounded buffer, and the last call runs the handler and queues the response.
+ * Per-request state is freed when libmicrohttpd reports completion, which is
+ * also where the request is logged and counted.
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "http/metrics.h"
+#include "http/problem.h"
+#include "model/xalloc.h"
+
+#define LISTEN_BACKLOG 511
+#define DRAIN_WAIT_MS 10000 /* longest wait for in-flight requests at shutdown */
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct http_server_options opt;
+	int port;
+	int listen_fd;
+	struct metrics metrics;
+	atomic_int in_flight;
+};
+
+struct request_state {
+	struct http_request req;
+	struct http_response res;
+	char *body;
+	size_t body_len, body_cap;
+	long limit;
+	bool too_large;
+	bool queued;
+	struct timespec start;
+};
+
+static const char *const method_names[] = {"GET",   "HEAD",   "POST",    "PUT",
+                                           "PATCH", "DELETE", "OPTIONS", "OTHER"};
+
+const char *http_method_name(enum http_method m)
+{
+	return method_names[m];
+}
+
+static enum http_method parse_method(const char *m)
+{
+	for (int i = 0; i < HTTP_OTHER; i++)
+		if (strcmp(m, method_names[i]) == 0)
+			return (enum http_method)i;
+	return HTTP_OTHER;
+}
+
+/* ---- request and response accessors (http.h) ---- */
+
+const char *http_header(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_query(const struct http_request *req, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+	if (!v && MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, name,
+	                                        strlen(name), NULL, NULL) == MHD_YES)
+		return "";
+	return v;
+}
+
+struct query_iter {
+	int (*fn)(void *ctx, const char *key, const char *value);
+	void *ctx;
+	int rc;
+};
+
+static enum MHD_Result query_iter_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+	struct query_iter *it = cls;
+	(void)kind;
+	it->rc = it->fn(it->ctx, key, value ? value : "");
+	return it->rc ? MHD_NO : MHD_YES;
+}
+
+int http_query_each(const struct http_request *req,
+                    int (*fn)(void *ctx, const char *key, const char *value), void *ctx)
+{
+	struct query_iter it = {fn, ctx, 0};
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_iter_cb, &it);
+	return it.rc;
+}
+
+void http_set_body(struct http_response *res, int status, const char *content_type, char *body,
+                   size_t len)
+{
+	free(res->body);
+	res->status = status;
+	res->content_type = content_type;
+	res->body = body;
+	res->body_len = body ? len : 0;
+}
+
+void http_add_header(struct http_response *res, const char *name, const char *value)
+{
+	for (size_t i = 0; i < res->header_count; i++) {
+		if (strcasecmp(res->headers[i].name, name) == 0) {
+			free(res->headers[i].value);
+			res->headers[i].value = xstrdup(value);
+			return;
+		}
+	}
+	if (res->header_count == HTTP_HEADERS_MAX)
+		abort(); /* a programming error: the table is sized for every handler */
+	res->headers[res->header_count].name = xstrdup(name);
+	res->headers[res->header_count].value = xstrdup(value);
+	res->header_count++;
+}
+
+const char *http_response_header(const struct http_response *res, const char *name)
+{
+	for (size_t i = 0; i < res->header_count; i++)
+		if (strcasecmp(res->headers[i].name, name) == 0)
+			return res->headers[i].value;
+	return NULL;
+}
+
+void http_etag_of(const char *body, size_t len, char out[19])
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)body[i];
+		h *= 1099511628211ULL;
+	}
+	snprintf(out, 19, "\"%016llx\"", (unsigned long long)h);
+}
+
+/* True when the comma-separated entity-tag list contains etag (weak tags
+ * never match strongly, so W/ entries are skipped). */
+static bool etag_list_has(const char *list, const char *etag)
+{
+	size_t n = strlen(etag);
+	const char *p = list;
+	while (*p) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		size_t len = strcspn(p, ",");
+		size_t m = len;
+		while (m && p[m - 1] == ' ')
+			m--;
+		if (m == n && memcmp(p, etag, n) == 0)
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+bool http_if_match_ok(const struct http_request *req, const char *etag, bool exists)
+{
+	const char *im = http_header(req, "If-Match");
+	if (!im)
+		return true;
+	if (strcmp(im, "*") == 0)
+		return exists;
+	return exists && etag && etag_list_has(im, etag);
+}
+
+char *http_base_url(const struct http_request *req)
+{
+	const char *host = http_header(req, "Host");
+	return xasprintf("http://%s%s", host ? host : "localhost", req->path);
+}
+
+/* ---- the glue ---- */
+
+static long elapsed_us(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000000L + (now.tv_nsec - start->tv_nsec) / 1000;
+}
+
+/* Compares a presented token with every configured one in time that depends
+ * only on the lengths, never on where the first difference is. */
+static bool token_valid(const struct http_server *s, const char *presented)
+{
+	size_t plen = strlen(presented);
+	unsigned ok = 0;
+	for (size_t t = 0; t < s->opt.token_count; t++) {
+		const char *tok = s->opt.tokens[t];
+		size_t tlen = strlen(tok);
+		unsigned diff = (unsigned)(plen ^ tlen);
+		for (size_t i = 0; i < tlen; i++)
+			diff |=
+			    (unsigned char)tok[i] ^ (unsigned char)(i < plen ? presented[i] : 0);
+		ok |= diff == 0;
+	}
+	return ok != 0;
+}
+
+static bool authorized(const struct http_server *s, const struct http_request *req)
+{
+	const char *auth = http_header(req, "Authorization");
+	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
+		return false;
+	auth += 7;
+	while (*auth == ' ')
+		auth++;
+	return *auth && token_valid(s, auth);
+}
+
+/* True when the Content-Type names one of the JSON media types the route takes. */
+static bool json_content_type(const struct http_request *req, int flags)
+{
+	const char *ct = http_header(req, "Content-Type");
+	if (!ct)
+		return false;
+	size_t n = strcspn(ct, "; ");
+	if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
+		return true;
+	return (flags & ROUTE_MERGE_PATCH) && n == 28 &&
+	       strncasecmp(ct, "application/merge-patch+json", 28) == 0;
+}
+
+static const char *allowed_origin(const struct http_server *s, const struct http_request *req)
+{
+	if (s->opt.cors_origin_count == 0)
+		return "*";
+	const char *origin = http_header(req, "Origin");
+	if (!origin)
+		return NULL;
+	for (size_t i = 0; i < s->opt.cors_origin_count; i++)
+		if (strcmp(origin, s->opt.cors_origins[i]) == 0)
+			return origin;
+	return NULL;
+}
+
+/* Runs routing, the checks every route shares, and the handler. */
+static void dispatch(struct http_server *s, struct request_state *st)
+{
+	struct http_request *req = &st->req;
+	struct http_response *res = &st->res;
+	char allow[128];
+	if (req->method == HTTP_OPTIONS) {
+		if (!router_path_known(s->opt.router, req->path, allow, sizeof allow)) {
+			http_problem(res, 404, "not-found", "Not found",
+			             "No resource at this path.");
+			return;
+		}
+		http_set_body(res, 204, NULL, NULL, 0);
+		size_t used = strlen(allow);
+		snprintf(allow + used, sizeof allow - used, ", OPTIONS");
+		http_add_header(res, "Allow", allow);
+		if (allowed_origin(s, req)) {
+			http_add_header(res, "Access-Control-Allow-Methods", allow);
+			http_add_header(res, "Access-Control-Allow-Headers",
+			                "Authorization, Content-Type, If-Match, If-None-Match");
+			http_add_header(res, "Access-Control-Max-Age", "86400");
+		}
+		return;
+	}
+	int index = -1;
+	switch (router_match(s->opt.router, req, &index, allow, sizeof allow)) {
+	case ROUTER_NOT_FOUND:
+		http_problem(res, 404, "not-found", "Not found", "No resource at this path.");
+		return;
+	case ROUTER_BAD_METHOD:
+		http_problem(res, 405, "method-not-allowed", "Method not allowed",
+		             "This path does not take this method; see the Allow header.");
+		http_add_header(res, "Allow", allow);
+		return;
+	case ROUTER_FOUND:
+		break;
+	}
+	req->route = index;
+	const struct route *route = &s->opt.router->routes[index];
+	if ((route->flags & ROUTE_AUTH) && !authorized(s, req)) {
+		http_problem(
+		    res, 401, "unauthorized", "Unauthorized",
+		    s->opt.token_count
+		        ? "A valid bearer token is required for writes."
+		        : "This server has no write token configured; writes are refused.");
+		http_add_header(res, "WWW-Authenticate", "Bearer realm=\"readout\"");
+		return;
+	}
+	if (st->too_large) {
+		http_problem(res, 413, "payload-too-large", "Payload too large",
+		             "The request body is larger than this server accepts.");
+		res->close = true;
+		return;
+	}
+	if ((route->flags & ROUTE_JSON_BODY) && !json_content_type(req, route->flags)) {
+		http_problem(
+		    res, 415, "unsupported-media-type", "Unsupported media type",
+		    route->flags & ROUTE_MERGE_PATCH
+		        ? "The body must be application/json or application/merge-patch+json."
+		        : "The body must be application/json.");
+		return;
+	}
+	req->body = st->body;
+	req->body_len = st->body_len;
+	route->handler(req, res);
+	if (res->status == 0)
+		http_problem(res, 500, "internal", "Internal error", "The handler gave no answer.");
+	/* A GET whose representation the client already holds is 304. */
+	const char *etag = http_response_header(res, "ETag");
+	const char *inm = http_header(req, "If-None-Match");
+	if (res->status == 200 && etag && inm &&
+	    (req->method == HTTP_GET || req->method == HTTP_HEAD) &&
+	    (strcmp(inm, "*") == 0 || etag_list_has(inm, etag)))
+		http_set_body(res, 304, NULL, NULL, 0);
+}
+
+static enum MHD_Result queue(struct http_server *s, struct request_state *st)
+{
+	struct http_response *res = &st->res;
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
+	res->body = NULL; /* now owned by r */
+	if (!r)
+		return MHD_NO;
+	if (res->content_type)
+		MHD_add_response_header(r, "Content-Type", res->content_type);
+	for (size_t i = 0; i < res->header_count; i++)
+		MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Cache-Control", "no-cache");
+	const char *origin = allowed_origin(s, &st->req);
+	if (origin) {
+		MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
+		MHD_add_response_header(r, "Access-Control-Expose-Headers",
+		                        "ETag, Location, Link, X-Total-Count");
+	}
+	if (s->opt.cors_origin_count)
+		MHD_add_response_header(r, "Vary", "Origin");
+	if (res->close)
+		MHD_add_response_header(r, "Connection", "close");
+	enum MHD_Result ret = MHD_queue_response(st->req.conn, (unsigned)res->status, r);
+	MHD_destroy_response(r);
+	st->queued = true;
+	return ret;
+}
+
+/* Finds the route early, only to learn its body limit. */
+static long body_limit(const struct http_server *s, struct request_state *st)
+{
+	int index = -1;
+	char allow[128];
+	if (router_match(s->opt.router, &st->req, &index, allow, sizeof allow) == ROUTER_FOUND &&
+	    (s->opt.router->routes[index].flags & ROUTE_LARGE_BODY))
+		return s->opt.max_import_body;
+	return s->opt.max_body;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	struct request_state *st = *con_cls;
+	(void)version;
+	if (!st) {
+		st = xcalloc(1, sizeof *st);
+		*con_cls = st;
+		clock_gettime(CLOCK_MONOTONIC, &st->start);
+		atomic_fetch_add(&s->in_flight, 1);
+		st->req.conn = conn;
+		st->req.path = url;
+		st->req.method_name = method;
+		st->req.method = parse_method(method);
+		st->req.route = -1;
+		st->req.app = s->opt.app;
+		st->limit = body_limit(s, st);
+		const char *cl =
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		if (cl) {
+			char *end;
+			errno = 0;
+			unsigned long long n = strtoull(cl, &end, 10);
+			if (errno || *end || n > (unsigned long long)st->limit) {
+				/* Refuse before reading (and before any 100 Continue). */
+				st->too_large = true;
+				http_problem(
+				    &st->res, 413, "payload-too-large", "Payload too large",
+				    "The request body is larger than this server accepts.");
+				st->res.close = true;
+				return queue(s, st);
+			}
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (st->too_large || st->queued)
+			return MHD_YES;
+		if (st->body_len + n > (size_t)st->limit) {
+			st->too_large = true;
+			free(st->body);
+			st->body = NULL;
+			st->body_len = 0;
+			return MHD_YES;
+		}
+		if (st->body_len + n + 1 > st->body_cap) {
+			st->body_cap = (st->body_len + n + 1) * 2;
+			if (st->body_cap > (size_t)st->limit + 1)
+				st->body_cap = (size_t)st->limit + 1;
+			st->body = xrealloc(st->body, st->body_cap);
+		}
+		memcpy(st->body + st->body_len, upload_data, n);
+		st->body_len += n;
+		st->body[st->body_len] = '\0';
+		return MHD_YES;
+	}
+	if (st->queued)
+		return MHD_YES;
+	dispatch(s, st);
+	return queue(s, st);
+}
+
+static void log_request(const struct request_state *st, long us)
+{
+	char ts[32];
+	struct timespec now;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, sizeof ts - n, ".%03ldZ", now.tv_nsec / 1000000);
+	json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I}", "time", ts, "level",
+	                         st->res.status >= 500 ? "error" : "info", "method",
+	                         st->req.method_name ? st->req.method_name : "", "path",
+	                         st->req.path ? st->req.path : "", "status", st->res.status,
+	                         "duration_us", (json_int_t)us);
+	if (!line) /* a path that is not valid UTF-8 */
+		line = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I}", "time", ts, "level", "info",
+		                 "method", "?", "path", "(not UTF-8)", "status", st->res.status,
+		                 "duration_us", (json_int_t)us);
+	char buf[2048];
+	size_t len = line ? json_dumpb(line, buf, sizeof buf - 1, JSON_COMPACT) : 0;
+	if (len && len < sizeof buf - 1) {
+		buf[len++] = '\n';
+		fwrite(buf, 1, len, stderr);
+	}
+	json_decref(line);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	struct request_state *st = *con_cls;
+	(void)conn;
+	(void)toe;
+	if (!st)
+		return;
+	long us = elapsed_us(&st->start);
+	if (st->res.status) {
+		metrics_observe(&s->metrics, st->req.route, st->res.status, (unsigned long)us);
+		log_request(st, us);
+	}
+	free(st->body);
+	free(st->res.body);
+	for (size_t i = 0; i < st->res.header_count; i++) {
+		free(st->res.headers[i].name);
+		free(st->res.headers[i].value);
+	}
+	free(st->req.path_copy);
+	free(st);
+	*con_cls = NULL;
+	atomic_fetch_sub(&s->in_flight, 1);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *s = cls;
+	(void)conn;
+	(void)socket_context;
+	atomic_fetch_add_explicit(&s->metrics.open_connections,
+	                          toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1,
+	                          memory_order_relaxed);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	json_t *line = json_pack("{s:s, s:s}", "level", "warn", "msg", msg);
+	if (line) {
+		char *text = json_dumps(line, JSON_COMPACT);
+		fprintf(stderr, "%s\n", text);
+		free(text);
+		json_decref(line);
+	}
+}
+
+/* Opens the listening socket on bind:port. Returns the fd or -1 with err set. */
+static int listen_on(const char *addr, int port, char *err, size_t errlen)
+{
+	struct addrinfo hints = {0}, *ai = NULL;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+	char portstr[8];
+	snprintf(portstr, sizeof portstr, "%d", port);
+	int rc = getaddrinfo(addr, portstr, &hints, &ai);
+	if (rc) {
+		snprintf(err, errlen, "--bind %s: not a numeric IPv4 or IPv6 address", addr);
+		return -1;
+	}
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, LISTEN_BACKLOG)) {
+		int e = errno;
+		snprintf(err, errlen, "cannot listen on %s port %d: %s%s", addr, port, strerror(e),
+		         e == EADDRINUSE ? " (stop the other server or choose another --port)"
+		         : e == EACCES
+		             ? " (ports below 1024 need privileges; choose another --port)"
+		             : "");
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+struct http_server *http_server_start(const struct http_server_options *opt, char *err,
+                                      size_t errlen)
+{
+	struct http_server *s = xcalloc(1, sizeof *s);
+	s->opt = *opt;
+	s->listen_fd = listen_on(opt->bind, opt->port, err, errlen);
+	if (s->listen_fd < 0) {
+		free(s);
+		return NULL;
+	}
+	metrics_init(&s->metrics, opt->router->count);
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	if (strchr(opt->bind, ':'))
+		flags |= MHD_USE_IPv6;
+	s->daemon = MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned int)opt->threads, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)opt->timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)HTTP_CONNECTION_MEMORY_LIMIT, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)opt->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)opt->max_connections_per_ip, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
+	if (!s->daemon) {
+		snprintf(err, errlen, "cannot start the HTTP server (see the message above)");
+		close(s->listen_fd);
+		metrics_free(&s->metrics);
+		free(s);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *info =
+	    MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : opt->port;
+	return s;
+}
+
+int http_server_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+void http_server_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+	for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < DRAIN_WAIT_MS; waited += 5)
+		usleep(5000);
+	MHD_stop_daemon(s->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	metrics_free(&s->metrics);
+	free(s);
+}
+
+char *http_server_metrics(const struct http_server *s)
+{
+	return metrics_render(&s->metrics, s->opt.router);
+}

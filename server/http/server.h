@@ -1,0 +1,52 @@
+/*
+ * The HTTP daemon: libmicrohttpd with an epoll thread pool, limits on
+ * connections, memory, time and body size, and the glue that collects a
+ * request, routes it, runs its handler and queues the response with the
+ * common headers (CORS, ETag handling, nosniff, cache control).
+ */
+#ifndef READOUT_HTTP_SERVER_H
+#define READOUT_HTTP_SERVER_H
+
+#include <stddef.h>
+
+#include "http/router.h"
+
+#define HTTP_CONNECTION_MEMORY_LIMIT (64 * 1024) /* per connection, headers and buffers */
+#define HTTP_URL_MAX 8192                        /* longer request lines are 414 */
+
+struct http_server_options {
+	const char *bind;
+	int port;
+	int threads;
+	long max_body;
+	long max_import_body;
+	int max_connections;
+	int max_connections_per_ip;
+	int timeout_seconds;
+	const char *const *tokens; /* borrowed */
+	size_t token_count;
+	const char *const *cors_origins; /* borrowed; none: any origin */
+	size_t cors_origin_count;
+	const struct router *router; /* borrowed */
+	void *app;                   /* handed to handlers as req->app */
+};
+
+struct http_server;
+
+/* Binds, listens and starts the worker threads. Returns the server (free with
+ * http_server_stop) or NULL with a one-line reason in err. */
+struct http_server *http_server_start(const struct http_server_options *opt, char *err,
+                                      size_t errlen);
+
+/* The port actually bound (useful with port 0). */
+int http_server_port(const struct http_server *s);
+
+/* Stops accepting, lets in-flight requests finish (bounded wait), stops the
+ * threads and frees the server. NULL ok. */
+void http_server_stop(struct http_server *s);
+
+/* Writes the request metrics in Prometheus text format into a new string
+ * (caller frees); route names come from the route table. */
+char *http_server_metrics(const struct http_server *s);
+
+#endif

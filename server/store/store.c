@@ -1,0 +1,526 @@
+/*
+ * Opening, connections, statements, transactions and migrations. Each worker
+ * thread gets its own connection through a pthread key; every connection is
+ * also on the store's list so store_close can close them all once the
+ * threads are gone. Nothing SQLite is shared between threads.
+ */
+#include "store/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "model/model.h"
+#include "model/xalloc.h"
+#include "store/migrations.h"
+
+struct stmt_entry {
+	char *sql;
+	sqlite3_stmt *stmt;
+};
+
+struct store_conn {
+	sqlite3 *db;
+	struct store *store;
+	struct stmt_entry cache[STORE_STMT_CACHE];
+	size_t cached;
+	struct store_conn *next;
+};
+
+struct store {
+	char *path;
+	pthread_key_t key;
+	pthread_mutex_t lock; /* guards conns */
+	struct store_conn *conns;
+	uint8_t cursor_key[CURSOR_KEY_LEN];
+	atomic_ulong errors;
+};
+
+int store_schema_version(void)
+{
+	return store_migration_count;
+}
+
+/* Applies the connection settings of DESIGN.md. */
+static int configure(sqlite3 *db)
+{
+	int on = 1;
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &on);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &on);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, &on);
+	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+	return sqlite3_exec(
+	    db,
+	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+	    "PRAGMA trusted_schema=OFF;",
+	    NULL, NULL, NULL);
+}
+
+static sqlite3 *open_db(const char *path, int flags, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = configure(db);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen,
+		         "cannot open database %s: %s (check the path and its permissions)", path,
+		         db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+static void conn_close(struct store_conn *c)
+{
+	for (size_t i = 0; i < STORE_STMT_CACHE; i++) {
+		if (c->cache[i].sql) {
+			sqlite3_finalize(c->cache[i].stmt);
+			free(c->cache[i].sql);
+		}
+	}
+	sqlite3_close(c->db);
+	free(c);
+}
+
+struct store_conn *store_conn(struct store *s)
+{
+	struct store_conn *c = pthread_getspecific(s->key);
+	if (c)
+		return c;
+	char err[256];
+	sqlite3 *db = open_db(s->path, SQLITE_OPEN_READWRITE, err, sizeof err);
+	if (!db) {
+		atomic_fetch_add(&s->errors, 1);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->db = db;
+	c->store = s;
+	pthread_mutex_lock(&s->lock);
+	c->next = s->conns;
+	s->conns = c;
+	pthread_mutex_unlock(&s->lock);
+	pthread_setspecific(s->key, c);
+	return c;
+}
+
+sqlite3 *store_db(struct store_conn *c)
+{
+	return c->db;
+}
+
+static size_t sql_hash(const char *s)
+{
+	size_t h = 5381;
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+/* Finds the cache slot holding sql, or -1. */
+static long cache_find(const struct store_conn *c, const char *sql)
+{
+	size_t i = sql_hash(sql) % STORE_STMT_CACHE;
+	for (size_t probe = 0; probe < STORE_STMT_CACHE; probe++, i = (i + 1) % STORE_STMT_CACHE) {
+		if (!c->cache[i].sql)
+			return -1;
+		if (strcmp(c->cache[i].sql, sql) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+sqlite3_stmt *store_stmt(struct store_conn *c, const char *sql)
+{
+	long hit = cache_find(c, sql);
+	if (hit >= 0)
+		return c->cache[hit].stmt;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK) {
+		store_status_of(c, rc);
+		return NULL;
+	}
+	/* Keep it when there is room (3/4 full at most); else the statement is
+	 * finalized by store_stmt_done. */
+	size_t i = sql_hash(sql) % STORE_STMT_CACHE;
+	while (c->cache[i].sql)
+		i = (i + 1) % STORE_STMT_CACHE;
+	if (c->cached < STORE_STMT_CACHE * 3 / 4) {
+		c->cache[i].sql = xstrdup(sql);
+		c->cache[i].stmt = st;
+		c->cached++;
+	}
+	return st;
+}
+
+void store_stmt_done(struct store_conn *c, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	long i = cache_find(c, sqlite3_sql(st));
+	if (i >= 0 && c->cache[i].stmt == st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	} else {
+		sqlite3_finalize(st);
+	}
+}
+
+enum store_status store_status_of(struct store_conn *c, int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return STORE_OK;
+	case SQLITE_CONSTRAINT:
+		return STORE_CONFLICT;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_INTERRUPT:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL:
+	case SQLITE_NOMEM:
+		atomic_fetch_add(&c->store->errors, 1);
+		return STORE_BUSY;
+	default:
+		atomic_fetch_add(&c->store->errors, 1);
+		return STORE_ERROR;
+	}
+}
+
+static enum store_status exec_simple(struct store_conn *c, const char *sql)
+{
+	return store_status_of(c, sqlite3_exec(c->db, sql, NULL, NULL, NULL));
+}
+
+enum store_status store_begin_write(struct store_conn *c)
+{
+	return exec_simple(c, "BEGIN IMMEDIATE");
+}
+
+enum store_status store_begin_read(struct store_conn *c)
+{
+	return exec_simple(c, "BEGIN");
+}
+
+enum store_status store_commit(struct store_conn *c)
+{
+	enum store_status st = exec_simple(c, "COMMIT");
+	if (st != STORE_OK)
+		store_rollback(c);
+	return st;
+}
+
+void store_rollback(struct store_conn *c)
+{
+	if (!sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+enum store_status store_exec_ids(struct store_conn *c, const char *sql, int n, int64_t a, int64_t b,
+                                 int64_t c3)
+{
+	sqlite3_stmt *st = store_stmt(c, sql);
+	if (!st)
+		return STORE_ERROR;
+	int64_t v[3] = {a, b, c3};
+	for (int i = 0; i < n; i++)
+		sqlite3_bind_int64(st, i + 1, v[i]);
+	enum store_status r = store_status_of(c, sqlite3_step(st));
+	store_stmt_done(c, st);
+	return r;
+}
+
+void store_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+char *store_column_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? xstrndup((const char *)t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
+}
+
+enum store_status store_resolve(struct store_conn *c, const char *table, int64_t id,
+                                const char *slug, int64_t *out)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = ?", table, id > 0 ? "id" : "slug");
+	sqlite3_stmt *st = store_stmt(c, sql);
+	if (!st)
+		return STORE_ERROR;
+	if (id > 0)
+		sqlite3_bind_int64(st, 1, id);
+	else
+		store_bind_text(st, 1, slug);
+	int rc = sqlite3_step(st);
+	enum store_status r = STORE_NOT_FOUND;
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		r = STORE_OK;
+	} else if (rc != SQLITE_DONE) {
+		r = store_status_of(c, rc);
+	}
+	store_stmt_done(c, st);
+	return r;
+}
+
+enum store_status store_free_slug(struct store_conn *c, const char *table, const char *base,
+                                  int64_t self, char **out)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE slug = ?", table);
+	for (int n = 1;; n++) {
+		char *candidate = model_slug_candidate(base, n);
+		sqlite3_stmt *st = store_stmt(c, sql);
+		if (!st) {
+			free(candidate);
+			return STORE_ERROR;
+		}
+		store_bind_text(st, 1, candidate);
+		int rc = sqlite3_step(st);
+		bool taken = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) != self;
+		store_stmt_done(c, st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			free(candidate);
+			return store_status_of(c, rc);
+		}
+		if (!taken) {
+			*out = candidate;
+			return STORE_OK;
+		}
+		free(candidate);
+	}
+}
+
+/* Applies every migration newer than the database, in one transaction. */
+static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot lock database %s: %s", path, sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_stmt *st = NULL;
+	int version = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > store_migration_count) {
+		snprintf(err, errlen,
+		         "database %s is at schema version %d, newer than this readoutd (%d): "
+		         "run a newer readoutd",
+		         path, version, store_migration_count);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	for (int i = version; i < store_migration_count; i++) {
+		char *msg = NULL;
+		if (sqlite3_exec(db, store_migrations[i].sql, NULL, NULL, &msg) != SQLITE_OK) {
+			snprintf(err, errlen, "migration %s failed: %s", store_migrations[i].name,
+			         msg ? msg : sqlite3_errmsg(db));
+			sqlite3_free(msg);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", store_migration_count);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot migrate database %s: %s", path, sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Loads the cursor signing key, creating it on first start. */
+static int load_cursor_key(sqlite3 *db, uint8_t key[CURSOR_KEY_LEN])
+{
+	sqlite3_stmt *st = NULL;
+	int ok = 0;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM settings WHERE key = 'cursor_key'", -1, &st,
+	                       NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == CURSOR_KEY_LEN) {
+		memcpy(key, sqlite3_column_blob(st, 0), CURSOR_KEY_LEN);
+		ok = 1;
+	}
+	sqlite3_finalize(st);
+	if (ok)
+		return 0;
+	if (getrandom(key, CURSOR_KEY_LEN, 0) != CURSOR_KEY_LEN)
+		return -1;
+	if (sqlite3_prepare_v2(
+	        db, "INSERT OR REPLACE INTO settings (key, value) VALUES ('cursor_key', ?)", -1,
+	        &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_blob(st, 1, key, CURSOR_KEY_LEN, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+	sqlite3 *db = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err, errlen);
+	if (!db)
+		return -1;
+	if (migrate(db, path, err, errlen)) {
+		sqlite3_close(db);
+		return -1;
+	}
+	struct store *s = xcalloc(1, sizeof *s);
+	if (load_cursor_key(db, s->cursor_key)) {
+		snprintf(err, errlen, "cannot write to database %s: %s (check its permissions)",
+		         path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		free(s);
+		return -1;
+	}
+	sqlite3_close(db);
+	s->path = xstrdup(path);
+	pthread_key_create(&s->key, NULL);
+	pthread_mutex_init(&s->lock, NULL);
+	*out = s;
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	struct store_conn *c = s->conns;
+	while (c) {
+		struct store_conn *next = c->next;
+		conn_close(c);
+		c = next;
+	}
+	pthread_key_delete(s->key);
+	pthread_mutex_destroy(&s->lock);
+	free(s->path);
+	free(s);
+}
+
+const uint8_t *store_cursor_key(struct store *s)
+{
+	return s->cursor_key;
+}
+
+unsigned long store_error_count(const struct store *s)
+{
+	return atomic_load(&((struct store *)s)->errors);
+}
+
+enum store_status store_ready(struct store *s)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return STORE_BUSY;
+	sqlite3_stmt *st = store_stmt(c, "PRAGMA user_version");
+	if (!st)
+		return STORE_BUSY;
+	int rc = sqlite3_step(st);
+	enum store_status r = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == store_migration_count
+	                          ? STORE_OK
+	                          : STORE_BUSY;
+	if (rc != SQLITE_ROW)
+		store_status_of(c, rc);
+	store_stmt_done(c, st);
+	return r;
+}
+
+enum store_status store_is_empty(struct store *s, bool *empty)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return STORE_BUSY;
+	sqlite3_stmt *st =
+	    store_stmt(c, "SELECT EXISTS (SELECT 1 FROM participants) OR EXISTS "
+	                  "(SELECT 1 FROM principles) OR EXISTS (SELECT 1 FROM meetings)");
+	if (!st)
+		return STORE_ERROR;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*empty = sqlite3_column_int(st, 0) == 0;
+	enum store_status r = store_status_of(c, rc);
+	store_stmt_done(c, st);
+	return r;
+}
+
+enum store_status store_backup(struct store *s, const char *path, char *err, size_t errlen)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c) {
+		snprintf(err, errlen, "cannot open the database");
+		return STORE_BUSY;
+	}
+	if (access(path, F_OK) == 0) {
+		snprintf(err, errlen, "%s exists already; choose a new path", path);
+		return STORE_CONFLICT;
+	}
+	sqlite3 *dst = NULL;
+	int rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	enum store_status r = STORE_ERROR;
+	if (rc == SQLITE_OK) {
+		/* One step copies every page from one read transaction: a consistent snapshot. */
+		sqlite3_backup *b = sqlite3_backup_init(dst, "main", c->db, "main");
+		if (b) {
+			rc = sqlite3_backup_step(b, -1);
+			sqlite3_backup_finish(b);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		} else {
+			rc = sqlite3_errcode(dst);
+		}
+	}
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "backup to %s failed: %s", path,
+		         dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+		r = store_status_of(c, rc);
+		goto done;
+	}
+	/* Leave a self-contained file: no WAL beside it. */
+	sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+	sqlite3_stmt *st = NULL;
+	bool ok = false;
+	if (sqlite3_prepare_v2(dst, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		ok = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+	sqlite3_finalize(st);
+	if (!ok) {
+		snprintf(err, errlen, "backup %s failed its integrity check", path);
+		goto done;
+	}
+	r = STORE_OK;
+done:
+	sqlite3_close(dst);
+	if (r == STORE_OK) {
+		int fd = open(path, O_RDONLY);
+		if (fd < 0 || fsync(fd)) {
+			snprintf(err, errlen, "cannot sync %s: %s", path, strerror(errno));
+			r = STORE_BUSY;
+		}
+		if (fd >= 0)
+			close(fd);
+	} else if (access(path, F_OK) == 0) {
+		unlink(path);
+	}
+	return r;
+}

@@ -1,0 +1,227 @@
+/*
+ * The test harness: a real server in-process, real HTTP through libcurl.
+ */
+#include "harness.h"
+
+#include <check.h>
+#include <curl/curl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "config.h"
+
+static void start_on(struct harness *h, const char *const *args)
+{
+	const char *argv[64] = {"readoutd", "--port", "0", "--db", h->db, "--threads", "2"};
+	int argc = 7;
+	int has_token = 0;
+	for (int i = 0; args && args[i]; i++) {
+		if (strncmp(args[i], "--token", 7) == 0)
+			has_token = 1;
+		argv[argc++] = args[i];
+	}
+	if (!has_token) {
+		argv[argc++] = "--token";
+		argv[argc++] = TEST_TOKEN;
+	}
+	argv[argc] = NULL;
+	struct config cfg;
+	char err[512];
+	unsetenv("READOUT_TOKEN");
+	ck_assert_msg(config_parse(&cfg, argc, (char **)argv, err, sizeof err) == 0, "config: %s",
+	              err);
+	h->app = app_start(&cfg, err, sizeof err);
+	config_free(&cfg);
+	ck_assert_msg(h->app != NULL, "start: %s", err);
+	h->port = app_port(h->app);
+}
+
+void harness_start(struct harness *h, const char *const *args)
+{
+	memset(h, 0, sizeof *h);
+	snprintf(h->dir, sizeof h->dir, "%s/readout-test-XXXXXX",
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(h->dir));
+	snprintf(h->db, sizeof h->db, "%s/test.db", h->dir);
+	start_on(h, args);
+}
+
+void harness_restart(struct harness *h, const char *const *args)
+{
+	app_stop(h->app);
+	start_on(h, args);
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+void harness_stop(struct harness *h)
+{
+	app_stop(h->app);
+	h->app = NULL;
+	nftw(h->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+struct buf {
+	char *data;
+	size_t len;
+};
+
+static size_t collect(char *ptr, size_t size, size_t n, void *userdata)
+{
+	struct buf *b = userdata;
+	size_t add = size * n;
+	b->data = realloc(b->data, b->len + add + 1);
+	memcpy(b->data + b->len, ptr, add);
+	b->len += add;
+	b->data[b->len] = '\0';
+	return add;
+}
+
+struct reply *req(struct harness *h, const char *method, const char *path, const char *body,
+                  const char *const *headers)
+{
+	CURL *c = curl_easy_init();
+	ck_assert_ptr_nonnull(c);
+	char url[4096];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", h->port, path);
+	struct buf out = {calloc(1, 1), 0}, hdr = {calloc(1, 1), 0};
+	struct curl_slist *list = NULL;
+	int has_ct = 0;
+	for (int i = 0; headers && headers[i]; i++) {
+		if (strcmp(headers[i], "AUTH") == 0) {
+			list = curl_slist_append(list, "Authorization: Bearer " TEST_TOKEN);
+			continue;
+		}
+		if (strncasecmp(headers[i], "Content-Type:", 13) == 0)
+			has_ct = 1;
+		list = curl_slist_append(list, headers[i]);
+	}
+	if (body && !has_ct)
+		list = curl_slist_append(list, "Content-Type: application/json");
+	list = curl_slist_append(list, "Expect:");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hdr);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	CURLcode rc = curl_easy_perform(c);
+	ck_assert_msg(rc == CURLE_OK, "%s %s: %s", method, path, curl_easy_strerror(rc));
+	struct reply *r = calloc(1, sizeof *r);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	r->body = out.data;
+	r->len = out.len;
+	r->headers = hdr.data;
+	r->json = out.len ? json_loadb(out.data, out.len, 0, NULL) : NULL;
+	curl_slist_free_all(list);
+	curl_easy_cleanup(c);
+	return r;
+}
+
+struct reply *get(struct harness *h, const char *path)
+{
+	return req(h, "GET", path, NULL, NULL);
+}
+
+struct reply *write_json(struct harness *h, const char *method, const char *path, const char *body)
+{
+	const char *const auth[] = {"AUTH", NULL};
+	return req(h, method, path, body, auth);
+}
+
+const char *reply_header(const struct reply *r, const char *name)
+{
+	static char value[4096];
+	size_t n = strlen(name);
+	for (const char *line = r->headers; line && *line;) {
+		const char *end = strstr(line, "\r\n");
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		if (len > n && strncasecmp(line, name, n) == 0 && line[n] == ':') {
+			const char *v = line + n + 1;
+			while (*v == ' ')
+				v++;
+			size_t vlen = len - (size_t)(v - line);
+			if (vlen >= sizeof value)
+				vlen = sizeof value - 1;
+			memcpy(value, v, vlen);
+			value[vlen] = '\0';
+			return value;
+		}
+		line = end ? end + 2 : line + len;
+	}
+	return NULL;
+}
+
+void reply_free(struct reply *r)
+{
+	if (!r)
+		return;
+	free(r->body);
+	free(r->headers);
+	json_decref(r->json);
+	free(r);
+}
+
+const char *path_fmt(const char *fmt, ...)
+{
+	static char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+json_t *jget(json_t *doc, const char *dotted)
+{
+	char key[256];
+	const char *p = dotted;
+	json_t *cur = doc;
+	while (cur && *p) {
+		size_t n = strcspn(p, ".");
+		if (n >= sizeof key)
+			return NULL;
+		memcpy(key, p, n);
+		key[n] = '\0';
+		if (json_is_array(cur)) {
+			char *end;
+			long i = strtol(key, &end, 10);
+			cur = *end ? NULL : json_array_get(cur, (size_t)i);
+		} else {
+			cur = json_object_get(cur, key);
+		}
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	return cur;
+}
+
+const char *jstr(json_t *doc, const char *dotted)
+{
+	return json_string_value(jget(doc, dotted));
+}
+
+long long jint(json_t *doc, const char *dotted)
+{
+	json_t *v = jget(doc, dotted);
+	return v ? (long long)json_integer_value(v) : -1;
+}

@@ -1,0 +1,66 @@
+/*
+ * Test harness: starts the real server in the test process on port 0 with a
+ * fresh database file in a temporary directory, and talks HTTP to it with
+ * libcurl.
+ */
+#ifndef READOUT_TEST_HARNESS_H
+#define READOUT_TEST_HARNESS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define TEST_TOKEN "test-token-0123456789"
+
+struct harness {
+	struct app *app;
+	char dir[256];
+	char db[300];
+	int port;
+};
+
+/* Starts a server; args are extra readoutd flags (NULL-terminated, may be
+ * NULL). The server has TEST_TOKEN as its write token unless args give
+ * --token. Aborts the test on failure. */
+void harness_start(struct harness *h, const char *const *args);
+
+/* Stops the server and removes the temporary directory. */
+void harness_stop(struct harness *h);
+
+/* Stops and starts the server again on the same database. */
+void harness_restart(struct harness *h, const char *const *args);
+
+struct reply {
+	long status;
+	char *body; /* NUL-terminated */
+	size_t len;
+	char *headers; /* the raw header block */
+	json_t *json;  /* parsed body, or NULL */
+};
+
+/* Sends a request. body may be NULL; headers is a NULL-terminated list of
+ * "Name: value" lines (may be NULL). When body is given and headers name no
+ * Content-Type, application/json is sent. "AUTH" in headers stands for the
+ * test token's Authorization header. Returns a new reply (reply_free). */
+struct reply *req(struct harness *h, const char *method, const char *path, const char *body,
+                  const char *const *headers);
+
+/* Shorthands: GET, and an authorized write with a JSON body. */
+struct reply *get(struct harness *h, const char *path);
+struct reply *write_json(struct harness *h, const char *method, const char *path, const char *body);
+
+/* The value of a response header (case-insensitive), copied into a static
+ * buffer, or NULL. */
+const char *reply_header(const struct reply *r, const char *name);
+
+void reply_free(struct reply *r);
+
+/* Formats a path with printf arguments into a static buffer. */
+const char *path_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Convenience for string fields of the parsed body: json_string_value of the
+ * member at a dotted path ("data.0.slug"), or NULL. */
+json_t *jget(json_t *doc, const char *dotted);
+const char *jstr(json_t *doc, const char *dotted);
+long long jint(json_t *doc, const char *dotted);
+
+#endif

@@ -1,0 +1,190 @@
+/* Store tests on real database files: opening, migrations, schema, backup. */
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+static char dir[256];
+
+static const char *db_path(const char *name)
+{
+	static char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return path;
+}
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/readout-store-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static int user_version(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	int v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* The schema objects of a database as one sorted text. */
+static char *schema_text(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(
+	    sqlite3_prepare_v2(db,
+	                       "SELECT type || ' ' || name || ' ' || tbl_name || ' ' || "
+	                       "coalesce(sql, '') FROM sqlite_schema WHERE name NOT LIKE "
+	                       "'sqlite_%' ORDER BY type, name",
+	                       -1, &st, NULL),
+	    SQLITE_OK);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(f, "%s\n", sqlite3_column_text(st, 0));
+	fclose(f);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out;
+}
+
+START_TEST(migrates_fresh_file)
+{
+	struct store *s = NULL;
+	char err[256];
+	ck_assert_int_eq(store_open(db_path("a.db"), &s, err, sizeof err), 0);
+	ck_assert_int_eq(store_ready(s), STORE_OK);
+	bool empty = false;
+	ck_assert_int_eq(store_is_empty(s, &empty), STORE_OK);
+	ck_assert(empty);
+	uint8_t key[CURSOR_KEY_LEN];
+	memcpy(key, store_cursor_key(s), CURSOR_KEY_LEN);
+	store_close(s);
+	ck_assert_int_eq(user_version(db_path("a.db")), store_schema_version());
+	char *before = schema_text(db_path("a.db"));
+	/* Restart: a no-op migration, the same cursor key. */
+	ck_assert_int_eq(store_open(db_path("a.db"), &s, err, sizeof err), 0);
+	ck_assert_mem_eq(store_cursor_key(s), key, CURSOR_KEY_LEN);
+	store_close(s);
+	char *after = schema_text(db_path("a.db"));
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(refuses_newer_database)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path("new.db"), &db), SQLITE_OK);
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", store_schema_version() + 1);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	struct store *s = NULL;
+	char err[256] = "";
+	ck_assert_int_eq(store_open(db_path("new.db"), &s, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "newer than this readoutd"));
+	ck_assert_int_eq(user_version(db_path("new.db")), store_schema_version() + 1);
+}
+END_TEST
+
+START_TEST(refuses_unwritable_path)
+{
+	struct store *s = NULL;
+	char err[256] = "";
+	ck_assert_int_eq(store_open("/nonexistent-dir/readout.db", &s, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent-dir/readout.db"));
+}
+END_TEST
+
+START_TEST(schema_sql_matches_migrations)
+{
+	struct store *s = NULL;
+	char err[256];
+	ck_assert_int_eq(store_open(db_path("m.db"), &s, err, sizeof err), 0);
+	store_close(s);
+	char schema_path[512];
+	snprintf(schema_path, sizeof schema_path, "%s/schema/schema.sql",
+	         getenv("READOUT_SOURCE_DIR"));
+	FILE *f = fopen(schema_path, "r");
+	ck_assert_msg(f != NULL, "cannot read %s", schema_path);
+	char *sql = NULL;
+	size_t cap = 0;
+	ssize_t n = getdelim(&sql, &cap, '\0', f);
+	fclose(f);
+	ck_assert_int_gt(n, 0);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path("s.db"), &db), SQLITE_OK);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	ck_assert_msg(rc == SQLITE_OK, "schema.sql: %s", msg ? msg : "");
+	sqlite3_close(db);
+	free(sql);
+	char *a = schema_text(db_path("m.db"));
+	char *b = schema_text(db_path("s.db"));
+	ck_assert_msg(strcmp(a, b) == 0,
+	              "schema/schema.sql differs from the migrations; regenerate it with "
+	              "sqlite3 DB .schema\n--- migrations:\n%s\n--- schema.sql:\n%s",
+	              a, b);
+	free(a);
+	free(b);
+}
+END_TEST
+
+START_TEST(backup_is_consistent_copy)
+{
+	struct store *s = NULL;
+	char err[256];
+	ck_assert_int_eq(store_open(db_path("live.db"), &s, err, sizeof err), 0);
+	ck_assert_int_eq(store_backup(s, db_path("copy.db"), err, sizeof err), STORE_OK);
+	ck_assert_int_eq(user_version(db_path("copy.db")), store_schema_version());
+	/* A second backup to the same path is refused, the first left whole. */
+	ck_assert_int_eq(store_backup(s, db_path("copy.db"), err, sizeof err), STORE_CONFLICT);
+	ck_assert_int_ne(store_backup(s, "/nonexistent-dir/copy.db", err, sizeof err), STORE_OK);
+	store_close(s);
+	char *a = schema_text(db_path("live.db"));
+	char *b = schema_text(db_path("copy.db"));
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	ck_assert_int_eq(access(db_path("copy.db-wal"), F_OK), -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, migrates_fresh_file);
+	tcase_add_test(tc, refuses_newer_database);
+	tcase_add_test(tc, refuses_unwritable_path);
+	tcase_add_test(tc, schema_sql_matches_migrations);
+	tcase_add_test(tc, backup_is_consistent_copy);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
