@@ -12,4 +12,11 @@ HANDLER(api_meta_readyz);
 HANDLER(api_meta_metrics);
 HANDLER(api_meta_openapi);
 
+HANDLER(api_participants_list);
+HANDLER(api_participants_create);
+HANDLER(api_participants_get);
+HANDLER(api_participants_replace);
+HANDLER(api_participants_patch);
+HANDLER(api_participants_delete);
+
 #endif

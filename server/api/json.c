@@ -121,6 +121,10 @@ void api_store_problem(struct http_response *res, enum store_status st, const ch
 		             "The database cannot serve this request now; try again shortly.");
 		http_add_header(res, "Retry-After", "1");
 		return;
+	case STORE_STALE:
+		http_problem(res, 412, "precondition-failed", "Precondition failed",
+		             "The entity changed since it was read; fetch it again.");
+		return;
 	case STORE_INVALID_REF:
 	case STORE_ERROR:
 	case STORE_OK:

@@ -15,6 +15,12 @@ static const struct route routes[] = {
     {HTTP_GET, "/readyz", api_meta_readyz, 0},
     {HTTP_GET, "/metrics", api_meta_metrics, 0},
     {HTTP_GET, "/openapi.json", api_meta_openapi, 0},
+    {HTTP_GET, "/v1/participants", api_participants_list, 0},
+    {HTTP_POST, "/v1/participants", api_participants_create, WJ},
+    {HTTP_GET, "/v1/participants/{}", api_participants_get, 0},
+    {HTTP_PUT, "/v1/participants/{}", api_participants_replace, WJ},
+    {HTTP_PATCH, "/v1/participants/{}", api_participants_patch, WP},
+    {HTTP_DELETE, "/v1/participants/{}", api_participants_delete, W},
 };
 
 const struct router api_router = {routes, sizeof routes / sizeof routes[0]};

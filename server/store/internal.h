@@ -49,15 +49,31 @@ void store_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Copies column i as a new string, or NULL for SQL NULL. */
 char *store_column_text(sqlite3_stmt *st, int i);
 
-/* Resolves a ref (id > 0 or slug) in table ("participants", "principles",
- * "meetings") to an id. STORE_NOT_FOUND when there is none. */
+/* Resolves a ref (id > 0, a slug, or both, which must then name the same
+ * row) in table ("participants", "principles", "meetings") to an id.
+ * STORE_NOT_FOUND when there is none. */
 enum store_status store_resolve(struct store_conn *c, const char *table, int64_t id,
                                 const char *slug, int64_t *out);
 
-/* Picks a free slug in table: wanted as is (STORE_CONFLICT when taken and
- * exact is true) or the first free candidate of base ("base", "base-2", ...),
- * skipping the row self (0 for none). Returns a new string in *out. */
+/* Picks the first free candidate of base in table ("base", "base-2", ...),
+ * counting the row self (0 for none) as free. Returns a new string in *out. */
 enum store_status store_free_slug(struct store_conn *c, const char *table, const char *base,
                                   int64_t self, char **out);
+
+/* Reads id, slug, created_at, updated_at, version from columns col..col+4. */
+void store_read_meta(sqlite3_stmt *st, int col, struct entity_meta *m);
+
+/* Runs a prepared SELECT of one row through read; STORE_NOT_FOUND when no
+ * row comes back. Hands st back to the cache. */
+enum store_status store_read_one(struct store_conn *c, sqlite3_stmt *st,
+                                 void (*read)(sqlite3_stmt *st, void *out), void *out);
+
+/* Appends a LIKE pattern matching s as a substring (with \ escapes) to a
+ * new string. */
+char *store_like_pattern(const char *s);
+
+/* A status from the version check of an UPDATE/DELETE that changed nothing:
+ * STORE_STALE when the row exists, else STORE_NOT_FOUND. */
+enum store_status store_version_miss(struct store_conn *c, const char *table, int64_t id);
 
 #endif

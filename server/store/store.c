@@ -262,14 +262,17 @@ enum store_status store_resolve(struct store_conn *c, const char *table, int64_t
                                 const char *slug, int64_t *out)
 {
 	char sql[96];
-	snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = ?", table, id > 0 ? "id" : "slug");
+	snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s", table,
+	         id > 0 && slug ? "id = ?1 AND slug = ?2"
+	         : id > 0       ? "id = ?1"
+	                        : "slug = ?2");
 	sqlite3_stmt *st = store_stmt(c, sql);
 	if (!st)
 		return STORE_ERROR;
 	if (id > 0)
 		sqlite3_bind_int64(st, 1, id);
-	else
-		store_bind_text(st, 1, slug);
+	if (slug)
+		store_bind_text(st, 2, slug);
 	int rc = sqlite3_step(st);
 	enum store_status r = STORE_NOT_FOUND;
 	if (rc == SQLITE_ROW) {
@@ -523,4 +526,52 @@ done:
 		unlink(path);
 	}
 	return r;
+}
+
+void store_read_meta(sqlite3_stmt *st, int col, struct entity_meta *m)
+{
+	m->id = sqlite3_column_int64(st, col);
+	m->slug = store_column_text(st, col + 1);
+	snprintf(m->created_at, sizeof m->created_at, "%s",
+	         (const char *)sqlite3_column_text(st, col + 2));
+	snprintf(m->updated_at, sizeof m->updated_at, "%s",
+	         (const char *)sqlite3_column_text(st, col + 3));
+	m->version = sqlite3_column_int64(st, col + 4);
+}
+
+enum store_status store_read_one(struct store_conn *c, sqlite3_stmt *st,
+                                 void (*read)(sqlite3_stmt *st, void *out), void *out)
+{
+	int rc = sqlite3_step(st);
+	enum store_status r = STORE_NOT_FOUND;
+	if (rc == SQLITE_ROW) {
+		read(st, out);
+		r = STORE_OK;
+	} else if (rc != SQLITE_DONE) {
+		r = store_status_of(c, rc);
+	}
+	store_stmt_done(c, st);
+	return r;
+}
+
+char *store_like_pattern(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = xmalloc(2 * n + 3), *o = out;
+	*o++ = '%';
+	for (; *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			*o++ = '\\';
+		*o++ = *s;
+	}
+	*o++ = '%';
+	*o = '\0';
+	return out;
+}
+
+enum store_status store_version_miss(struct store_conn *c, const char *table, int64_t id)
+{
+	int64_t found;
+	enum store_status st = store_resolve(c, table, id, NULL, &found);
+	return st == STORE_OK ? STORE_STALE : st;
 }

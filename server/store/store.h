@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "model/cursor.h"
+#include "model/entities.h"
 
 enum store_status {
 	STORE_OK,
@@ -18,6 +19,7 @@ enum store_status {
 	STORE_CONFLICT,    /* a unique slug taken, or a delete of something still referenced */
 	STORE_BUSY,        /* locked past the busy timeout, disk full, read-only: try later */
 	STORE_INVALID_REF, /* a nested reference names nothing; details in the problems list */
+	STORE_STALE,       /* the entity changed since the version the caller read */
 	STORE_ERROR,       /* anything else: a bug or a broken database */
 };
 
@@ -51,5 +53,57 @@ enum store_status store_is_empty(struct store *s, bool *empty);
  * exist), fsyncs it and checks it with PRAGMA integrity_check. err gets a
  * one-line reason on failure. */
 enum store_status store_backup(struct store *s, const char *path, char *err, size_t errlen);
+
+/* ---- lists ----
+ * Every list is a keyset page: rows strictly after the cursor position
+ * `after` (NULL for the first page) in the list's order, at most limit of
+ * them. *more tells whether rows follow; *total (when total is not NULL)
+ * counts every row the filters match. Items are new arrays the caller frees
+ * with the entity's *_clear on each and free() on the array. */
+
+enum participant_sort {
+	PARTICIPANT_SORT_NAME,
+	PARTICIPANT_SORT_NAME_DESC,
+	PARTICIPANT_SORT_COUNT,
+	PARTICIPANT_SORT_COUNT_DESC
+};
+struct participant_filter {
+	const char *q;       /* name or alias substring, case-insensitive */
+	const char *country; /* exact */
+	enum participant_sort sort;
+};
+
+enum principle_sort {
+	PRINCIPLE_SORT_NAME,
+	PRINCIPLE_SORT_NAME_DESC,
+	PRINCIPLE_SORT_COUNT,
+	PRINCIPLE_SORT_COUNT_DESC,
+	PRINCIPLE_SORT_FIRST_INVOKED
+};
+struct principle_filter {
+	const char *q;         /* name substring, case-insensitive */
+	const char *framework; /* exact */
+	enum principle_sort sort;
+};
+
+/* ---- participants (store/participants.c) ----
+ * Writes take the record in `p` (owned by the caller; a NULL slug is derived
+ * from the name) and, on STORE_OK, clear it and fill it with the stored
+ * record. expected_version 0 skips the version check; otherwise
+ * a different stored version is STORE_STALE. */
+enum store_status store_participant_get(struct store *s, const struct model_ref *ref,
+                                        struct participant *out);
+enum store_status store_participant_create(struct store *s, struct participant *p);
+enum store_status store_participant_replace(struct store *s, int64_t id, int64_t expected_version,
+                                            struct participant *p);
+/* STORE_CONFLICT while the participant attended any meeting. */
+enum store_status store_participant_delete(struct store *s, int64_t id, int64_t expected_version);
+enum store_status store_participant_list(struct store *s, const struct participant_filter *f,
+                                         const struct cursor_pos *after, int limit,
+                                         struct participant **items, size_t *count, bool *more,
+                                         int64_t *total);
+
+/* The cursor key of a participant in the order sort (new string). */
+char *store_participant_sort_key(const struct participant *p, enum participant_sort sort);
 
 #endif

@@ -1,0 +1,218 @@
+/*
+ * /v1/participants: the people who take part in meetings.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/resource.h"
+#include "model/xalloc.h"
+
+static const char *const writable_fields[] = {"slug",         "name",    "aliases", "title",
+                                              "organization", "country", NULL};
+
+json_t *api_participant_json(const struct participant *p)
+{
+	json_t *aliases = json_loads(p->aliases_json ? p->aliases_json : "[]", 0, NULL);
+	return json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:s, s:s, s:I}", "id",
+	                 (json_int_t)p->meta.id, "slug", p->meta.slug, "name", p->name, "aliases",
+	                 aliases ? aliases : json_array(), "title", api_str(p->title),
+	                 "organization", api_str(p->organization), "country", api_str(p->country),
+	                 "meeting_count", (json_int_t)p->meeting_count, "first_meeting_date",
+	                 api_str(p->first_meeting_date), "last_meeting_date",
+	                 api_str(p->last_meeting_date), "created_at", p->meta.created_at,
+	                 "updated_at", p->meta.updated_at, "version", (json_int_t)p->meta.version);
+}
+
+static json_t *encode(const void *e)
+{
+	return api_participant_json(e);
+}
+
+static json_t *writable(const void *e)
+{
+	json_t *doc = api_participant_json(e);
+	json_t *out = json_object();
+	for (int i = 0; writable_fields[i]; i++)
+		json_object_set(out, writable_fields[i], json_object_get(doc, writable_fields[i]));
+	json_decref(doc);
+	return out;
+}
+
+/* Validates aliases: an array of at most MODEL_ALIASES_MAX distinct strings
+ * of 1..MODEL_NAME_MAX characters. Returns their compact JSON text or NULL. */
+static char *decode_aliases(json_t *body, struct model_problems *p)
+{
+	json_t *a = json_object_get(body, "aliases");
+	if (!a || json_is_null(a))
+		return xstrdup("[]");
+	if (!json_is_array(a) || json_array_size(a) > MODEL_ALIASES_MAX) {
+		model_problems_add(p, "must be an array of at most 20 names", "/aliases");
+		return NULL;
+	}
+	size_t i;
+	json_t *v;
+	bool ok = true;
+	json_array_foreach(a, i, v)
+	{
+		size_t n = json_is_string(v) ? model_utf8_length(json_string_value(v)) : 0;
+		if (n < 1 || n > MODEL_NAME_MAX) {
+			model_problems_add(p, "must be a string of 1 to 200 characters",
+			                   "/aliases/%zu", i);
+			ok = false;
+			continue;
+		}
+		for (size_t k = 0; k < i; k++) {
+			if (json_equal(json_array_get(a, k), v)) {
+				model_problems_add(p, "repeats an earlier alias", "/aliases/%zu",
+				                   i);
+				ok = false;
+				break;
+			}
+		}
+	}
+	if (!ok)
+		return NULL;
+	size_t len;
+	return api_dump(a, &len);
+}
+
+static void decode(json_t *body, void *out, struct model_problems *p)
+{
+	struct participant *e = out;
+	const char *name = NULL, *title = NULL, *org = NULL;
+	api_unknown_fields(body, "", writable_fields, p);
+	api_slug(body, "", &e->meta.slug, p);
+	api_required(body, "name", "", p);
+	api_string(body, "name", "", 1, MODEL_NAME_MAX, &name, p);
+	api_string(body, "title", "", 0, MODEL_TEXT_MAX, &title, p);
+	api_string(body, "organization", "", 0, MODEL_TEXT_MAX, &org, p);
+	api_country(body, "country", "", &e->country, p);
+	e->aliases_json = decode_aliases(body, p);
+	e->name = xstrdup(name);
+	e->title = xstrdup(title);
+	e->organization = xstrdup(org);
+}
+
+static enum store_status get(struct store *s, const struct model_ref *ref, void *out)
+{
+	return store_participant_get(s, ref, out);
+}
+
+static enum store_status create(struct store *s, void *e, struct model_problems *p)
+{
+	(void)p;
+	return store_participant_create(s, e);
+}
+
+static enum store_status replace(struct store *s, int64_t id, int64_t version, void *e,
+                                 struct model_problems *p)
+{
+	(void)p;
+	return store_participant_replace(s, id, version, e);
+}
+
+static enum store_status remove_row(struct store *s, int64_t id, int64_t version)
+{
+	return store_participant_delete(s, id, version);
+}
+
+static void clear(void *e)
+{
+	participant_clear(e);
+}
+
+const struct resource api_participants = {
+    "participant",
+    "/v1/participants",
+    sizeof(struct participant),
+    get,
+    encode,
+    writable,
+    decode,
+    create,
+    replace,
+    remove_row,
+    clear,
+};
+
+HANDLER(api_participants_get)
+{
+	api_resource_get(&api_participants, req, res);
+}
+
+HANDLER(api_participants_create)
+{
+	api_resource_create(&api_participants, req, res);
+}
+
+HANDLER(api_participants_replace)
+{
+	api_resource_replace(&api_participants, req, res);
+}
+
+HANDLER(api_participants_patch)
+{
+	api_resource_patch(&api_participants, req, res);
+}
+
+HANDLER(api_participants_delete)
+{
+	api_resource_delete(&api_participants, req, res);
+}
+
+static const char *const sort_names[] = {"name", "-name", "meeting_count", "-meeting_count", NULL};
+
+HANDLER(api_participants_list)
+{
+	struct participant_filter f = {0};
+	const char *sort = http_query(req, "sort");
+	int si = sort ? model_enum_parse(sort_names, sort) : 0;
+	if (si < 0) {
+		api_bad_request(res,
+		                "sort must be one of name, -name, meeting_count, -meeting_count.");
+		return;
+	}
+	f.sort = (enum participant_sort)si;
+	f.q = http_query(req, "q");
+	f.country = http_query(req, "country");
+	if (f.q && (!*f.q || model_utf8_length(f.q) > 500)) {
+		api_bad_request(res, "q must be 1 to 500 characters.");
+		return;
+	}
+	if (f.country && !model_country_valid(f.country)) {
+		api_bad_request(res, "country must be an assigned ISO 3166-1 alpha-2 code.");
+		return;
+	}
+	char *scope =
+	    xasprintf("participants|%d|%s|%s", si, f.q ? f.q : "", f.country ? f.country : "");
+	struct api_page page;
+	int rc = api_page_begin(req, scope, &page, res);
+	free(scope);
+	if (rc)
+		return;
+	struct participant *items = NULL;
+	size_t n = 0;
+	bool more = false;
+	int64_t total = 0;
+	enum store_status st =
+	    store_participant_list(APP(req)->store, &f, page.has_after ? &page.after : NULL,
+	                           page.limit, &items, &n, &more, page.count ? &total : NULL);
+	if (st != STORE_OK) {
+		api_store_problem(res, st, "participant");
+		return;
+	}
+	json_t *data = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(data, api_participant_json(&items[i]));
+	struct cursor_pos last;
+	if (more) {
+		char *key = store_participant_sort_key(&items[n - 1], f.sort);
+		api_cursor_pos(&last, key, items[n - 1].meta.id);
+		free(key);
+	}
+	api_page_respond(req, &page, data, more ? &last : NULL, total, res);
+	for (size_t i = 0; i < n; i++)
+		participant_clear(&items[i]);
+	free(items);
+}

@@ -1,0 +1,365 @@
+/*
+ * The single-entity verbs and list pages, written once for every resource.
+ */
+#include "api/resource.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/problem.h"
+#include "model/xalloc.h"
+
+#define PATCH_RETRIES 3
+
+json_t *api_str(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+char *api_dup(json_t *obj, const char *key)
+{
+	return xstrdup(json_string_value(json_object_get(obj, key)));
+}
+
+void api_country(json_t *obj, const char *key, const char *base, char **out,
+                 struct model_problems *p)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v || json_is_null(v))
+		return;
+	if (!json_is_string(v) || !model_country_valid(json_string_value(v))) {
+		model_problems_add(p, "must be an assigned ISO 3166-1 alpha-2 code in upper case",
+		                   "%s/%s", base, key);
+		return;
+	}
+	*out = xstrdup(json_string_value(v));
+}
+
+void api_slug(json_t *obj, const char *base, char **out, struct model_problems *p)
+{
+	json_t *v = json_object_get(obj, "slug");
+	if (!v || json_is_null(v))
+		return;
+	if (!json_is_string(v) || !model_slug_valid(json_string_value(v))) {
+		model_problems_add(p,
+		                   "must match [a-z0-9]+(-[a-z0-9]+)*, be at most 100 characters "
+		                   "and not be all digits",
+		                   "%s/slug", base);
+		return;
+	}
+	*out = xstrdup(json_string_value(v));
+}
+
+json_t *api_merge_patch(json_t *target, json_t *patch)
+{
+	if (!json_is_object(patch))
+		return json_deep_copy(patch);
+	json_t *out = json_is_object(target) ? json_deep_copy(target) : json_object();
+	const char *key;
+	json_t *v;
+	json_object_foreach(patch, key, v)
+	{
+		if (json_is_null(v))
+			json_object_del(out, key);
+		else
+			json_object_set_new(out, key,
+			                    api_merge_patch(json_object_get(out, key), v));
+	}
+	return out;
+}
+
+static struct entity_meta *meta_of(void *e)
+{
+	return (struct entity_meta *)e;
+}
+
+void api_resource_respond(const struct resource *r, const void *e, int status,
+                          struct http_response *res)
+{
+	api_json_etag(res, status, r->encode(e));
+}
+
+int api_resource_load(const struct resource *r, struct http_request *req, const char *segment,
+                      void *out, struct http_response *res)
+{
+	struct model_ref ref;
+	if (api_ref(segment, &ref, res))
+		return -1;
+	enum store_status st = r->get(APP(req)->store, &ref, out);
+	if (st != STORE_OK) {
+		api_store_problem(res, st, r->name);
+		return -1;
+	}
+	return 0;
+}
+
+void api_resource_get(const struct resource *r, struct http_request *req, struct http_response *res)
+{
+	void *e = xcalloc(1, r->size);
+	if (api_resource_load(r, req, req->params[0], e, res) == 0)
+		api_resource_respond(r, e, 200, res);
+	r->clear(e);
+	free(e);
+}
+
+/* Maps the status of a write to its answer; on STORE_OK answers the stored
+ * entity. */
+static void write_result(const struct resource *r, enum store_status st, void *e,
+                         struct model_problems *p, int status, struct http_response *res)
+{
+	char detail[160];
+	switch (st) {
+	case STORE_OK:
+		api_resource_respond(r, e, status, res);
+		if (status == 201) {
+			char location[128];
+			snprintf(location, sizeof location, "%s/%lld", r->collection,
+			         (long long)meta_of(e)->id);
+			http_add_header(res, "Location", location);
+		}
+		return;
+	case STORE_INVALID_REF:
+		api_validation_problem(res, p);
+		return;
+	case STORE_CONFLICT:
+		snprintf(detail, sizeof detail, "Another %s already has the slug '%s'.", r->name,
+		         meta_of(e)->slug ? meta_of(e)->slug : "");
+		http_problem(res, 409, "conflict", "Slug taken", detail);
+		return;
+	default:
+		api_store_problem(res, st, r->name);
+	}
+}
+
+void api_resource_create(const struct resource *r, struct http_request *req,
+                         struct http_response *res)
+{
+	json_t *body = api_body_object(req, res);
+	if (!body)
+		return;
+	void *e = xcalloc(1, r->size);
+	struct model_problems p = {0};
+	r->decode(body, e, &p);
+	if (p.count)
+		api_validation_problem(res, &p);
+	else
+		write_result(r, r->create(APP(req)->store, e, &p), e, &p, 201, res);
+	model_problems_clear(&p);
+	r->clear(e);
+	free(e);
+	json_decref(body);
+}
+
+/* Whether the current representation of cur satisfies If-Match; answers 412
+ * when it does not. */
+static bool precondition_ok(const struct resource *r, struct http_request *req, const void *cur,
+                            struct http_response *res)
+{
+	if (!http_header(req, "If-Match"))
+		return true;
+	size_t len;
+	json_t *doc = r->encode(cur);
+	char *text = api_dump(doc, &len);
+	json_decref(doc);
+	char etag[19];
+	http_etag_of(text, len, etag);
+	free(text);
+	if (http_if_match_ok(req, etag, true))
+		return true;
+	http_problem(res, 412, "precondition-failed", "Precondition failed",
+	             "If-Match does not match the current ETag.");
+	return false;
+}
+
+/* Validates doc as the new state of cur and stores it. The version check
+ * applies when the client sent If-Match or always_check is set. Returns the
+ * store status (STORE_INVALID_REF when the body had problems, which are
+ * answered already). */
+static enum store_status replace_with(const struct resource *r, struct http_request *req, void *cur,
+                                      json_t *doc, bool always_check, struct http_response *res)
+{
+	void *e = xcalloc(1, r->size);
+	struct model_problems p = {0};
+	r->decode(doc, e, &p);
+	enum store_status st = STORE_INVALID_REF;
+	if (p.count) {
+		api_validation_problem(res, &p);
+	} else {
+		if (!meta_of(e)->slug)
+			meta_of(e)->slug = xstrdup(meta_of(cur)->slug);
+		int64_t version =
+		    always_check || http_header(req, "If-Match") ? meta_of(cur)->version : 0;
+		st = r->replace(APP(req)->store, meta_of(cur)->id, version, e, &p);
+		if (st != STORE_STALE || !always_check)
+			write_result(r, st, e, &p, 200, res);
+	}
+	model_problems_clear(&p);
+	r->clear(e);
+	free(e);
+	return st;
+}
+
+void api_resource_replace(const struct resource *r, struct http_request *req,
+                          struct http_response *res)
+{
+	json_t *body = api_body_object(req, res);
+	if (!body)
+		return;
+	void *cur = xcalloc(1, r->size);
+	if (api_resource_load(r, req, req->params[0], cur, res) == 0 &&
+	    precondition_ok(r, req, cur, res))
+		replace_with(r, req, cur, body, false, res);
+	r->clear(cur);
+	free(cur);
+	json_decref(body);
+}
+
+void api_resource_patch(const struct resource *r, struct http_request *req,
+                        struct http_response *res)
+{
+	json_t *body = api_body_object(req, res);
+	if (!body)
+		return;
+	void *cur = xcalloc(1, r->size);
+	bool conditional = http_header(req, "If-Match") != NULL;
+	/* Without If-Match a concurrent change is merged over by retrying on
+	 * the fresh state; with it, the client asked for exactly that state. */
+	for (int attempt = 0; attempt < PATCH_RETRIES; attempt++) {
+		r->clear(cur);
+		memset(cur, 0, r->size);
+		if (api_resource_load(r, req, req->params[0], cur, res) ||
+		    !precondition_ok(r, req, cur, res))
+			break;
+		json_t *base = r->writable(cur);
+		json_t *doc = api_merge_patch(base, body);
+		json_decref(base);
+		bool last = conditional || attempt == PATCH_RETRIES - 1;
+		enum store_status st = replace_with(r, req, cur, doc, !last, res);
+		json_decref(doc);
+		if (st != STORE_STALE || last)
+			break;
+	}
+	r->clear(cur);
+	free(cur);
+	json_decref(body);
+}
+
+void api_resource_delete(const struct resource *r, struct http_request *req,
+                         struct http_response *res)
+{
+	void *cur = xcalloc(1, r->size);
+	if (api_resource_load(r, req, req->params[0], cur, res) == 0 &&
+	    precondition_ok(r, req, cur, res)) {
+		int64_t version = http_header(req, "If-Match") ? meta_of(cur)->version : 0;
+		enum store_status st = r->remove(APP(req)->store, meta_of(cur)->id, version);
+		char detail[160];
+		if (st == STORE_OK) {
+			http_set_body(res, 204, NULL, NULL, 0);
+		} else if (st == STORE_CONFLICT) {
+			snprintf(detail, sizeof detail,
+			         "This %s is still referenced by meetings; remove those references "
+			         "first.",
+			         r->name);
+			http_problem(res, 409, "conflict", "Still referenced", detail);
+		} else {
+			write_result(r, st, cur, NULL, 204, res);
+		}
+	}
+	r->clear(cur);
+	free(cur);
+}
+
+/* ---- list pages ---- */
+
+void api_cursor_pos(struct cursor_pos *pos, const char *key, int64_t id)
+{
+	snprintf(pos->key, sizeof pos->key, "%s", key ? key : "");
+	pos->id = id;
+}
+
+int api_page_begin(struct http_request *req, const char *scope, struct api_page *page,
+                   struct http_response *res)
+{
+	memset(page, 0, sizeof *page);
+	page->limit = 50;
+	snprintf(page->scope, sizeof page->scope, "%s", scope);
+	if (api_query_limit(req, &page->limit, res) ||
+	    api_query_bool(req, "count", &page->count, res))
+		return -1;
+	const char *cursor = http_query(req, "cursor");
+	if (cursor) {
+		if (cursor_decode(store_cursor_key(APP(req)->store), page->scope, cursor,
+		                  &page->after)) {
+			api_bad_request(res, "cursor is not one this server issued for this list.");
+			return -1;
+		}
+		page->has_after = true;
+	}
+	return 0;
+}
+
+/* Appends s percent-encoded (RFC 3986 unreserved characters kept). */
+static void url_encode(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~')
+			fputc(ch, f);
+		else
+			fprintf(f, "%%%02X", ch);
+	}
+}
+
+struct query_copy {
+	FILE *f;
+	bool first;
+};
+
+static int copy_param(void *ctx, const char *key, const char *value)
+{
+	struct query_copy *q = ctx;
+	if (strcmp(key, "cursor") == 0)
+		return 0;
+	fputc(q->first ? '?' : '&', q->f);
+	q->first = false;
+	url_encode(q->f, key);
+	fputc('=', q->f);
+	url_encode(q->f, value);
+	return 0;
+}
+
+void api_page_respond(struct http_request *req, const struct api_page *page, json_t *data,
+                      const struct cursor_pos *last, int64_t total, struct http_response *res)
+{
+	json_t *doc = json_object();
+	json_object_set_new(doc, "data", data);
+	char *cursor =
+	    last ? cursor_encode(store_cursor_key(APP(req)->store), page->scope, last) : NULL;
+	json_object_set_new(doc, "next_cursor", api_str(cursor));
+	if (page->count)
+		json_object_set_new(doc, "total", json_integer(total));
+	api_json(res, 200, doc);
+	if (page->count) {
+		char n[32];
+		snprintf(n, sizeof n, "%lld", (long long)total);
+		http_add_header(res, "X-Total-Count", n);
+	}
+	if (cursor) {
+		char *url = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&url, &len);
+		char *base = http_base_url(req);
+		fprintf(f, "<%s", base);
+		free(base);
+		struct query_copy q = {f, true};
+		http_query_each(req, copy_param, &q);
+		fprintf(f, "%ccursor=", q.first ? '?' : '&');
+		url_encode(f, cursor);
+		fputs(">; rel=\"next\"", f);
+		fclose(f);
+		http_add_header(res, "Link", url);
+		free(url);
+	}
+	free(cursor);
+}

@@ -1,0 +1,100 @@
+/*
+ * What participants, principles and meetings share: read one by ref with an
+ * ETag, create, replace (PUT), merge-patch (PATCH), delete, each with the
+ * same checks (If-Match, validation, store status -> HTTP), and keyset list
+ * responses. A resource describes itself with a table of functions; every
+ * entity struct starts with its struct entity_meta.
+ */
+#ifndef READOUT_API_RESOURCE_H
+#define READOUT_API_RESOURCE_H
+
+#include "api/api.h"
+
+struct resource {
+	const char *name;       /* "participant": for problem details */
+	const char *collection; /* "/v1/participants": for Location */
+	size_t size;            /* sizeof the entity struct */
+	enum store_status (*get)(struct store *s, const struct model_ref *ref, void *out);
+	/* The full representation (new reference). */
+	json_t *(*encode)(const void *entity);
+	/* The writable fields as a client would PUT them (new reference). */
+	json_t *(*writable)(const void *entity);
+	/* Decodes and validates a whole body into a zeroed entity; every
+	 * problem goes to p. */
+	void (*decode)(json_t *body, void *out, struct model_problems *p);
+	/* Store writes; nested references that name nothing go to p with
+	 * STORE_INVALID_REF. */
+	enum store_status (*create)(struct store *s, void *entity, struct model_problems *p);
+	enum store_status (*replace)(struct store *s, int64_t id, int64_t version, void *entity,
+	                             struct model_problems *p);
+	enum store_status (*remove)(struct store *s, int64_t id, int64_t version);
+	void (*clear)(void *entity);
+};
+
+/* GET /.../{ref}: 200 with the representation and its ETag. */
+void api_resource_get(const struct resource *r, struct http_request *req,
+                      struct http_response *res);
+/* POST /...: 201, Location, ETag. */
+void api_resource_create(const struct resource *r, struct http_request *req,
+                         struct http_response *res);
+/* PUT /.../{ref}: 200; a body without slug keeps the current one. */
+void api_resource_replace(const struct resource *r, struct http_request *req,
+                          struct http_response *res);
+/* PATCH /.../{ref}: RFC 7396 merge patch onto the writable fields. */
+void api_resource_patch(const struct resource *r, struct http_request *req,
+                        struct http_response *res);
+/* DELETE /.../{ref}: 204. */
+void api_resource_delete(const struct resource *r, struct http_request *req,
+                         struct http_response *res);
+
+/* Reads the entity named by path segment `segment` into out (zeroed, of
+ * r->size bytes). Returns 0, or -1 after filling res (400 or 404 or 503). */
+int api_resource_load(const struct resource *r, struct http_request *req, const char *segment,
+                      void *out, struct http_response *res);
+
+/* Answers the entity in e with status and its ETag. */
+void api_resource_respond(const struct resource *r, const void *e, int status,
+                          struct http_response *res);
+
+/* The pagination state a list request carries. */
+struct api_page {
+	int limit;
+	bool count;
+	struct cursor_pos after;
+	bool has_after;
+	char scope[2048];
+};
+
+/* Reads limit, count and cursor of req for a list whose scope names the
+ * list, its sort and its filters. Returns 0 or -1 after filling res. */
+int api_page_begin(struct http_request *req, const char *scope, struct api_page *page,
+                   struct http_response *res);
+
+/* Answers a list page: {"data": data, "next_cursor": ...} (steals data),
+ * with a Link header to the next page and, when page->count, "total" and
+ * X-Total-Count. last is the position of the page's last row (NULL when
+ * no more rows follow). */
+void api_page_respond(struct http_request *req, const struct api_page *page, json_t *data,
+                      const struct cursor_pos *last, int64_t total, struct http_response *res);
+
+/* Fills pos with key and id (the key cut to fit). */
+void api_cursor_pos(struct cursor_pos *pos, const char *key, int64_t id);
+
+/* Helpers for encoders: a JSON string or null (new reference). */
+json_t *api_str(const char *s);
+
+/* Copies a JSON string member into a new C string, or NULL. */
+char *api_dup(json_t *obj, const char *key);
+
+/* Checks a country member (null/absent ok); on success *out is a new copy. */
+void api_country(json_t *obj, const char *key, const char *base, char **out,
+                 struct model_problems *p);
+
+/* The slug member: absent or null leaves *out NULL; else it must be valid. */
+void api_slug(json_t *obj, const char *base, char **out, struct model_problems *p);
+
+/* Applies an RFC 7396 merge patch to target (borrowed) and returns the result
+ * (new reference). */
+json_t *api_merge_patch(json_t *target, json_t *patch);
+
+#endif

@@ -1,0 +1,72 @@
+/* Freeing the record types. */
+#include "model/entities.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void meta_clear(struct entity_meta *m)
+{
+	free(m->slug);
+}
+
+void participant_clear(struct participant *p)
+{
+	if (!p)
+		return;
+	meta_clear(&p->meta);
+	free(p->name);
+	free(p->aliases_json);
+	free(p->title);
+	free(p->organization);
+	free(p->country);
+	free(p->first_meeting_date);
+	free(p->last_meeting_date);
+	memset(p, 0, sizeof *p);
+}
+
+void principle_clear(struct principle *p)
+{
+	if (!p)
+		return;
+	meta_clear(&p->meta);
+	free(p->name);
+	free(p->framework);
+	free(p->description);
+	free(p->first_invoked_date);
+	memset(p, 0, sizeof *p);
+}
+
+void meeting_clear(struct meeting *m)
+{
+	if (!m)
+		return;
+	meta_clear(&m->meta);
+	free(m->title);
+	free(m->location);
+	free(m->city);
+	free(m->country);
+	free(m->summary);
+	free(m->readout);
+	free(m->sources_json);
+	for (size_t i = 0; i < m->participant_count; i++) {
+		free(m->participants[i].slug);
+		free(m->participants[i].name);
+		free(m->participants[i].title);
+		free(m->participants[i].country);
+	}
+	free(m->participants);
+	for (size_t i = 0; i < m->principle_count; i++) {
+		free(m->principles[i].slug);
+		free(m->principles[i].name);
+		free(m->principles[i].framework);
+		free(m->principles[i].quote);
+		free(m->principles[i].invoked_by_slug);
+	}
+	free(m->principles);
+	for (size_t i = 0; i < m->related_count; i++) {
+		free(m->related[i].slug);
+		free(m->related[i].title);
+	}
+	free(m->related);
+	memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,89 @@
+/*
+ * The records as plain C types, shared by store/ (which fills them) and api/
+ * (which encodes them). Strings are owned by the struct and freed by its
+ * *_clear function; a NULL string is an unset optional field. Lists of
+ * strings or sources travel as the JSON array text they are stored as.
+ */
+#ifndef READOUT_MODEL_ENTITIES_H
+#define READOUT_MODEL_ENTITIES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/model.h"
+
+/* What every entity carries. */
+struct entity_meta {
+	int64_t id;
+	char *slug;
+	char created_at[MODEL_TIMESTAMP_LEN + 1];
+	char updated_at[MODEL_TIMESTAMP_LEN + 1];
+	int64_t version;
+};
+
+struct participant {
+	struct entity_meta meta;
+	char *name;
+	char *aliases_json; /* a JSON array of strings, never NULL once read */
+	char *title, *organization, *country;
+	int64_t meeting_count;
+	char *first_meeting_date, *last_meeting_date;
+};
+
+struct principle {
+	struct entity_meta meta;
+	char *name, *framework, *description;
+	int64_t invocation_count;
+	char *first_invoked_date;
+};
+
+/* A participant as a meeting lists it. */
+struct attendance {
+	int64_t participant_id;
+	char *slug, *name, *title, *country;
+	int role;             /* enum model_role */
+	struct model_ref ref; /* on write: whom the client named */
+};
+
+/* A principle as a meeting lists it. */
+struct invocation {
+	int64_t principle_id;
+	char *slug, *name, *framework;
+	int stance;         /* enum model_stance */
+	int64_t invoked_by; /* participant id, 0 for none */
+	char *quote;
+	struct model_ref ref;         /* on write: the principle */
+	struct model_ref invoked_ref; /* on write: the participant (id 0 and slug NULL: none) */
+	char *invoked_by_slug;        /* on read for export */
+};
+
+/* Another meeting this one refers to or follows up. */
+struct link {
+	int64_t meeting_id;
+	char *slug, *title;
+	char date[MODEL_DATE_LEN + 1];
+	int relation;         /* enum model_relation */
+	struct model_ref ref; /* on write */
+};
+
+struct meeting {
+	struct entity_meta meta;
+	char *title;
+	char date[MODEL_DATE_LEN + 1];
+	int kind; /* enum model_kind */
+	char *location, *city, *country, *summary, *readout;
+	char *sources_json; /* a JSON array of source objects, never NULL once read */
+	struct attendance *participants;
+	size_t participant_count;
+	struct invocation *principles;
+	size_t principle_count;
+	struct link *related;
+	size_t related_count;
+};
+
+void participant_clear(struct participant *p);
+void principle_clear(struct principle *p);
+void meeting_clear(struct meeting *m);
+
+#endif

@@ -1,0 +1,281 @@
+/*
+ * Participants: the people who take part in meetings. Derived fields
+ * (meeting_count, first/last meeting date) are kept by triggers on
+ * attendances; this file reads them and never writes them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/xalloc.h"
+#include "store/internal.h"
+
+#define COLUMNS                                                                                    \
+	"id, slug, created_at, updated_at, version, name, aliases, title, organization, country, " \
+	"meeting_count, first_meeting_date, last_meeting_date"
+
+static void read_participant(sqlite3_stmt *st, void *out)
+{
+	struct participant *p = out;
+	store_read_meta(st, 0, &p->meta);
+	p->name = store_column_text(st, 5);
+	p->aliases_json = store_column_text(st, 6);
+	p->title = store_column_text(st, 7);
+	p->organization = store_column_text(st, 8);
+	p->country = store_column_text(st, 9);
+	p->meeting_count = sqlite3_column_int64(st, 10);
+	p->first_meeting_date = store_column_text(st, 11);
+	p->last_meeting_date = store_column_text(st, 12);
+}
+
+static enum store_status get_by_id(struct store_conn *c, int64_t id, struct participant *out)
+{
+	sqlite3_stmt *st = store_stmt(c, "SELECT " COLUMNS " FROM participants WHERE id = ?");
+	if (!st)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	return store_read_one(c, st, read_participant, out);
+}
+
+enum store_status store_participant_get(struct store *s, const struct model_ref *ref,
+                                        struct participant *out)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return STORE_BUSY;
+	int64_t id;
+	enum store_status r = store_resolve(c, "participants", ref->id, ref->slug, &id);
+	return r == STORE_OK ? get_by_id(c, id, out) : r;
+}
+
+/* The slug to store: the one given (STORE_CONFLICT when another row has it)
+ * or one derived from the name. */
+static enum store_status choose_slug(struct store_conn *c, const struct participant *p,
+                                     int64_t self, char **out)
+{
+	if (p->meta.slug) {
+		int64_t other;
+		enum store_status r = store_resolve(c, "participants", 0, p->meta.slug, &other);
+		if (r == STORE_OK && other != self)
+			return STORE_CONFLICT;
+		if (r != STORE_OK && r != STORE_NOT_FOUND)
+			return r;
+		*out = xstrdup(p->meta.slug);
+		return STORE_OK;
+	}
+	char *base = model_slug_derive(p->name, NULL, "participant");
+	enum store_status r = store_free_slug(c, "participants", base, self, out);
+	free(base);
+	return r;
+}
+
+/* Writes p as row id (0: a new row) inside the caller's transaction. */
+static enum store_status write_row(struct store_conn *c, int64_t *id, int64_t expected_version,
+                                   struct participant *p)
+{
+	char *slug = NULL;
+	enum store_status r = choose_slug(c, p, *id, &slug);
+	if (r != STORE_OK)
+		return r;
+	char now[MODEL_TIMESTAMP_LEN + 1];
+	model_timestamp_now(now);
+	sqlite3_stmt *st =
+	    *id == 0
+	        ? store_stmt(c, "INSERT INTO participants (slug, name, aliases, title, "
+	                        "organization, country, created_at, updated_at) "
+	                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)")
+	        : store_stmt(c, "UPDATE participants SET slug = ?1, name = ?2, aliases = ?3, "
+	                        "title = ?4, organization = ?5, country = ?6, updated_at = ?7, "
+	                        "version = version + 1 WHERE id = ?8 AND (?9 = 0 OR version = ?9)");
+	if (!st) {
+		free(slug);
+		return STORE_ERROR;
+	}
+	store_bind_text(st, 1, slug);
+	store_bind_text(st, 2, p->name);
+	store_bind_text(st, 3, p->aliases_json ? p->aliases_json : "[]");
+	store_bind_text(st, 4, p->title);
+	store_bind_text(st, 5, p->organization);
+	store_bind_text(st, 6, p->country);
+	store_bind_text(st, 7, now);
+	if (*id) {
+		sqlite3_bind_int64(st, 8, *id);
+		sqlite3_bind_int64(st, 9, expected_version);
+	}
+	r = store_status_of(c, sqlite3_step(st));
+	store_stmt_done(c, st);
+	free(slug);
+	if (r != STORE_OK)
+		return r;
+	if (*id == 0)
+		*id = sqlite3_last_insert_rowid(store_db(c));
+	else if (sqlite3_changes(store_db(c)) == 0)
+		return store_version_miss(c, "participants", *id);
+	return STORE_OK;
+}
+
+/* Runs one write of p and reads the stored row back into p. */
+static enum store_status save(struct store *s, int64_t id, int64_t expected_version,
+                              struct participant *p)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return STORE_BUSY;
+	enum store_status r = store_begin_write(c);
+	if (r != STORE_OK)
+		return r;
+	struct participant stored = {0};
+	r = write_row(c, &id, expected_version, p);
+	if (r == STORE_OK)
+		r = get_by_id(c, id, &stored);
+	if (r == STORE_OK)
+		r = store_commit(c);
+	else
+		store_rollback(c);
+	if (r == STORE_OK) {
+		participant_clear(p);
+		*p = stored;
+	} else {
+		participant_clear(&stored);
+	}
+	return r;
+}
+
+enum store_status store_participant_create(struct store *s, struct participant *p)
+{
+	return save(s, 0, 0, p);
+}
+
+enum store_status store_participant_replace(struct store *s, int64_t id, int64_t expected_version,
+                                            struct participant *p)
+{
+	return save(s, id, expected_version, p);
+}
+
+enum store_status store_participant_delete(struct store *s, int64_t id, int64_t expected_version)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return STORE_BUSY;
+	enum store_status r = store_begin_write(c);
+	if (r != STORE_OK)
+		return r;
+	/* A participant who attended is referenced: 409 (the foreign key would
+	 * refuse too; checking first keeps the answer exact). */
+	sqlite3_stmt *st =
+	    store_stmt(c, "SELECT EXISTS (SELECT 1 FROM attendances WHERE participant_id = ?)");
+	if (!st) {
+		store_rollback(c);
+		return STORE_ERROR;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	bool used = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	r = rc == SQLITE_ROW ? STORE_OK : store_status_of(c, rc);
+	store_stmt_done(c, st);
+	if (r == STORE_OK && used)
+		r = STORE_CONFLICT;
+	if (r == STORE_OK)
+		r = store_exec_ids(
+		    c, "DELETE FROM participants WHERE id = ?1 AND (?2 = 0 OR version = ?2)", 2, id,
+		    expected_version, 0);
+	if (r == STORE_OK && sqlite3_changes(store_db(c)) == 0)
+		r = store_version_miss(c, "participants", id);
+	if (r == STORE_OK)
+		return store_commit(c);
+	store_rollback(c);
+	return r;
+}
+
+char *store_participant_sort_key(const struct participant *p, enum participant_sort sort)
+{
+	if (sort == PARTICIPANT_SORT_COUNT || sort == PARTICIPANT_SORT_COUNT_DESC)
+		return xasprintf("%lld", (long long)p->meeting_count);
+	return xstrdup(p->name);
+}
+
+enum store_status store_participant_list(struct store *s, const struct participant_filter *f,
+                                         const struct cursor_pos *after, int limit,
+                                         struct participant **items, size_t *count, bool *more,
+                                         int64_t *total)
+{
+	static const char *const order[] = {
+	    [PARTICIPANT_SORT_NAME] = "name COLLATE NOCASE, id",
+	    [PARTICIPANT_SORT_NAME_DESC] = "name COLLATE NOCASE DESC, id DESC",
+	    [PARTICIPANT_SORT_COUNT] = "meeting_count, id",
+	    [PARTICIPANT_SORT_COUNT_DESC] = "meeting_count DESC, id DESC",
+	};
+	static const char *const keyset[] = {
+	    [PARTICIPANT_SORT_NAME] = "(name COLLATE NOCASE, id) > (?3, ?4)",
+	    [PARTICIPANT_SORT_NAME_DESC] = "(name COLLATE NOCASE, id) < (?3, ?4)",
+	    [PARTICIPANT_SORT_COUNT] = "(meeting_count, id) > (CAST(?3 AS INTEGER), ?4)",
+	    [PARTICIPANT_SORT_COUNT_DESC] = "(meeting_count, id) < (CAST(?3 AS INTEGER), ?4)",
+	};
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return STORE_BUSY;
+	const char *filters = "(?1 IS NULL OR name LIKE ?1 ESCAPE '\\' OR EXISTS (SELECT 1 FROM "
+	                      "json_each(participants.aliases) WHERE value LIKE ?1 ESCAPE '\\')) "
+	                      "AND (?2 IS NULL OR country = ?2)";
+	char *pattern = f->q ? store_like_pattern(f->q) : NULL;
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+	         "SELECT " COLUMNS " FROM participants WHERE %s AND %s ORDER BY %s LIMIT ?5",
+	         filters, after ? keyset[f->sort] : "1", order[f->sort]);
+	enum store_status r = store_begin_read(c);
+	if (r != STORE_OK) {
+		free(pattern);
+		return r;
+	}
+	sqlite3_stmt *st = store_stmt(c, sql);
+	size_t n = 0;
+	struct participant *out = xcalloc((size_t)limit + 1, sizeof *out);
+	if (!st) {
+		r = STORE_ERROR;
+		goto done;
+	}
+	store_bind_text(st, 1, pattern);
+	store_bind_text(st, 2, f->country);
+	if (after) {
+		store_bind_text(st, 3, after->key);
+		sqlite3_bind_int64(st, 4, after->id);
+	}
+	sqlite3_bind_int(st, 5, limit + 1);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		read_participant(st, &out[n++]);
+	store_stmt_done(c, st);
+	if (rc != SQLITE_DONE) {
+		r = store_status_of(c, rc);
+		goto done;
+	}
+	if (total) {
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM participants WHERE %s", filters);
+		st = store_stmt(c, sql);
+		if (!st) {
+			r = STORE_ERROR;
+			goto done;
+		}
+		store_bind_text(st, 1, pattern);
+		store_bind_text(st, 2, f->country);
+		rc = sqlite3_step(st);
+		*total = sqlite3_column_int64(st, 0);
+		r = store_status_of(c, rc);
+		store_stmt_done(c, st);
+	}
+done:
+	store_commit(c);
+	free(pattern);
+	if (r != STORE_OK) {
+		for (size_t i = 0; i < n; i++)
+			participant_clear(&out[i]);
+		free(out);
+		return r;
+	}
+	*more = n > (size_t)limit;
+	if (*more)
+		participant_clear(&out[--n]);
+	*items = out;
+	*count = n;
+	return STORE_OK;
+}
