@@ -75,7 +75,8 @@ void api_required(json_t *obj, const char *key, const char *base, struct model_p
 /* An enumeration member: out gets the index. */
 int api_enum(json_t *obj, const char *key, const char *base, const char *const names[], int *out,
              struct model_problems *p);
-/* A nested reference {"id": n} or {"slug": "..."} (exactly one). */
+/* A nested reference {"id": n} or {"slug": "..."}; when both are given (as a
+ * read returns them) both are kept and must name the same row. */
 int api_nested_ref(json_t *item, const char *base, struct model_ref *out, struct model_problems *p);
 /* A reference value that is either an integer id or a slug string. */
 int api_ref_value(json_t *v, const char *pointer, struct model_ref *out, struct model_problems *p);

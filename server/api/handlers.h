@@ -18,5 +18,16 @@ HANDLER(api_participants_get);
 HANDLER(api_participants_replace);
 HANDLER(api_participants_patch);
 HANDLER(api_participants_delete);
+HANDLER(api_participants_meetings);
+HANDLER(api_meetings_list);
+HANDLER(api_meetings_create);
+HANDLER(api_meetings_get);
+HANDLER(api_meetings_replace);
+HANDLER(api_meetings_patch);
+HANDLER(api_meetings_delete);
+HANDLER(api_meetings_put_participant);
+HANDLER(api_meetings_delete_participant);
+HANDLER(api_meetings_put_principle);
+HANDLER(api_meetings_delete_principle);
 
 #endif

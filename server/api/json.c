@@ -232,24 +232,33 @@ int api_nested_ref(json_t *item, const char *base, struct model_ref *out, struct
 	json_t *id = json_object_get(item, "id");
 	json_t *slug = json_object_get(item, "slug");
 	char pointer[256];
-	if (id && slug) {
-		model_problems_add(p, "give either id or slug, not both", "%s", base);
-		return -1;
-	}
 	if (!id && !slug) {
 		model_problems_add(p, "is required (or give id)", "%s/slug", base);
 		return -1;
 	}
-	snprintf(pointer, sizeof pointer, "%s/%s", base, id ? "id" : "slug");
-	if (id && !json_is_integer(id)) {
-		model_problems_add(p, "must be a positive integer", "%s", pointer);
-		return -1;
+	struct model_ref by_slug = {0};
+	if (id) {
+		snprintf(pointer, sizeof pointer, "%s/id", base);
+		if (!json_is_integer(id)) {
+			model_problems_add(p, "must be a positive integer", "%s", pointer);
+			return -1;
+		}
+		if (api_ref_value(id, pointer, out, p))
+			return -1;
 	}
-	if (slug && !json_is_string(slug)) {
-		model_problems_add(p, "must be a slug string", "%s", pointer);
-		return -1;
+	if (slug) {
+		snprintf(pointer, sizeof pointer, "%s/slug", base);
+		if (!json_is_string(slug)) {
+			model_problems_add(p, "must be a slug string", "%s", pointer);
+			return -1;
+		}
+		if (api_ref_value(slug, pointer, &by_slug, p))
+			return -1;
+		if (!id)
+			out->id = 0;
+		out->slug = by_slug.slug;
 	}
-	return api_ref_value(id ? id : slug, pointer, out, p);
+	return 0;
 }
 
 void api_unknown_fields(json_t *obj, const char *base, const char *const allowed[],

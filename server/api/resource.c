@@ -150,10 +150,8 @@ void api_resource_create(const struct resource *r, struct http_request *req,
 	json_decref(body);
 }
 
-/* Whether the current representation of cur satisfies If-Match; answers 412
- * when it does not. */
-static bool precondition_ok(const struct resource *r, struct http_request *req, const void *cur,
-                            struct http_response *res)
+bool api_resource_precondition(const struct resource *r, struct http_request *req, const void *cur,
+                               struct http_response *res)
 {
 	if (!http_header(req, "If-Match"))
 		return true;
@@ -207,7 +205,7 @@ void api_resource_replace(const struct resource *r, struct http_request *req,
 		return;
 	void *cur = xcalloc(1, r->size);
 	if (api_resource_load(r, req, req->params[0], cur, res) == 0 &&
-	    precondition_ok(r, req, cur, res))
+	    api_resource_precondition(r, req, cur, res))
 		replace_with(r, req, cur, body, false, res);
 	r->clear(cur);
 	free(cur);
@@ -228,7 +226,7 @@ void api_resource_patch(const struct resource *r, struct http_request *req,
 		r->clear(cur);
 		memset(cur, 0, r->size);
 		if (api_resource_load(r, req, req->params[0], cur, res) ||
-		    !precondition_ok(r, req, cur, res))
+		    !api_resource_precondition(r, req, cur, res))
 			break;
 		json_t *base = r->writable(cur);
 		json_t *doc = api_merge_patch(base, body);
@@ -249,7 +247,7 @@ void api_resource_delete(const struct resource *r, struct http_request *req,
 {
 	void *cur = xcalloc(1, r->size);
 	if (api_resource_load(r, req, req->params[0], cur, res) == 0 &&
-	    precondition_ok(r, req, cur, res)) {
+	    api_resource_precondition(r, req, cur, res)) {
 		int64_t version = http_header(req, "If-Match") ? meta_of(cur)->version : 0;
 		enum store_status st = r->remove(APP(req)->store, meta_of(cur)->id, version);
 		char detail[160];

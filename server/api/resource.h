@@ -52,6 +52,20 @@ void api_resource_delete(const struct resource *r, struct http_request *req,
 int api_resource_load(const struct resource *r, struct http_request *req, const char *segment,
                       void *out, struct http_response *res);
 
+/* Whether the current representation of cur satisfies the request's
+ * If-Match; answers 412 when it does not. */
+bool api_resource_precondition(const struct resource *r, struct http_request *req, const void *cur,
+                               struct http_response *res);
+
+/* The resources (api/participants.c, principles.c, meetings.c). */
+extern const struct resource api_participants;
+extern const struct resource api_meetings;
+
+/* Encoders shared between resources. A meeting summary (full false) has no
+ * readout, sources or related. New references. */
+json_t *api_participant_json(const struct participant *p);
+json_t *api_meeting_json(const struct meeting *m, bool full);
+
 /* Answers the entity in e with status and its ETag. */
 void api_resource_respond(const struct resource *r, const void *e, int status,
                           struct http_response *res);

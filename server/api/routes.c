@@ -21,6 +21,17 @@ static const struct route routes[] = {
     {HTTP_PUT, "/v1/participants/{}", api_participants_replace, WJ},
     {HTTP_PATCH, "/v1/participants/{}", api_participants_patch, WP},
     {HTTP_DELETE, "/v1/participants/{}", api_participants_delete, W},
+    {HTTP_GET, "/v1/participants/{}/meetings", api_participants_meetings, 0},
+    {HTTP_GET, "/v1/meetings", api_meetings_list, 0},
+    {HTTP_POST, "/v1/meetings", api_meetings_create, WJ},
+    {HTTP_GET, "/v1/meetings/{}", api_meetings_get, 0},
+    {HTTP_PUT, "/v1/meetings/{}", api_meetings_replace, WJ},
+    {HTTP_PATCH, "/v1/meetings/{}", api_meetings_patch, WP},
+    {HTTP_DELETE, "/v1/meetings/{}", api_meetings_delete, W},
+    {HTTP_PUT, "/v1/meetings/{}/participants/{}", api_meetings_put_participant, WJ},
+    {HTTP_DELETE, "/v1/meetings/{}/participants/{}", api_meetings_delete_participant, W},
+    {HTTP_PUT, "/v1/meetings/{}/principles/{}", api_meetings_put_principle, WJ},
+    {HTTP_DELETE, "/v1/meetings/{}/principles/{}", api_meetings_delete_principle, W},
 };
 
 const struct router api_router = {routes, sizeof routes / sizeof routes[0]};

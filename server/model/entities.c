@@ -70,3 +70,15 @@ void meeting_clear(struct meeting *m)
 	free(m->related);
 	memset(m, 0, sizeof *m);
 }
+
+void timeline_entry_clear(struct timeline_entry *t)
+{
+	if (!t)
+		return;
+	free(t->meeting_slug);
+	free(t->meeting_title);
+	free(t->invoked_by_slug);
+	free(t->invoked_by_name);
+	free(t->quote);
+	memset(t, 0, sizeof *t);
+}

@@ -86,4 +86,18 @@ void participant_clear(struct participant *p);
 void principle_clear(struct principle *p);
 void meeting_clear(struct meeting *m);
 
+/* One invocation of a principle as the principle's timeline lists it: the
+ * meeting, the stance, who invoked it (if anyone) and the quote. */
+struct timeline_entry {
+	int64_t meeting_id;
+	char *meeting_slug, *meeting_title;
+	char meeting_date[MODEL_DATE_LEN + 1];
+	int stance;                              /* enum model_stance */
+	int64_t invoked_by;                      /* participant id, 0 for none */
+	char *invoked_by_slug, *invoked_by_name; /* NULL for none */
+	char *quote;
+};
+
+void timeline_entry_clear(struct timeline_entry *t);
+
 #endif

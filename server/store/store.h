@@ -86,6 +86,18 @@ struct principle_filter {
 	enum principle_sort sort;
 };
 
+enum meeting_sort { MEETING_SORT_DATE_DESC, MEETING_SORT_DATE };
+#define MEETING_FILTER_PARTICIPANTS_MAX 16
+struct meeting_filter {
+	const char *from, *to; /* inclusive dates */
+	int kind;              /* enum model_kind, -1 for any */
+	const char *country;
+	struct model_ref participants[MEETING_FILTER_PARTICIPANTS_MAX]; /* attended by all */
+	size_t participant_count;
+	struct model_ref principle; /* invoked; id 0 and slug NULL for any */
+	enum meeting_sort sort;
+};
+
 /* ---- participants (store/participants.c) ----
  * Writes take the record in `p` (owned by the caller; a NULL slug is derived
  * from the name) and, on STORE_OK, clear it and fill it with the stored
@@ -105,5 +117,48 @@ enum store_status store_participant_list(struct store *s, const struct participa
 
 /* The cursor key of a participant in the order sort (new string). */
 char *store_participant_sort_key(const struct participant *p, enum participant_sort sort);
+
+/* ---- meetings (store/meetings.c) ----
+ * Writes take the meeting in m (owned by the caller; a NULL slug is derived
+ * from the date and title) with its nested participants, principles and
+ * related meetings named by ref. References that name nothing, an
+ * invoked_by who is not among the participants, duplicates and links to
+ * the meeting itself are each added to p with their JSON pointer, and the
+ * write answers STORE_INVALID_REF without changing anything. On STORE_OK m
+ * is cleared and filled with the stored meeting. */
+enum store_status store_meeting_get(struct store *s, const struct model_ref *ref,
+                                    struct meeting *out);
+enum store_status store_meeting_create(struct store *s, struct meeting *m,
+                                       struct model_problems *p);
+enum store_status store_meeting_replace(struct store *s, int64_t id, int64_t expected_version,
+                                        struct meeting *m, struct model_problems *p);
+enum store_status store_meeting_delete(struct store *s, int64_t id, int64_t expected_version);
+
+/* Adds or changes one attendance (a->ref names the participant, a->role)
+ * or one invocation (i->ref, stance, invoked_ref, quote) of meeting id,
+ * and reads the meeting back into out. STORE_NOT_FOUND when the
+ * participant or principle does not exist; an invoked_by who did not
+ * attend goes to p (STORE_INVALID_REF). */
+enum store_status store_meeting_put_attendance(struct store *s, int64_t id,
+                                               int64_t expected_version, const struct attendance *a,
+                                               struct meeting *out);
+enum store_status store_meeting_put_invocation(struct store *s, int64_t id,
+                                               int64_t expected_version, const struct invocation *i,
+                                               struct meeting *out, struct model_problems *p);
+/* Removes one attendance or invocation; STORE_NOT_FOUND when there is none. */
+enum store_status store_meeting_remove_attendance(struct store *s, int64_t id,
+                                                  int64_t expected_version,
+                                                  const struct model_ref *participant);
+enum store_status store_meeting_remove_invocation(struct store *s, int64_t id,
+                                                  int64_t expected_version,
+                                                  const struct model_ref *principle);
+
+/* A page of meeting summaries (no readout, sources or related) with their
+ * participants and principles, in a fixed number of queries. A participant
+ * or principle filter that names nothing is STORE_INVALID_REF. */
+enum store_status store_meeting_list(struct store *s, const struct meeting_filter *f,
+                                     const struct cursor_pos *after, int limit,
+                                     struct meeting **items, size_t *count, bool *more,
+                                     int64_t *total);
 
 #endif
