@@ -7,6 +7,7 @@
 #include "app.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,8 +17,50 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "api/transfer.h"
+#include "http/problem.h"
 #include "http/server.h"
 #include "model/xalloc.h"
+
+/* Prints an import's answer: counts on success, the problem otherwise.
+ * Returns 0 on success. */
+static int report_import(const struct http_response *res, FILE *out)
+{
+	fprintf(res->status == 200 ? out : stderr, "%.*s\n", (int)res->body_len,
+	        res->body ? res->body : "");
+	return res->status == 200 ? 0 : 1;
+}
+
+static void response_free(struct http_response *res)
+{
+	free(res->body);
+	for (size_t i = 0; i < res->header_count; i++) {
+		free(res->headers[i].name);
+		free(res->headers[i].value);
+	}
+}
+
+/* Loads the bundled sample records into an empty store. */
+static int load_sample(struct store *store, char *err, size_t errlen)
+{
+	bool empty = false;
+	if (store_is_empty(store, &empty) != STORE_OK) {
+		snprintf(err, errlen, "cannot read the database to load the sample data");
+		return -1;
+	}
+	if (!empty)
+		return 0;
+	struct http_response res = {0};
+	api_import_text(store, doc_sample, doc_sample_len, &res);
+	int rc = res.status == 200 ? 0 : -1;
+	if (rc)
+		snprintf(err, errlen, "cannot load the sample data: %.*s", (int)res.body_len,
+		         res.body ? res.body : "");
+	else
+		fprintf(stderr, "readoutd: loaded the sample records into the empty database\n");
+	response_free(&res);
+	return rc;
+}
 
 struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 {
@@ -40,6 +83,8 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 	    .router = &api_router,
 	    .app = app,
 	};
+	if (cfg->sample_data && load_sample(app->store, err, errlen))
+		goto fail;
 	app->server = http_server_start(&opt, err, errlen);
 	if (!app->server)
 		goto fail;
@@ -94,7 +139,62 @@ static int serve(const struct config *cfg)
 	return 0;
 }
 
-static int backup(const struct config *cfg)
+static int import_file(struct store *store, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "readoutd: cannot read %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	char *text = NULL;
+	size_t len = 0, cap = 0, n;
+	char chunk[65536];
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		if (len + n > cap) {
+			cap = (len + n) * 2;
+			text = xrealloc(text, cap);
+		}
+		memcpy(text + len, chunk, n);
+		len += n;
+	}
+	bool failed = ferror(f);
+	if (f != stdin)
+		fclose(f);
+	if (failed) {
+		fprintf(stderr, "readoutd: cannot read %s\n", path);
+		free(text);
+		return 1;
+	}
+	struct http_response res = {0};
+	api_import_text(store, text, len, &res);
+	free(text);
+	int rc = report_import(&res, stdout);
+	response_free(&res);
+	return rc;
+}
+
+static int export_stdout(struct store *store)
+{
+	struct api_export *e = NULL;
+	if (api_export_open(store, &e) != STORE_OK) {
+		fprintf(stderr, "readoutd: cannot read the database\n");
+		return 1;
+	}
+	char buf[65536];
+	long n;
+	while ((n = api_export_fill(e, buf, sizeof buf)) > 0)
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+			n = -1;
+	api_export_close(e);
+	if (n < 0 || fflush(stdout)) {
+		fprintf(stderr, "readoutd: export failed\n");
+		return 1;
+	}
+	return 0;
+}
+
+/* import, export and backup: each opens the database of --db itself. */
+static int offline(const struct config *cfg)
 {
 	char err[512];
 	struct store *store = NULL;
@@ -102,15 +202,20 @@ static int backup(const struct config *cfg)
 		fprintf(stderr, "readoutd: %s\n", err);
 		return 1;
 	}
-	enum store_status st = store_backup(store, cfg->command_arg, err, sizeof err);
-	store_close(store);
-	if (st != STORE_OK) {
+	int rc = 0;
+	if (cfg->command == CONFIG_IMPORT) {
+		rc = import_file(store, cfg->command_arg);
+	} else if (cfg->command == CONFIG_EXPORT) {
+		rc = export_stdout(store);
+	} else if (store_backup(store, cfg->command_arg, err, sizeof err) != STORE_OK) {
 		fprintf(stderr, "readoutd: %s\n", err);
-		return 1;
+		rc = 1;
+	} else {
+		fprintf(stderr, "readoutd: backup of %s written to %s (integrity ok)\n", cfg->db,
+		        cfg->command_arg);
 	}
-	fprintf(stderr, "readoutd: backup of %s written to %s (integrity ok)\n", cfg->db,
-	        cfg->command_arg);
-	return 0;
+	store_close(store);
+	return rc;
 }
 
 /* Asks /readyz on this machine's configured port; 0 when it answers 200. */
@@ -167,15 +272,12 @@ int app_main(int argc, char **argv)
 		rc = serve(&cfg);
 		break;
 	case CONFIG_BACKUP:
-		rc = backup(&cfg);
+	case CONFIG_IMPORT:
+	case CONFIG_EXPORT:
+		rc = offline(&cfg);
 		break;
 	case CONFIG_HEALTHCHECK:
 		rc = healthcheck(&cfg);
-		break;
-	case CONFIG_IMPORT:
-	case CONFIG_EXPORT:
-		fprintf(stderr, "readoutd: import and export are not available yet\n");
-		rc = 1;
 		break;
 	}
 	config_free(&cfg);

@@ -12,8 +12,9 @@
 #include "config.h"
 
 /* Opens the store, loads the sample data when asked, and starts the HTTP
- * server. Returns a new app (free with app_stop) or NULL with a one-line
- * reason in err. */
+ * server. cfg is borrowed for the app's whole life (the server reads its
+ * tokens and origins). Returns a new app (free with app_stop) or NULL with a
+ * one-line reason in err. */
 struct app *app_start(const struct config *cfg, char *err, size_t errlen);
 
 /* The port the server listens on. */

@@ -31,13 +31,11 @@ static void start_on(struct harness *h, const char *const *args)
 		argv[argc++] = TEST_TOKEN;
 	}
 	argv[argc] = NULL;
-	struct config cfg;
 	char err[512];
 	unsetenv("READOUT_TOKEN");
-	ck_assert_msg(config_parse(&cfg, argc, (char **)argv, err, sizeof err) == 0, "config: %s",
-	              err);
-	h->app = app_start(&cfg, err, sizeof err);
-	config_free(&cfg);
+	ck_assert_msg(config_parse(&h->cfg, argc, (char **)argv, err, sizeof err) == 0,
+	              "config: %s", err);
+	h->app = app_start(&h->cfg, err, sizeof err);
 	ck_assert_msg(h->app != NULL, "start: %s", err);
 	h->port = app_port(h->app);
 }
@@ -55,6 +53,7 @@ void harness_start(struct harness *h, const char *const *args)
 void harness_restart(struct harness *h, const char *const *args)
 {
 	app_stop(h->app);
+	config_free(&h->cfg);
 	start_on(h, args);
 }
 
@@ -68,6 +67,7 @@ void harness_stop(struct harness *h)
 {
 	app_stop(h->app);
 	h->app = NULL;
+	config_free(&h->cfg);
 	nftw(h->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 

@@ -9,10 +9,13 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "config.h"
+
 #define TEST_TOKEN "test-token-0123456789"
 
 struct harness {
 	struct app *app;
+	struct config cfg; /* borrowed by the running server */
 	char dir[256];
 	char db[300];
 	int port;

@@ -29,5 +29,14 @@ HANDLER(api_meetings_put_participant);
 HANDLER(api_meetings_delete_participant);
 HANDLER(api_meetings_put_principle);
 HANDLER(api_meetings_delete_principle);
+HANDLER(api_principles_list);
+HANDLER(api_principles_create);
+HANDLER(api_principles_get);
+HANDLER(api_principles_replace);
+HANDLER(api_principles_patch);
+HANDLER(api_principles_delete);
+HANDLER(api_principles_timeline);
+HANDLER(api_transfer_export);
+HANDLER(api_transfer_import);
 
 #endif

@@ -60,11 +60,13 @@ bool api_resource_precondition(const struct resource *r, struct http_request *re
 /* The resources (api/participants.c, principles.c, meetings.c). */
 extern const struct resource api_participants;
 extern const struct resource api_meetings;
+extern const struct resource api_principles;
 
 /* Encoders shared between resources. A meeting summary (full false) has no
  * readout, sources or related. New references. */
 json_t *api_participant_json(const struct participant *p);
 json_t *api_meeting_json(const struct meeting *m, bool full);
+json_t *api_principle_json(const struct principle *p);
 
 /* Answers the entity in e with status and its ETag. */
 void api_resource_respond(const struct resource *r, const void *e, int status,

@@ -32,6 +32,15 @@ static const struct route routes[] = {
     {HTTP_DELETE, "/v1/meetings/{}/participants/{}", api_meetings_delete_participant, W},
     {HTTP_PUT, "/v1/meetings/{}/principles/{}", api_meetings_put_principle, WJ},
     {HTTP_DELETE, "/v1/meetings/{}/principles/{}", api_meetings_delete_principle, W},
+    {HTTP_GET, "/v1/principles", api_principles_list, 0},
+    {HTTP_POST, "/v1/principles", api_principles_create, WJ},
+    {HTTP_GET, "/v1/principles/{}", api_principles_get, 0},
+    {HTTP_PUT, "/v1/principles/{}", api_principles_replace, WJ},
+    {HTTP_PATCH, "/v1/principles/{}", api_principles_patch, WP},
+    {HTTP_DELETE, "/v1/principles/{}", api_principles_delete, W},
+    {HTTP_GET, "/v1/principles/{}/timeline", api_principles_timeline, 0},
+    {HTTP_GET, "/v1/export", api_transfer_export, 0},
+    {HTTP_POST, "/v1/import", api_transfer_import, ROUTE_AUTH | ROUTE_JSON_BODY | ROUTE_LARGE_BODY},
 };
 
 const struct router api_router = {routes, sizeof routes / sizeof routes[0]};

@@ -43,8 +43,16 @@ struct http_header {
 	char *name, *value; /* owned */
 };
 
+/* A streamed body: fill writes up to max bytes into buf and returns how
+ * many it wrote, 0 at the end, or -1 on an error (the connection is then
+ * cut short). done is called once when the response is finished. */
+typedef long (*http_fill)(void *ctx, char *buf, size_t max);
+
 struct http_response {
 	int status;
+	http_fill fill; /* set: the body is streamed and body is unused */
+	void *fill_ctx;
+	void (*fill_done)(void *ctx);
 	char *body; /* owned, may be NULL */
 	size_t body_len;
 	const char *content_type; /* static string */
@@ -76,6 +84,10 @@ int http_query_each(const struct http_request *req,
  * NULL for an empty body). content_type is a static string. */
 void http_set_body(struct http_response *res, int status, const char *content_type, char *body,
                    size_t len);
+
+/* Sets the response status and a streamed body (see http_fill). */
+void http_set_stream(struct http_response *res, int status, const char *content_type,
+                     http_fill fill, void *ctx, void (*done)(void *ctx));
 
 /* Adds a response header (copies both strings). Silently replaces a header
  * of the same name. */

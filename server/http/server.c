@@ -115,6 +115,15 @@ void http_set_body(struct http_response *res, int status, const char *content_ty
 	res->body_len = body ? len : 0;
 }
 
+void http_set_stream(struct http_response *res, int status, const char *content_type,
+                     http_fill fill, void *ctx, void (*done)(void *ctx))
+{
+	http_set_body(res, status, content_type, NULL, 0);
+	res->fill = fill;
+	res->fill_ctx = ctx;
+	res->fill_done = done;
+}
+
 void http_add_header(struct http_response *res, const char *name, const char *value)
 {
 	for (size_t i = 0; i < res->header_count; i++) {
@@ -325,12 +334,43 @@ static void dispatch(struct http_server *s, struct request_state *st)
 		http_set_body(res, 304, NULL, NULL, 0);
 }
 
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct http_response *res = cls;
+	(void)pos;
+	long n = res->fill(res->fill_ctx, buf, max);
+	return n > 0    ? (ssize_t)n
+	       : n == 0 ? MHD_CONTENT_READER_END_OF_STREAM
+	                : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_done(void *cls)
+{
+	struct http_response *res = cls;
+	if (res->fill_done)
+		res->fill_done(res->fill_ctx);
+	free(res);
+}
+
 static enum MHD_Result queue(struct http_server *s, struct request_state *st)
 {
 	struct http_response *res = &st->res;
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
-	res->body = NULL; /* now owned by r */
+	struct MHD_Response *r;
+	if (res->fill && st->req.method != HTTP_HEAD) {
+		/* The stream outlives the request state: it gets a copy of its own. */
+		struct http_response *copy = xmalloc(sizeof *copy);
+		*copy = *res;
+		res->fill = NULL;
+		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read,
+		                                      copy, stream_done);
+	} else {
+		if (res->fill && res->fill_done)
+			res->fill_done(res->fill_ctx);
+		res->fill = NULL;
+		r = MHD_create_response_from_buffer(res->body_len, res->body,
+		                                    MHD_RESPMEM_MUST_FREE);
+		res->body = NULL; /* now owned by r */
+	}
 	if (!r)
 		return MHD_NO;
 	if (res->content_type)
@@ -473,6 +513,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		metrics_observe(&s->metrics, st->req.route, st->res.status, (unsigned long)us);
 		log_request(st, us);
 	}
+	if (st->res.fill && st->res.fill_done)
+		st->res.fill_done(st->res.fill_ctx);
 	free(st->body);
 	free(st->res.body);
 	for (size_t i = 0; i < st->res.header_count; i++) {

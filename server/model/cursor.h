@@ -11,8 +11,9 @@
 #include <stdint.h>
 
 #define CURSOR_KEY_LEN 16
-#define CURSOR_KEY_MAX 512   /* longest sort key a cursor may carry */
-#define CURSOR_TEXT_MAX 1024 /* longest cursor text accepted */
+#define CURSOR_KEY_MAX \
+	1024 /* longest sort key a cursor may carry (200 characters of 4 bytes fit) */
+#define CURSOR_TEXT_MAX 2048 /* longest cursor text accepted */
 
 /* The position after which the next page starts. */
 struct cursor_pos {

@@ -607,3 +607,27 @@ char *model_pointer_escape(const char *token)
 	*o = '\0';
 	return out;
 }
+
+char *model_fold(const char *s)
+{
+	size_t len = strlen(s);
+	char *out = xmalloc(2 * len + 1);
+	size_t n = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		uint32_t cp;
+		char buf[2];
+		size_t step = utf8_next(p, &cp);
+		int k = fold_code_point(cp, buf);
+		if (k > 0) {
+			memcpy(out + n, buf, (size_t)k);
+			n += (size_t)k;
+		} else if (k < 0) {
+			memcpy(out + n, p, step);
+			n += step;
+		}
+		p += step;
+	}
+	out[n] = '\0';
+	return out;
+}

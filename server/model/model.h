@@ -42,6 +42,12 @@ void model_timestamp_now(char out[MODEL_TIMESTAMP_LEN + 1]);
  * (YYYY-MM-DDTHH:MM:SS.mmmZ) with a real date and time of day. */
 bool model_timestamp_valid(const char *s);
 
+/* The text as compared for case- and accent-insensitive matching: ASCII
+ * letters lower-cased, Latin letters with diacritics folded as in slugs
+ * ("Müller" -> "muller", "Straße" -> "strasse"), combining marks dropped,
+ * everything else kept. Returns a new string. */
+char *model_fold(const char *s);
+
 /* True when s is an assigned ISO 3166-1 alpha-2 code, upper case
  * ("US", "CN"; not "ZZ", "us", "USA"). */
 bool model_country_valid(const char *s);

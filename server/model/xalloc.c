@@ -73,6 +73,8 @@ char *xstrndup(const char *s, size_t n)
 
 char *xvasprintf(const char *fmt, va_list ap)
 {
+	if (!fmt) /* never: but it tells the compiler's format checks so */
+		abort();
 	va_list probe;
 	va_copy(probe, ap);
 	/* The analyzer wrongly thinks a copied va_list parameter is

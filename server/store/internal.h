@@ -68,12 +68,41 @@ void store_read_meta(sqlite3_stmt *st, int col, struct entity_meta *m);
 enum store_status store_read_one(struct store_conn *c, sqlite3_stmt *st,
                                  void (*read)(sqlite3_stmt *st, void *out), void *out);
 
-/* Appends a LIKE pattern matching s as a substring (with \ escapes) to a
- * new string. */
-char *store_like_pattern(const char *s);
+/* A LIKE pattern (new string) matching the folded text as a substring, with
+ * \ escapes; compare it with fold(column) to ignore case and accents. */
+char *store_like_pattern(const char *text);
 
 /* A status from the version check of an UPDATE/DELETE that changed nothing:
  * STORE_STALE when the row exists, else STORE_NOT_FOUND. */
 enum store_status store_version_miss(struct store_conn *c, const char *table, int64_t id);
+
+/* Binds created_at, updated_at and version of a new row: those of meta
+ * when it carries them (an import restoring a record), else now and 1. */
+void store_bind_created(sqlite3_stmt *st, int created_col, int updated_col, int version_col,
+                        const struct entity_meta *meta, const char *now);
+
+/* Opens a connection of its own (for a long read such as an export), not
+ * shared with the thread's; close it with store_conn_free. */
+struct store_conn *store_conn_private(struct store *s);
+void store_conn_free(struct store_conn *c);
+
+/* Entity reads and writes inside the caller's transaction, for the import. */
+enum store_status store_participant_read(struct store_conn *c, int64_t id, struct participant *out);
+enum store_status store_participant_write(struct store_conn *c, int64_t *id,
+                                          int64_t expected_version, struct participant *p);
+enum store_status store_principle_read(struct store_conn *c, int64_t id, struct principle *out);
+enum store_status store_principle_write(struct store_conn *c, int64_t *id, int64_t expected_version,
+                                        struct principle *p);
+enum store_status store_meeting_read(struct store_conn *c, int64_t id, struct meeting *out);
+/* The meeting row alone (slug, fields, sources). */
+enum store_status store_meeting_write(struct store_conn *c, int64_t *id, int64_t expected_version,
+                                      struct meeting *m);
+/* Removes the nested lists of meeting id (invocations first: removing an
+ * attendance clears invoked_by). */
+enum store_status store_meeting_clear_nested(struct store_conn *c, int64_t id);
+/* Inserts the nested lists of m for meeting id (whose old lists are gone);
+ * problems get pointers under base ("" or "/meetings/3"). */
+enum store_status store_meeting_write_nested(struct store_conn *c, int64_t id, struct meeting *m,
+                                             const char *base, struct model_problems *p);
 
 #endif

@@ -161,8 +161,7 @@ static enum store_status load_nested(struct store_conn *c, struct meeting *items
 	return r;
 }
 
-/* Reads meeting id whole, inside the caller's transaction (or none). */
-static enum store_status get_by_id(struct store_conn *c, int64_t id, struct meeting *out)
+enum store_status store_meeting_read(struct store_conn *c, int64_t id, struct meeting *out)
 {
 	sqlite3_stmt *st = store_stmt(c, "SELECT " FULL_COLUMNS " FROM meetings m WHERE m.id = ?");
 	if (!st)
@@ -188,22 +187,23 @@ enum store_status store_meeting_get(struct store *s, const struct model_ref *ref
 	int64_t id;
 	r = store_resolve(c, "meetings", ref->id, ref->slug, &id);
 	if (r == STORE_OK)
-		r = get_by_id(c, id, out);
+		r = store_meeting_read(c, id, out);
 	store_commit(c);
 	return r;
 }
 
 /* Resolves ref in table; a ref that names nothing adds a problem at
- * "<list>/<index>/<id or slug>". */
+ * "<base>/<list>/<index>/<id or slug>". */
 static enum store_status resolve_nested(struct store_conn *c, const char *table,
-                                        const struct model_ref *ref, const char *list, size_t index,
-                                        int64_t *out, struct model_problems *p)
+                                        const struct model_ref *ref, const char *base,
+                                        const char *list, size_t index, int64_t *out,
+                                        struct model_problems *p)
 {
 	enum store_status r = store_resolve(c, table, ref->id, ref->slug, out);
 	if (r == STORE_NOT_FOUND) {
 		char detail[96];
 		snprintf(detail, sizeof detail, "names no %.*s", (int)strlen(table) - 1, table);
-		model_problems_add(p, detail, "/%s/%zu/%s", list, index,
+		model_problems_add(p, detail, "%s/%s/%zu/%s", base, list, index,
 		                   ref->id > 0 ? "id" : "slug");
 		*out = 0;
 		return STORE_OK;
@@ -211,20 +211,19 @@ static enum store_status resolve_nested(struct store_conn *c, const char *table,
 	return r;
 }
 
-/* Inserts the nested lists of m for meeting id (whose old lists are gone). */
-static enum store_status write_nested(struct store_conn *c, int64_t id, struct meeting *m,
-                                      struct model_problems *p)
+enum store_status store_meeting_write_nested(struct store_conn *c, int64_t id, struct meeting *m,
+                                             const char *base, struct model_problems *p)
 {
 	size_t before = p->count;
 	enum store_status r = STORE_OK;
 	for (size_t i = 0; i < m->participant_count && r == STORE_OK; i++) {
 		struct attendance *a = &m->participants[i];
-		r = resolve_nested(c, "participants", &a->ref, "participants", i,
+		r = resolve_nested(c, "participants", &a->ref, base, "participants", i,
 		                   &a->participant_id, p);
 		for (size_t k = 0; k < i && r == STORE_OK && a->participant_id; k++)
 			if (m->participants[k].participant_id == a->participant_id) {
 				model_problems_add(p, "names a participant listed earlier",
-				                   "/participants/%zu", i);
+				                   "%s/participants/%zu", base, i);
 				a->participant_id = 0;
 			}
 		if (r == STORE_OK && a->participant_id && p->count == before) {
@@ -243,11 +242,12 @@ static enum store_status write_nested(struct store_conn *c, int64_t id, struct m
 	}
 	for (size_t i = 0; i < m->principle_count && r == STORE_OK; i++) {
 		struct invocation *v = &m->principles[i];
-		r = resolve_nested(c, "principles", &v->ref, "principles", i, &v->principle_id, p);
+		r = resolve_nested(c, "principles", &v->ref, base, "principles", i,
+		                   &v->principle_id, p);
 		for (size_t k = 0; k < i && r == STORE_OK && v->principle_id; k++)
 			if (m->principles[k].principle_id == v->principle_id) {
 				model_problems_add(p, "names a principle listed earlier",
-				                   "/principles/%zu", i);
+				                   "%s/principles/%zu", base, i);
 				v->principle_id = 0;
 			}
 		v->invoked_by = 0;
@@ -259,7 +259,7 @@ static enum store_status write_nested(struct store_conn *c, int64_t id, struct m
 				attended |= m->participants[k].participant_id == v->invoked_by;
 			if (r == STORE_NOT_FOUND || (r == STORE_OK && !attended)) {
 				model_problems_add(p, "must name a participant of this meeting",
-				                   "/principles/%zu/invoked_by", i);
+				                   "%s/principles/%zu/invoked_by", base, i);
 				r = STORE_OK;
 			}
 		}
@@ -283,16 +283,16 @@ static enum store_status write_nested(struct store_conn *c, int64_t id, struct m
 	}
 	for (size_t i = 0; i < m->related_count && r == STORE_OK; i++) {
 		struct link *l = &m->related[i];
-		r = resolve_nested(c, "meetings", &l->ref, "related", i, &l->meeting_id, p);
+		r = resolve_nested(c, "meetings", &l->ref, base, "related", i, &l->meeting_id, p);
 		if (r == STORE_OK && l->meeting_id == id) {
-			model_problems_add(p, "a meeting cannot relate to itself", "/related/%zu",
-			                   i);
+			model_problems_add(p, "a meeting cannot relate to itself", "%s/related/%zu",
+			                   base, i);
 			l->meeting_id = 0;
 		}
 		for (size_t k = 0; k < i && r == STORE_OK && l->meeting_id; k++)
 			if (m->related[k].meeting_id == l->meeting_id) {
 				model_problems_add(p, "names a meeting listed earlier",
-				                   "/related/%zu", i);
+				                   "%s/related/%zu", base, i);
 				l->meeting_id = 0;
 			}
 		if (r == STORE_OK && l->meeting_id && p->count == before) {
@@ -314,9 +314,8 @@ static enum store_status write_nested(struct store_conn *c, int64_t id, struct m
 	return r;
 }
 
-/* Writes the meeting row of m as id (0: a new row). */
-static enum store_status write_row(struct store_conn *c, int64_t *id, int64_t expected_version,
-                                   struct meeting *m)
+enum store_status store_meeting_write(struct store_conn *c, int64_t *id, int64_t expected_version,
+                                      struct meeting *m)
 {
 	char *slug = NULL;
 	enum store_status r;
@@ -361,10 +360,12 @@ static enum store_status write_row(struct store_conn *c, int64_t *id, int64_t ex
 	store_bind_text(st, 8, m->summary);
 	store_bind_text(st, 9, m->readout);
 	store_bind_text(st, 10, m->sources_json ? m->sources_json : "[]");
-	store_bind_text(st, 11, now);
 	if (*id) {
+		store_bind_text(st, 11, now);
 		sqlite3_bind_int64(st, 12, *id);
 		sqlite3_bind_int64(st, 13, expected_version);
+	} else {
+		store_bind_created(st, 11, 14, 15, &m->meta, now);
 	}
 	r = store_status_of(c, sqlite3_step(st));
 	store_stmt_done(c, st);
@@ -378,9 +379,7 @@ static enum store_status write_row(struct store_conn *c, int64_t *id, int64_t ex
 	return STORE_OK;
 }
 
-/* Removes the nested lists of meeting id (invocations first: removing an
- * attendance clears invoked_by). */
-static enum store_status clear_nested(struct store_conn *c, int64_t id)
+enum store_status store_meeting_clear_nested(struct store_conn *c, int64_t id)
 {
 	enum store_status r =
 	    store_exec_ids(c, "DELETE FROM invocations WHERE meeting_id = ?", 1, id, 0, 0);
@@ -398,7 +397,7 @@ static enum store_status finish(struct store_conn *c, enum store_status r, int64
 {
 	struct meeting stored = {0};
 	if (r == STORE_OK)
-		r = get_by_id(c, id, &stored);
+		r = store_meeting_read(c, id, &stored);
 	if (r == STORE_OK)
 		r = store_commit(c);
 	else
@@ -420,11 +419,11 @@ static enum store_status save(struct store *s, int64_t id, int64_t expected_vers
 	if (r != STORE_OK)
 		return r;
 	bool existing = id != 0;
-	r = write_row(c, &id, expected_version, m);
+	r = store_meeting_write(c, &id, expected_version, m);
 	if (r == STORE_OK && existing)
-		r = clear_nested(c, id);
+		r = store_meeting_clear_nested(c, id);
 	if (r == STORE_OK)
-		r = write_nested(c, id, m, p);
+		r = store_meeting_write_nested(c, id, m, "", p);
 	return finish(c, r, id, m);
 }
 
@@ -447,7 +446,7 @@ enum store_status store_meeting_delete(struct store *s, int64_t id, int64_t expe
 	enum store_status r = store_begin_write(c);
 	if (r != STORE_OK)
 		return r;
-	r = clear_nested(c, id);
+	r = store_meeting_clear_nested(c, id);
 	if (r == STORE_OK)
 		r = store_exec_ids(
 		    c, "DELETE FROM meetings WHERE id = ?1 AND (?2 = 0 OR version = ?2)", 2, id,

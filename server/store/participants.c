@@ -28,7 +28,7 @@ static void read_participant(sqlite3_stmt *st, void *out)
 	p->last_meeting_date = store_column_text(st, 12);
 }
 
-static enum store_status get_by_id(struct store_conn *c, int64_t id, struct participant *out)
+enum store_status store_participant_read(struct store_conn *c, int64_t id, struct participant *out)
 {
 	sqlite3_stmt *st = store_stmt(c, "SELECT " COLUMNS " FROM participants WHERE id = ?");
 	if (!st)
@@ -45,7 +45,7 @@ enum store_status store_participant_get(struct store *s, const struct model_ref 
 		return STORE_BUSY;
 	int64_t id;
 	enum store_status r = store_resolve(c, "participants", ref->id, ref->slug, &id);
-	return r == STORE_OK ? get_by_id(c, id, out) : r;
+	return r == STORE_OK ? store_participant_read(c, id, out) : r;
 }
 
 /* The slug to store: the one given (STORE_CONFLICT when another row has it)
@@ -69,9 +69,8 @@ static enum store_status choose_slug(struct store_conn *c, const struct particip
 	return r;
 }
 
-/* Writes p as row id (0: a new row) inside the caller's transaction. */
-static enum store_status write_row(struct store_conn *c, int64_t *id, int64_t expected_version,
-                                   struct participant *p)
+enum store_status store_participant_write(struct store_conn *c, int64_t *id,
+                                          int64_t expected_version, struct participant *p)
 {
 	char *slug = NULL;
 	enum store_status r = choose_slug(c, p, *id, &slug);
@@ -97,10 +96,12 @@ static enum store_status write_row(struct store_conn *c, int64_t *id, int64_t ex
 	store_bind_text(st, 4, p->title);
 	store_bind_text(st, 5, p->organization);
 	store_bind_text(st, 6, p->country);
-	store_bind_text(st, 7, now);
 	if (*id) {
+		store_bind_text(st, 7, now);
 		sqlite3_bind_int64(st, 8, *id);
 		sqlite3_bind_int64(st, 9, expected_version);
+	} else {
+		store_bind_created(st, 7, 10, 11, &p->meta, now);
 	}
 	r = store_status_of(c, sqlite3_step(st));
 	store_stmt_done(c, st);
@@ -125,9 +126,9 @@ static enum store_status save(struct store *s, int64_t id, int64_t expected_vers
 	if (r != STORE_OK)
 		return r;
 	struct participant stored = {0};
-	r = write_row(c, &id, expected_version, p);
+	r = store_participant_write(c, &id, expected_version, p);
 	if (r == STORE_OK)
-		r = get_by_id(c, id, &stored);
+		r = store_participant_read(c, id, &stored);
 	if (r == STORE_OK)
 		r = store_commit(c);
 	else
@@ -214,9 +215,12 @@ enum store_status store_participant_list(struct store *s, const struct participa
 	struct store_conn *c = store_conn(s);
 	if (!c)
 		return STORE_BUSY;
-	const char *filters = "(?1 IS NULL OR name LIKE ?1 ESCAPE '\\' OR EXISTS (SELECT 1 FROM "
-	                      "json_each(participants.aliases) WHERE value LIKE ?1 ESCAPE '\\')) "
-	                      "AND (?2 IS NULL OR country = ?2)";
+	/* The country test is left out when there is none, so that with it
+	 * SQLite can walk the (country, name) index. */
+	const char *q = "(?1 IS NULL OR fold(name) LIKE ?1 ESCAPE '\\' OR EXISTS (SELECT 1 FROM "
+	                "json_each(participants.aliases) WHERE fold(value) LIKE ?1 ESCAPE '\\'))";
+	char filters[512];
+	snprintf(filters, sizeof filters, "%s%s", q, f->country ? " AND country = ?2" : "");
 	char *pattern = f->q ? store_like_pattern(f->q) : NULL;
 	char sql[1024];
 	snprintf(sql, sizeof sql,
@@ -235,7 +239,8 @@ enum store_status store_participant_list(struct store *s, const struct participa
 		goto done;
 	}
 	store_bind_text(st, 1, pattern);
-	store_bind_text(st, 2, f->country);
+	if (f->country)
+		store_bind_text(st, 2, f->country);
 	if (after) {
 		store_bind_text(st, 3, after->key);
 		sqlite3_bind_int64(st, 4, after->id);
@@ -257,7 +262,8 @@ enum store_status store_participant_list(struct store *s, const struct participa
 			goto done;
 		}
 		store_bind_text(st, 1, pattern);
-		store_bind_text(st, 2, f->country);
+		if (f->country)
+			store_bind_text(st, 2, f->country);
 		rc = sqlite3_step(st);
 		*total = sqlite3_column_int64(st, 0);
 		r = store_status_of(c, rc);

@@ -47,9 +47,24 @@ int store_schema_version(void)
 	return store_migration_count;
 }
 
+/* fold(text): model_fold for SQL, so LIKE can ignore case and accents. */
+static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *text = (const char *)sqlite3_value_text(argv[0]);
+	if (!text) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_text(ctx, model_fold(text), -1, free);
+}
+
 /* Applies the connection settings of DESIGN.md. */
 static int configure(sqlite3 *db)
 {
+	sqlite3_create_function(db, "fold", 1,
+	                        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+	                        sql_fold, NULL, NULL);
 	int on = 1;
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &on);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &on);
@@ -90,20 +105,34 @@ static void conn_close(struct store_conn *c)
 	free(c);
 }
 
-struct store_conn *store_conn(struct store *s)
+struct store_conn *store_conn_private(struct store *s)
 {
-	struct store_conn *c = pthread_getspecific(s->key);
-	if (c)
-		return c;
 	char err[256];
 	sqlite3 *db = open_db(s->path, SQLITE_OPEN_READWRITE, err, sizeof err);
 	if (!db) {
 		atomic_fetch_add(&s->errors, 1);
 		return NULL;
 	}
-	c = xcalloc(1, sizeof *c);
+	struct store_conn *c = xcalloc(1, sizeof *c);
 	c->db = db;
 	c->store = s;
+	return c;
+}
+
+void store_conn_free(struct store_conn *c)
+{
+	if (c)
+		conn_close(c);
+}
+
+struct store_conn *store_conn(struct store *s)
+{
+	struct store_conn *c = pthread_getspecific(s->key);
+	if (c)
+		return c;
+	c = store_conn_private(s);
+	if (!c)
+		return NULL;
 	pthread_mutex_lock(&s->lock);
 	c->next = s->conns;
 	s->conns = c;
@@ -554,8 +583,9 @@ enum store_status store_read_one(struct store_conn *c, sqlite3_stmt *st,
 	return r;
 }
 
-char *store_like_pattern(const char *s)
+char *store_like_pattern(const char *text)
 {
+	char *s = model_fold(text), *folded = s;
 	size_t n = strlen(s);
 	char *out = xmalloc(2 * n + 3), *o = out;
 	*o++ = '%';
@@ -566,6 +596,7 @@ char *store_like_pattern(const char *s)
 	}
 	*o++ = '%';
 	*o = '\0';
+	free(folded);
 	return out;
 }
 
@@ -574,4 +605,13 @@ enum store_status store_version_miss(struct store_conn *c, const char *table, in
 	int64_t found;
 	enum store_status st = store_resolve(c, table, id, NULL, &found);
 	return st == STORE_OK ? STORE_STALE : st;
+}
+
+void store_bind_created(sqlite3_stmt *st, int created_col, int updated_col, int version_col,
+                        const struct entity_meta *meta, const char *now)
+{
+	bool restore = meta->created_at[0] && meta->updated_at[0] && meta->version > 0;
+	store_bind_text(st, created_col, restore ? meta->created_at : now);
+	store_bind_text(st, updated_col, restore ? meta->updated_at : now);
+	sqlite3_bind_int64(st, version_col, restore ? meta->version : 1);
 }

@@ -118,6 +118,36 @@ enum store_status store_participant_list(struct store *s, const struct participa
 /* The cursor key of a participant in the order sort (new string). */
 char *store_participant_sort_key(const struct participant *p, enum participant_sort sort);
 
+/* ---- principles (store/principles.c) ----
+ * Writes take the record in `p` (owned by the caller; a NULL slug is derived
+ * from the name) and, on STORE_OK, clear it and fill it with the stored
+ * record. expected_version 0 skips the version check; otherwise
+ * a different stored version is STORE_STALE. */
+enum store_status store_principle_get(struct store *s, const struct model_ref *ref,
+                                      struct principle *out);
+enum store_status store_principle_create(struct store *s, struct principle *p);
+enum store_status store_principle_replace(struct store *s, int64_t id, int64_t expected_version,
+                                          struct principle *p);
+/* STORE_CONFLICT while the principle is invoked at any meeting. */
+enum store_status store_principle_delete(struct store *s, int64_t id, int64_t expected_version);
+/* PRINCIPLE_SORT_FIRST_INVOKED puts never-invoked principles last. */
+enum store_status store_principle_list(struct store *s, const struct principle_filter *f,
+                                       const struct cursor_pos *after, int limit,
+                                       struct principle **items, size_t *count, bool *more,
+                                       int64_t *total);
+
+/* The cursor key of a principle in the order sort (new string). */
+char *store_principle_sort_key(const struct principle *p, enum principle_sort sort);
+
+/* Every invocation of principle id, oldest meeting first (meeting date, then
+ * meeting id), as a list page (see lists above). The cursor key is the
+ * meeting date, its id the meeting id. STORE_NOT_FOUND when there is no
+ * such principle. */
+enum store_status store_principle_timeline(struct store *s, int64_t id,
+                                           const struct cursor_pos *after, int limit,
+                                           struct timeline_entry **items, size_t *count, bool *more,
+                                           int64_t *total);
+
 /* ---- meetings (store/meetings.c) ----
  * Writes take the meeting in m (owned by the caller; a NULL slug is derived
  * from the date and title) with its nested participants, principles and
@@ -160,5 +190,43 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
                                      const struct cursor_pos *after, int limit,
                                      struct meeting **items, size_t *count, bool *more,
                                      int64_t *total);
+
+/* ---- import and export (store/transfer.c) ---- */
+
+/* An export: a read snapshot on a connection of its own, walked entity by
+ * entity (each list by id) so memory does not grow with the store. */
+struct store_export;
+enum store_status store_export_open(struct store *s, struct store_export **out);
+/* The next participant, principle or meeting (whole, with the slugs of
+ * everything it references); STORE_NOT_FOUND after the last. */
+enum store_status store_export_next_participant(struct store_export *x, struct participant *out);
+enum store_status store_export_next_principle(struct store_export *x, struct principle *out);
+enum store_status store_export_next_meeting(struct store_export *x, struct meeting *out);
+void store_export_close(struct store_export *x); /* NULL ok */
+
+/* A whole import document, decoded. Entities are matched by slug (each has
+ * one): created when new (keeping created_at, updated_at and version when
+ * the document gives them), replaced when present. Meetings are written in
+ * two passes, rows then nested lists, so a meeting may refer to any meeting
+ * of the document. */
+struct store_import {
+	struct participant *participants;
+	size_t participant_count;
+	struct principle *principles;
+	size_t principle_count;
+	struct meeting *meetings;
+	size_t meeting_count;
+};
+struct store_import_counts {
+	int64_t created, updated;
+};
+enum store_kind { STORE_PARTICIPANTS, STORE_PRINCIPLES, STORE_MEETINGS, STORE_KINDS };
+
+/* Applies doc in one transaction. References that name nothing go to p
+ * with pointers into the document, and nothing is written
+ * (STORE_INVALID_REF). counts[kind] tells what was created and updated. */
+enum store_status store_import_apply(struct store *s, struct store_import *doc,
+                                     struct model_problems *p,
+                                     struct store_import_counts counts[STORE_KINDS]);
 
 #endif

@@ -1,0 +1,165 @@
+/*
+ * Import and export of the whole store. The export reads one snapshot on a
+ * private connection, one entity at a time; the import writes a whole
+ * document in one transaction or nothing of it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "model/xalloc.h"
+#include "store/internal.h"
+
+struct store_export {
+	struct store_conn *c;
+	int64_t last[STORE_KINDS];
+};
+
+enum store_status store_export_open(struct store *s, struct store_export **out)
+{
+	struct store_conn *c = store_conn_private(s);
+	if (!c)
+		return STORE_BUSY;
+	enum store_status r = store_begin_read(c);
+	if (r != STORE_OK) {
+		store_conn_free(c);
+		return r;
+	}
+	struct store_export *x = xcalloc(1, sizeof *x);
+	x->c = c;
+	*out = x;
+	return STORE_OK;
+}
+
+void store_export_close(struct store_export *x)
+{
+	if (!x)
+		return;
+	store_commit(x->c);
+	store_conn_free(x->c);
+	free(x);
+}
+
+/* Moves to the next id of kind; STORE_NOT_FOUND after the last. */
+static enum store_status next_id(struct store_export *x, enum store_kind kind)
+{
+	static const char *const sql[] = {
+	    [STORE_PARTICIPANTS] = "SELECT id FROM participants WHERE id > ? ORDER BY id LIMIT 1",
+	    [STORE_PRINCIPLES] = "SELECT id FROM principles WHERE id > ? ORDER BY id LIMIT 1",
+	    [STORE_MEETINGS] = "SELECT id FROM meetings WHERE id > ? ORDER BY id LIMIT 1",
+	};
+	sqlite3_stmt *st = store_stmt(x->c, sql[kind]);
+	if (!st)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, x->last[kind]);
+	int rc = sqlite3_step(st);
+	enum store_status r = STORE_NOT_FOUND;
+	if (rc == SQLITE_ROW) {
+		x->last[kind] = sqlite3_column_int64(st, 0);
+		r = STORE_OK;
+	} else if (rc != SQLITE_DONE) {
+		r = store_status_of(x->c, rc);
+	}
+	store_stmt_done(x->c, st);
+	return r;
+}
+
+enum store_status store_export_next_participant(struct store_export *x, struct participant *out)
+{
+	enum store_status r = next_id(x, STORE_PARTICIPANTS);
+	return r == STORE_OK ? store_participant_read(x->c, x->last[STORE_PARTICIPANTS], out) : r;
+}
+
+enum store_status store_export_next_principle(struct store_export *x, struct principle *out)
+{
+	enum store_status r = next_id(x, STORE_PRINCIPLES);
+	return r == STORE_OK ? store_principle_read(x->c, x->last[STORE_PRINCIPLES], out) : r;
+}
+
+enum store_status store_export_next_meeting(struct store_export *x, struct meeting *out)
+{
+	enum store_status r = next_id(x, STORE_MEETINGS);
+	return r == STORE_OK ? store_meeting_read(x->c, x->last[STORE_MEETINGS], out) : r;
+}
+
+static const char *const tables[] = {"participants", "principles", "meetings"};
+
+/* The id of the row of kind with slug (0 when none). */
+static enum store_status match(struct store_conn *c, enum store_kind kind, const char *slug,
+                               int64_t *id)
+{
+	enum store_status r = store_resolve(c, tables[kind], 0, slug, id);
+	if (r == STORE_NOT_FOUND) {
+		*id = 0;
+		return STORE_OK;
+	}
+	return r;
+}
+
+/* Counts a write of kind: created when there was no row before. */
+static void count(struct store_import_counts counts[STORE_KINDS], enum store_kind kind,
+                  bool existed)
+{
+	if (existed)
+		counts[kind].updated++;
+	else
+		counts[kind].created++;
+}
+
+static enum store_status apply(struct store_conn *c, struct store_import *doc,
+                               struct model_problems *p,
+                               struct store_import_counts counts[STORE_KINDS])
+{
+	enum store_status r = STORE_OK;
+	int64_t id;
+	for (size_t i = 0; i < doc->participant_count && r == STORE_OK; i++) {
+		r = match(c, STORE_PARTICIPANTS, doc->participants[i].meta.slug, &id);
+		count(counts, STORE_PARTICIPANTS, id != 0);
+		if (r == STORE_OK)
+			r = store_participant_write(c, &id, 0, &doc->participants[i]);
+	}
+	for (size_t i = 0; i < doc->principle_count && r == STORE_OK; i++) {
+		r = match(c, STORE_PRINCIPLES, doc->principles[i].meta.slug, &id);
+		count(counts, STORE_PRINCIPLES, id != 0);
+		if (r == STORE_OK)
+			r = store_principle_write(c, &id, 0, &doc->principles[i]);
+	}
+	int64_t *ids = xcalloc(doc->meeting_count + 1, sizeof *ids);
+	for (size_t i = 0; i < doc->meeting_count && r == STORE_OK; i++) {
+		r = match(c, STORE_MEETINGS, doc->meetings[i].meta.slug, &ids[i]);
+		count(counts, STORE_MEETINGS, ids[i] != 0);
+		if (r == STORE_OK && ids[i])
+			r = store_meeting_clear_nested(c, ids[i]);
+		if (r == STORE_OK)
+			r = store_meeting_write(c, &ids[i], 0, &doc->meetings[i]);
+	}
+	for (size_t i = 0; i < doc->meeting_count && (r == STORE_OK || r == STORE_INVALID_REF);
+	     i++) {
+		char base[32];
+		snprintf(base, sizeof base, "/meetings/%zu", i);
+		enum store_status w =
+		    store_meeting_write_nested(c, ids[i], &doc->meetings[i], base, p);
+		if (w != STORE_OK)
+			r = w;
+	}
+	free(ids);
+	return r;
+}
+
+enum store_status store_import_apply(struct store *s, struct store_import *doc,
+                                     struct model_problems *p,
+                                     struct store_import_counts counts[STORE_KINDS])
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return STORE_BUSY;
+	enum store_status r = store_begin_write(c);
+	if (r != STORE_OK)
+		return r;
+	for (int k = 0; k < STORE_KINDS; k++)
+		counts[k].created = counts[k].updated = 0;
+	r = apply(c, doc, p, counts);
+	if (r == STORE_OK)
+		return store_commit(c);
+	store_rollback(c);
+	return r;
+}
