@@ -89,6 +89,11 @@ void api_unknown_fields(json_t *obj, const char *base, const char *const allowed
 /* The read-only fields a body may carry and that are ignored. */
 extern const char *const api_read_only_fields[];
 
+/* Translates the search text q (model_search_translate) into *match (a new
+ * string, or NULL when nothing can match). Returns 0, or -1 after filling
+ * res with 400 for empty or over-long text. */
+int api_search_text(const char *q, char **match, struct http_response *res);
+
 /* Query parameter helpers: each returns 0 (absent leaves *out alone) or -1
  * after filling res with 400. */
 int api_query_limit(const struct http_request *req, int *out, struct http_response *res);

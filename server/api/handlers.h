@@ -38,5 +38,6 @@ HANDLER(api_principles_delete);
 HANDLER(api_principles_timeline);
 HANDLER(api_transfer_export);
 HANDLER(api_transfer_import);
+HANDLER(api_search);
 
 #endif

@@ -172,6 +172,10 @@ int api_string(json_t *obj, const char *key, const char *base, size_t min, size_
 		return -1;
 	}
 	const char *s = json_string_value(v);
+	if (!model_text_valid(s)) {
+		model_problems_add(p, "must not contain control characters", "%s/%s", base, key);
+		return -1;
+	}
 	size_t n = model_utf8_length(s);
 	if (n < min || n > max) {
 		char detail[96];

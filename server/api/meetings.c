@@ -479,8 +479,13 @@ static void respond_meetings(struct http_request *req, struct http_response *res
 		json_array_append_new(data, item);
 	}
 	struct cursor_pos last;
-	if (more)
+	if (more && f->sort == MEETING_SORT_RANK) {
+		char key[32];
+		snprintf(key, sizeof key, "%.17g", items[n - 1].rank);
+		api_cursor_pos(&last, key, items[n - 1].meta.id);
+	} else if (more) {
 		api_cursor_pos(&last, items[n - 1].date, items[n - 1].meta.id);
+	}
 	api_page_respond(req, &page, data, more ? &last : NULL, total, res);
 	for (size_t i = 0; i < n; i++)
 		meeting_clear(&items[i]);
@@ -516,27 +521,38 @@ HANDLER(api_meetings_list)
 		api_bad_request(res, "principle must be a positive integer id or a slug.");
 		return;
 	}
+	const char *q = http_query(req, "q");
+	char *match = NULL;
+	if (q && api_search_text(q, &match, res))
+		return;
+	f.match = match;
 	const char *sort = http_query(req, "sort");
-	if (sort && strcmp(sort, "date") == 0) {
+	if (!sort) {
+		f.sort = q ? MEETING_SORT_RANK : MEETING_SORT_DATE_DESC;
+	} else if (strcmp(sort, "date") == 0) {
 		f.sort = MEETING_SORT_DATE;
-	} else if (sort && strcmp(sort, "-date") != 0) {
+	} else if (strcmp(sort, "-date") != 0) {
 		api_bad_request(res, "sort must be -date or date.");
+		free(match);
 		return;
 	}
-	char *participants = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&participants, &len);
+	/* The scope binds a cursor to this list: every filter, unambiguously. */
+	json_t *scope =
+	    json_pack("[s, i, s?, s?, i, s?, [], I, s?, s?]", "meetings", f.sort, f.from, f.to,
+	              f.kind, f.country, (json_int_t)f.principle.id, f.principle.slug, q);
 	for (size_t i = 0; i < f.participant_count; i++)
-		fprintf(fp, "%lld:%s,", (long long)f.participants[i].id,
-		        f.participants[i].slug ? f.participants[i].slug : "");
-	fclose(fp);
-	char *scope =
-	    xasprintf("meetings|%d|%s|%s|%d|%s|%s|%lld:%s", f.sort, f.from ? f.from : "",
-	              f.to ? f.to : "", f.kind, f.country ? f.country : "", participants,
-	              (long long)f.principle.id, f.principle.slug ? f.principle.slug : "");
-	respond_meetings(req, res, &f, scope, 0);
-	free(scope);
-	free(participants);
+		json_array_append_new(
+		    json_array_get(scope, 6),
+		    json_pack("[I, s?]", (json_int_t)f.participants[i].id, f.participants[i].slug));
+	size_t len;
+	char *text = api_dump(scope, &len);
+	json_decref(scope);
+	if (q && !match) /* nothing in q can match anything */
+		api_page_empty(req, text, res);
+	else
+		respond_meetings(req, res, &f, text, 0);
+	free(text);
+	free(match);
 }
 
 HANDLER(api_participants_meetings)

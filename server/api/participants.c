@@ -55,7 +55,9 @@ static char *decode_aliases(json_t *body, struct model_problems *p)
 	bool ok = true;
 	json_array_foreach(a, i, v)
 	{
-		size_t n = json_is_string(v) ? model_utf8_length(json_string_value(v)) : 0;
+		size_t n = json_is_string(v) && model_text_valid(json_string_value(v))
+		               ? model_utf8_length(json_string_value(v))
+		               : 0;
 		if (n < 1 || n > MODEL_NAME_MAX) {
 			model_problems_add(p, "must be a string of 1 to 200 characters",
 			                   "/aliases/%zu", i);

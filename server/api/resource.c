@@ -361,3 +361,10 @@ void api_page_respond(struct http_request *req, const struct api_page *page, jso
 	}
 	free(cursor);
 }
+
+void api_page_empty(struct http_request *req, const char *scope, struct http_response *res)
+{
+	struct api_page page;
+	if (api_page_begin(req, scope, &page, res) == 0)
+		api_page_respond(req, &page, json_array(), NULL, 0, res);
+}

@@ -93,6 +93,10 @@ int api_page_begin(struct http_request *req, const char *scope, struct api_page 
 void api_page_respond(struct http_request *req, const struct api_page *page, json_t *data,
                       const struct cursor_pos *last, int64_t total, struct http_response *res);
 
+/* Answers an empty page (for a search text that can match nothing),
+ * checking limit, count and cursor as any page would. */
+void api_page_empty(struct http_request *req, const char *scope, struct http_response *res);
+
 /* Fills pos with key and id (the key cut to fit). */
 void api_cursor_pos(struct cursor_pos *pos, const char *key, int64_t id);
 

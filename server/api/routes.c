@@ -39,6 +39,7 @@ static const struct route routes[] = {
     {HTTP_PATCH, "/v1/principles/{}", api_principles_patch, WP},
     {HTTP_DELETE, "/v1/principles/{}", api_principles_delete, W},
     {HTTP_GET, "/v1/principles/{}/timeline", api_principles_timeline, 0},
+    {HTTP_GET, "/v1/search", api_search, 0},
     {HTTP_GET, "/v1/export", api_transfer_export, 0},
     {HTTP_POST, "/v1/import", api_transfer_import, ROUTE_AUTH | ROUTE_JSON_BODY | ROUTE_LARGE_BODY},
 };

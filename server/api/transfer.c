@@ -291,12 +291,14 @@ void api_import_text(struct store *s, const char *text, size_t len, struct http_
 	enum store_status st = p.count ? STORE_INVALID_REF : store_import_apply(s, &in, &p, counts);
 	if (st == STORE_OK) {
 		json_t *out = json_object();
+		static const enum store_kind order[] = {STORE_PARTICIPANTS, STORE_PRINCIPLES,
+		                                        STORE_MEETINGS};
 		static const char *const names[] = {"participants", "principles", "meetings"};
-		for (int k = 0; k < STORE_KINDS; k++)
-			json_object_set_new(out, names[k],
-			                    json_pack("{s:I, s:I}", "created",
-			                              (json_int_t)counts[k].created, "updated",
-			                              (json_int_t)counts[k].updated));
+		for (int i = 0; i < STORE_KINDS; i++)
+			json_object_set_new(
+			    out, names[i],
+			    json_pack("{s:I, s:I}", "created", (json_int_t)counts[order[i]].created,
+			              "updated", (json_int_t)counts[order[i]].updated));
 		api_json(res, 200, out);
 	} else if (st == STORE_INVALID_REF) {
 		api_validation_problem(res, &p);

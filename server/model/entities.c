@@ -82,3 +82,13 @@ void timeline_entry_clear(struct timeline_entry *t)
 	free(t->quote);
 	memset(t, 0, sizeof *t);
 }
+
+void search_hit_clear(struct search_hit *h)
+{
+	if (!h)
+		return;
+	free(h->slug);
+	free(h->title);
+	free(h->snippet);
+	memset(h, 0, sizeof *h);
+}

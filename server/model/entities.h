@@ -80,8 +80,20 @@ struct meeting {
 	size_t principle_count;
 	struct link *related;
 	size_t related_count;
+	double rank; /* in a ranked search list: the bm25 score, lower is better */
 };
 
+/* One hit of a search across meetings, participants and principles. */
+struct search_hit {
+	int kind; /* enum store_kind order: 0 meeting, 1 participant, 2 principle */
+	int64_t id;
+	char *slug, *title;            /* title: the meeting title or the entity name */
+	char date[MODEL_DATE_LEN + 1]; /* meetings; "" for the others */
+	char *snippet;                 /* text with each match between \x01 and \x02 */
+	double score;                  /* bm25: lower is better */
+};
+
+void search_hit_clear(struct search_hit *h);
 void participant_clear(struct participant *p);
 void principle_clear(struct principle *p);
 void meeting_clear(struct meeting *m);

@@ -631,3 +631,11 @@ char *model_fold(const char *s)
 	out[n] = '\0';
 	return out;
 }
+
+bool model_text_valid(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f)
+			return false;
+	return true;
+}

@@ -42,6 +42,11 @@ void model_timestamp_now(char out[MODEL_TIMESTAMP_LEN + 1]);
  * (YYYY-MM-DDTHH:MM:SS.mmmZ) with a real date and time of day. */
 bool model_timestamp_valid(const char *s);
 
+/* True when s holds no control characters other than tab, line feed and
+ * carriage return (U+0000-U+001F, U+007F). Stored text never holds them, so
+ * search snippets can mark matches with U+0001 and U+0002. */
+bool model_text_valid(const char *s);
+
 /* The text as compared for case- and accent-insensitive matching: ASCII
  * letters lower-cased, Latin letters with diacritics folded as in slugs
  * ("Müller" -> "muller", "Straße" -> "strasse"), combining marks dropped,

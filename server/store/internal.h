@@ -105,4 +105,16 @@ enum store_status store_meeting_clear_nested(struct store_conn *c, int64_t id);
 enum store_status store_meeting_write_nested(struct store_conn *c, int64_t id, struct meeting *m,
                                              const char *base, struct model_problems *p);
 
+/* Search scores: bm25 with column weights title > summary > readout and
+ * name > aliases or framework > description. Lower is better. */
+#define MEETING_BM25 "bm25(meetings_fts, 10.0, 4.0, 1.0)"
+#define PARTICIPANT_BM25 "bm25(participants_fts, 10.0, 5.0)"
+#define PRINCIPLE_BM25 "bm25(principles_fts, 10.0, 4.0, 1.0)"
+
+/* Keep the full-text index of one record in step, inside the caller's
+ * transaction: remove before the record's text changes or it is deleted,
+ * add after it is written. */
+enum store_status store_fts_remove(struct store_conn *c, enum store_kind kind, int64_t id);
+enum store_status store_fts_add(struct store_conn *c, enum store_kind kind, int64_t id);
+
 #endif

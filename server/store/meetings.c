@@ -367,7 +367,11 @@ enum store_status store_meeting_write(struct store_conn *c, int64_t *id, int64_t
 	} else {
 		store_bind_created(st, 11, 14, 15, &m->meta, now);
 	}
-	r = store_status_of(c, sqlite3_step(st));
+	/* The index entry of the old text goes first (meetings_fts reads it
+	 * from the row, so before the UPDATE). */
+	r = *id ? store_fts_remove(c, STORE_MEETINGS, *id) : STORE_OK;
+	if (r == STORE_OK)
+		r = store_status_of(c, sqlite3_step(st));
 	store_stmt_done(c, st);
 	free(slug);
 	if (r != STORE_OK)
@@ -376,7 +380,7 @@ enum store_status store_meeting_write(struct store_conn *c, int64_t *id, int64_t
 		*id = sqlite3_last_insert_rowid(store_db(c));
 	else if (sqlite3_changes(store_db(c)) == 0)
 		return store_version_miss(c, "meetings", *id);
-	return STORE_OK;
+	return store_fts_add(c, STORE_MEETINGS, *id);
 }
 
 enum store_status store_meeting_clear_nested(struct store_conn *c, int64_t id)
@@ -447,6 +451,8 @@ enum store_status store_meeting_delete(struct store *s, int64_t id, int64_t expe
 	if (r != STORE_OK)
 		return r;
 	r = store_meeting_clear_nested(c, id);
+	if (r == STORE_OK)
+		r = store_fts_remove(c, STORE_MEETINGS, id);
 	if (r == STORE_OK)
 		r = store_exec_ids(
 		    c, "DELETE FROM meetings WHERE id = ?1 AND (?2 = 0 OR version = ?2)", 2, id,
@@ -634,11 +640,17 @@ static enum store_status resolve_filters(struct store_conn *c, const struct meet
 	return r == STORE_NOT_FOUND ? STORE_INVALID_REF : r;
 }
 
-/* Appends the WHERE conditions of f to sql (parameters ?1.. ?4 and from ?10
- * up, bound by bind_filters). */
-static void filter_sql(FILE *sql, const struct meeting_filter *f, int64_t principle)
+/* Appends the WHERE conditions of f to sql (parameters ?1 to ?5, ?10 up for
+ * participants and ?20 for the search match, bound by bind_filters). joined:
+ * the query reads from meetings_fts joined to meetings m. */
+static void filter_sql(FILE *sql, const struct meeting_filter *f, int64_t principle, bool joined)
 {
 	fputs(" WHERE 1", sql);
+	if (f->match)
+		fputs(joined ? " AND meetings_fts MATCH ?20"
+		             : " AND m.id IN (SELECT rowid FROM meetings_fts WHERE meetings_fts "
+		               "MATCH ?20)",
+		      sql);
 	if (f->from)
 		fputs(" AND m.date >= ?1", sql);
 	if (f->to)
@@ -671,6 +683,8 @@ static void bind_filters(sqlite3_stmt *st, const struct meeting_filter *f,
 		store_bind_text(st, 4, f->country);
 	if (principle)
 		sqlite3_bind_int64(st, 5, principle);
+	if (f->match)
+		store_bind_text(st, 20, f->match);
 	for (size_t i = 0; i < f->participant_count; i++)
 		sqlite3_bind_int64(st, (int)(10 + i), participants[i]);
 }
@@ -695,12 +709,24 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
 	if (r != STORE_OK)
 		goto done;
 	bool desc = f->sort == MEETING_SORT_DATE_DESC;
+	bool ranked = f->sort == MEETING_SORT_RANK && f->match;
 	FILE *q = open_memstream(&sql, &sql_len);
-	fputs("SELECT " SUMMARY_COLUMNS " FROM meetings m", q);
-	filter_sql(q, f, principle);
-	if (after)
-		fprintf(q, " AND (m.date, m.id) %s (?6, ?7)", desc ? "<" : ">");
-	fprintf(q, " ORDER BY m.date %s, m.id %s LIMIT ?8", desc ? "DESC" : "", desc ? "DESC" : "");
+	if (ranked) {
+		/* Best match first; the score (column 12) is the keyset. */
+		fputs("SELECT * FROM (SELECT " SUMMARY_COLUMNS ", " MEETING_BM25 " AS score FROM "
+		      "meetings_fts JOIN meetings m ON m.id = meetings_fts.rowid",
+		      q);
+		filter_sql(q, f, principle, true);
+		fprintf(q, ")%s ORDER BY score, id LIMIT ?8",
+		        after ? " WHERE (score, id) > (CAST(?6 AS REAL), ?7)" : "");
+	} else {
+		fputs("SELECT " SUMMARY_COLUMNS " FROM meetings m", q);
+		filter_sql(q, f, principle, false);
+		if (after)
+			fprintf(q, " AND (m.date, m.id) %s (?6, ?7)", desc ? "<" : ">");
+		fprintf(q, " ORDER BY m.date %s, m.id %s LIMIT ?8", desc ? "DESC" : "",
+		        desc ? "DESC" : "");
+	}
 	fclose(q);
 	sqlite3_stmt *st = store_stmt(c, sql);
 	if (!st) {
@@ -714,8 +740,12 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
 	}
 	sqlite3_bind_int(st, 8, limit + 1);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		read_summary(st, &out[n++]);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_summary(st, &out[n]);
+		if (ranked)
+			out[n].rank = sqlite3_column_double(st, 12);
+		n++;
+	}
 	store_stmt_done(c, st);
 	r = rc == SQLITE_DONE ? STORE_OK : store_status_of(c, rc);
 	*more = n > (size_t)limit;
@@ -728,7 +758,7 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
 		sql = NULL;
 		q = open_memstream(&sql, &sql_len);
 		fputs("SELECT count(*) FROM meetings m", q);
-		filter_sql(q, f, principle);
+		filter_sql(q, f, principle, false);
 		fclose(q);
 		st = store_stmt(c, sql);
 		if (!st) {

@@ -81,8 +81,8 @@ enum store_status store_participant_write(struct store_conn *c, int64_t *id,
 	sqlite3_stmt *st =
 	    *id == 0
 	        ? store_stmt(c, "INSERT INTO participants (slug, name, aliases, title, "
-	                        "organization, country, created_at, updated_at) "
-	                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)")
+	                        "organization, country, created_at, updated_at, version) "
+	                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?10, ?11)")
 	        : store_stmt(c, "UPDATE participants SET slug = ?1, name = ?2, aliases = ?3, "
 	                        "title = ?4, organization = ?5, country = ?6, updated_at = ?7, "
 	                        "version = version + 1 WHERE id = ?8 AND (?9 = 0 OR version = ?9)");
@@ -103,7 +103,11 @@ enum store_status store_participant_write(struct store_conn *c, int64_t *id,
 	} else {
 		store_bind_created(st, 7, 10, 11, &p->meta, now);
 	}
-	r = store_status_of(c, sqlite3_step(st));
+	/* The index entry of the old text goes first (meetings_fts reads it
+	 * from the row, so before the UPDATE). */
+	r = *id ? store_fts_remove(c, STORE_PARTICIPANTS, *id) : STORE_OK;
+	if (r == STORE_OK)
+		r = store_status_of(c, sqlite3_step(st));
 	store_stmt_done(c, st);
 	free(slug);
 	if (r != STORE_OK)
@@ -112,7 +116,7 @@ enum store_status store_participant_write(struct store_conn *c, int64_t *id,
 		*id = sqlite3_last_insert_rowid(store_db(c));
 	else if (sqlite3_changes(store_db(c)) == 0)
 		return store_version_miss(c, "participants", *id);
-	return STORE_OK;
+	return store_fts_add(c, STORE_PARTICIPANTS, *id);
 }
 
 /* Runs one write of p and reads the stored row back into p. */
@@ -176,6 +180,8 @@ enum store_status store_participant_delete(struct store *s, int64_t id, int64_t 
 	store_stmt_done(c, st);
 	if (r == STORE_OK && used)
 		r = STORE_CONFLICT;
+	if (r == STORE_OK)
+		r = store_fts_remove(c, STORE_PARTICIPANTS, id);
 	if (r == STORE_OK)
 		r = store_exec_ids(
 		    c, "DELETE FROM participants WHERE id = ?1 AND (?2 = 0 OR version = ?2)", 2, id,

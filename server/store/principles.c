@@ -98,7 +98,11 @@ enum store_status store_principle_write(struct store_conn *c, int64_t *id, int64
 	} else {
 		store_bind_created(st, 5, 6, 7, &p->meta, now);
 	}
-	r = store_status_of(c, sqlite3_step(st));
+	/* The index entry of the old text goes first (meetings_fts reads it
+	 * from the row, so before the UPDATE). */
+	r = *id ? store_fts_remove(c, STORE_PRINCIPLES, *id) : STORE_OK;
+	if (r == STORE_OK)
+		r = store_status_of(c, sqlite3_step(st));
 	store_stmt_done(c, st);
 	free(slug);
 	if (r != STORE_OK)
@@ -107,7 +111,7 @@ enum store_status store_principle_write(struct store_conn *c, int64_t *id, int64
 		*id = sqlite3_last_insert_rowid(store_db(c));
 	else if (sqlite3_changes(store_db(c)) == 0)
 		return store_version_miss(c, "principles", *id);
-	return STORE_OK;
+	return store_fts_add(c, STORE_PRINCIPLES, *id);
 }
 
 /* Runs one write of p and reads the stored row back into p. */
@@ -171,6 +175,8 @@ enum store_status store_principle_delete(struct store *s, int64_t id, int64_t ex
 	store_stmt_done(c, st);
 	if (r == STORE_OK && used)
 		r = STORE_CONFLICT;
+	if (r == STORE_OK)
+		r = store_fts_remove(c, STORE_PRINCIPLES, id);
 	if (r == STORE_OK)
 		r = store_exec_ids(
 		    c, "DELETE FROM principles WHERE id = ?1 AND (?2 = 0 OR version = ?2)", 2, id,

@@ -86,7 +86,8 @@ struct principle_filter {
 	enum principle_sort sort;
 };
 
-enum meeting_sort { MEETING_SORT_DATE_DESC, MEETING_SORT_DATE };
+/* MEETING_SORT_RANK: best match first (needs match). */
+enum meeting_sort { MEETING_SORT_DATE_DESC, MEETING_SORT_DATE, MEETING_SORT_RANK };
 #define MEETING_FILTER_PARTICIPANTS_MAX 16
 struct meeting_filter {
 	const char *from, *to; /* inclusive dates */
@@ -95,6 +96,7 @@ struct meeting_filter {
 	struct model_ref participants[MEETING_FILTER_PARTICIPANTS_MAX]; /* attended by all */
 	size_t participant_count;
 	struct model_ref principle; /* invoked; id 0 and slug NULL for any */
+	const char *match;          /* an FTS5 expression (model_search_translate), or NULL */
 	enum meeting_sort sort;
 };
 
@@ -191,6 +193,19 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
                                      struct meeting **items, size_t *count, bool *more,
                                      int64_t *total);
 
+/* ---- search (store/search.c) ---- */
+
+enum store_kind { STORE_MEETINGS, STORE_PARTICIPANTS, STORE_PRINCIPLES, STORE_KINDS };
+
+/* A page of search hits for the FTS5 expression match over the kinds in
+ * kinds (a bit per enum store_kind), best first; snippets are made for the
+ * page's rows only. The cursor key is the hit's kind and score. */
+enum store_status store_search(struct store *s, const char *match, unsigned kinds,
+                               const struct cursor_pos *after, int limit, struct search_hit **items,
+                               size_t *count, bool *more);
+/* The cursor key of a hit, and of a ranked meeting list row (new strings). */
+char *store_search_key(int kind, double score);
+
 /* ---- import and export (store/transfer.c) ---- */
 
 /* An export: a read snapshot on a connection of its own, walked entity by
@@ -220,7 +235,6 @@ struct store_import {
 struct store_import_counts {
 	int64_t created, updated;
 };
-enum store_kind { STORE_PARTICIPANTS, STORE_PRINCIPLES, STORE_MEETINGS, STORE_KINDS };
 
 /* Applies doc in one transaction. References that name nothing go to p
  * with pointers into the document, and nothing is written

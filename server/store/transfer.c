@@ -81,7 +81,11 @@ enum store_status store_export_next_meeting(struct store_export *x, struct meeti
 	return r == STORE_OK ? store_meeting_read(x->c, x->last[STORE_MEETINGS], out) : r;
 }
 
-static const char *const tables[] = {"participants", "principles", "meetings"};
+static const char *const tables[] = {
+    [STORE_PARTICIPANTS] = "participants",
+    [STORE_PRINCIPLES] = "principles",
+    [STORE_MEETINGS] = "meetings",
+};
 
 /* The id of the row of kind with slug (0 when none). */
 static enum store_status match(struct store_conn *c, enum store_kind kind, const char *slug,

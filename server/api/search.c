@@ -1,0 +1,160 @@
+/*
+ * GET /v1/search: ranked hits across meetings, participants and principles,
+ * each with a snippet that is safe to insert as HTML.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/resource.h"
+#include "model/search.h"
+#include "model/xalloc.h"
+
+static const char *const kind_names[] = {
+    [STORE_MEETINGS] = "meeting",
+    [STORE_PARTICIPANTS] = "participant",
+    [STORE_PRINCIPLES] = "principle",
+    [STORE_KINDS] = NULL,
+};
+
+int api_search_text(const char *q, char **match, struct http_response *res)
+{
+	switch (model_search_translate(q, match)) {
+	case SEARCH_OK:
+		return 0;
+	case SEARCH_EMPTY:
+		api_bad_request(res, "q must hold some search text.");
+		return -1;
+	case SEARCH_TOO_LONG:
+		api_bad_request(res, "q must be at most 500 characters.");
+		return -1;
+	}
+	return -1;
+}
+
+/* The snippet as HTML: text escaped, each match (between U+0001 and U+0002,
+ * which stored text never holds) wrapped in <mark>. Returns a new string. */
+static char *snippet_html(const char *s)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '\x01':
+			fputs("<mark>", f);
+			break;
+		case '\x02':
+			fputs("</mark>", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+	fclose(f);
+	return out;
+}
+
+/* Reads type= (repeatable, or a comma list) into a bit set of kinds. */
+static int collect_type(void *ctx, const char *key, const char *value)
+{
+	unsigned *kinds = ctx;
+	if (strcmp(key, "type") != 0)
+		return 0;
+	const char *p = value;
+	do {
+		size_t n = strcspn(p, ",");
+		int k;
+		for (k = 0; k < STORE_KINDS; k++)
+			if (strlen(kind_names[k]) == n && strncmp(kind_names[k], p, n) == 0)
+				break;
+		if (k == STORE_KINDS)
+			return 1;
+		*kinds |= 1u << k;
+		p += n;
+	} while (*p++ == ',');
+	return 0;
+}
+
+HANDLER(api_search)
+{
+	const char *q = http_query(req, "q");
+	if (!q) {
+		api_bad_request(res, "q (the search text) is required.");
+		return;
+	}
+	unsigned kinds = 0;
+	if (http_query_each(req, collect_type, &kinds)) {
+		api_bad_request(res, "type must be meeting, participant or principle.");
+		return;
+	}
+	if (!kinds)
+		kinds = (1u << STORE_KINDS) - 1;
+	char *match = NULL;
+	if (api_search_text(q, &match, res))
+		return;
+	json_t *scope_doc = json_pack("[s, i, s]", "search", (int)kinds, q);
+	size_t len;
+	char *scope = api_dump(scope_doc, &len);
+	json_decref(scope_doc);
+	struct api_page page;
+	if (!match) {
+		api_page_empty(req, scope, res);
+		goto done;
+	}
+	if (api_page_begin(req, scope, &page, res))
+		goto done;
+	struct search_hit *hits = NULL;
+	size_t n = 0;
+	bool more = false;
+	enum store_status st =
+	    store_search(APP(req)->store, match, kinds, page.has_after ? &page.after : NULL,
+	                 page.limit, &hits, &n, &more);
+	if (st == STORE_INVALID_REF) {
+		api_bad_request(res, "cursor is not one this server issued for this list.");
+		goto done;
+	}
+	if (st != STORE_OK) {
+		api_store_problem(res, st, "search");
+		goto done;
+	}
+	json_t *data = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char *snippet = snippet_html(hits[i].snippet);
+		json_array_append_new(
+		    data, json_pack("{s:s, s:I, s:s?, s:s?, s:o, s:s, s:f}", "type",
+		                    kind_names[hits[i].kind], "id", (json_int_t)hits[i].id, "slug",
+		                    hits[i].slug, "title", hits[i].title, "date",
+		                    hits[i].date[0] ? json_string(hits[i].date) : json_null(),
+		                    "snippet", snippet, "score", -hits[i].score));
+		free(snippet);
+	}
+	struct cursor_pos last;
+	if (more) {
+		char *key = store_search_key(hits[n - 1].kind, hits[n - 1].score);
+		api_cursor_pos(&last, key, hits[n - 1].id);
+		free(key);
+	}
+	api_page_respond(req, &page, data, more ? &last : NULL, 0, res);
+	for (size_t i = 0; i < n; i++)
+		search_hit_clear(&hits[i]);
+	free(hits);
+done:
+	free(scope);
+	free(match);
+}
