@@ -9,6 +9,7 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -395,6 +396,70 @@ static enum MHD_Result queue(struct http_server *s, struct request_state *st)
 	return ret;
 }
 
+/* Percent-decodes s in place (the path and each query key and value).
+ * A control character, given raw or as %00-%1F or %7F, becomes 0x7F so
+ * that check_target can refuse the request instead of the string being cut
+ * at a NUL. */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls;
+	(void)conn;
+	char *out = s;
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+			char hex[3] = {p[1], p[2], 0};
+			c = (unsigned char)strtoul(hex, NULL, 16);
+			p += 2;
+		}
+		*out++ = (char)(c < 0x20 || c == 0x7f ? 0x7f : c);
+	}
+	*out = '\0';
+	return (size_t)(out - s);
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+struct target_check {
+	size_t length;
+	bool control;
+};
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+	struct target_check *t = cls;
+	(void)kind;
+	t->length += strlen(key) + (value ? strlen(value) + 1 : 0) + 1;
+	t->control |= has_control(key) || (value && has_control(value));
+	return MHD_YES;
+}
+
+/* Refuses a request target holding control characters (400) or longer than
+ * HTTP_URL_MAX (414). Returns false after filling res. */
+static bool check_target(struct request_state *st)
+{
+	struct target_check t = {strlen(st->req.path), has_control(st->req.path)};
+	MHD_get_connection_values(st->req.conn, MHD_GET_ARGUMENT_KIND, check_arg, &t);
+	if (t.control) {
+		http_problem(&st->res, 400, "bad-request", "Bad request",
+		             "The path or query holds a control character.");
+		return false;
+	}
+	if (t.length > HTTP_URL_MAX) {
+		http_problem(&st->res, 414, "uri-too-long", "URI too long",
+		             "The path and query are longer than this server accepts.");
+		return false;
+	}
+	return true;
+}
+
 /* Finds the route early, only to learn its body limit. */
 static long body_limit(const struct http_server *s, struct request_state *st)
 {
@@ -424,6 +489,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		st->req.method = parse_method(method);
 		st->req.route = -1;
 		st->req.app = s->opt.app;
+		if (!check_target(st)) {
+			st->res.close = true;
+			return queue(s, st);
+		}
 		st->limit = body_limit(s, st);
 		const char *cl =
 		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -602,13 +671,14 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
-	    (unsigned int)opt->threads, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)opt->timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)HTTP_CONNECTION_MEMORY_LIMIT, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)opt->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)opt->max_connections_per_ip, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_LISTEN_SOCKET,
+	    (MHD_socket)s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)opt->threads,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opt->timeout_seconds,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY_LIMIT,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)opt->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)opt->max_connections_per_ip,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, s, MHD_OPTION_END);
 	if (!s->daemon) {
 		snprintf(err, errlen, "cannot start the HTTP server (see the message above)");
 		close(s->listen_fd);

@@ -11,13 +11,23 @@
 #include "store/store.h"
 
 #define STORE_BUSY_TIMEOUT_MS 5000
-#define STORE_STMT_CACHE 256 /* prepared statements kept per connection */
+#define STORE_STMT_CACHE 256               /* prepared statements kept per connection */
+#define STORE_QUERY_BUDGET_MS 5000         /* one operation's running time before it is 503 */
+#define STORE_PROGRESS_STEPS 10000         /* VM steps between deadline checks */
+#define STORE_VALUE_MAX (16 * 1024 * 1024) /* longest string or blob */
+#define STORE_SQL_MAX (64 * 1024)          /* longest statement text */
+#define STORE_VARIABLES_MAX 64             /* bound parameters per statement */
 
 struct store_conn;
 
 /* This thread's connection to s, opened on first use; NULL when it cannot be
- * opened. Borrowed: the store closes it. */
+ * opened. Borrowed: the store closes it. Each call starts an operation: its
+ * statements may run STORE_QUERY_BUDGET_MS in all before they are
+ * interrupted (503). */
 struct store_conn *store_conn(struct store *s);
+
+/* Lifts the time budget of the operation under way (an import). */
+void store_conn_unbounded(struct store_conn *c);
 
 /* The raw handle of a connection. */
 sqlite3 *store_db(struct store_conn *c);

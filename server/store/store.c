@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "model/model.h"
@@ -27,6 +28,7 @@ struct stmt_entry {
 
 struct store_conn {
 	sqlite3 *db;
+	int64_t deadline_ms; /* monotonic ms when the running operation must stop; 0: none */
 	struct store *store;
 	struct stmt_entry cache[STORE_STMT_CACHE];
 	size_t cached;
@@ -59,9 +61,27 @@ static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, model_fold(text), -1, free);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Interrupts a statement that runs past its connection's deadline (the
+ * statement then fails with SQLITE_INTERRUPT: 503). */
+static int progress(void *ctx)
+{
+	const struct store_conn *c = ctx;
+	return c->deadline_ms && now_ms() > c->deadline_ms;
+}
+
 /* Applies the connection settings of DESIGN.md. */
 static int configure(sqlite3 *db)
 {
+	sqlite3_limit(db, SQLITE_LIMIT_LENGTH, STORE_VALUE_MAX);
+	sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, STORE_SQL_MAX);
+	sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, STORE_VARIABLES_MAX);
 	sqlite3_create_function(db, "fold", 1,
 	                        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
 	                        sql_fold, NULL, NULL);
@@ -80,7 +100,7 @@ static int configure(sqlite3 *db)
 static sqlite3 *open_db(const char *path, int flags, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
 	if (rc == SQLITE_OK)
 		rc = configure(db);
 	if (rc != SQLITE_OK) {
@@ -116,7 +136,13 @@ struct store_conn *store_conn_private(struct store *s)
 	struct store_conn *c = xcalloc(1, sizeof *c);
 	c->db = db;
 	c->store = s;
+	sqlite3_progress_handler(db, STORE_PROGRESS_STEPS, progress, c);
 	return c;
+}
+
+void store_conn_unbounded(struct store_conn *c)
+{
+	c->deadline_ms = 0;
 }
 
 void store_conn_free(struct store_conn *c)
@@ -128,8 +154,10 @@ void store_conn_free(struct store_conn *c)
 struct store_conn *store_conn(struct store *s)
 {
 	struct store_conn *c = pthread_getspecific(s->key);
-	if (c)
+	if (c) {
+		c->deadline_ms = now_ms() + STORE_QUERY_BUDGET_MS;
 		return c;
+	}
 	c = store_conn_private(s);
 	if (!c)
 		return NULL;
@@ -138,6 +166,7 @@ struct store_conn *store_conn(struct store *s)
 	s->conns = c;
 	pthread_mutex_unlock(&s->lock);
 	pthread_setspecific(s->key, c);
+	c->deadline_ms = now_ms() + STORE_QUERY_BUDGET_MS;
 	return c;
 }
 
