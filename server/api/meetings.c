@@ -478,7 +478,7 @@ static void respond_meetings(struct http_request *req, struct http_response *res
 				    json_string(model_role_names[items[i].participants[k].role]));
 		json_array_append_new(data, item);
 	}
-	struct cursor_pos last;
+	struct cursor_pos last = {0};
 	if (more && f->sort == MEETING_SORT_RANK) {
 		char key[32];
 		snprintf(key, sizeof key, "%.17g", items[n - 1].rank);

@@ -207,7 +207,7 @@ HANDLER(api_participants_list)
 	json_t *data = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(data, api_participant_json(&items[i]));
-	struct cursor_pos last;
+	struct cursor_pos last = {0};
 	if (more) {
 		char *key = store_participant_sort_key(&items[n - 1], f.sort);
 		api_cursor_pos(&last, key, items[n - 1].meta.id);

@@ -165,7 +165,7 @@ HANDLER(api_principles_list)
 	json_t *data = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(data, api_principle_json(&items[i]));
-	struct cursor_pos last;
+	struct cursor_pos last = {0};
 	if (more) {
 		char *key = store_principle_sort_key(&items[n - 1], f.sort);
 		api_cursor_pos(&last, key, items[n - 1].meta.id);
@@ -217,7 +217,7 @@ HANDLER(api_principles_timeline)
 	json_t *data = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(data, timeline_entry_json(&items[i]));
-	struct cursor_pos last;
+	struct cursor_pos last = {0};
 	if (more)
 		api_cursor_pos(&last, items[n - 1].meeting_date, items[n - 1].meeting_id);
 	api_page_respond(req, &page, data, more ? &last : NULL, total, res);

@@ -260,7 +260,7 @@ void api_resource_delete(const struct resource *r, struct http_request *req,
 			         r->name);
 			http_problem(res, 409, "conflict", "Still referenced", detail);
 		} else {
-			write_result(r, st, cur, NULL, 204, res);
+			api_store_problem(res, st, r->name);
 		}
 	}
 	r->clear(cur);

@@ -144,7 +144,7 @@ HANDLER(api_search)
 		                    "snippet", snippet, "score", -hits[i].score));
 		free(snippet);
 	}
-	struct cursor_pos last;
+	struct cursor_pos last = {0};
 	if (more) {
 		char *key = store_search_key(hits[n - 1].kind, hits[n - 1].score);
 		api_cursor_pos(&last, key, hits[n - 1].id);
