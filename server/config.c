@@ -243,7 +243,7 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
 		cfg->command = commands[i].command;
 		first = 2;
 		if (commands[i].takes_arg) {
-			if (argc < 3 || argv[2][0] == '-')
+			if (argc < 3 || (argv[2][0] == '-' && argv[2][1] != '\0'))
 				return fail(err, errlen, "%s: missing %s", argv[1],
 				            cfg->command == CONFIG_IMPORT ? "FILE" : "PATH");
 			cfg->command_arg = xstrdup(argv[2]);

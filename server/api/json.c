@@ -22,14 +22,161 @@ const char *const api_read_only_fields[] = {"id",
                                             "first_invoked_date",
                                             NULL};
 
+/* A growable output buffer for the encoder. */
+struct out {
+	char *buf;
+	size_t len, cap;
+};
+
+static void out_reserve(struct out *o, size_t more)
+{
+	if (o->len + more + 1 <= o->cap)
+		return;
+	o->cap = (o->len + more + 1) * 2;
+	o->buf = xrealloc(o->buf, o->cap);
+}
+
+static void out_put(struct out *o, const char *s, size_t n)
+{
+	out_reserve(o, n);
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
+static size_t utf8_valid_at(const unsigned char *p, size_t n)
+{
+	size_t need = p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
+	if (need == 0 || need > n || p[0] > 0xF4)
+		return 0;
+	for (size_t i = 1; i < need; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] > 0x9F) ||
+	    (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] > 0x8F))
+		return 0;
+	return need;
+}
+
+/* Writes s as a JSON string: quotes, backslashes and control characters
+ * escaped, other text copied in runs; a byte that is not valid UTF-8
+ * becomes U+FFFD, so the output is always valid JSON. */
+static void out_string(struct out *o, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	out_reserve(o, n + 2);
+	o->buf[o->len++] = '"';
+	size_t run = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t seq = c >= 0x80 ? utf8_valid_at(p + i, n - i) : 0;
+		if (seq) {
+			i += seq;
+			continue;
+		}
+		out_put(o, s + run, i - run);
+		char esc[8];
+		switch (c) {
+		case '"':
+			out_put(o, "\\\"", 2);
+			break;
+		case '\\':
+			out_put(o, "\\\\", 2);
+			break;
+		case '\n':
+			out_put(o, "\\n", 2);
+			break;
+		case '\r':
+			out_put(o, "\\r", 2);
+			break;
+		case '\t':
+			out_put(o, "\\t", 2);
+			break;
+		default:
+			if (c < 0x20) {
+				snprintf(esc, sizeof esc, "\\u%04x", c);
+				out_put(o, esc, 6);
+			} else {
+				out_put(o, "\xEF\xBF\xBD", 3); /* U+FFFD */
+			}
+		}
+		run = ++i;
+	}
+	out_put(o, s + run, n - run);
+	out_put(o, "\"", 1);
+}
+
+/* Writes v compactly, members in insertion order (as json_dumpb with
+ * JSON_COMPACT would, several times faster on long strings). */
+static void out_value(struct out *o, const json_t *v)
+{
+	char num[40];
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		out_put(o, "{", 1);
+		const char *key;
+		json_t *member;
+		bool first = true;
+		json_object_foreach((json_t *)v, key, member)
+		{
+			if (!first)
+				out_put(o, ",", 1);
+			first = false;
+			out_string(o, key, strlen(key));
+			out_put(o, ":", 1);
+			out_value(o, member);
+		}
+		out_put(o, "}", 1);
+		return;
+	}
+	case JSON_ARRAY:
+		out_put(o, "[", 1);
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			if (i)
+				out_put(o, ",", 1);
+			out_value(o, json_array_get(v, i));
+		}
+		out_put(o, "]", 1);
+		return;
+	case JSON_STRING:
+		out_string(o, json_string_value(v), json_string_length(v));
+		return;
+	case JSON_INTEGER:
+		out_put(o, num,
+		        (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+		                         json_integer_value(v)));
+		return;
+	case JSON_REAL: {
+		int n = snprintf(num, sizeof num, "%.17g", json_real_value(v));
+		if (!strpbrk(num, ".eEni")) /* keep it a real: 2 -> 2.0 */
+			n += snprintf(num + n, sizeof num - (size_t)n, ".0");
+		out_put(o, num, (size_t)n);
+		return;
+	}
+	case JSON_TRUE:
+		out_put(o, "true", 4);
+		return;
+	case JSON_FALSE:
+		out_put(o, "false", 5);
+		return;
+	case JSON_NULL:
+		out_put(o, "null", 4);
+		return;
+	}
+}
+
 char *api_dump(const json_t *doc, size_t *len)
 {
-	size_t n = json_dumpb(doc, NULL, 0, JSON_COMPACT);
-	char *buf = xmalloc(n + 1);
-	json_dumpb(doc, buf, n, JSON_COMPACT);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	struct out o = {0};
+	out_reserve(&o, 4096);
+	out_value(&o, doc);
+	o.buf[o.len] = '\0';
+	*len = o.len;
+	return o.buf;
 }
 
 void api_json(struct http_response *res, int status, json_t *doc)

@@ -194,23 +194,19 @@ static void problems_move(struct model_problems *to, struct model_problems *from
 	model_problems_clear(from);
 }
 
-/* Reads the read-only fields an export carries that an import restores. */
-static void decode_meta(json_t *item, struct entity_meta *m, struct model_problems *p)
+/* Reads the read-only fields an export carries: when created_at,
+ * updated_at and version are all present and valid, a created record keeps
+ * them; otherwise they are ignored, as read-only fields are everywhere. */
+static void decode_meta(json_t *item, struct entity_meta *m)
 {
 	json_t *created = json_object_get(item, "created_at");
 	json_t *updated = json_object_get(item, "updated_at");
 	json_t *version = json_object_get(item, "version");
-	if (!created && !updated && !version)
-		return;
 	if (!json_is_string(created) || !model_timestamp_valid(json_string_value(created)) ||
 	    !json_is_string(updated) || !model_timestamp_valid(json_string_value(updated)) ||
-	    !json_is_integer(version) || json_integer_value(version) < 1) {
-		model_problems_add(p,
-		                   "created_at and updated_at (RFC 3339 timestamps) and version (a "
-		                   "positive integer) go together",
-		                   "/version");
+	    strcmp(json_string_value(created), json_string_value(updated)) > 0 ||
+	    !json_is_integer(version) || json_integer_value(version) < 1)
 		return;
-	}
 	snprintf(m->created_at, sizeof m->created_at, "%s", json_string_value(created));
 	snprintf(m->updated_at, sizeof m->updated_at, "%s", json_string_value(updated));
 	m->version = json_integer_value(version);
@@ -246,7 +242,7 @@ static void *decode_list(json_t *doc, const char *key, const struct resource *r,
 		struct model_problems mine = {0};
 		r->decode(v, e, &mine);
 		api_required(v, "slug", "", &mine);
-		decode_meta(v, meta, &mine);
+		decode_meta(v, meta);
 		problems_move(p, &mine, base);
 		for (size_t k = 0; meta->slug && k < i; k++) {
 			const struct entity_meta *other = (const void *)(items + k * r->size);
