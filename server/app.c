@@ -62,6 +62,11 @@ static int load_sample(struct store *store, char *err, size_t errlen)
 	return rc;
 }
 
+static unsigned long app_generation(void *ctx)
+{
+	return store_generation(((struct app *)ctx)->store);
+}
+
 struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 {
 	struct app *app = xcalloc(1, sizeof *app);
@@ -76,6 +81,8 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 	    .max_connections = cfg->max_connections,
 	    .max_connections_per_ip = cfg->max_connections_per_ip,
 	    .timeout_seconds = cfg->timeout_seconds,
+	    .cache_bytes = (size_t)cfg->cache_bytes,
+	    .generation = app_generation,
 	    .tokens = (const char *const *)cfg->tokens,
 	    .token_count = cfg->token_count,
 	    .cors_origins = (const char *const *)cfg->cors_origins,
@@ -98,6 +105,11 @@ fail:
 int app_port(const struct app *app)
 {
 	return http_server_port(app->server);
+}
+
+struct http_server *app_server(const struct app *app)
+{
+	return app->server;
 }
 
 void app_stop(struct app *app)

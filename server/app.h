@@ -20,6 +20,10 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen);
 /* The port the server listens on. */
 int app_port(const struct app *app);
 
+/* The running HTTP server. For tests and fuzzing only (with
+ * http_server_daemon they reach the libmicrohttpd daemon). */
+struct http_server *app_server(const struct app *app);
+
 /* Stops the server (letting in-flight requests finish) and closes the store. NULL ok. */
 void app_stop(struct app *app);
 

@@ -43,6 +43,7 @@ static const struct option_spec options[] = {
     {"--max-connections-per-ip", "READOUT_MAX_CONNECTIONS_PER_IP", V_INT,
      OFF(max_connections_per_ip), 0, 100000},
     {"--timeout", "READOUT_TIMEOUT", V_INT, OFF(timeout_seconds), 1, 3600},
+    {"--cache-size", "READOUT_CACHE_SIZE", V_LONG, OFF(cache_bytes), 0, CONFIG_MAX_BODY_LIMIT},
     {"--sample-data", NULL, V_BOOL, OFF(sample_data), 0, 0},
 };
 
@@ -68,6 +69,8 @@ void config_usage(void *f)
 	      "  --max-connections N      [READOUT_MAX_CONNECTIONS] total (1024)\n"
 	      "  --max-connections-per-ip N [READOUT_MAX_CONNECTIONS_PER_IP] 0: none (256)\n"
 	      "  --timeout SECONDS        [READOUT_TIMEOUT]       idle connection timeout (30)\n"
+	      "  --cache-size BYTES       [READOUT_CACHE_SIZE]    response cache, 0: none "
+	      "(16777216)\n"
 	      "  --sample-data            load the sample records into an empty database\n"
 	      "  --version, --help\n",
 	      (FILE *)f);
@@ -216,6 +219,7 @@ static void set_defaults(struct config *cfg)
 	cfg->max_connections = 1024;
 	cfg->max_connections_per_ip = 256;
 	cfg->timeout_seconds = 30;
+	cfg->cache_bytes = 16L * 1024 * 1024;
 }
 
 static const struct {

@@ -39,6 +39,7 @@ struct config {
 	int max_connections;
 	int max_connections_per_ip;
 	int timeout_seconds;
+	long cache_bytes;
 	bool sample_data;
 };
 

@@ -274,16 +274,29 @@ static enum store_status remove_row(struct store *s, int64_t id, int64_t version
 	return store_meeting_delete(s, id, version);
 }
 
+static enum store_status check_refs(struct store *s, int64_t id, void *e, struct model_problems *p)
+{
+	return store_meeting_check_refs(s, id, e, p);
+}
+
 static void clear(void *e)
 {
 	meeting_clear(e);
 }
 
 const struct resource api_meetings = {
-    "meeting",  "/v1/meetings", sizeof(struct meeting),
-    get,        encode,         writable,
-    decode,     create,         replace,
-    remove_row, clear,
+    .name = "meeting",
+    .collection = "/v1/meetings",
+    .size = sizeof(struct meeting),
+    .get = get,
+    .encode = encode,
+    .writable = writable,
+    .decode = decode,
+    .create = create,
+    .replace = replace,
+    .remove = remove_row,
+    .check_refs = check_refs,
+    .clear = clear,
 };
 
 HANDLER(api_meetings_get)

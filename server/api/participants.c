@@ -125,17 +125,18 @@ static void clear(void *e)
 }
 
 const struct resource api_participants = {
-    "participant",
-    "/v1/participants",
-    sizeof(struct participant),
-    get,
-    encode,
-    writable,
-    decode,
-    create,
-    replace,
-    remove_row,
-    clear,
+    .name = "participant",
+    .collection = "/v1/participants",
+    .size = sizeof(struct participant),
+    .get = get,
+    .encode = encode,
+    .writable = writable,
+    .decode = decode,
+    .create = create,
+    .replace = replace,
+    .remove = remove_row,
+    .check_refs = NULL,
+    .clear = clear,
 };
 
 HANDLER(api_participants_get)

@@ -80,17 +80,18 @@ static void clear(void *e)
 }
 
 const struct resource api_principles = {
-    "principle",
-    "/v1/principles",
-    sizeof(struct principle),
-    get,
-    encode,
-    writable,
-    decode,
-    create,
-    replace,
-    remove_row,
-    clear,
+    .name = "principle",
+    .collection = "/v1/principles",
+    .size = sizeof(struct principle),
+    .get = get,
+    .encode = encode,
+    .writable = writable,
+    .decode = decode,
+    .create = create,
+    .replace = replace,
+    .remove = remove_row,
+    .check_refs = NULL,
+    .clear = clear,
 };
 
 HANDLER(api_principles_get)

@@ -133,6 +133,20 @@ static void write_result(const struct resource *r, enum store_status st, void *e
 	}
 }
 
+/* Answers 422 for a body with problems, adding those of its references. */
+static void invalid(const struct resource *r, struct http_request *req, int64_t id, void *e,
+                    struct model_problems *p, struct http_response *res)
+{
+	if (r->check_refs) {
+		enum store_status st = r->check_refs(APP(req)->store, id, e, p);
+		if (st != STORE_OK) {
+			api_store_problem(res, st, r->name);
+			return;
+		}
+	}
+	api_validation_problem(res, p);
+}
+
 void api_resource_create(const struct resource *r, struct http_request *req,
                          struct http_response *res)
 {
@@ -143,7 +157,7 @@ void api_resource_create(const struct resource *r, struct http_request *req,
 	struct model_problems p = {0};
 	r->decode(body, e, &p);
 	if (p.count)
-		api_validation_problem(res, &p);
+		invalid(r, req, 0, e, &p, res);
 	else
 		write_result(r, r->create(APP(req)->store, e, &p), e, &p, 201, res);
 	model_problems_clear(&p);
@@ -183,7 +197,7 @@ static enum store_status replace_with(const struct resource *r, struct http_requ
 	r->decode(doc, e, &p);
 	enum store_status st = STORE_INVALID_REF;
 	if (p.count) {
-		api_validation_problem(res, &p);
+		invalid(r, req, meta_of(cur)->id, e, &p, res);
 	} else {
 		if (!meta_of(e)->slug)
 			meta_of(e)->slug = xstrdup(meta_of(cur)->slug);

@@ -28,6 +28,11 @@ struct resource {
 	enum store_status (*replace)(struct store *s, int64_t id, int64_t version, void *entity,
 	                             struct model_problems *p);
 	enum store_status (*remove)(struct store *s, int64_t id, int64_t version);
+	/* Optional: adds a problem for each nested reference that names
+	 * nothing, without writing, so a body with other problems lists those
+	 * too (id: the entity replaced, 0 on create). */
+	enum store_status (*check_refs)(struct store *s, int64_t id, void *entity,
+	                                struct model_problems *p);
 	void (*clear)(void *entity);
 };
 

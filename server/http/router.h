@@ -13,6 +13,7 @@ enum route_flags {
 	ROUTE_JSON_BODY = 2,   /* takes an application/json body */
 	ROUTE_MERGE_PATCH = 4, /* also accepts application/merge-patch+json */
 	ROUTE_LARGE_BODY = 8,  /* body limit is max_import_body */
+	ROUTE_CACHE = 16,      /* a GET whose 200 answers may be cached (see http/cache.h) */
 };
 
 struct route {

@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 
 #include <jansson.h>
 
+#include "http/cache.h"
 #include "http/metrics.h"
 #include "http/problem.h"
 #include "model/xalloc.h"
@@ -37,7 +39,9 @@ struct http_server {
 	int port;
 	int listen_fd;
 	struct metrics metrics;
+	struct http_cache *cache;
 	atomic_int in_flight;
+	atomic_bool stopping; /* set by http_server_stop: new connections are refused */
 };
 
 struct request_state {
@@ -268,6 +272,33 @@ static const char *allowed_origin(const struct http_server *s, const struct http
 	return NULL;
 }
 
+static int append_arg(void *ctx, const char *key, const char *value)
+{
+	FILE *f = ctx;
+	/* Control characters never reach here (check_target): safe separators. */
+	fprintf(f, "\x1e%s\x1f%s", key, value);
+	return 0;
+}
+
+/* Answers from the cache, or runs the handler and keeps its answer. The
+ * key is the path and every query parameter in order. */
+static void cached_handler(struct http_server *s, const struct route *route,
+                           struct http_request *req, struct http_response *res)
+{
+	char *key = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&key, &len);
+	fputs(req->path, f);
+	http_query_each(req, append_arg, f);
+	fclose(f);
+	unsigned long gen = s->opt.generation(s->opt.app);
+	if (!http_cache_get(s->cache, key, len, gen, res)) {
+		route->handler(req, res);
+		http_cache_put(s->cache, key, len, gen, res);
+	}
+	free(key);
+}
+
 /* Runs routing, the checks every route shares, and the handler. */
 static void dispatch(struct http_server *s, struct request_state *st)
 {
@@ -332,7 +363,10 @@ static void dispatch(struct http_server *s, struct request_state *st)
 	}
 	req->body = st->body;
 	req->body_len = st->body_len;
-	route->handler(req, res);
+	if (route->flags & ROUTE_CACHE && s->cache)
+		cached_handler(s, route, req, res);
+	else
+		route->handler(req, res);
 	if (res->status == 0)
 		http_problem(res, 500, "internal", "Internal error", "The handler gave no answer.");
 	/* A GET whose representation the client already holds is 304. */
@@ -435,9 +469,37 @@ static bool has_control(const char *s)
 	return false;
 }
 
+/* True when s is well-formed UTF-8: no stray continuation bytes, overlong
+ * forms, surrogates or code points past U+10FFFF. */
+static bool utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		size_t need = *p >= 0xC2 && *p <= 0xDF   ? 2
+		              : *p >= 0xE0 && *p <= 0xEF ? 3
+		              : *p >= 0xF0 && *p <= 0xF4 ? 4
+		                                         : 0;
+		if (need == 0)
+			return false;
+		for (size_t i = 1; i < need; i++)
+			if ((p[i] & 0xC0) != 0x80)
+				return false;
+		if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] > 0x9F) ||
+		    (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] > 0x8F))
+			return false;
+		p += need;
+	}
+	return true;
+}
+
 struct target_check {
 	size_t length;
 	bool control;
+	bool not_utf8;
 };
 
 static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -447,18 +509,27 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char 
 	(void)kind;
 	t->length += strlen(key) + (value ? strlen(value) + 1 : 0) + 1;
 	t->control |= has_control(key) || (value && has_control(value));
+	t->not_utf8 |= !utf8_valid(key) || (value && !utf8_valid(value));
 	return MHD_YES;
 }
 
-/* Refuses a request target holding control characters (400) or longer than
- * HTTP_URL_MAX (414). Returns false after filling res. */
+/* Refuses a request target holding control characters or bytes that are not
+ * UTF-8 (400), or longer than HTTP_URL_MAX (414). Returns false after
+ * filling res. */
 static bool check_target(struct request_state *st)
 {
-	struct target_check t = {strlen(st->req.path), has_control(st->req.path)};
+	struct target_check t = {strlen(st->req.path), has_control(st->req.path),
+	                         !utf8_valid(st->req.path)};
 	MHD_get_connection_values(st->req.conn, MHD_GET_ARGUMENT_KIND, check_arg, &t);
 	if (t.control) {
 		http_problem(&st->res, 400, "bad-request", "Bad request",
 		             "The path or query holds a control character.");
+		return false;
+	}
+	if (t.not_utf8) {
+		/* Handlers may copy any parameter into JSON, which must be UTF-8. */
+		http_problem(&st->res, 400, "bad-request", "Bad request",
+		             "The path or query is not valid UTF-8.");
 		return false;
 	}
 	if (t.length > HTTP_URL_MAX) {
@@ -631,6 +702,14 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	}
 }
 
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	const struct http_server *s = cls;
+	(void)addr;
+	(void)len;
+	return atomic_load(&s->stopping) ? MHD_NO : MHD_YES;
+}
+
 /* Opens the listening socket on bind:port. Returns the fd or -1 with err set. */
 static int listen_on(const char *addr, int port, char *err, size_t errlen)
 {
@@ -675,11 +754,12 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 		return NULL;
 	}
 	metrics_init(&s->metrics, opt->router->count);
+	s->cache = opt->generation ? http_cache_new(opt->cache_bytes) : NULL;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (strchr(opt->bind, ':'))
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	    flags, 0, accept_policy, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_LISTEN_SOCKET,
 	    (MHD_socket)s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)opt->threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opt->timeout_seconds,
@@ -692,6 +772,7 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 		snprintf(err, errlen, "cannot start the HTTP server (see the message above)");
 		close(s->listen_fd);
 		metrics_free(&s->metrics);
+		http_cache_free(s->cache);
 		free(s);
 		return NULL;
 	}
@@ -706,21 +787,45 @@ int http_server_port(const struct http_server *s)
 	return s->port;
 }
 
+struct MHD_Daemon *http_server_daemon(const struct http_server *s)
+{
+	return s->daemon;
+}
+
 void http_server_stop(struct http_server *s)
 {
 	if (!s)
 		return;
-	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+	/* Refuse new connections, let the requests under way finish, then
+	 * stop the threads. (MHD_quiesce_daemon would stop accepting too, but
+	 * in 0.9.75 it races the epoll workers and can abort the process.) */
+	atomic_store(&s->stopping, true);
 	for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < DRAIN_WAIT_MS; waited += 5)
 		usleep(5000);
 	MHD_stop_daemon(s->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
 	metrics_free(&s->metrics);
+	http_cache_free(s->cache);
 	free(s);
 }
 
 char *http_server_metrics(const struct http_server *s)
 {
-	return metrics_render(&s->metrics, s->opt.router);
+	char *text = metrics_render(&s->metrics, s->opt.router);
+	unsigned long hits, misses;
+	size_t bytes;
+	http_cache_stats(s->cache, &hits, &misses, &bytes);
+	char *out =
+	    xasprintf("%s"
+	              "# HELP readout_cache_hits_total GET answers served from the cache.\n"
+	              "# TYPE readout_cache_hits_total counter\n"
+	              "readout_cache_hits_total %lu\n"
+	              "# HELP readout_cache_misses_total Cacheable GETs that ran their handler.\n"
+	              "# TYPE readout_cache_misses_total counter\n"
+	              "readout_cache_misses_total %lu\n"
+	              "# HELP readout_cache_bytes Bytes held by the response cache.\n"
+	              "# TYPE readout_cache_bytes gauge\n"
+	              "readout_cache_bytes %zu\n",
+	              text, hits, misses, bytes);
+	free(text);
+	return out;
 }

@@ -11,6 +11,8 @@
 
 #include "http/router.h"
 
+struct MHD_Daemon;
+
 #define HTTP_CONNECTION_MEMORY_LIMIT (64 * 1024) /* per connection, headers and buffers */
 #define HTTP_URL_MAX 8192                        /* longer request lines are 414 */
 
@@ -27,6 +29,10 @@ struct http_server_options {
 	size_t token_count;
 	const char *const *cors_origins; /* borrowed; none: any origin */
 	size_t cors_origin_count;
+	size_t cache_bytes; /* response cache size; 0: no cache */
+	/* The data generation: changes whenever stored data may have changed
+	 * (required with a cache). */
+	unsigned long (*generation)(void *app);
 	const struct router *router; /* borrowed */
 	void *app;                   /* handed to handlers as req->app */
 };
@@ -40,6 +46,10 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 
 /* The port actually bound (useful with port 0). */
 int http_server_port(const struct http_server *s);
+
+/* The libmicrohttpd daemon. For tests and fuzzing only: they hand
+ * connections to it with MHD_add_connection. */
+struct MHD_Daemon *http_server_daemon(const struct http_server *s);
 
 /* Stops accepting, lets in-flight requests finish (bounded wait), stops the
  * threads and frees the server. NULL ok. */

@@ -199,6 +199,10 @@ static enum store_status resolve_nested(struct store_conn *c, const char *table,
                                         const char *list, size_t index, int64_t *out,
                                         struct model_problems *p)
 {
+	if (ref->id == 0 && !ref->slug) { /* unreadable: the decoder reported it */
+		*out = 0;
+		return STORE_OK;
+	}
 	enum store_status r = store_resolve(c, table, ref->id, ref->slug, out);
 	if (r == STORE_NOT_FOUND) {
 		char detail[96];
@@ -211,10 +215,13 @@ static enum store_status resolve_nested(struct store_conn *c, const char *table,
 	return r;
 }
 
-enum store_status store_meeting_write_nested(struct store_conn *c, int64_t id, struct meeting *m,
-                                             const char *base, struct model_problems *p)
+/* Resolves every nested reference of m (for meeting id; 0 for a new one)
+ * into its id, adding a problem for each that names nothing, repeats an
+ * earlier item, points the meeting at itself, or names an invoked_by who is
+ * not among the participants. Reads only. */
+static enum store_status resolve_refs(struct store_conn *c, int64_t id, struct meeting *m,
+                                      const char *base, struct model_problems *p)
 {
-	size_t before = p->count;
 	enum store_status r = STORE_OK;
 	for (size_t i = 0; i < m->participant_count && r == STORE_OK; i++) {
 		struct attendance *a = &m->participants[i];
@@ -226,19 +233,6 @@ enum store_status store_meeting_write_nested(struct store_conn *c, int64_t id, s
 				                   "%s/participants/%zu", base, i);
 				a->participant_id = 0;
 			}
-		if (r == STORE_OK && a->participant_id && p->count == before) {
-			sqlite3_stmt *st =
-			    store_stmt(c, "INSERT INTO attendances (meeting_id, participant_id, "
-			                  "role, position) VALUES (?, ?, ?, ?)");
-			if (!st)
-				return STORE_ERROR;
-			sqlite3_bind_int64(st, 1, id);
-			sqlite3_bind_int64(st, 2, a->participant_id);
-			store_bind_text(st, 3, model_role_names[a->role]);
-			sqlite3_bind_int64(st, 4, (int64_t)i);
-			r = store_status_of(c, sqlite3_step(st));
-			store_stmt_done(c, st);
-		}
 	}
 	for (size_t i = 0; i < m->principle_count && r == STORE_OK; i++) {
 		struct invocation *v = &m->principles[i];
@@ -263,28 +257,11 @@ enum store_status store_meeting_write_nested(struct store_conn *c, int64_t id, s
 				r = STORE_OK;
 			}
 		}
-		if (r == STORE_OK && v->principle_id && p->count == before) {
-			sqlite3_stmt *st =
-			    store_stmt(c, "INSERT INTO invocations (meeting_id, principle_id, "
-			                  "stance, invoked_by, quote, position) "
-			                  "VALUES (?, ?, ?, ?, ?, ?)");
-			if (!st)
-				return STORE_ERROR;
-			sqlite3_bind_int64(st, 1, id);
-			sqlite3_bind_int64(st, 2, v->principle_id);
-			store_bind_text(st, 3, model_stance_names[v->stance]);
-			if (v->invoked_by)
-				sqlite3_bind_int64(st, 4, v->invoked_by);
-			store_bind_text(st, 5, v->quote);
-			sqlite3_bind_int64(st, 6, (int64_t)i);
-			r = store_status_of(c, sqlite3_step(st));
-			store_stmt_done(c, st);
-		}
 	}
 	for (size_t i = 0; i < m->related_count && r == STORE_OK; i++) {
 		struct link *l = &m->related[i];
 		r = resolve_nested(c, "meetings", &l->ref, base, "related", i, &l->meeting_id, p);
-		if (r == STORE_OK && l->meeting_id == id) {
+		if (r == STORE_OK && id && l->meeting_id == id) {
 			model_problems_add(p, "a meeting cannot relate to itself", "%s/related/%zu",
 			                   base, i);
 			l->meeting_id = 0;
@@ -295,22 +272,84 @@ enum store_status store_meeting_write_nested(struct store_conn *c, int64_t id, s
 				                   "%s/related/%zu", base, i);
 				l->meeting_id = 0;
 			}
-		if (r == STORE_OK && l->meeting_id && p->count == before) {
-			sqlite3_stmt *st =
-			    store_stmt(c, "INSERT INTO meeting_links (meeting_id, related_id, "
-			                  "relation, position) VALUES (?, ?, ?, ?)");
-			if (!st)
-				return STORE_ERROR;
-			sqlite3_bind_int64(st, 1, id);
-			sqlite3_bind_int64(st, 2, l->meeting_id);
-			store_bind_text(st, 3, model_relation_names[l->relation]);
-			sqlite3_bind_int64(st, 4, (int64_t)i);
-			r = store_status_of(c, sqlite3_step(st));
-			store_stmt_done(c, st);
-		}
 	}
+	return r;
+}
+
+/* Inserts the resolved nested lists of m for meeting id. */
+static enum store_status insert_nested(struct store_conn *c, int64_t id, const struct meeting *m)
+{
+	enum store_status r = STORE_OK;
+	for (size_t i = 0; i < m->participant_count && r == STORE_OK; i++) {
+		const struct attendance *a = &m->participants[i];
+		sqlite3_stmt *st =
+		    store_stmt(c, "INSERT INTO attendances (meeting_id, participant_id, "
+		                  "role, position) VALUES (?, ?, ?, ?)");
+		if (!st)
+			return STORE_ERROR;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, a->participant_id);
+		store_bind_text(st, 3, model_role_names[a->role]);
+		sqlite3_bind_int64(st, 4, (int64_t)i);
+		r = store_status_of(c, sqlite3_step(st));
+		store_stmt_done(c, st);
+	}
+	for (size_t i = 0; i < m->principle_count && r == STORE_OK; i++) {
+		const struct invocation *v = &m->principles[i];
+		sqlite3_stmt *st =
+		    store_stmt(c, "INSERT INTO invocations (meeting_id, principle_id, "
+		                  "stance, invoked_by, quote, position) "
+		                  "VALUES (?, ?, ?, ?, ?, ?)");
+		if (!st)
+			return STORE_ERROR;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, v->principle_id);
+		store_bind_text(st, 3, model_stance_names[v->stance]);
+		if (v->invoked_by)
+			sqlite3_bind_int64(st, 4, v->invoked_by);
+		store_bind_text(st, 5, v->quote);
+		sqlite3_bind_int64(st, 6, (int64_t)i);
+		r = store_status_of(c, sqlite3_step(st));
+		store_stmt_done(c, st);
+	}
+	for (size_t i = 0; i < m->related_count && r == STORE_OK; i++) {
+		const struct link *l = &m->related[i];
+		sqlite3_stmt *st =
+		    store_stmt(c, "INSERT INTO meeting_links (meeting_id, related_id, "
+		                  "relation, position) VALUES (?, ?, ?, ?)");
+		if (!st)
+			return STORE_ERROR;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, l->meeting_id);
+		store_bind_text(st, 3, model_relation_names[l->relation]);
+		sqlite3_bind_int64(st, 4, (int64_t)i);
+		r = store_status_of(c, sqlite3_step(st));
+		store_stmt_done(c, st);
+	}
+	return r;
+}
+
+enum store_status store_meeting_write_nested(struct store_conn *c, int64_t id, struct meeting *m,
+                                             const char *base, struct model_problems *p)
+{
+	size_t before = p->count;
+	enum store_status r = resolve_refs(c, id, m, base, p);
 	if (r == STORE_OK && p->count > before)
 		return STORE_INVALID_REF;
+	return r == STORE_OK ? insert_nested(c, id, m) : r;
+}
+
+enum store_status store_meeting_check_refs(struct store *s, int64_t id, struct meeting *m,
+                                           struct model_problems *p)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return STORE_BUSY;
+	enum store_status r = store_begin_read(c);
+	if (r != STORE_OK)
+		return r;
+	r = resolve_refs(c, id, m, "", p);
+	store_commit(c);
 	return r;
 }
 
@@ -409,6 +448,8 @@ static enum store_status finish(struct store_conn *c, enum store_status r, int64
 	if (r == STORE_OK) {
 		meeting_clear(m);
 		*m = stored;
+	} else {
+		meeting_clear(&stored); /* read, then the commit failed */
 	}
 	return r;
 }

@@ -28,7 +28,9 @@ struct stmt_entry {
 
 struct store_conn {
 	sqlite3 *db;
-	int64_t deadline_ms; /* monotonic ms when the running operation must stop; 0: none */
+	int64_t deadline_ms;  /* monotonic ms when the running operation must stop; 0: none */
+	int64_t data_version; /* PRAGMA data_version last seen; 0: never read */
+	bool writing;         /* in a BEGIN IMMEDIATE transaction */
 	struct store *store;
 	struct stmt_entry cache[STORE_STMT_CACHE];
 	size_t cached;
@@ -42,6 +44,7 @@ struct store {
 	struct store_conn *conns;
 	uint8_t cursor_key[CURSOR_KEY_LEN];
 	atomic_ulong errors;
+	atomic_ulong generation; /* see store_generation */
 };
 
 int store_schema_version(void)
@@ -264,9 +267,39 @@ static enum store_status exec_simple(struct store_conn *c, const char *sql)
 	return store_status_of(c, sqlite3_exec(c->db, sql, NULL, NULL, NULL));
 }
 
+/* Opens the database again for c when it can now be written: SQLite opens a
+ * file it may not write read-only, and such a connection stays read-only
+ * after the file becomes writable again. Only between operations (no
+ * transaction open); on failure c keeps its connection. */
+static void conn_reopen_writable(struct store_conn *c)
+{
+	char err[256];
+	sqlite3 *db = open_db(c->store->path, SQLITE_OPEN_READWRITE, err, sizeof err);
+	if (!db || sqlite3_db_readonly(db, "main") != 0) {
+		sqlite3_close(db);
+		return;
+	}
+	for (size_t i = 0; i < STORE_STMT_CACHE; i++) {
+		if (c->cache[i].sql) {
+			sqlite3_finalize(c->cache[i].stmt);
+			free(c->cache[i].sql);
+		}
+	}
+	memset(c->cache, 0, sizeof c->cache);
+	c->cached = 0;
+	sqlite3_close_v2(c->db);
+	c->db = db;
+	c->data_version = 0; /* a new connection's count: compare from scratch */
+	sqlite3_progress_handler(db, STORE_PROGRESS_STEPS, progress, c);
+}
+
 enum store_status store_begin_write(struct store_conn *c)
 {
-	return exec_simple(c, "BEGIN IMMEDIATE");
+	if (sqlite3_db_readonly(c->db, "main") == 1 && sqlite3_get_autocommit(c->db))
+		conn_reopen_writable(c);
+	enum store_status r = exec_simple(c, "BEGIN IMMEDIATE");
+	c->writing = r == STORE_OK;
+	return r;
 }
 
 enum store_status store_begin_read(struct store_conn *c)
@@ -279,6 +312,9 @@ enum store_status store_commit(struct store_conn *c)
 	enum store_status st = exec_simple(c, "COMMIT");
 	if (st != STORE_OK)
 		store_rollback(c);
+	else if (c->writing)
+		atomic_fetch_add(&c->store->generation, 1);
+	c->writing = false;
 	return st;
 }
 
@@ -286,6 +322,30 @@ void store_rollback(struct store_conn *c)
 {
 	if (!sqlite3_get_autocommit(c->db))
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	c->writing = false;
+}
+
+unsigned long store_generation(struct store *s)
+{
+	struct store_conn *c = store_conn(s);
+	sqlite3_stmt *st = c ? store_stmt(c, "PRAGMA data_version") : NULL;
+	if (!st) {
+		/* Cannot tell: a fresh generation makes every cached answer miss. */
+		return atomic_fetch_add(&s->generation, 1) + 1;
+	}
+	/* data_version moves when another connection (another thread, or
+	 * another process such as readoutd import) commits; this process's own
+	 * commits move the generation in store_commit. A connection's first
+	 * look counts as a change: it has no earlier value to compare. */
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t v = sqlite3_column_int64(st, 0);
+		if (v != c->data_version) {
+			c->data_version = v;
+			atomic_fetch_add(&s->generation, 1);
+		}
+	}
+	store_stmt_done(c, st);
+	return atomic_load(&s->generation);
 }
 
 enum store_status store_exec_ids(struct store_conn *c, const char *sql, int n, int64_t a, int64_t b,
@@ -402,9 +462,11 @@ static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	/* Up to date: nothing to write (a read-only database still serves reads). */
 	char sql[64];
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", store_migration_count);
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+	if ((version < store_migration_count &&
+	     sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot migrate database %s: %s", path, sqlite3_errmsg(db));
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

@@ -43,6 +43,11 @@ enum store_status store_ready(struct store *s);
  * cursors outlive a restart. Borrowed. */
 const uint8_t *store_cursor_key(struct store *s);
 
+/* The data generation: a number that changes whenever stored data may have
+ * changed, by a write of this process or a commit of another. Answers
+ * cached at one generation are stale at any other. */
+unsigned long store_generation(struct store *s);
+
 /* Database errors seen so far (for /metrics). */
 unsigned long store_error_count(const struct store *s);
 
@@ -165,6 +170,10 @@ enum store_status store_meeting_create(struct store *s, struct meeting *m,
 enum store_status store_meeting_replace(struct store *s, int64_t id, int64_t expected_version,
                                         struct meeting *m, struct model_problems *p);
 enum store_status store_meeting_delete(struct store *s, int64_t id, int64_t expected_version);
+/* Only checks the nested references of m (for meeting id, 0 for a new one),
+ * adding a problem for each the write would refuse; writes nothing. */
+enum store_status store_meeting_check_refs(struct store *s, int64_t id, struct meeting *m,
+                                           struct model_problems *p);
 
 /* Adds or changes one attendance (a->ref names the participant, a->role)
  * or one invocation (i->ref, stance, invoked_ref, quote) of meeting id,

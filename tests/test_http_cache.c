@@ -1,0 +1,180 @@
+/* The response cache: answers come from it only while nothing changed. */
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static struct harness h;
+
+static void setup(void)
+{
+	harness_start(&h, NULL);
+}
+
+static void teardown(void)
+{
+	harness_stop(&h);
+}
+
+/* The value of a counter in /metrics. */
+static long metric(const char *name)
+{
+	struct reply *r = get(&h, "/metrics");
+	char needle[128];
+	snprintf(needle, sizeof needle, "\n%s ", name);
+	const char *p = strstr(r->body, needle);
+	ck_assert_msg(p != NULL, "no %s in /metrics", name);
+	long v = strtol(p + strlen(needle), NULL, 10);
+	reply_free(r);
+	return v;
+}
+
+static void expect_status(struct reply *r, long status)
+{
+	ck_assert_msg(r->status == status, "status %ld, want %ld: %s", r->status, status, r->body);
+}
+
+START_TEST(repeated_get_is_a_hit)
+{
+	reply_free(write_json(&h, "POST", "/v1/participants", "{\"name\": \"Ada Example\"}"));
+	struct reply *a = get(&h, "/v1/participants/ada-example");
+	expect_status(a, 200);
+	char etag[64];
+	snprintf(etag, sizeof etag, "%s", reply_header(a, "ETag"));
+	/* Each worker thread's first look at the data generation counts as a
+	 * change (it has nothing to compare with), so warm both up first. */
+	for (int i = 0; i < 10; i++)
+		reply_free(get(&h, "/v1/participants/ada-example"));
+	long hits = metric("readout_cache_hits_total");
+	for (int i = 0; i < 5; i++) {
+		struct reply *b = get(&h, "/v1/participants/ada-example");
+		expect_status(b, 200);
+		ck_assert_str_eq(b->body, a->body);
+		ck_assert_str_eq(reply_header(b, "ETag"), etag);
+		reply_free(b);
+	}
+	ck_assert_int_ge(metric("readout_cache_hits_total"), hits + 4);
+	/* A conditional GET answered from the cache is still 304. */
+	char inm[96];
+	snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
+	const char *const hdr[] = {inm, NULL};
+	struct reply *c = req(&h, "GET", "/v1/participants/ada-example", NULL, hdr);
+	expect_status(c, 304);
+	reply_free(a);
+	reply_free(c);
+}
+END_TEST
+
+START_TEST(writes_through_the_api_are_seen)
+{
+	reply_free(write_json(&h, "POST", "/v1/participants", "{\"name\": \"Ada Example\"}"));
+	reply_free(write_json(&h, "POST", "/v1/meetings",
+	                      "{\"title\": \"A talk\", \"date\": \"2024-01-02\", "
+	                      "\"participants\": [{\"slug\": \"ada-example\"}]}"));
+	const char *paths[] = {"/v1/meetings/1",         "/v1/meetings",     "/v1/participants/1",
+	                       "/v1/participants?q=ada", "/v1/search?q=ada", NULL};
+	for (int i = 0; paths[i]; i++) { /* fill the cache */
+		reply_free(get(&h, paths[i]));
+		reply_free(get(&h, paths[i]));
+	}
+	/* A rename shows in the participant, the lists, the meeting that
+	 * embeds the participant, and the search index. */
+	struct reply *w =
+	    write_json(&h, "PATCH", "/v1/participants/1", "{\"name\": \"Grace Example\"}");
+	expect_status(w, 200);
+	reply_free(w);
+	for (int i = 0; paths[i]; i++) {
+		if (strstr(paths[i], "q=ada"))
+			continue;
+		struct reply *r = get(&h, paths[i]);
+		expect_status(r, 200);
+		ck_assert_msg(strstr(r->body, "Grace Example") != NULL, "%s is stale: %s", paths[i],
+		              r->body);
+		reply_free(r);
+	}
+	struct reply *r = get(&h, "/v1/participants?q=ada");
+	ck_assert_msg(strstr(r->body, "Grace") == NULL && strstr(r->body, "\"data\":[]"),
+	              "list still finds the old name: %s", r->body);
+	reply_free(r);
+	/* A delete shows at once. */
+	w = req(&h, "DELETE", "/v1/meetings/1", NULL, (const char *const[]){"AUTH", NULL});
+	expect_status(w, 204);
+	reply_free(w);
+	r = get(&h, "/v1/meetings/1");
+	expect_status(r, 404);
+	reply_free(r);
+	r = get(&h, "/v1/meetings");
+	ck_assert_ptr_nonnull(strstr(r->body, "\"data\":[]"));
+	reply_free(r);
+}
+END_TEST
+
+START_TEST(writes_by_another_process_are_seen)
+{
+	reply_free(write_json(&h, "POST", "/v1/principles", "{\"name\": \"Mutual respect\"}"));
+	reply_free(get(&h, "/v1/principles/mutual-respect"));
+	struct reply *r = get(&h, "/v1/principles/mutual-respect");
+	ck_assert_ptr_nonnull(strstr(r->body, "Mutual respect"));
+	reply_free(r);
+	/* Another connection (as readoutd import would be) changes the row. */
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(h.db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	ck_assert_int_eq(
+	    sqlite3_exec(db, "UPDATE principles SET name = 'Changed elsewhere'", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	r = get(&h, "/v1/principles/mutual-respect");
+	ck_assert_msg(strstr(r->body, "Changed elsewhere") != NULL, "stale: %s", r->body);
+	reply_free(r);
+}
+END_TEST
+
+START_TEST(size_zero_disables_it)
+{
+	harness_restart(&h, (const char *const[]){"--cache-size", "0", NULL});
+	reply_free(write_json(&h, "POST", "/v1/participants", "{\"name\": \"Ada Example\"}"));
+	for (int i = 0; i < 3; i++)
+		reply_free(get(&h, "/v1/participants/ada-example"));
+	ck_assert_int_eq(metric("readout_cache_hits_total"), 0);
+	ck_assert_int_eq(metric("readout_cache_bytes"), 0);
+}
+END_TEST
+
+START_TEST(bounded_by_its_size)
+{
+	harness_restart(&h, (const char *const[]){"--cache-size", "65536", NULL});
+	char body[256];
+	for (int i = 0; i < 60; i++) {
+		snprintf(body, sizeof body, "{\"name\": \"Person %d\", \"title\": \"%0150d\"}", i,
+		         i);
+		reply_free(write_json(&h, "POST", "/v1/participants", body));
+	}
+	for (int i = 1; i <= 60; i++)
+		reply_free(get(&h, path_fmt("/v1/participants/%d", i)));
+	long bytes = metric("readout_cache_bytes");
+	ck_assert_int_gt(bytes, 0);
+	ck_assert_int_le(bytes, 65536);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("http_cache");
+	TCase *tc = tcase_create("cache");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, repeated_get_is_a_hit);
+	tcase_add_test(tc, writes_through_the_api_are_seen);
+	tcase_add_test(tc, writes_by_another_process_are_seen);
+	tcase_add_test(tc, size_zero_disables_it);
+	tcase_add_test(tc, bounded_by_its_size);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
