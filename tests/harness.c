@@ -92,8 +92,9 @@ struct reply *req(struct harness *h, const char *method, const char *path, const
 {
 	CURL *c = curl_easy_init();
 	ck_assert_ptr_nonnull(c);
-	char url[4096];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", h->port, path);
+	size_t url_len = strlen(path) + 32;
+	char *url = malloc(url_len);
+	snprintf(url, url_len, "http://127.0.0.1:%d%s", h->port, path);
 	struct buf out = {calloc(1, 1), 0}, hdr = {calloc(1, 1), 0};
 	struct curl_slist *list = NULL;
 	int has_ct = 0;
@@ -133,6 +134,7 @@ struct reply *req(struct harness *h, const char *method, const char *path, const
 	r->json = out.len ? json_loadb(out.data, out.len, 0, NULL) : NULL;
 	curl_slist_free_all(list);
 	curl_easy_cleanup(c);
+	free(url);
 	return r;
 }
 

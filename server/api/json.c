@@ -115,6 +115,10 @@ static void out_string(struct out *o, const char *s, size_t n)
 static void out_value(struct out *o, const json_t *v)
 {
 	char num[40];
+	if (!v) { /* a json_pack that failed: never expected, never a crash */
+		out_put(o, "null", 4);
+		return;
+	}
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: {
 		out_put(o, "{", 1);

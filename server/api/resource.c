@@ -296,7 +296,11 @@ int api_page_begin(struct http_request *req, const char *scope, struct api_page 
 {
 	memset(page, 0, sizeof *page);
 	page->limit = 50;
-	snprintf(page->scope, sizeof page->scope, "%s", scope);
+	/* The scope may be long (every filter): the cursor binds to a keyed
+	 * digest of it, so no part of it can be cut off. */
+	snprintf(page->scope, sizeof page->scope, "%016llx",
+	         (unsigned long long)cursor_siphash(store_cursor_key(APP(req)->store), scope,
+	                                            strlen(scope)));
 	if (api_query_limit(req, &page->limit, res) ||
 	    api_query_bool(req, "count", &page->count, res))
 		return -1;

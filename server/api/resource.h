@@ -83,7 +83,7 @@ struct api_page {
 	bool count;
 	struct cursor_pos after;
 	bool has_after;
-	char scope[2048];
+	char scope[17]; /* a digest of the list, its sort and its filters */
 };
 
 /* Reads limit, count and cursor of req for a list whose scope names the

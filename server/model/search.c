@@ -7,6 +7,7 @@
 #include "model/search.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,36 +22,57 @@ struct term {
 	bool is_or; /* the bare word OR */
 };
 
+/* Blocks of symbols and punctuation, which the unicode61 tokenizer treats
+ * as separators (it keeps letters, digits and private-use characters). */
+static const struct {
+	uint32_t first, last;
+} separators[] = {
+    {0x00A0, 0x00BF}, {0x00D7, 0x00D7}, {0x00F7, 0x00F7}, {0x2000, 0x206F},   {0x20A0, 0x20CF},
+    {0x2100, 0x214F}, {0x2190, 0x2BFF}, {0x3000, 0x303F}, {0xFE30, 0xFE4F},   {0xFF00, 0xFF0F},
+    {0xFF1A, 0xFF20}, {0xFF3B, 0xFF40}, {0xFF5B, 0xFF65}, {0x1F000, 0x1FAFF},
+};
+
+/* Decodes the UTF-8 sequence at p (n bytes left) into *cp; returns its
+ * length, or 1 with *cp 0 for a byte that starts no valid sequence. */
+static size_t decode(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	size_t len = p[0] < 0x80 ? 1 : p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
+	if (len == 0 || len > n || p[0] > 0xF4) {
+		*cp = 0;
+		return 1;
+	}
+	uint32_t v = len == 1 ? p[0] : p[0] & (0x7Fu >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80) {
+			*cp = 0;
+			return 1;
+		}
+		v = (v << 6) | (p[i] & 0x3Fu);
+	}
+	*cp = v;
+	return len;
+}
+
 /* True when the term holds something the unicode61 tokenizer keeps: an
- * ASCII letter or digit, or a non-ASCII character outside the common
- * punctuation blocks. */
+ * ASCII letter or digit, or a non-ASCII character outside the blocks of
+ * symbols and punctuation. */
 static bool has_token(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = p[i];
-		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-			return true;
-		if (c >= 0xC2 && c <= 0xDF && i + 1 < n) {
-			unsigned cp = ((c & 0x1Fu) << 6) | (p[i + 1] & 0x3Fu);
-			/* Latin-1 punctuation and symbols (U+00A0-U+00BF, U+00D7, U+00F7) are not
-			 * letters. */
-			if (!(cp >= 0xA0 && cp <= 0xBF) && cp != 0xD7 && cp != 0xF7)
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		i += decode(p + i, n - i, &cp);
+		if (cp < 0x80) {
+			if ((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') ||
+			    (cp >= 'A' && cp <= 'Z'))
 				return true;
-			i++;
-		} else if (c >= 0xE0 && c <= 0xEF && i + 2 < n) {
-			unsigned cp =
-			    ((c & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6) | (p[i + 2] & 0x3Fu);
-			/* General punctuation, CJK punctuation, fullwidth forms' punctuation. */
-			bool punct =
-			    (cp >= 0x2000 && cp <= 0x206F) || (cp >= 0x3000 && cp <= 0x303F) ||
-			    (cp >= 0xFF00 && cp <= 0xFF0F) || (cp >= 0x2190 && cp <= 0x2BFF);
-			if (!punct)
-				return true;
-			i += 2;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			return true;
+			continue;
 		}
+		bool separator = false;
+		for (size_t k = 0; k < sizeof separators / sizeof separators[0] && !separator; k++)
+			separator = cp >= separators[k].first && cp <= separators[k].last;
+		if (!separator)
+			return true;
 	}
 	return false;
 }

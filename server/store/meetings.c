@@ -682,15 +682,16 @@ static enum store_status resolve_filters(struct store_conn *c, const struct meet
 }
 
 /* Appends the WHERE conditions of f to sql (parameters ?1 to ?5, ?10 up for
- * participants and ?20 for the search match, bound by bind_filters). joined:
+ * participants (at most MEETING_FILTER_PARTICIPANTS_MAX, so up to ?25) and ?30 for the
+ * search match, bound by bind_filters). joined:
  * the query reads from meetings_fts joined to meetings m. */
 static void filter_sql(FILE *sql, const struct meeting_filter *f, int64_t principle, bool joined)
 {
 	fputs(" WHERE 1", sql);
 	if (f->match)
-		fputs(joined ? " AND meetings_fts MATCH ?20"
+		fputs(joined ? " AND meetings_fts MATCH ?30"
 		             : " AND m.id IN (SELECT rowid FROM meetings_fts WHERE meetings_fts "
-		               "MATCH ?20)",
+		               "MATCH ?30)",
 		      sql);
 	if (f->from)
 		fputs(" AND m.date >= ?1", sql);
@@ -725,7 +726,7 @@ static void bind_filters(sqlite3_stmt *st, const struct meeting_filter *f,
 	if (principle)
 		sqlite3_bind_int64(st, 5, principle);
 	if (f->match)
-		store_bind_text(st, 20, f->match);
+		store_bind_text(st, 30, f->match);
 	for (size_t i = 0; i < f->participant_count; i++)
 		sqlite3_bind_int64(st, (int)(10 + i), participants[i]);
 }

@@ -1,0 +1,517 @@
+/*
+ * Unit tests for model/search.h: the translation of search text into an FTS5
+ * expression. A table of nasty inputs, each with the exact expression (or
+ * result) it must give, every expected expression run against a real FTS5
+ * table, a few matching checks, and a property test over 10,000 random byte
+ * strings whose translations must never make FTS5 report an error.
+ */
+#include <check.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/search.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Repeated text, as string literals, for the length boundary rows. */
+#define X10(s) s s s s s s s s s s
+#define X100(s) X10(s) X10(s) X10(s) X10(s) X10(s) X10(s) X10(s) X10(s) X10(s) X10(s)
+#define X500(s) X100(s) X100(s) X100(s) X100(s) X100(s)
+
+struct translate_case {
+	const char *in;
+	const char *want; /* the exact FTS5 expression, or NULL */
+	enum search_result result;
+};
+
+/* Expressions are written with \" for the FTS5 string quotes. */
+static const struct translate_case cases[] = {
+    /* Plain words, ANDed. */
+    {"peace", "\"peace\"", SEARCH_OK},
+    {"mutual respect", "\"mutual\" AND \"respect\"", SEARCH_OK},
+    {"  padded\t words \n", "\"padded\" AND \"words\"", SEARCH_OK},
+    {"José Müller", "\"José\" AND \"Müller\"", SEARCH_OK},
+    {"1984", "\"1984\"", SEARCH_OK},
+    /* Characters FTS5 would read as syntax stay inside the string. */
+    {"Franco-German", "\"Franco-German\"", SEARCH_OK},
+    {"col:x", "\"col:x\"", SEARCH_OK},
+    {"title:peace", "\"title:peace\"", SEARCH_OK},
+    {"x:y:z", "\"x:y:z\"", SEARCH_OK},
+    {"a:", "\"a:\"", SEARCH_OK},
+    {"NEAR(", "\"NEAR(\"", SEARCH_OK},
+    {"NEAR(a b)", "\"NEAR(a\" AND \"b)\"", SEARCH_OK},
+    {"NEAR(a b, 5)", "\"NEAR(a\" AND \"b,\" AND \"5)\"", SEARCH_OK},
+    {")(", NULL, SEARCH_OK},
+    {"(a)", "\"(a)\"", SEARCH_OK},
+    {"{a}", "\"{a}\"", SEARCH_OK},
+    {"AND", "\"AND\"", SEARCH_OK},
+    {"a AND b", "\"a\" AND \"AND\" AND \"b\"", SEARCH_OK},
+    {"NOT a", "\"NOT\" AND \"a\"", SEARCH_OK},
+    {"a NOT b", "\"a\" AND \"NOT\" AND \"b\"", SEARCH_OK},
+    {"^a", "\"^a\"", SEARCH_OK},
+    {"+a", "\"+a\"", SEARCH_OK},
+    {"-a", "\"-a\"", SEARCH_OK},
+    {"a*b", "\"a*b\"", SEARCH_OK},
+    /* Prefixes. */
+    {"*", NULL, SEARCH_OK},
+    {"prefix*", "\"prefix\"*", SEARCH_OK},
+    {"a* b**", "\"a\"* AND \"b*\"*", SEARCH_OK},
+    {"会谈 北京*", "\"会谈\" AND \"北京\"*", SEARCH_OK},
+    /* Quotes: phrases, prefix phrases, unbalanced and inner quotes. */
+    {"\"double quoted phrase\"", "\"double quoted phrase\"", SEARCH_OK},
+    {"\"phrase\"*", "\"phrase\"*", SEARCH_OK},
+    {"\"two words\"*", "\"two words\"*", SEARCH_OK},
+    {"\"a OR b\"", "\"a OR b\"", SEARCH_OK},
+    {"\"unbalanced", "\"\"\"unbalanced\"", SEARCH_OK},
+    {"say \"hi", "\"say\" AND \"\"\"hi\"", SEARCH_OK},
+    {"a\"b", "\"a\"\"b\"", SEARCH_OK},
+    {"x\"y\"z", "\"x\"\"y\"\"z\"", SEARCH_OK},
+    {"\"a\"b", "\"a\" AND \"b\"", SEARCH_OK},
+    {"\"a\"\"b\"", "\"a\" AND \"b\"", SEARCH_OK},
+    {"\"\"", NULL, SEARCH_OK},
+    {"\"", NULL, SEARCH_OK},
+    {"\"\"\"", NULL, SEARCH_OK},
+    /* OR. */
+    {"a OR b", "(\"a\" OR \"b\")", SEARCH_OK},
+    {"a OR b OR c d", "(\"a\" OR \"b\" OR \"c\") AND \"d\"", SEARCH_OK},
+    {"d a OR b", "\"d\" AND (\"a\" OR \"b\")", SEARCH_OK},
+    {"\"a b\" OR c*", "(\"a b\" OR \"c\"*)", SEARCH_OK},
+    {"\"a\" OR \"b\"", "(\"a\" OR \"b\")", SEARCH_OK},
+    {"OR a", "\"OR\" AND \"a\"", SEARCH_OK},
+    {"a OR", "\"a\" AND \"OR\"", SEARCH_OK},
+    {"a OR ---", "\"a\" AND \"OR\"", SEARCH_OK},
+    {"OR", "\"OR\"", SEARCH_OK},
+    {"OR OR", "\"OR\" AND \"OR\"", SEARCH_OK},
+    {"a OR OR b", "\"a\" AND (\"OR\" OR \"b\")", SEARCH_OK},
+    {"a or b", "\"a\" AND \"or\" AND \"b\"", SEARCH_OK},
+    {"a Or b", "\"a\" AND \"Or\" AND \"b\"", SEARCH_OK},
+    {"a OR* b", "\"a\" AND \"OR\"* AND \"b\"", SEARCH_OK},
+    /* Empty, blank, too long (characters, not bytes). */
+    {"", NULL, SEARCH_EMPTY},
+    {"   ", NULL, SEARCH_EMPTY},
+    {" \t\n\r\f\v ", NULL, SEARCH_EMPTY},
+    {X500("a"), "\"" X500("a") "\"", SEARCH_OK},
+    {X500("a") "a", NULL, SEARCH_TOO_LONG},
+    {X500("é"), "\"" X500("é") "\"", SEARCH_OK},
+    {X500("é") "é", NULL, SEARCH_TOO_LONG},
+    {X500("北"), "\"" X500("北") "\"", SEARCH_OK},
+    {X500("北") "北", NULL, SEARCH_TOO_LONG},
+    {X100("ab ") X100("cd "), NULL, SEARCH_TOO_LONG},
+    /* Scripts and symbols. */
+    {"北京", "\"北京\"", SEARCH_OK},
+    {"a\302\240b", "\"a\302\240b\"", SEARCH_OK}, /* a no-break space joins */
+    {"😀", NULL, SEARCH_OK},                      /* no letter or digit: dropped */
+    {"peace 😀", "\"peace\"", SEARCH_OK},         /* ... so it cannot empty the result */
+    {"€", NULL, SEARCH_OK},                      /* a currency sign is no letter either */
+    /* Punctuation only. */
+    {"---", NULL, SEARCH_OK},
+    {"***", NULL, SEARCH_OK},
+    {"-", NULL, SEARCH_OK},
+    {"“”", NULL, SEARCH_OK},
+    {"«»", NULL, SEARCH_OK},
+    {"\xef\xbc\x81", NULL, SEARCH_OK}, /* fullwidth ! */
+    {"peace ---", "\"peace\"", SEARCH_OK},
+    {"'; DROP TABLE x; --", "\"DROP\" AND \"TABLE\" AND \"x;\"", SEARCH_OK},
+    {"\"; DROP TABLE x; --", "\"DROP\" AND \"TABLE\" AND \"x;\"", SEARCH_OK},
+    /* Control characters and backslashes are literal text. */
+    {"\x01", NULL, SEARCH_OK},
+    {"\x7f", NULL, SEARCH_OK},
+    {"a\001b", "\"a\001b\"", SEARCH_OK},
+    {"\x1b[31mred", "\"\x1b[31mred\"", SEARCH_OK},
+    {"a\\b", "\"a\\b\"", SEARCH_OK},
+    {"\\", NULL, SEARCH_OK},
+    {"\\\"", NULL, SEARCH_OK},
+    {"a\\\"", "\"a\\\"\"\"", SEARCH_OK},
+};
+
+/* An in-memory FTS5 table like the store's, with a few rows. */
+static sqlite3 *open_fts(void)
+{
+	sqlite3 *db = NULL;
+	ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+	const char *sql =
+	    "CREATE VIRTUAL TABLE t USING fts5(x, tokenize='unicode61 remove_diacritics 2');"
+	    "INSERT INTO t (x) VALUES ('José Müller met the Franco-German delegation'),"
+	    "('mutual respect, peaceful coexistence and win-win cooperation'),"
+	    "('北京 会谈 举行'),"
+	    "('a b c d OR or and NOT near'),"
+	    "('The one-China policy; col: x \"quoted\" text'),"
+	    "('prefix phrase double quoted phrase');";
+	char *err = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+	ck_assert_msg(rc == SQLITE_OK, "setup: %s", err ? err : "?");
+	return db;
+}
+
+/* Runs SELECT count(*) ... MATCH expr. Returns the count, or -1 after
+ * copying SQLite's message into err. */
+static long long match_count(sqlite3 *db, const char *expr, char *err, size_t err_size)
+{
+	sqlite3_stmt *st = NULL;
+	long long n = -1;
+	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM t WHERE t MATCH ?", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+	}
+	if (n < 0)
+		snprintf(err, err_size, "rc %d: %s", rc, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The input, printable, for failure messages (static buffer). */
+static const char *shown(const char *s)
+{
+	static char buf[1024];
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p && n + 8 < sizeof buf; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "\\x%02x", *p);
+		else
+			buf[n++] = (char)*p;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static const char *result_name(enum search_result r)
+{
+	switch (r) {
+	case SEARCH_OK:
+		return "SEARCH_OK";
+	case SEARCH_EMPTY:
+		return "SEARCH_EMPTY";
+	case SEARCH_TOO_LONG:
+		return "SEARCH_TOO_LONG";
+	}
+	return "(not a result)";
+}
+
+/* What an out-parameter holds before the call, to catch one left unset. */
+static char unset[] = "unset";
+
+/* One row of the table: the exact result and expression, and the expected
+ * expression is one FTS5 accepts. */
+START_TEST(test_translate_table)
+{
+	const struct translate_case *c = &cases[_i];
+	char *out = unset;
+	enum search_result r = model_search_translate(c->in, &out);
+	ck_assert_msg(out != unset, "row %d [%s]: *out left unset", _i, shown(c->in));
+	ck_assert_msg(r == c->result, "row %d [%s]: result %s, want %s", _i, shown(c->in),
+	              result_name(r), result_name(c->result));
+	if (c->want) {
+		ck_assert_msg(out != NULL, "row %d [%s]: no expression, want %s", _i, shown(c->in),
+		              c->want);
+		ck_assert_msg(strcmp(out, c->want) == 0, "row %d [%s]: got %s, want %s", _i,
+		              shown(c->in), out, c->want);
+	} else {
+		ck_assert_msg(out == NULL, "row %d [%s]: got %s, want no expression", _i,
+		              shown(c->in), out);
+	}
+	free(out);
+	if (c->want) {
+		sqlite3 *db = open_fts();
+		char err[256];
+		long long n = match_count(db, c->want, err, sizeof err);
+		ck_assert_msg(n >= 0, "row %d: FTS5 refuses %s: %s", _i, c->want, err);
+		sqlite3_close(db);
+	}
+}
+END_TEST
+
+/* A second call gives the same answer: no state survives between calls. */
+START_TEST(test_translate_repeatable)
+{
+	for (size_t i = 0; i < COUNT(cases); i++) {
+		char *a = NULL, *b = NULL;
+		enum search_result ra = model_search_translate(cases[i].in, &a);
+		enum search_result rb = model_search_translate(cases[i].in, &b);
+		ck_assert_int_eq(ra, rb);
+		ck_assert_msg((a == NULL) == (b == NULL) && (!a || strcmp(a, b) == 0),
+		              "[%s]: %s then %s", shown(cases[i].in), a ? a : "NULL",
+		              b ? b : "NULL");
+		free(a);
+		free(b);
+	}
+}
+END_TEST
+
+/* What the expressions find: the search rules of API.md section 4 at the
+ * FTS5 level. */
+struct match_case {
+	const char *in;
+	long long want; /* rows of open_fts's table */
+};
+
+static const struct match_case matches[] = {
+    {"jose muller", 1},
+    {"MULLER", 1},
+    {"JOSÉ", 1},
+    {"muller respect", 0},    /* words are ANDed */
+    {"muller OR respect", 2}, /* OR */
+    {"franco german", 1},     /* Franco-German is two tokens */
+    {"\"german franco\"", 0}, /* phrase order matters */
+    {"\"franco german\"", 1},
+    {"\"double quoted\"", 1},
+    {"\"quoted double\"", 0},
+    {"coex*", 1},              /* prefix */
+    {"coex", 0},               /* no prefix: whole tokens only */
+    {"\"peaceful coex\"*", 1}, /* a prefix phrase */
+    {"OR", 1},                 /* the bare word */
+    {"near", 1},
+    {"col:x", 1}, /* the tokens col and x */
+    {"北京", 1},
+    {"one-China", 1},
+    {"a OR OR zzz", 1}, /* a AND (or OR zzz) */
+};
+
+START_TEST(test_translate_matches)
+{
+	sqlite3 *db = open_fts();
+	for (size_t i = 0; i < COUNT(matches); i++) {
+		char *expr = NULL;
+		ck_assert_int_eq(model_search_translate(matches[i].in, &expr), SEARCH_OK);
+		ck_assert_msg(expr != NULL, "[%s]: no expression", matches[i].in);
+		char err[256];
+		long long n = match_count(db, expr, err, sizeof err);
+		ck_assert_msg(n == matches[i].want, "[%s] as %s: %lld rows, want %lld (%s)",
+		              matches[i].in, expr, n, matches[i].want, n < 0 ? err : "ok");
+		free(expr);
+	}
+	sqlite3_close(db);
+}
+END_TEST
+
+/* ---- property test ---- */
+
+static uint64_t rng_state;
+
+static uint64_t rng(void)
+{
+	/* xorshift64* */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545F4914F6CDD1DULL;
+}
+
+static size_t rng_below(size_t n)
+{
+	return (size_t)(rng() % n);
+}
+
+/* Appends the UTF-8 encoding of cp (not a surrogate, <= 0x10FFFF). */
+static size_t put_utf8(unsigned char *out, uint32_t cp)
+{
+	if (cp < 0x80) {
+		out[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (unsigned char)(0xC0 | (cp >> 6));
+		out[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (unsigned char)(0xE0 | (cp >> 12));
+		out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (unsigned char)(0xF0 | (cp >> 18));
+	out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* A code point from a block chosen at random: ASCII, Latin-1, combining
+ * marks, general punctuation, CJK, private use, emoji, the rest. */
+static uint32_t random_code_point(void)
+{
+	static const uint32_t blocks[][2] = {
+	    {0x20, 0x7E},       {0x01, 0x1F},       {0xA0, 0xFF},       {0x300, 0x36F},
+	    {0x2000, 0x206F},   {0x3000, 0x303F},   {0x4E00, 0x9FFF},   {0xE000, 0xF8FF},
+	    {0xFF00, 0xFFEF},   {0x1F300, 0x1FAFF}, {0x20000, 0x2A6DF}, {0x80, 0xD7FF},
+	    {0xE000, 0x10FFFF},
+	};
+	size_t b = rng_below(COUNT(blocks));
+	return blocks[b][0] + (uint32_t)rng_below(blocks[b][1] - blocks[b][0] + 1);
+}
+
+/* Pieces of search syntax, FTS5 syntax and awkward bytes. */
+static const char *const pieces[] = {
+    "\"",
+    "\"",
+    "*",
+    "OR",
+    "OR",
+    "or",
+    "AND",
+    "NOT",
+    "NEAR",
+    "NEAR(",
+    "(",
+    ")",
+    ":",
+    "^",
+    "+",
+    "-",
+    ",",
+    " ",
+    " ",
+    " ",
+    "\t",
+    "peace",
+    "a",
+    "b",
+    "é",
+    "Müller",
+    "北京",
+    "😀",
+    "\\",
+    "'",
+    "{",
+    "}",
+    "col:",
+    "x*",
+    "\"a b\"",
+    "\xff",
+    "\xc3",
+    "\xe4\xb8",
+    "\xf0\x9f",
+    "\x80",
+    "\xed\xa0\x80",
+    "\xc0\xaf",
+    "\x01",
+    "\x7f",
+    "“",
+    "”",
+    "\xc2\xa0",
+    "\xcc\x81",
+    "\xef\xbf\xbd",
+};
+
+/* Fills buf (NUL-terminated, no inner NUL) with a random input of one of
+ * three shapes; *valid_utf8 tells whether it is valid UTF-8 by construction.
+ * Returns the number of characters when valid_utf8. */
+static size_t random_input(char *buf, size_t cap, int shape, bool *valid_utf8)
+{
+	/* Mostly short, sometimes around and over the 500-character limit. */
+	size_t want = rng_below(8) == 0 ? 400 + rng_below(200) : rng_below(40);
+	size_t n = 0, chars = 0;
+	*valid_utf8 = shape == 1;
+	while (chars < want && n + 16 < cap) {
+		if (shape == 0) { /* arbitrary bytes but NUL */
+			buf[n++] = (char)(1 + rng_below(255));
+		} else if (shape == 1) { /* valid UTF-8 */
+			n += put_utf8((unsigned char *)buf + n, random_code_point());
+		} else { /* syntax soup */
+			const char *p = pieces[rng_below(COUNT(pieces))];
+			size_t len = strlen(p);
+			memcpy(buf + n, p, len);
+			n += len;
+		}
+		chars++;
+	}
+	buf[n] = '\0';
+	return chars;
+}
+
+static bool all_space(const char *s)
+{
+	for (; *s; s++)
+		if (!strchr(" \t\n\r\f\v", *s))
+			return false;
+	return true;
+}
+
+#define PROPERTY_RUNS 10000
+
+START_TEST(test_translate_property)
+{
+	const char *seed_env = getenv("SEARCH_PROPERTY_SEED");
+	uint64_t seed = seed_env ? strtoull(seed_env, NULL, 0) : 0x5EA2C4ULL;
+	rng_state = seed ? seed : 1;
+	sqlite3 *db = open_fts();
+	static char buf[4096];
+	int ok = 0, nulls = 0, empty = 0, too_long = 0;
+	for (int i = 0; i < PROPERTY_RUNS; i++) {
+		bool valid;
+		size_t chars = random_input(buf, sizeof buf, i % 3, &valid);
+		char *expr = unset;
+		enum search_result r = model_search_translate(buf, &expr);
+		ck_assert_msg(expr != unset, "seed %#llx run %d: *out left unset",
+		              (unsigned long long)seed, i);
+		ck_assert_msg(r == SEARCH_OK || r == SEARCH_EMPTY || r == SEARCH_TOO_LONG,
+		              "seed %#llx run %d [%s]: result %d", (unsigned long long)seed, i,
+		              shown(buf), (int)r);
+		if (r != SEARCH_OK)
+			ck_assert_msg(expr == NULL, "seed %#llx run %d: expression with result %s",
+			              (unsigned long long)seed, i, result_name(r));
+		if (valid)
+			ck_assert_msg((r == SEARCH_TOO_LONG) == (chars > SEARCH_TEXT_MAX),
+			              "seed %#llx run %d: %zu characters gave %s",
+			              (unsigned long long)seed, i, chars, result_name(r));
+		if (r == SEARCH_EMPTY)
+			ck_assert_msg(all_space(buf), "seed %#llx run %d [%s]: empty but not blank",
+			              (unsigned long long)seed, i, shown(buf));
+		if (r == SEARCH_OK && all_space(buf))
+			ck_abort_msg("seed %#llx run %d: blank text accepted",
+			             (unsigned long long)seed, i);
+		if (r == SEARCH_OK && expr) {
+			char err[256];
+			long long n = match_count(db, expr, err, sizeof err);
+			ck_assert_msg(n >= 0, "seed %#llx run %d [%s] as [%s]: %s",
+			              (unsigned long long)seed, i, shown(buf), shown(expr), err);
+			ok++;
+		} else if (r == SEARCH_OK) {
+			nulls++;
+		} else if (r == SEARCH_EMPTY) {
+			empty++;
+		} else {
+			too_long++;
+		}
+		if (r == SEARCH_OK)
+			free(expr);
+	}
+	sqlite3_close(db);
+	/* The generator reached every outcome, so the checks above ran. */
+	ck_assert_int_gt(ok, PROPERTY_RUNS / 2);
+	ck_assert_int_gt(nulls, 0);
+	ck_assert_int_gt(empty, 0);
+	ck_assert_int_gt(too_long, 0);
+}
+END_TEST
+
+static Suite *model_search_suite(void)
+{
+	Suite *s = suite_create("model_search");
+	TCase *tc = tcase_create("translate");
+	tcase_add_loop_test(tc, test_translate_table, 0, (int)COUNT(cases));
+	tcase_add_test(tc, test_translate_repeatable);
+	tcase_add_test(tc, test_translate_matches);
+	suite_add_tcase(s, tc);
+	TCase *tp = tcase_create("property");
+	tcase_set_timeout(tp, 120);
+	tcase_add_test(tp, test_translate_property);
+	suite_add_tcase(s, tp);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(model_search_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
