@@ -1536,6 +1536,37 @@ START_TEST(refused_writes_leave_index)
 }
 END_TEST
 
+/* count=true on /v1/search counts every hit, whatever the page size. */
+START_TEST(search_count_counts_every_hit)
+{
+	int seen = 0;
+	char path[2048] = "/v1/search?q=jointly&limit=2";
+	for (int pages = 0; pages < 50; pages++) {
+		struct reply *r = get(&h, path);
+		ck_assert_int_eq(r->status, 200);
+		seen += (int)json_array_size(jget(r->json, "data"));
+		const char *next = jstr(r->json, "next_cursor");
+		if (!next) {
+			reply_free(r);
+			break;
+		}
+		snprintf(path, sizeof path, "/v1/search?q=jointly&limit=2&cursor=%s", next);
+		reply_free(r);
+	}
+	ck_assert_int_gt(seen, 2);
+	struct reply *r = get(&h, "/v1/search?q=jointly&limit=1&count=true");
+	ck_assert_int_eq(r->status, 200);
+	ck_assert_int_eq(jint(r->json, "total"), seen);
+	char want[16];
+	snprintf(want, sizeof want, "%d", seen);
+	ck_assert_str_eq(reply_header(r, "X-Total-Count"), want);
+	reply_free(r);
+	r = get(&h, "/v1/search?q=jointly&type=principle&count=true");
+	ck_assert_int_eq(jint(r->json, "total"), (long long)json_array_size(jget(r->json, "data")));
+	reply_free(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http_search");
@@ -1557,6 +1588,7 @@ int main(void)
 	tcase_add_test(search, hit_shape_and_order);
 	tcase_add_test(search, snippet_is_safe_html);
 	tcase_add_test(search, title_weighted_above_readout);
+	tcase_add_test(search, search_count_counts_every_hit);
 	suite_add_tcase(s, search);
 
 	TCase *list = tcase_create("meetings_q");

@@ -122,9 +122,10 @@ HANDLER(api_search)
 	struct search_hit *hits = NULL;
 	size_t n = 0;
 	bool more = false;
+	int64_t total = 0;
 	enum store_status st =
 	    store_search(APP(req)->store, match, kinds, page.has_after ? &page.after : NULL,
-	                 page.limit, &hits, &n, &more);
+	                 page.limit, &hits, &n, &more, page.count ? &total : NULL);
 	if (st == STORE_INVALID_REF) {
 		api_bad_request(res, "cursor is not one this server issued for this list.");
 		goto done;
@@ -150,7 +151,7 @@ HANDLER(api_search)
 		api_cursor_pos(&last, key, hits[n - 1].id);
 		free(key);
 	}
-	api_page_respond(req, &page, data, more ? &last : NULL, 0, res);
+	api_page_respond(req, &page, data, more ? &last : NULL, total, res);
 	for (size_t i = 0; i < n; i++)
 		search_hit_clear(&hits[i]);
 	free(hits);

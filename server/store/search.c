@@ -142,7 +142,7 @@ static enum store_status describe(struct store_conn *c, const char *match, struc
 
 enum store_status store_search(struct store *s, const char *match, unsigned kinds,
                                const struct cursor_pos *after, int limit, struct search_hit **items,
-                               size_t *count, bool *more)
+                               size_t *count, bool *more, int64_t *total)
 {
 	static const char *const parts[] = {
 	    [STORE_MEETINGS] = "SELECT 0 AS kind, rowid AS id, " MEETING_BM25
@@ -160,17 +160,15 @@ enum store_status store_search(struct store *s, const char *match, unsigned kind
 	struct store_conn *c = store_conn(s);
 	if (!c)
 		return STORE_BUSY;
-	char sql[1024];
-	size_t used = (size_t)snprintf(sql, sizeof sql, "SELECT kind, id, score FROM (");
-	bool first = true;
+	char hits[768], sql[1024];
+	size_t used = 0;
 	for (int k = 0; k < STORE_KINDS; k++) {
-		if (!(kinds & (1u << k)))
-			continue;
-		used += (size_t)snprintf(sql + used, sizeof sql - used, "%s%s",
-		                         first ? "" : " UNION ALL ", parts[k]);
-		first = false;
+		if (kinds & (1u << k))
+			used += (size_t)snprintf(hits + used, sizeof hits - used, "%s%s",
+			                         used ? " UNION ALL " : "", parts[k]);
 	}
-	snprintf(sql + used, sizeof sql - used, ")%s ORDER BY score, kind, id LIMIT ?5",
+	snprintf(sql, sizeof sql,
+	         "SELECT kind, id, score FROM (%s)%s ORDER BY score, kind, id LIMIT ?5", hits,
 	         after ? " WHERE (score, kind, id) > (?2, ?3, ?4)" : "");
 	enum store_status r = store_begin_read(c);
 	if (r != STORE_OK)
@@ -203,6 +201,19 @@ enum store_status store_search(struct store *s, const char *match, unsigned kind
 		n--;
 	if (r == STORE_OK)
 		r = describe(c, match, out, n);
+	if (r == STORE_OK && total) {
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s)", hits);
+		st = store_stmt(c, sql);
+		if (!st) {
+			r = STORE_ERROR;
+			goto done;
+		}
+		store_bind_text(st, 1, match);
+		rc = sqlite3_step(st);
+		*total = sqlite3_column_int64(st, 0);
+		r = store_status_of(c, rc);
+		store_stmt_done(c, st);
+	}
 done:
 	store_commit(c);
 	if (r != STORE_OK) {

@@ -208,10 +208,11 @@ enum store_kind { STORE_MEETINGS, STORE_PARTICIPANTS, STORE_PRINCIPLES, STORE_KI
 
 /* A page of search hits for the FTS5 expression match over the kinds in
  * kinds (a bit per enum store_kind), best first; snippets are made for the
- * page's rows only. The cursor key is the hit's kind and score. */
+ * page's rows only. The cursor key is the hit's kind and score. *total,
+ * when total is not NULL, counts every hit. */
 enum store_status store_search(struct store *s, const char *match, unsigned kinds,
                                const struct cursor_pos *after, int limit, struct search_hit **items,
-                               size_t *count, bool *more);
+                               size_t *count, bool *more, int64_t *total);
 /* The cursor key of a hit, and of a ranked meeting list row (new strings). */
 char *store_search_key(int kind, double score);
 
