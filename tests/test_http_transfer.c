@@ -1253,12 +1253,52 @@ START_TEST(import_limit_separate_from_max_body)
 }
 END_TEST
 
+/* An import restores created_at, updated_at and version of each kind of
+ * record when all three are given, and ignores them otherwise. */
+START_TEST(import_restores_timestamps_and_versions)
+{
+	struct harness h;
+	harness_start(&h, NULL);
+	const char *meta = "\"created_at\": \"2020-01-02T03:04:05.678Z\", "
+	                   "\"updated_at\": \"2021-02-03T04:05:06.789Z\", \"version\": 7";
+	char *doc = NULL;
+	ck_assert_int_gt(
+	    asprintf(&doc,
+	             "{\"participants\": [{\"slug\": \"ada\", \"name\": \"Ada\", %s}, "
+	             "{\"slug\": \"bob\", \"name\": \"Bob\", \"version\": 9}], "
+	             "\"principles\": [{\"slug\": \"peace\", \"name\": \"Peace\", %s}], "
+	             "\"meetings\": [{\"slug\": \"m\", \"title\": \"M\", \"date\": "
+	             "\"2020-01-01\", %s}]}",
+	             meta, meta, meta),
+	    0);
+	struct reply *r = write_json(&h, "POST", "/v1/import", doc);
+	ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
+	reply_free(r);
+	free(doc);
+	const char *paths[] = {"/v1/participants/ada", "/v1/principles/peace", "/v1/meetings/m"};
+	for (int i = 0; i < 3; i++) {
+		r = get(&h, paths[i]);
+		ck_assert_int_eq(r->status, 200);
+		ck_assert_str_eq(jstr(r->json, "created_at"), "2020-01-02T03:04:05.678Z");
+		ck_assert_str_eq(jstr(r->json, "updated_at"), "2021-02-03T04:05:06.789Z");
+		ck_assert_int_eq(jint(r->json, "version"), 7);
+		reply_free(r);
+	}
+	r = get(&h, "/v1/participants/bob"); /* only version: ignored */
+	ck_assert_int_eq(jint(r->json, "version"), 1);
+	ck_assert_str_eq(jstr(r->json, "created_at"), jstr(r->json, "updated_at"));
+	reply_free(r);
+	harness_stop(&h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http_transfer");
 	TCase *tc = tcase_create("transfer");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, export_empty_store);
+	tcase_add_test(tc, import_restores_timestamps_and_versions);
 	tcase_add_test(tc, export_of_sample_is_complete);
 	tcase_add_test(tc, round_trip_sample);
 	tcase_add_test(tc, round_trip_generated);

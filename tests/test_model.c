@@ -679,8 +679,15 @@ START_TEST(test_problems)
 		snprintf(want, sizeof want, "problem %d", i);
 		ck_assert_str_eq(p.items[i].detail, want);
 	}
+	/* Past MODEL_PROBLEMS_LISTED_MAX problems are counted, not kept. */
+	for (int i = 0; i < 50; i++)
+		model_problems_add(&p, "more", "/extra/%d", i);
+	ck_assert_uint_eq(p.count, 150);
+	ck_assert_uint_eq(p.listed, MODEL_PROBLEMS_LISTED_MAX);
+	ck_assert_str_eq(p.items[MODEL_PROBLEMS_LISTED_MAX - 1].pointer, "/participants/99/slug");
 	model_problems_clear(&p);
 	ck_assert_uint_eq(p.count, 0);
+	ck_assert_uint_eq(p.listed, 0);
 	ck_assert_ptr_null(p.items);
 	model_problems_clear(&p);
 	model_problems_clear(NULL);

@@ -34,6 +34,7 @@ extern const size_t doc_sample_len;
 /* ---- api/json.c: shared encoding, decoding and error helpers ---- */
 
 #define API_JSON_DEPTH_MAX 32
+#define API_JSON_CONTAINERS_MAX 2000000 /* arrays and objects in one body */
 
 /* Responds with doc as JSON (steals doc). status 200/201 */
 void api_json(struct http_response *res, int status, json_t *doc);

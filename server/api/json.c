@@ -199,11 +199,14 @@ void api_json_etag(struct http_response *res, int status, json_t *doc)
 	http_add_header(res, "ETag", etag);
 }
 
-/* Deepest nesting of arrays and objects in text, counted outside strings. */
-static int json_depth(const char *s, size_t len)
+/* The deepest nesting of arrays and objects in text, and how many there
+ * are, counted outside strings, before a parser builds anything. */
+static void json_shape(const char *s, size_t len, int *max_depth, size_t *containers)
 {
-	int depth = 0, max = 0;
+	int depth = 0;
 	bool in_string = false;
+	*max_depth = 0;
+	*containers = 0;
 	for (size_t i = 0; i < len; i++) {
 		char ch = s[i];
 		if (in_string) {
@@ -214,13 +217,13 @@ static int json_depth(const char *s, size_t len)
 		} else if (ch == '"') {
 			in_string = true;
 		} else if (ch == '[' || ch == '{') {
-			if (++depth > max)
-				max = depth;
+			(*containers)++;
+			if (++depth > *max_depth)
+				*max_depth = depth;
 		} else if (ch == ']' || ch == '}') {
 			depth--;
 		}
 	}
-	return max;
 }
 
 json_t *api_body_object(const struct http_request *req, struct http_response *res)
@@ -230,9 +233,18 @@ json_t *api_body_object(const struct http_request *req, struct http_response *re
 		             "The request body is empty.");
 		return NULL;
 	}
-	if (json_depth(req->body, req->body_len) > API_JSON_DEPTH_MAX) {
+	int depth;
+	size_t containers;
+	json_shape(req->body, req->body_len, &depth, &containers);
+	if (depth > API_JSON_DEPTH_MAX) {
 		http_problem(res, 400, "malformed", "Malformed request body",
 		             "The body nests arrays and objects deeper than 32 levels.");
+		return NULL;
+	}
+	if (containers > API_JSON_CONTAINERS_MAX) {
+		/* Each costs the parser about a hundred bytes: bound the memory. */
+		http_problem(res, 400, "malformed", "Malformed request body",
+		             "The body holds more than 2,000,000 arrays and objects.");
 		return NULL;
 	}
 	json_error_t err;
@@ -287,15 +299,18 @@ void api_store_problem(struct http_response *res, enum store_status st, const ch
 void api_validation_problem(struct http_response *res, const struct model_problems *p)
 {
 	json_t *errors = json_array();
-	for (size_t i = 0; i < p->count; i++)
+	for (size_t i = 0; i < p->listed; i++)
 		json_array_append_new(errors,
 		                      json_pack("{s:s, s:s}", "pointer", p->items[i].pointer,
 		                                "detail", p->items[i].detail));
-	char detail[64];
+	char detail[96];
 	if (p->count == 1)
 		snprintf(detail, sizeof detail, "1 field is invalid");
-	else
+	else if (p->count == p->listed)
 		snprintf(detail, sizeof detail, "%zu fields are invalid", p->count);
+	else
+		snprintf(detail, sizeof detail, "%zu fields are invalid; the first %zu are listed",
+		         p->count, p->listed);
 	http_problem_errors(res, 422, "validation", "Invalid request body", detail, errors);
 }
 

@@ -189,8 +189,9 @@ HANDLER(api_transfer_export)
 /* Moves the problems of from into to with base put before each pointer. */
 static void problems_move(struct model_problems *to, struct model_problems *from, const char *base)
 {
-	for (size_t i = 0; i < from->count; i++)
+	for (size_t i = 0; i < from->listed; i++)
 		model_problems_add(to, from->items[i].detail, "%s%s", base, from->items[i].pointer);
+	to->count += from->count - from->listed; /* found, but not listed */
 	model_problems_clear(from);
 }
 

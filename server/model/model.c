@@ -560,30 +560,32 @@ bool model_language_valid(const char *s)
 
 void model_problems_add(struct model_problems *p, const char *detail, const char *pointer_fmt, ...)
 {
-	if (p->count == p->cap) {
+	p->count++;
+	if (p->listed == MODEL_PROBLEMS_LISTED_MAX)
+		return; /* counted, not kept: a body with a million problems stays a small answer */
+	if (p->listed == p->cap) {
 		p->cap = p->cap ? 2 * p->cap : 8;
 		p->items = xrealloc(p->items, p->cap * sizeof p->items[0]);
 	}
 	va_list ap;
 	va_start(ap, pointer_fmt);
-	p->items[p->count].pointer = xvasprintf(pointer_fmt, ap);
+	p->items[p->listed].pointer = xvasprintf(pointer_fmt, ap);
 	va_end(ap);
-	p->items[p->count].detail = xstrdup(detail ? detail : "");
-	p->count++;
+	p->items[p->listed].detail = xstrdup(detail ? detail : "");
+	p->listed++;
 }
 
 void model_problems_clear(struct model_problems *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->count; i++) {
+	for (size_t i = 0; i < p->listed; i++) {
 		free(p->items[i].pointer);
 		free(p->items[i].detail);
 	}
 	free(p->items);
 	p->items = NULL;
-	p->count = 0;
-	p->cap = 0;
+	p->count = p->listed = p->cap = 0;
 }
 
 char *model_pointer_escape(const char *token)

@@ -124,9 +124,11 @@ struct model_problem {
 	char *pointer; /* owned */
 	char *detail;  /* owned */
 };
+#define MODEL_PROBLEMS_LISTED_MAX 100 /* problems kept with their text; the rest are counted */
 struct model_problems {
-	struct model_problem *items;
-	size_t count, cap;
+	struct model_problem *items; /* the first `listed` problems */
+	size_t count;                /* every problem found */
+	size_t listed, cap;
 };
 /* Appends one problem (copies both strings; the pointer is built with
  * printf-style formatting). */

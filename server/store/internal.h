@@ -115,6 +115,43 @@ enum store_status store_meeting_clear_nested(struct store_conn *c, int64_t id);
 enum store_status store_meeting_write_nested(struct store_conn *c, int64_t id, struct meeting *m,
                                              const char *base, struct model_problems *p);
 
+/* The table of each kind of record. */
+extern const char *const store_tables[STORE_KINDS];
+
+/* The slug a record of kind is stored with: given (STORE_CONFLICT when
+ * another row has it), or derived from text (with a date prefix for
+ * meetings) and made unique. self is the row being written, 0 for a new
+ * one. *out is a new string. */
+enum store_status store_slug_for(struct store_conn *c, enum store_kind kind, const char *given,
+                                 const char *text, const char *prefix, int64_t self, char **out);
+
+/* Steps a bound INSERT (*id 0, then set to the new id) or UPDATE (checked
+ * against its version: STORE_STALE or STORE_NOT_FOUND when it changed
+ * nothing) of a record of kind, keeping its full-text entry in step; hands
+ * st back to the cache. */
+enum store_status store_write_step(struct store_conn *c, enum store_kind kind, sqlite3_stmt *st,
+                                   int64_t *id);
+
+/* How store_save writes and reads one kind of record. */
+struct store_entity_ops {
+	size_t size; /* of the record struct */
+	enum store_status (*write)(struct store_conn *c, int64_t *id, int64_t expected_version,
+	                           void *entity, struct model_problems *p);
+	enum store_status (*read)(struct store_conn *c, int64_t id, void *out);
+	void (*clear)(void *entity);
+};
+
+/* Writes entity as row id (0: a new row) in one transaction and, on
+ * STORE_OK, clears it and fills it with the stored record. */
+enum store_status store_save(struct store *s, const struct store_entity_ops *ops, int64_t id,
+                             int64_t expected_version, void *entity, struct model_problems *p);
+
+/* Deletes row id of kind (checked against expected_version, 0: any) with its
+ * full-text entry; STORE_CONFLICT when referenced_sql (a SELECT EXISTS with
+ * the id as ?1; NULL: no check) finds it referenced. */
+enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id,
+                               int64_t expected_version, const char *referenced_sql);
+
 /* Search scores: bm25 with column weights title > summary > readout and
  * name > aliases or framework > description. Lower is better. */
 #define MEETING_BM25 "bm25(meetings_fts, 10.0, 4.0, 1.0)"

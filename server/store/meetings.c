@@ -357,29 +357,18 @@ enum store_status store_meeting_write(struct store_conn *c, int64_t *id, int64_t
                                       struct meeting *m)
 {
 	char *slug = NULL;
-	enum store_status r;
-	if (m->meta.slug) {
-		int64_t other;
-		r = store_resolve(c, "meetings", 0, m->meta.slug, &other);
-		if (r == STORE_OK && other != *id)
-			return STORE_CONFLICT;
-		if (r != STORE_OK && r != STORE_NOT_FOUND)
-			return r;
-		slug = xstrdup(m->meta.slug);
-	} else {
-		char *base = model_slug_derive(m->title, m->date, "meeting");
-		r = store_free_slug(c, "meetings", base, *id, &slug);
-		free(base);
-		if (r != STORE_OK)
-			return r;
-	}
+	enum store_status r =
+	    store_slug_for(c, STORE_MEETINGS, m->meta.slug, m->title, m->date, *id, &slug);
+	if (r != STORE_OK)
+		return r;
 	char now[MODEL_TIMESTAMP_LEN + 1];
 	model_timestamp_now(now);
 	sqlite3_stmt *st =
 	    *id == 0
 	        ? store_stmt(c, "INSERT INTO meetings (slug, title, date, kind, location, city, "
-	                        "country, summary, readout, sources, created_at, updated_at) "
-	                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)")
+	                        "country, summary, readout, sources, created_at, updated_at, "
+	                        "version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+	                        "?14, ?15)")
 	        : store_stmt(c,
 	                     "UPDATE meetings SET slug = ?1, title = ?2, date = ?3, kind = ?4, "
 	                     "location = ?5, city = ?6, country = ?7, summary = ?8, readout = ?9, "
@@ -406,20 +395,8 @@ enum store_status store_meeting_write(struct store_conn *c, int64_t *id, int64_t
 	} else {
 		store_bind_created(st, 11, 14, 15, &m->meta, now);
 	}
-	/* The index entry of the old text goes first (meetings_fts reads it
-	 * from the row, so before the UPDATE). */
-	r = *id ? store_fts_remove(c, STORE_MEETINGS, *id) : STORE_OK;
-	if (r == STORE_OK)
-		r = store_status_of(c, sqlite3_step(st));
-	store_stmt_done(c, st);
 	free(slug);
-	if (r != STORE_OK)
-		return r;
-	if (*id == 0)
-		*id = sqlite3_last_insert_rowid(store_db(c));
-	else if (sqlite3_changes(store_db(c)) == 0)
-		return store_version_miss(c, "meetings", *id);
-	return store_fts_add(c, STORE_MEETINGS, *id);
+	return store_write_step(c, STORE_MEETINGS, st, id);
 }
 
 enum store_status store_meeting_clear_nested(struct store_conn *c, int64_t id)
@@ -434,9 +411,50 @@ enum store_status store_meeting_clear_nested(struct store_conn *c, int64_t id)
 	return r;
 }
 
-/* Commits when r is STORE_OK and reads the stored meeting into m; rolls back otherwise. */
+/* The meeting row with its nested lists, replacing the old ones. */
+static enum store_status write(struct store_conn *c, int64_t *id, int64_t expected_version, void *e,
+                               struct model_problems *p)
+{
+	bool existing = *id != 0;
+	enum store_status r = store_meeting_write(c, id, expected_version, e);
+	if (r == STORE_OK && existing)
+		r = store_meeting_clear_nested(c, *id);
+	return r == STORE_OK ? store_meeting_write_nested(c, *id, e, "", p) : r;
+}
+
+static enum store_status read(struct store_conn *c, int64_t id, void *out)
+{
+	return store_meeting_read(c, id, out);
+}
+
+static void clear(void *e)
+{
+	meeting_clear(e);
+}
+
+static const struct store_entity_ops ops = {sizeof(struct meeting), write, read, clear};
+
+enum store_status store_meeting_create(struct store *s, struct meeting *m, struct model_problems *p)
+{
+	return store_save(s, &ops, 0, 0, m, p);
+}
+
+enum store_status store_meeting_replace(struct store *s, int64_t id, int64_t expected_version,
+                                        struct meeting *m, struct model_problems *p)
+{
+	return store_save(s, &ops, id, expected_version, m, p);
+}
+
+enum store_status store_meeting_delete(struct store *s, int64_t id, int64_t expected_version)
+{
+	/* Attendances, invocations and links go with it (ON DELETE CASCADE). */
+	return store_delete(s, STORE_MEETINGS, id, expected_version, NULL);
+}
+
+/* Ends a subresource write: on STORE_OK reads the meeting into out and
+ * commits; otherwise rolls back. */
 static enum store_status finish(struct store_conn *c, enum store_status r, int64_t id,
-                                struct meeting *m)
+                                struct meeting *out)
 {
 	struct meeting stored = {0};
 	if (r == STORE_OK)
@@ -446,63 +464,11 @@ static enum store_status finish(struct store_conn *c, enum store_status r, int64
 	else
 		store_rollback(c);
 	if (r == STORE_OK) {
-		meeting_clear(m);
-		*m = stored;
+		meeting_clear(out);
+		*out = stored;
 	} else {
 		meeting_clear(&stored); /* read, then the commit failed */
 	}
-	return r;
-}
-
-static enum store_status save(struct store *s, int64_t id, int64_t expected_version,
-                              struct meeting *m, struct model_problems *p)
-{
-	struct store_conn *c = store_conn(s);
-	if (!c)
-		return STORE_BUSY;
-	enum store_status r = store_begin_write(c);
-	if (r != STORE_OK)
-		return r;
-	bool existing = id != 0;
-	r = store_meeting_write(c, &id, expected_version, m);
-	if (r == STORE_OK && existing)
-		r = store_meeting_clear_nested(c, id);
-	if (r == STORE_OK)
-		r = store_meeting_write_nested(c, id, m, "", p);
-	return finish(c, r, id, m);
-}
-
-enum store_status store_meeting_create(struct store *s, struct meeting *m, struct model_problems *p)
-{
-	return save(s, 0, 0, m, p);
-}
-
-enum store_status store_meeting_replace(struct store *s, int64_t id, int64_t expected_version,
-                                        struct meeting *m, struct model_problems *p)
-{
-	return save(s, id, expected_version, m, p);
-}
-
-enum store_status store_meeting_delete(struct store *s, int64_t id, int64_t expected_version)
-{
-	struct store_conn *c = store_conn(s);
-	if (!c)
-		return STORE_BUSY;
-	enum store_status r = store_begin_write(c);
-	if (r != STORE_OK)
-		return r;
-	r = store_meeting_clear_nested(c, id);
-	if (r == STORE_OK)
-		r = store_fts_remove(c, STORE_MEETINGS, id);
-	if (r == STORE_OK)
-		r = store_exec_ids(
-		    c, "DELETE FROM meetings WHERE id = ?1 AND (?2 = 0 OR version = ?2)", 2, id,
-		    expected_version, 0);
-	if (r == STORE_OK && sqlite3_changes(store_db(c)) == 0)
-		r = store_version_miss(c, "meetings", id);
-	if (r == STORE_OK)
-		return store_commit(c);
-	store_rollback(c);
 	return r;
 }
 

@@ -48,32 +48,12 @@ enum store_status store_participant_get(struct store *s, const struct model_ref 
 	return r == STORE_OK ? store_participant_read(c, id, out) : r;
 }
 
-/* The slug to store: the one given (STORE_CONFLICT when another row has it)
- * or one derived from the name. */
-static enum store_status choose_slug(struct store_conn *c, const struct participant *p,
-                                     int64_t self, char **out)
-{
-	if (p->meta.slug) {
-		int64_t other;
-		enum store_status r = store_resolve(c, "participants", 0, p->meta.slug, &other);
-		if (r == STORE_OK && other != self)
-			return STORE_CONFLICT;
-		if (r != STORE_OK && r != STORE_NOT_FOUND)
-			return r;
-		*out = xstrdup(p->meta.slug);
-		return STORE_OK;
-	}
-	char *base = model_slug_derive(p->name, NULL, "participant");
-	enum store_status r = store_free_slug(c, "participants", base, self, out);
-	free(base);
-	return r;
-}
-
 enum store_status store_participant_write(struct store_conn *c, int64_t *id,
                                           int64_t expected_version, struct participant *p)
 {
 	char *slug = NULL;
-	enum store_status r = choose_slug(c, p, *id, &slug);
+	enum store_status r =
+	    store_slug_for(c, STORE_PARTICIPANTS, p->meta.slug, p->name, NULL, *id, &slug);
 	if (r != STORE_OK)
 		return r;
 	char now[MODEL_TIMESTAMP_LEN + 1];
@@ -103,95 +83,44 @@ enum store_status store_participant_write(struct store_conn *c, int64_t *id,
 	} else {
 		store_bind_created(st, 7, 10, 11, &p->meta, now);
 	}
-	/* The index entry of the old text goes first (meetings_fts reads it
-	 * from the row, so before the UPDATE). */
-	r = *id ? store_fts_remove(c, STORE_PARTICIPANTS, *id) : STORE_OK;
-	if (r == STORE_OK)
-		r = store_status_of(c, sqlite3_step(st));
-	store_stmt_done(c, st);
 	free(slug);
-	if (r != STORE_OK)
-		return r;
-	if (*id == 0)
-		*id = sqlite3_last_insert_rowid(store_db(c));
-	else if (sqlite3_changes(store_db(c)) == 0)
-		return store_version_miss(c, "participants", *id);
-	return store_fts_add(c, STORE_PARTICIPANTS, *id);
+	return store_write_step(c, STORE_PARTICIPANTS, st, id);
 }
 
-/* Runs one write of p and reads the stored row back into p. */
-static enum store_status save(struct store *s, int64_t id, int64_t expected_version,
-                              struct participant *p)
+static enum store_status write(struct store_conn *c, int64_t *id, int64_t expected_version, void *e,
+                               struct model_problems *p)
 {
-	struct store_conn *c = store_conn(s);
-	if (!c)
-		return STORE_BUSY;
-	enum store_status r = store_begin_write(c);
-	if (r != STORE_OK)
-		return r;
-	struct participant stored = {0};
-	r = store_participant_write(c, &id, expected_version, p);
-	if (r == STORE_OK)
-		r = store_participant_read(c, id, &stored);
-	if (r == STORE_OK)
-		r = store_commit(c);
-	else
-		store_rollback(c);
-	if (r == STORE_OK) {
-		participant_clear(p);
-		*p = stored;
-	} else {
-		participant_clear(&stored);
-	}
-	return r;
+	(void)p;
+	return store_participant_write(c, id, expected_version, e);
 }
+
+static enum store_status read(struct store_conn *c, int64_t id, void *out)
+{
+	return store_participant_read(c, id, out);
+}
+
+static void clear(void *e)
+{
+	participant_clear(e);
+}
+
+static const struct store_entity_ops ops = {sizeof(struct participant), write, read, clear};
 
 enum store_status store_participant_create(struct store *s, struct participant *p)
 {
-	return save(s, 0, 0, p);
+	return store_save(s, &ops, 0, 0, p, NULL);
 }
 
 enum store_status store_participant_replace(struct store *s, int64_t id, int64_t expected_version,
                                             struct participant *p)
 {
-	return save(s, id, expected_version, p);
+	return store_save(s, &ops, id, expected_version, p, NULL);
 }
 
 enum store_status store_participant_delete(struct store *s, int64_t id, int64_t expected_version)
 {
-	struct store_conn *c = store_conn(s);
-	if (!c)
-		return STORE_BUSY;
-	enum store_status r = store_begin_write(c);
-	if (r != STORE_OK)
-		return r;
-	/* A participant who attended is referenced: 409 (the foreign key would
-	 * refuse too; checking first keeps the answer exact). */
-	sqlite3_stmt *st =
-	    store_stmt(c, "SELECT EXISTS (SELECT 1 FROM attendances WHERE participant_id = ?)");
-	if (!st) {
-		store_rollback(c);
-		return STORE_ERROR;
-	}
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	bool used = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-	r = rc == SQLITE_ROW ? STORE_OK : store_status_of(c, rc);
-	store_stmt_done(c, st);
-	if (r == STORE_OK && used)
-		r = STORE_CONFLICT;
-	if (r == STORE_OK)
-		r = store_fts_remove(c, STORE_PARTICIPANTS, id);
-	if (r == STORE_OK)
-		r = store_exec_ids(
-		    c, "DELETE FROM participants WHERE id = ?1 AND (?2 = 0 OR version = ?2)", 2, id,
-		    expected_version, 0);
-	if (r == STORE_OK && sqlite3_changes(store_db(c)) == 0)
-		r = store_version_miss(c, "participants", id);
-	if (r == STORE_OK)
-		return store_commit(c);
-	store_rollback(c);
-	return r;
+	return store_delete(s, STORE_PARTICIPANTS, id, expected_version,
+	                    "SELECT EXISTS (SELECT 1 FROM attendances WHERE participant_id = ?)");
 }
 
 char *store_participant_sort_key(const struct participant *p, enum participant_sort sort)

@@ -706,3 +706,116 @@ void store_bind_created(sqlite3_stmt *st, int created_col, int updated_col, int 
 	store_bind_text(st, updated_col, restore ? meta->updated_at : now);
 	sqlite3_bind_int64(st, version_col, restore ? meta->version : 1);
 }
+
+const char *const store_tables[STORE_KINDS] = {
+    [STORE_MEETINGS] = "meetings",
+    [STORE_PARTICIPANTS] = "participants",
+    [STORE_PRINCIPLES] = "principles",
+};
+
+enum store_status store_slug_for(struct store_conn *c, enum store_kind kind, const char *given,
+                                 const char *text, const char *prefix, int64_t self, char **out)
+{
+	static const char *const singular[STORE_KINDS] = {
+	    [STORE_MEETINGS] = "meeting",
+	    [STORE_PARTICIPANTS] = "participant",
+	    [STORE_PRINCIPLES] = "principle",
+	};
+	if (given) {
+		int64_t other;
+		enum store_status r = store_resolve(c, store_tables[kind], 0, given, &other);
+		if (r == STORE_OK && other != self)
+			return STORE_CONFLICT;
+		if (r != STORE_OK && r != STORE_NOT_FOUND)
+			return r;
+		*out = xstrdup(given);
+		return STORE_OK;
+	}
+	char *base = model_slug_derive(text, prefix, singular[kind]);
+	enum store_status r = store_free_slug(c, store_tables[kind], base, self, out);
+	free(base);
+	return r;
+}
+
+enum store_status store_write_step(struct store_conn *c, enum store_kind kind, sqlite3_stmt *st,
+                                   int64_t *id)
+{
+	/* The index entry of the old text goes first: meetings_fts reads that
+	 * text from the row, so before the UPDATE. */
+	enum store_status r = *id ? store_fts_remove(c, kind, *id) : STORE_OK;
+	if (r == STORE_OK)
+		r = store_status_of(c, sqlite3_step(st));
+	store_stmt_done(c, st);
+	if (r != STORE_OK)
+		return r;
+	if (*id == 0)
+		*id = sqlite3_last_insert_rowid(c->db);
+	else if (sqlite3_changes(c->db) == 0)
+		return store_version_miss(c, store_tables[kind], *id);
+	return store_fts_add(c, kind, *id);
+}
+
+enum store_status store_save(struct store *s, const struct store_entity_ops *ops, int64_t id,
+                             int64_t expected_version, void *entity, struct model_problems *p)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return STORE_BUSY;
+	enum store_status r = store_begin_write(c);
+	if (r != STORE_OK)
+		return r;
+	void *stored = xcalloc(1, ops->size);
+	r = ops->write(c, &id, expected_version, entity, p);
+	if (r == STORE_OK)
+		r = ops->read(c, id, stored);
+	if (r == STORE_OK)
+		r = store_commit(c);
+	else
+		store_rollback(c);
+	if (r == STORE_OK) {
+		ops->clear(entity);
+		memcpy(entity, stored, ops->size);
+	} else {
+		ops->clear(stored); /* read back, then the commit failed */
+	}
+	free(stored);
+	return r;
+}
+
+enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id,
+                               int64_t expected_version, const char *referenced_sql)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return STORE_BUSY;
+	enum store_status r = store_begin_write(c);
+	if (r != STORE_OK)
+		return r;
+	if (referenced_sql) {
+		/* Checked first, though the foreign keys would refuse too, so the
+		 * answer is an exact 409. */
+		sqlite3_stmt *st = store_stmt(c, referenced_sql);
+		if (!st) {
+			store_rollback(c);
+			return STORE_ERROR;
+		}
+		sqlite3_bind_int64(st, 1, id);
+		int rc = sqlite3_step(st);
+		r = rc == SQLITE_ROW ? (sqlite3_column_int(st, 0) ? STORE_CONFLICT : STORE_OK)
+		                     : store_status_of(c, rc);
+		store_stmt_done(c, st);
+	}
+	if (r == STORE_OK)
+		r = store_fts_remove(c, kind, id);
+	char sql[96];
+	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = ?1 AND (?2 = 0 OR version = ?2)",
+	         store_tables[kind]);
+	if (r == STORE_OK)
+		r = store_exec_ids(c, sql, 2, id, expected_version, 0);
+	if (r == STORE_OK && sqlite3_changes(c->db) == 0)
+		r = store_version_miss(c, store_tables[kind], id);
+	if (r == STORE_OK)
+		return store_commit(c);
+	store_rollback(c);
+	return r;
+}

@@ -1,0 +1,109 @@
+/*
+ * libFuzzer harness for model_search_translate: arbitrary bytes (as a
+ * NUL-terminated copy, so the text ends at the first NUL) are translated,
+ * and any expression is run against an in-memory FTS5 table like the
+ * store's. Aborts when FTS5 reports an error for an expression (the
+ * translation promised that nothing the user typed acts as FTS5 syntax),
+ * when the result contradicts its contract, or when the expression is not
+ * a NUL-terminated string.
+ */
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/search.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static sqlite3 *db;
+static sqlite3_stmt *count_stmt;  /* SELECT count(*) ... MATCH ? */
+static sqlite3_stmt *ranked_stmt; /* what the store runs: bm25, snippet */
+
+static void fail(const char *what, const char *q, const char *expr)
+{
+	fprintf(stderr, "fuzz_search: %s\n  input: [%s]\n  expression: [%s]\n  sqlite: %s\n", what,
+	        q, expr ? expr : "(null)", db ? sqlite3_errmsg(db) : "-");
+	abort();
+}
+
+static void setup(void)
+{
+	static const char *const sql =
+	    "CREATE VIRTUAL TABLE t USING fts5(x, tokenize='unicode61 remove_diacritics 2');"
+	    "INSERT INTO t (x) VALUES ('José Müller met the Franco-German delegation'),"
+	    "('mutual respect, peaceful coexistence and win-win cooperation'),"
+	    "('北京 会谈 举行 😀'),"
+	    "('a b c d OR or and NOT near NEAR'),"
+	    "('The one-China policy; col: x \"quoted\" text * ^ + -');";
+	if (sqlite3_open(":memory:", &db) != SQLITE_OK ||
+	    sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail("setup", "", NULL);
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM t WHERE t MATCH ?", -1, &count_stmt,
+	                       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+	                       "SELECT rowid, bm25(t), snippet(t, -1, char(1), char(2), '...', "
+	                       "24) FROM t WHERE t MATCH ? ORDER BY bm25(t)",
+	                       -1, &ranked_stmt, NULL) != SQLITE_OK)
+		fail("prepare", "", NULL);
+}
+
+/* Steps st with expr bound to the end; aborts on any error. */
+static void run(sqlite3_stmt *st, const char *q, const char *expr)
+{
+	sqlite3_reset(st);
+	if (sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC) != SQLITE_OK)
+		fail("bind", q, expr);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE)
+		fail("step", q, expr);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+static int all_space(const char *s)
+{
+	for (; *s; s++)
+		if (!strchr(" \t\n\r\f\v", *s))
+			return 0;
+	return 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!db)
+		setup();
+	char *q = malloc(size + 1);
+	if (!q)
+		return 0;
+	memcpy(q, data, size);
+	q[size] = '\0';
+	char *expr = NULL;
+	enum search_result r = model_search_translate(q, &expr);
+	switch (r) {
+	case SEARCH_OK:
+		if (all_space(q))
+			fail("blank text accepted", q, expr);
+		break;
+	case SEARCH_EMPTY:
+		if (!all_space(q) || expr)
+			fail("SEARCH_EMPTY for text that is not blank", q, expr);
+		break;
+	case SEARCH_TOO_LONG:
+		if (strlen(q) <= SEARCH_TEXT_MAX || expr)
+			fail("SEARCH_TOO_LONG for short text", q, expr);
+		break;
+	default:
+		fail("not a search_result", q, expr);
+	}
+	if (expr) {
+		run(count_stmt, q, expr);
+		run(ranked_stmt, q, expr);
+	}
+	free(expr);
+	free(q);
+	return 0;
+}
