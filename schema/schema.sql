@@ -86,40 +86,6 @@ CREATE TABLE meeting_links (
 	CHECK (meeting_id <> related_id)
 ) WITHOUT ROWID;
 CREATE INDEX meeting_links_related ON meeting_links (related_id);
-CREATE TRIGGER attendances_insert AFTER INSERT ON attendances BEGIN
-	UPDATE participants SET
-		meeting_count = (SELECT count(*) FROM attendances WHERE participant_id = NEW.participant_id),
-		first_meeting_date = (SELECT min(m.date) FROM attendances a JOIN meetings m ON m.id = a.meeting_id
-			WHERE a.participant_id = NEW.participant_id),
-		last_meeting_date = (SELECT max(m.date) FROM attendances a JOIN meetings m ON m.id = a.meeting_id
-			WHERE a.participant_id = NEW.participant_id)
-	WHERE id = NEW.participant_id;
-END;
-CREATE TRIGGER attendances_delete AFTER DELETE ON attendances BEGIN
-	UPDATE invocations SET invoked_by = NULL
-	WHERE meeting_id = OLD.meeting_id AND invoked_by = OLD.participant_id;
-	UPDATE participants SET
-		meeting_count = (SELECT count(*) FROM attendances WHERE participant_id = OLD.participant_id),
-		first_meeting_date = (SELECT min(m.date) FROM attendances a JOIN meetings m ON m.id = a.meeting_id
-			WHERE a.participant_id = OLD.participant_id),
-		last_meeting_date = (SELECT max(m.date) FROM attendances a JOIN meetings m ON m.id = a.meeting_id
-			WHERE a.participant_id = OLD.participant_id)
-	WHERE id = OLD.participant_id;
-END;
-CREATE TRIGGER invocations_insert AFTER INSERT ON invocations BEGIN
-	UPDATE principles SET
-		invocation_count = (SELECT count(*) FROM invocations WHERE principle_id = NEW.principle_id),
-		first_invoked_date = (SELECT min(m.date) FROM invocations i JOIN meetings m ON m.id = i.meeting_id
-			WHERE i.principle_id = NEW.principle_id)
-	WHERE id = NEW.principle_id;
-END;
-CREATE TRIGGER invocations_delete AFTER DELETE ON invocations BEGIN
-	UPDATE principles SET
-		invocation_count = (SELECT count(*) FROM invocations WHERE principle_id = OLD.principle_id),
-		first_invoked_date = (SELECT min(m.date) FROM invocations i JOIN meetings m ON m.id = i.meeting_id
-			WHERE i.principle_id = OLD.principle_id)
-	WHERE id = OLD.principle_id;
-END;
 CREATE TRIGGER meetings_date_update AFTER UPDATE OF date ON meetings BEGIN
 	UPDATE participants SET
 		first_meeting_date = (SELECT min(m.date) FROM attendances a JOIN meetings m ON m.id = a.meeting_id
@@ -162,3 +128,41 @@ CREATE TABLE IF NOT EXISTS 'principles_fts_idx'(segid, term, pgno, PRIMARY KEY(s
 CREATE TABLE IF NOT EXISTS 'principles_fts_content'(id INTEGER PRIMARY KEY, c0, c1, c2);
 CREATE TABLE IF NOT EXISTS 'principles_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 CREATE TABLE IF NOT EXISTS 'principles_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+CREATE TRIGGER attendances_insert AFTER INSERT ON attendances BEGIN
+	UPDATE participants SET
+		meeting_count = meeting_count + 1,
+		first_meeting_date = min(coalesce(first_meeting_date, '9999-12-31'),
+			(SELECT date FROM meetings WHERE id = NEW.meeting_id)),
+		last_meeting_date = max(coalesce(last_meeting_date, '0000-01-01'),
+			(SELECT date FROM meetings WHERE id = NEW.meeting_id))
+	WHERE id = NEW.participant_id;
+END;
+CREATE TRIGGER attendances_delete AFTER DELETE ON attendances BEGIN
+	UPDATE invocations SET invoked_by = NULL
+	WHERE meeting_id = OLD.meeting_id AND invoked_by = OLD.participant_id;
+	UPDATE participants SET meeting_count = meeting_count - 1 WHERE id = OLD.participant_id;
+	UPDATE participants SET
+		first_meeting_date = (SELECT min(m.date) FROM attendances a JOIN meetings m ON m.id = a.meeting_id
+			WHERE a.participant_id = OLD.participant_id),
+		last_meeting_date = (SELECT max(m.date) FROM attendances a JOIN meetings m ON m.id = a.meeting_id
+			WHERE a.participant_id = OLD.participant_id)
+	WHERE id = OLD.participant_id
+		AND coalesce((SELECT date FROM meetings WHERE id = OLD.meeting_id), first_meeting_date)
+			IN (first_meeting_date, last_meeting_date);
+END;
+CREATE TRIGGER invocations_insert AFTER INSERT ON invocations BEGIN
+	UPDATE principles SET
+		invocation_count = invocation_count + 1,
+		first_invoked_date = min(coalesce(first_invoked_date, '9999-12-31'),
+			(SELECT date FROM meetings WHERE id = NEW.meeting_id))
+	WHERE id = NEW.principle_id;
+END;
+CREATE TRIGGER invocations_delete AFTER DELETE ON invocations BEGIN
+	UPDATE principles SET invocation_count = invocation_count - 1 WHERE id = OLD.principle_id;
+	UPDATE principles SET
+		first_invoked_date = (SELECT min(m.date) FROM invocations i JOIN meetings m ON m.id = i.meeting_id
+			WHERE i.principle_id = OLD.principle_id)
+	WHERE id = OLD.principle_id
+		AND coalesce((SELECT date FROM meetings WHERE id = OLD.meeting_id), first_invoked_date)
+			= first_invoked_date;
+END;

@@ -171,6 +171,74 @@ START_TEST(backup_is_consistent_copy)
 }
 END_TEST
 
+/* Runs the SQL file migrations/name of the source tree on db. */
+static void run_migration_file(sqlite3 *db, const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/migrations/%s", getenv("READOUT_SOURCE_DIR"), name);
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot read %s", path);
+	char *sql = NULL;
+	size_t cap = 0;
+	ck_assert_int_gt(getdelim(&sql, &cap, '\0', f), 0);
+	fclose(f);
+	char *msg = NULL;
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", name,
+	              msg ? msg : "");
+	free(sql);
+}
+
+/* A database written by an older readoutd (schema 2, with records) is
+ * brought up to date at start, keeping its records and derived counts. */
+START_TEST(upgrades_an_older_database)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path("old.db"), &db), SQLITE_OK);
+	run_migration_file(db, "0001_initial.sql");
+	run_migration_file(db, "0002_search.sql");
+	ck_assert_int_eq(
+	    sqlite3_exec(
+	        db,
+	        "PRAGMA user_version = 2;"
+	        "INSERT INTO participants (slug, name, created_at, updated_at) VALUES "
+	        "('ada', 'Ada', 'x', 'x');"
+	        "INSERT INTO meetings (slug, title, date, created_at, updated_at) VALUES "
+	        "('m1', 'One', '2024-01-05', 'x', 'x'), ('m2', 'Two', '2023-03-01', 'x', 'x');"
+	        "INSERT INTO attendances VALUES (1, 1, 'host', 0), (2, 1, 'guest', 0);",
+	        NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	struct store *s = NULL;
+	char err[256];
+	ck_assert_int_eq(store_open(db_path("old.db"), &s, err, sizeof err), 0);
+	store_close(s);
+	ck_assert_int_eq(user_version(db_path("old.db")), store_schema_version());
+	ck_assert_int_eq(sqlite3_open(db_path("old.db"), &db), SQLITE_OK);
+	/* The new triggers keep the counts: one more attendance, one fewer. */
+	ck_assert_int_eq(
+	    sqlite3_exec(db,
+	                 "INSERT INTO meetings (slug, title, date, created_at, updated_at) "
+	                 "VALUES ('m3', 'Three', '2025-07-07', 'x', 'x');"
+	                 "INSERT INTO attendances VALUES (3, 1, 'attendee', 0);"
+	                 "DELETE FROM attendances WHERE meeting_id = 2;",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_stmt *st;
+	ck_assert_int_eq(
+	    sqlite3_prepare_v2(db,
+	                       "SELECT meeting_count, first_meeting_date, "
+	                       "last_meeting_date FROM participants WHERE slug = 'ada'",
+	                       -1, &st, NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 2);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 1), "2024-01-05");
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 2), "2025-07-07");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -181,6 +249,7 @@ int main(void)
 	tcase_add_test(tc, refuses_unwritable_path);
 	tcase_add_test(tc, schema_sql_matches_migrations);
 	tcase_add_test(tc, backup_is_consistent_copy);
+	tcase_add_test(tc, upgrades_an_older_database);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

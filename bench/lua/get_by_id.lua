@@ -1,0 +1,14 @@
+-- GET /v1/meetings/{id} for ids drawn at random from BENCH_DATA/ids.txt: the
+-- same ids nginx serves as files in the reference run, so bytes match.
+-- BENCH_IDS names another list (all_ids.txt: every meeting the harness saw
+-- while walking the list, for the get-by-id-spread scenario).
+local c = dofile((os.getenv("BENCH_LUA") or ".") .. "/common.lua")
+local ids
+setup, done = c.setup, c.done
+function init(args)
+  c.seed()
+  ids = c.lines(os.getenv("BENCH_IDS") or "ids.txt")
+end
+function request()
+  return wrk.format("GET", "/v1/meetings/" .. c.pick(ids))
+end
