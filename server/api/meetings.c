@@ -299,31 +299,6 @@ const struct resource api_meetings = {
     .clear = clear,
 };
 
-HANDLER(api_meetings_get)
-{
-	api_resource_get(&api_meetings, req, res);
-}
-
-HANDLER(api_meetings_create)
-{
-	api_resource_create(&api_meetings, req, res);
-}
-
-HANDLER(api_meetings_replace)
-{
-	api_resource_replace(&api_meetings, req, res);
-}
-
-HANDLER(api_meetings_patch)
-{
-	api_resource_patch(&api_meetings, req, res);
-}
-
-HANDLER(api_meetings_delete)
-{
-	api_resource_delete(&api_meetings, req, res);
-}
-
 /* ---- attendance and invocation subresources ---- */
 
 /* Loads the meeting of the path and checks If-Match. Returns 0, or -1 after

@@ -139,31 +139,6 @@ const struct resource api_participants = {
     .clear = clear,
 };
 
-HANDLER(api_participants_get)
-{
-	api_resource_get(&api_participants, req, res);
-}
-
-HANDLER(api_participants_create)
-{
-	api_resource_create(&api_participants, req, res);
-}
-
-HANDLER(api_participants_replace)
-{
-	api_resource_replace(&api_participants, req, res);
-}
-
-HANDLER(api_participants_patch)
-{
-	api_resource_patch(&api_participants, req, res);
-}
-
-HANDLER(api_participants_delete)
-{
-	api_resource_delete(&api_participants, req, res);
-}
-
 static const char *const sort_names[] = {"name", "-name", "meeting_count", "-meeting_count", NULL};
 
 HANDLER(api_participants_list)

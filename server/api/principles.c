@@ -94,31 +94,6 @@ const struct resource api_principles = {
     .clear = clear,
 };
 
-HANDLER(api_principles_get)
-{
-	api_resource_get(&api_principles, req, res);
-}
-
-HANDLER(api_principles_create)
-{
-	api_resource_create(&api_principles, req, res);
-}
-
-HANDLER(api_principles_replace)
-{
-	api_resource_replace(&api_principles, req, res);
-}
-
-HANDLER(api_principles_patch)
-{
-	api_resource_patch(&api_principles, req, res);
-}
-
-HANDLER(api_principles_delete)
-{
-	api_resource_delete(&api_principles, req, res);
-}
-
 static const char *const sort_names[] = {
     "name", "-name", "invocation_count", "-invocation_count", "first_invoked_date", NULL};
 

@@ -95,8 +95,9 @@ int api_resource_load(const struct resource *r, struct http_request *req, const 
 	return 0;
 }
 
-void api_resource_get(const struct resource *r, struct http_request *req, struct http_response *res)
+void api_resource_get(struct http_request *req, struct http_response *res)
 {
+	const struct resource *r = req->route_data;
 	void *e = xcalloc(1, r->size);
 	if (api_resource_load(r, req, req->params[0], e, res) == 0)
 		api_resource_respond(r, e, 200, res);
@@ -147,9 +148,9 @@ static void invalid(const struct resource *r, struct http_request *req, int64_t 
 	api_validation_problem(res, p);
 }
 
-void api_resource_create(const struct resource *r, struct http_request *req,
-                         struct http_response *res)
+void api_resource_create(struct http_request *req, struct http_response *res)
 {
+	const struct resource *r = req->route_data;
 	json_t *body = api_body_object(req, res);
 	if (!body)
 		return;
@@ -213,9 +214,9 @@ static enum store_status replace_with(const struct resource *r, struct http_requ
 	return st;
 }
 
-void api_resource_replace(const struct resource *r, struct http_request *req,
-                          struct http_response *res)
+void api_resource_replace(struct http_request *req, struct http_response *res)
 {
+	const struct resource *r = req->route_data;
 	json_t *body = api_body_object(req, res);
 	if (!body)
 		return;
@@ -228,9 +229,9 @@ void api_resource_replace(const struct resource *r, struct http_request *req,
 	json_decref(body);
 }
 
-void api_resource_patch(const struct resource *r, struct http_request *req,
-                        struct http_response *res)
+void api_resource_patch(struct http_request *req, struct http_response *res)
 {
+	const struct resource *r = req->route_data;
 	json_t *body = api_body_object(req, res);
 	if (!body)
 		return;
@@ -258,9 +259,9 @@ void api_resource_patch(const struct resource *r, struct http_request *req,
 	json_decref(body);
 }
 
-void api_resource_delete(const struct resource *r, struct http_request *req,
-                         struct http_response *res)
+void api_resource_delete(struct http_request *req, struct http_response *res)
 {
+	const struct resource *r = req->route_data;
 	void *cur = xcalloc(1, r->size);
 	if (api_resource_load(r, req, req->params[0], cur, res) == 0 &&
 	    api_resource_precondition(r, req, cur, res)) {

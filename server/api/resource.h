@@ -36,21 +36,18 @@ struct resource {
 	void (*clear)(void *entity);
 };
 
-/* GET /.../{ref}: 200 with the representation and its ETag. */
-void api_resource_get(const struct resource *r, struct http_request *req,
-                      struct http_response *res);
+/* The handlers of the single-entity verbs; each route names its resource
+ * in its data (struct route.data).
+ * GET /.../{ref}: 200 with the representation and its ETag. */
+void api_resource_get(struct http_request *req, struct http_response *res);
 /* POST /...: 201, Location, ETag. */
-void api_resource_create(const struct resource *r, struct http_request *req,
-                         struct http_response *res);
+void api_resource_create(struct http_request *req, struct http_response *res);
 /* PUT /.../{ref}: 200; a body without slug keeps the current one. */
-void api_resource_replace(const struct resource *r, struct http_request *req,
-                          struct http_response *res);
+void api_resource_replace(struct http_request *req, struct http_response *res);
 /* PATCH /.../{ref}: RFC 7396 merge patch onto the writable fields. */
-void api_resource_patch(const struct resource *r, struct http_request *req,
-                        struct http_response *res);
+void api_resource_patch(struct http_request *req, struct http_response *res);
 /* DELETE /.../{ref}: 204. */
-void api_resource_delete(const struct resource *r, struct http_request *req,
-                         struct http_response *res);
+void api_resource_delete(struct http_request *req, struct http_response *res);
 
 /* Reads the entity named by path segment `segment` into out (zeroed, of
  * r->size bytes). Returns 0, or -1 after filling res (400 or 404 or 503). */

@@ -34,7 +34,8 @@ struct http_request {
 	char *path_copy;                     /* owned: the path split into captures */
 	const char *body;                    /* NUL-terminated copy of the body, or NULL */
 	size_t body_len;
-	int route; /* index in the route table, -1 when none matched */
+	int route;              /* index in the route table, -1 when none matched */
+	const void *route_data; /* the matched route's data (see struct route) */
 	struct MHD_Connection *conn;
 	void *app; /* the application context given to http_server_start */
 };

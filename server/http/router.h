@@ -21,6 +21,7 @@ struct route {
 	const char *pattern;
 	http_handler handler;
 	int flags;
+	const void *data; /* handed to the handler as req->route_data */
 };
 
 struct router {

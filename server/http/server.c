@@ -32,6 +32,10 @@
 
 #define LISTEN_BACKLOG 511
 #define DRAIN_WAIT_MS 10000 /* longest wait for in-flight requests at shutdown */
+/* A body over the limit but within this much more is read and dropped before
+ * the 413, so that closing does not reset the connection under a client
+ * still sending (it would lose the answer); a bigger one is refused at once. */
+#define OVERSIZE_DRAIN_MAX (8L * 1024 * 1024)
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -337,6 +341,7 @@ static void dispatch(struct http_server *s, struct request_state *st)
 		break;
 	}
 	req->route = index;
+	req->route_data = s->opt.router->routes[index].data;
 	const struct route *route = &s->opt.router->routes[index];
 	if ((route->flags & ROUTE_AUTH) && !authorized(s, req)) {
 		http_problem(
@@ -540,6 +545,52 @@ static bool check_target(struct request_state *st)
 	return true;
 }
 
+struct framing {
+	int content_lengths, transfer_encodings;
+	bool lengths_differ, chunked;
+	const char *first_length;
+};
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+	struct framing *f = cls;
+	(void)kind;
+	value = value ? value : "";
+	if (strcasecmp(key, "Content-Length") == 0) {
+		if (f->content_lengths++ == 0)
+			f->first_length = value;
+		else if (strcmp(value, f->first_length) != 0)
+			f->lengths_differ = true;
+	} else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+		f->transfer_encodings++;
+		f->chunked = strcasecmp(value, "chunked") == 0;
+	}
+	return MHD_YES;
+}
+
+/* Refuses a body whose length is ambiguous (RFC 9112 section 6.3): a
+ * transfer coding other than plain chunked (libmicrohttpd would read it
+ * until the client closes, and never answer), Content-Length beside
+ * Transfer-Encoding, or Content-Length headers that disagree. Returns false
+ * after filling res; the connection must then be closed. */
+static bool check_framing(struct request_state *st)
+{
+	struct framing f = {0};
+	MHD_get_connection_values(st->req.conn, MHD_HEADER_KIND, framing_header, &f);
+	const char *detail = NULL;
+	if (f.transfer_encodings && f.content_lengths)
+		detail = "Content-Length and Transfer-Encoding may not be sent together.";
+	else if (f.transfer_encodings > 1 || (f.transfer_encodings && !f.chunked))
+		detail = "The only transfer coding accepted is chunked.";
+	else if (f.lengths_differ)
+		detail = "The Content-Length headers disagree.";
+	if (!detail)
+		return true;
+	http_problem(&st->res, 400, "bad-request", "Bad request", detail);
+	return false;
+}
+
 /* Finds the route early, only to learn its body limit. */
 static long body_limit(const struct http_server *s, struct request_state *st)
 {
@@ -569,7 +620,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		st->req.method = parse_method(method);
 		st->req.route = -1;
 		st->req.app = s->opt.app;
-		if (!check_target(st)) {
+		if (!check_target(st) || !check_framing(st)) {
 			st->res.close = true;
 			return queue(s, st);
 		}
@@ -581,8 +632,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			errno = 0;
 			unsigned long long n = strtoull(cl, &end, 10);
 			if (errno || *end || n > (unsigned long long)st->limit) {
-				/* Refuse before reading (and before any 100 Continue). */
 				st->too_large = true;
+				/* A client already sending a moderate body has it
+				 * read and dropped, then gets the 413 (dispatch). */
+				if (!errno && !*end &&
+				    n <= (unsigned long long)(st->limit + OVERSIZE_DRAIN_MAX) &&
+				    !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect"))
+					return MHD_YES;
+				/* Else refuse before reading (and before any 100
+				 * Continue). */
 				http_problem(
 				    &st->res, 413, "payload-too-large", "Payload too large",
 				    "The request body is larger than this server accepts.");
