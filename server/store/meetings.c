@@ -731,7 +731,10 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
 		fputs("SELECT " SUMMARY_COLUMNS " FROM meetings m", q);
 		filter_sql(q, f, principle, false);
 		if (after)
-			fprintf(q, " AND (m.date, m.id) %s (?6, ?7)", desc ? "<" : ">");
+			/* The plain date bound lets SQLite seek the index to the
+			 * cursor; the row value alone makes it scan from the end. */
+			fprintf(q, " AND m.date %s ?6 AND (m.date, m.id) %s (?6, ?7)",
+			        desc ? "<=" : ">=", desc ? "<" : ">");
 		fprintf(q, " ORDER BY m.date %s, m.id %s LIMIT ?8", desc ? "DESC" : "",
 		        desc ? "DESC" : "");
 	}
