@@ -679,6 +679,44 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return queue(s, st);
 }
 
+#define LOG_PATH_MAX 1024 /* bytes of a path a log line keeps */
+
+/* Writes s into out (cap bytes) as the inside of a JSON string: quotes,
+ * backslashes and control characters escaped, bytes that are not UTF-8
+ * replaced by U+FFFD, and cut with "..." after LOG_PATH_MAX bytes. */
+static void log_escape(char *out, size_t cap, const char *s)
+{
+	size_t n = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; p[i] && n + 8 < cap; i++) {
+		if (i == LOG_PATH_MAX) {
+			n += (size_t)snprintf(out + n, cap - n, "...");
+			break;
+		}
+		unsigned char c = p[i];
+		size_t seq = c < 0x80                 ? 1
+		             : c >= 0xF0 && c <= 0xF4 ? 4
+		             : c >= 0xE0              ? 3
+		             : c >= 0xC2              ? 2
+		                                      : 0;
+		for (size_t k = 1; k < seq; k++)
+			if ((p[i + k] & 0xC0) != 0x80)
+				seq = 0;
+		if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f) {
+			n += (size_t)snprintf(out + n, cap - n, "\\u%04x", c);
+		} else if (seq == 0) {
+			n += (size_t)snprintf(out + n, cap - n, "\\ufffd");
+		} else {
+			memcpy(out + n, p + i, seq);
+			n += seq;
+			i += seq - 1;
+		}
+	}
+	out[n] = '\0';
+}
+
+/* One JSON line a request on stderr: time, level, method, path, status,
+ * duration. */
 static void log_request(const struct request_state *st, long us)
 {
 	char ts[32];
@@ -688,22 +726,16 @@ static void log_request(const struct request_state *st, long us)
 	gmtime_r(&now.tv_sec, &tm);
 	size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + n, sizeof ts - n, ".%03ldZ", now.tv_nsec / 1000000);
-	json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I}", "time", ts, "level",
-	                         st->res.status >= 500 ? "error" : "info", "method",
-	                         st->req.method_name ? st->req.method_name : "", "path",
-	                         st->req.path ? st->req.path : "", "status", st->res.status,
-	                         "duration_us", (json_int_t)us);
-	if (!line) /* a path that is not valid UTF-8 */
-		line = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I}", "time", ts, "level", "info",
-		                 "method", "?", "path", "(not UTF-8)", "status", st->res.status,
-		                 "duration_us", (json_int_t)us);
-	char buf[2048];
-	size_t len = line ? json_dumpb(line, buf, sizeof buf - 1, JSON_COMPACT) : 0;
-	if (len && len < sizeof buf - 1) {
-		buf[len++] = '\n';
-		fwrite(buf, 1, len, stderr);
-	}
-	json_decref(line);
+	char method[64], path[LOG_PATH_MAX * 6 + 16], line[sizeof path + 256];
+	log_escape(method, sizeof method, st->req.method_name ? st->req.method_name : "");
+	log_escape(path, sizeof path, st->req.path ? st->req.path : "");
+	int len = snprintf(line, sizeof line,
+	                   "{\"time\":\"%s\",\"level\":\"%s\",\"method\":\"%s\",\"path\":\"%s\","
+	                   "\"status\":%d,\"duration_us\":%ld}\n",
+	                   ts, st->res.status >= 500 ? "error" : "info", method, path,
+	                   st->res.status, us);
+	if (len > 0 && (size_t)len < sizeof line)
+		fwrite(line, 1, (size_t)len, stderr);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

@@ -13,8 +13,10 @@
 
 struct MHD_Daemon;
 
-#define HTTP_CONNECTION_MEMORY_LIMIT (64 * 1024) /* per connection, headers and buffers */
-#define HTTP_URL_MAX 8192                        /* longer request lines are 414 */
+/* Per connection, for the request's headers and the response's: libmicrohttpd
+ * clears it for every request, so it costs time as well as memory. */
+#define HTTP_CONNECTION_MEMORY_LIMIT (32 * 1024)
+#define HTTP_URL_MAX 8192 /* longer request lines are 414 */
 
 struct http_server_options {
 	const char *bind;
