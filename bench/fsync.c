@@ -65,8 +65,7 @@ int main(int argc, char **argv)
 	                  NULL, NULL),
 	     "create");
 	sqlite3_stmt *ins;
-	must(db, sqlite3_prepare_v2(db, "INSERT INTO t (v) VALUES (?)", -1, &ins, NULL),
-	     "prepare");
+	must(db, sqlite3_prepare_v2(db, "INSERT INTO t (v) VALUES (?)", -1, &ins, NULL), "prepare");
 	size_t cap = 1 << 16, n = 0;
 	double *lat = malloc(cap * sizeof *lat);
 	char value[200];
@@ -97,7 +96,8 @@ int main(int argc, char **argv)
 	}
 	qsort(lat, n, sizeof *lat, cmp_double);
 	printf("commits=%zu seconds=%.3f commits_per_s=%.1f p50_us=%.0f p99_us=%.0f\n", n, elapsed,
-	       (double)n / elapsed, n ? lat[n / 2] : 0.0, n ? lat[(size_t)((double)n * 0.99)] : 0.0);
+	       (double)n / elapsed, n ? lat[n / 2] : 0.0,
+	       n ? lat[(size_t)((double)n * 0.99)] : 0.0);
 	free(lat);
 	return 0;
 }

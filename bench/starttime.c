@@ -44,14 +44,16 @@ static int healthy(int port)
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	int ok = 0;
 	if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
-		const char req[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+		const char req[] =
+		    "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
 		if (write(fd, req, sizeof req - 1) == (ssize_t)(sizeof req - 1)) {
 			char buf[64] = {0};
 			size_t got = 0;
 			ssize_t n;
 			while (got < 12 && (n = read(fd, buf + got, sizeof buf - 1 - got)) > 0)
 				got += (size_t)n;
-			ok = got >= 12 && strncmp(buf, "HTTP/1.", 7) == 0 && strncmp(buf + 9, "200", 3) == 0;
+			ok = got >= 12 && strncmp(buf, "HTTP/1.", 7) == 0 &&
+			     strncmp(buf + 9, "200", 3) == 0;
 		}
 	}
 	close(fd);
@@ -99,7 +101,8 @@ int main(int argc, char **argv)
 		}
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
-			fprintf(stderr, "starttime: server exited (status %d) before answering\n", status);
+			fprintf(stderr, "starttime: server exited (status %d) before answering\n",
+			        status);
 			return 1;
 		}
 		if (now_ms() - t0 > 60000) {
