@@ -276,24 +276,33 @@ static enum store_status resolve_refs(struct store_conn *c, int64_t id, struct m
 	return r;
 }
 
+/* Runs sql, an INSERT of (meeting, other, label, position). */
+static enum store_status insert_pair(struct store_conn *c, const char *sql, int64_t meeting,
+                                     int64_t other, const char *label, size_t position)
+{
+	sqlite3_stmt *st = store_stmt(c, sql);
+	if (!st)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, meeting);
+	sqlite3_bind_int64(st, 2, other);
+	store_bind_text(st, 3, label);
+	sqlite3_bind_int64(st, 4, (int64_t)position);
+	enum store_status r = store_status_of(c, sqlite3_step(st));
+	store_stmt_done(c, st);
+	return r;
+}
+
 /* Inserts the resolved nested lists of m for meeting id. */
 static enum store_status insert_nested(struct store_conn *c, int64_t id, const struct meeting *m)
 {
 	enum store_status r = STORE_OK;
-	for (size_t i = 0; i < m->participant_count && r == STORE_OK; i++) {
-		const struct attendance *a = &m->participants[i];
-		sqlite3_stmt *st =
-		    store_stmt(c, "INSERT INTO attendances (meeting_id, participant_id, "
-		                  "role, position) VALUES (?, ?, ?, ?)");
-		if (!st)
-			return STORE_ERROR;
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, a->participant_id);
-		store_bind_text(st, 3, model_role_names[a->role]);
-		sqlite3_bind_int64(st, 4, (int64_t)i);
-		r = store_status_of(c, sqlite3_step(st));
-		store_stmt_done(c, st);
-	}
+	for (size_t i = 0; i < m->participant_count && r == STORE_OK; i++)
+		r = insert_pair(
+		    c,
+		    "INSERT INTO attendances (meeting_id, participant_id, role, position) "
+		    "VALUES (?, ?, ?, ?)",
+		    id, m->participants[i].participant_id,
+		    model_role_names[m->participants[i].role], i);
 	for (size_t i = 0; i < m->principle_count && r == STORE_OK; i++) {
 		const struct invocation *v = &m->principles[i];
 		sqlite3_stmt *st =
@@ -312,20 +321,12 @@ static enum store_status insert_nested(struct store_conn *c, int64_t id, const s
 		r = store_status_of(c, sqlite3_step(st));
 		store_stmt_done(c, st);
 	}
-	for (size_t i = 0; i < m->related_count && r == STORE_OK; i++) {
-		const struct link *l = &m->related[i];
-		sqlite3_stmt *st =
-		    store_stmt(c, "INSERT INTO meeting_links (meeting_id, related_id, "
-		                  "relation, position) VALUES (?, ?, ?, ?)");
-		if (!st)
-			return STORE_ERROR;
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, l->meeting_id);
-		store_bind_text(st, 3, model_relation_names[l->relation]);
-		sqlite3_bind_int64(st, 4, (int64_t)i);
-		r = store_status_of(c, sqlite3_step(st));
-		store_stmt_done(c, st);
-	}
+	for (size_t i = 0; i < m->related_count && r == STORE_OK; i++)
+		r = insert_pair(
+		    c,
+		    "INSERT INTO meeting_links (meeting_id, related_id, relation, position) "
+		    "VALUES (?, ?, ?, ?)",
+		    id, m->related[i].meeting_id, model_relation_names[m->related[i].relation], i);
 	return r;
 }
 
