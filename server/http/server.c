@@ -438,6 +438,10 @@ static enum MHD_Result queue(struct http_server *s, struct request_state *st)
 		MHD_add_response_header(r, "Vary", "Origin");
 	if (res->close)
 		MHD_add_response_header(r, "Connection", "close");
+	/* Counted as it is queued, so a client that reads /metrics right after
+	 * an answer always finds that answer counted. */
+	metrics_observe(&s->metrics, st->req.route, res->status,
+	                (unsigned long)elapsed_us(&st->start));
 	enum MHD_Result ret = MHD_queue_response(st->req.conn, (unsigned)res->status, r);
 	MHD_destroy_response(r);
 	st->queued = true;
@@ -748,10 +752,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!st)
 		return;
 	long us = elapsed_us(&st->start);
-	if (st->res.status) {
-		metrics_observe(&s->metrics, st->req.route, st->res.status, (unsigned long)us);
+	if (st->res.status)
 		log_request(st, us);
-	}
 	if (st->res.fill && st->res.fill_done)
 		st->res.fill_done(st->res.fill_ctx);
 	free(st->body);
