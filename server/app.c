@@ -72,6 +72,7 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 	struct app *app = xcalloc(1, sizeof *app);
 	if (store_open(cfg->db, &app->store, err, errlen))
 		goto fail;
+	store_set_budget(app->store, cfg->query_budget_ms);
 	struct http_server_options opt = {
 	    .bind = cfg->bind,
 	    .port = cfg->port,

@@ -44,6 +44,7 @@ static const struct option_spec options[] = {
      OFF(max_connections_per_ip), 0, 100000},
     {"--timeout", "READOUT_TIMEOUT", V_INT, OFF(timeout_seconds), 1, 3600},
     {"--cache-size", "READOUT_CACHE_SIZE", V_LONG, OFF(cache_bytes), 0, CONFIG_MAX_BODY_LIMIT},
+    {"--query-budget", "READOUT_QUERY_BUDGET", V_INT, OFF(query_budget_ms), 1, 600000},
     {"--sample-data", NULL, V_BOOL, OFF(sample_data), 0, 0},
 };
 
@@ -51,29 +52,31 @@ static const struct option_spec options[] = {
 
 void config_usage(void *f)
 {
-	fputs("usage: readoutd [OPTIONS]              serve the API\n"
-	      "       readoutd import FILE [--db PATH] load an import document\n"
-	      "       readoutd export [--db PATH]      write the export document to stdout\n"
-	      "       readoutd backup PATH [--db PATH] write a consistent snapshot to PATH\n"
-	      "       readoutd healthcheck [--port N]  exit 0 when /readyz answers 200\n"
-	      "options (environment variable in brackets; a flag wins):\n"
-	      "  --bind ADDR              [READOUT_BIND]          address (127.0.0.1)\n"
-	      "  --port N                 [READOUT_PORT]          port, 0 picks one (8080)\n"
-	      "  --db PATH                [READOUT_DB]            SQLite file (readout.db)\n"
-	      "  --token TOKEN            [READOUT_TOKEN]         write token, repeatable\n"
-	      "  --token-file PATH        [READOUT_TOKEN_FILE]    one token per line\n"
-	      "  --cors-origin LIST       [READOUT_CORS_ORIGIN]   allowed origins (*)\n"
-	      "  --threads N              [READOUT_THREADS]       worker threads (cores)\n"
-	      "  --max-body BYTES         [READOUT_MAX_BODY]      body limit (1048576)\n"
-	      "  --max-import-body BYTES  [READOUT_MAX_IMPORT_BODY] import limit (67108864)\n"
-	      "  --max-connections N      [READOUT_MAX_CONNECTIONS] total (1024)\n"
-	      "  --max-connections-per-ip N [READOUT_MAX_CONNECTIONS_PER_IP] 0: none (256)\n"
-	      "  --timeout SECONDS        [READOUT_TIMEOUT]       idle connection timeout (30)\n"
-	      "  --cache-size BYTES       [READOUT_CACHE_SIZE]    response cache, 0: none "
-	      "(16777216)\n"
-	      "  --sample-data            load the sample records into an empty database\n"
-	      "  --version, --help\n",
-	      (FILE *)f);
+	fputs(
+	    "usage: readoutd [OPTIONS]              serve the API\n"
+	    "       readoutd import FILE [--db PATH] load an import document\n"
+	    "       readoutd export [--db PATH]      write the export document to stdout\n"
+	    "       readoutd backup PATH [--db PATH] write a consistent snapshot to PATH\n"
+	    "       readoutd healthcheck [--port N]  exit 0 when /readyz answers 200\n"
+	    "options (environment variable in brackets; a flag wins):\n"
+	    "  --bind ADDR              [READOUT_BIND]          address (127.0.0.1)\n"
+	    "  --port N                 [READOUT_PORT]          port, 0 picks one (8080)\n"
+	    "  --db PATH                [READOUT_DB]            SQLite file (readout.db)\n"
+	    "  --token TOKEN            [READOUT_TOKEN]         write token, repeatable\n"
+	    "  --token-file PATH        [READOUT_TOKEN_FILE]    one token per line\n"
+	    "  --cors-origin LIST       [READOUT_CORS_ORIGIN]   allowed origins (*)\n"
+	    "  --threads N              [READOUT_THREADS]       worker threads (cores)\n"
+	    "  --max-body BYTES         [READOUT_MAX_BODY]      body limit (1048576)\n"
+	    "  --max-import-body BYTES  [READOUT_MAX_IMPORT_BODY] import limit (67108864)\n"
+	    "  --max-connections N      [READOUT_MAX_CONNECTIONS] total (1024)\n"
+	    "  --max-connections-per-ip N [READOUT_MAX_CONNECTIONS_PER_IP] 0: none (256)\n"
+	    "  --timeout SECONDS        [READOUT_TIMEOUT]       idle connection timeout (30)\n"
+	    "  --cache-size BYTES       [READOUT_CACHE_SIZE]    response cache, 0: none "
+	    "(16777216)\n"
+	    "  --query-budget MS        [READOUT_QUERY_BUDGET]  time one request may query (5000)\n"
+	    "  --sample-data            load the sample records into an empty database\n"
+	    "  --version, --help\n",
+	    (FILE *)f);
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
@@ -220,6 +223,7 @@ static void set_defaults(struct config *cfg)
 	cfg->max_connections_per_ip = 256;
 	cfg->timeout_seconds = 30;
 	cfg->cache_bytes = 16L * 1024 * 1024;
+	cfg->query_budget_ms = 5000;
 }
 
 static const struct {

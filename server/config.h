@@ -40,6 +40,7 @@ struct config {
 	int max_connections_per_ip;
 	int timeout_seconds;
 	long cache_bytes;
+	int query_budget_ms;
 	bool sample_data;
 };
 

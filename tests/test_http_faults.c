@@ -634,6 +634,49 @@ START_TEST(busy_within_timeout_waits)
 }
 END_TEST
 
+/* A query that runs past the time budget is interrupted: 503 with
+ * Retry-After, and the same query answers once the budget allows it. */
+START_TEST(query_past_its_budget_is_503)
+{
+	/* Enough text that a search for a word in every readout takes longer
+	 * than 1 ms: 3,000 meetings in one import (which has no budget). */
+	size_t cap = 3000 * 1200 + 256, len = 0;
+	char *doc = malloc(cap);
+	len += (size_t)snprintf(doc + len, cap - len, "{\"meetings\": [");
+	for (int i = 0; i < 3000; i++) {
+		len += (size_t)snprintf(doc + len, cap - len,
+		                        "%s{\"slug\": \"m%d\", \"title\": \"Talks %d\", \"date\": "
+		                        "\"2024-01-01\", \"readout\": \"",
+		                        i ? "," : "", i, i);
+		for (int w = 0; w < 100; w++)
+			len +=
+			    (size_t)snprintf(doc + len, cap - len, "peace w%d ", (i * 7 + w) % 997);
+		len += (size_t)snprintf(doc + len, cap - len, "\"}");
+	}
+	snprintf(doc + len, cap - len, "]}");
+	harness_restart(&h, (const char *const[]){"--max-import-body", "10000000", NULL});
+	struct reply *r = write_json(&h, "POST", "/v1/import", doc);
+	ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
+	reply_free(r);
+	free(doc);
+	harness_restart(&h,
+	                (const char *const[]){"--query-budget", "1", "--cache-size", "0", NULL});
+	r = get(&h, "/v1/search?q=peace&count=true");
+	ck_assert_msg(r->status == 503, "%ld %s", r->status, r->body);
+	ck_assert_str_eq(jstr(r->json, "type"), "urn:readout:problem:unavailable");
+	ck_assert_ptr_nonnull(reply_header(r, "Retry-After"));
+	reply_free(r);
+	r = get(&h, "/healthz");
+	ck_assert_int_eq(r->status, 200);
+	reply_free(r);
+	harness_restart(&h, NULL);
+	r = get(&h, "/v1/search?q=peace&count=true");
+	ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
+	ck_assert_int_eq(jint(r->json, "total"), 3000);
+	reply_free(r);
+}
+END_TEST
+
 static Suite *faults_suite(void)
 {
 	Suite *s = suite_create("http_faults");
@@ -644,6 +687,7 @@ static Suite *faults_suite(void)
 	tcase_add_loop_test(tc, read_only_refuses_writes_keeps_reads, 0, 2);
 	tcase_add_test(tc, busy_past_timeout_is_503_reads_go_on);
 	tcase_add_test(tc, busy_within_timeout_waits);
+	tcase_add_test(tc, query_past_its_budget_is_503);
 	suite_add_tcase(s, tc);
 	TCase *tmpfs = tcase_create("tmpfs");
 	tcase_add_checked_fixture(tmpfs, setup_tmpfs, teardown_tmpfs);

@@ -12,7 +12,7 @@
 
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define STORE_STMT_CACHE 256               /* prepared statements kept per connection */
-#define STORE_QUERY_BUDGET_MS 5000         /* one operation's running time before it is 503 */
+#define STORE_QUERY_BUDGET_MS 5000         /* default of store_set_budget */
 #define STORE_PROGRESS_STEPS 10000         /* VM steps between deadline checks */
 #define STORE_VALUE_MAX (16 * 1024 * 1024) /* longest string or blob */
 #define STORE_SQL_MAX (64 * 1024)          /* longest statement text */
@@ -22,7 +22,7 @@ struct store_conn;
 
 /* This thread's connection to s, opened on first use; NULL when it cannot be
  * opened. Borrowed: the store closes it. Each call starts an operation: its
- * statements may run STORE_QUERY_BUDGET_MS in all before they are
+ * statements may run the store's time budget in all before they are
  * interrupted (503). */
 struct store_conn *store_conn(struct store *s);
 

@@ -45,6 +45,7 @@ struct store {
 	uint8_t cursor_key[CURSOR_KEY_LEN];
 	atomic_ulong errors;
 	atomic_ulong generation; /* see store_generation */
+	int budget_ms;           /* an operation's time budget (store_set_budget) */
 };
 
 int store_schema_version(void)
@@ -158,7 +159,7 @@ struct store_conn *store_conn(struct store *s)
 {
 	struct store_conn *c = pthread_getspecific(s->key);
 	if (c) {
-		c->deadline_ms = now_ms() + STORE_QUERY_BUDGET_MS;
+		c->deadline_ms = now_ms() + s->budget_ms;
 		return c;
 	}
 	c = store_conn_private(s);
@@ -169,7 +170,7 @@ struct store_conn *store_conn(struct store *s)
 	s->conns = c;
 	pthread_mutex_unlock(&s->lock);
 	pthread_setspecific(s->key, c);
-	c->deadline_ms = now_ms() + STORE_QUERY_BUDGET_MS;
+	c->deadline_ms = now_ms() + s->budget_ms;
 	return c;
 }
 
@@ -520,6 +521,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	}
 	sqlite3_close(db);
 	s->path = xstrdup(path);
+	s->budget_ms = STORE_QUERY_BUDGET_MS;
 	pthread_key_create(&s->key, NULL);
 	pthread_mutex_init(&s->lock, NULL);
 	*out = s;
@@ -818,4 +820,9 @@ enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id
 		return store_commit(c);
 	store_rollback(c);
 	return r;
+}
+
+void store_set_budget(struct store *s, int ms)
+{
+	s->budget_ms = ms;
 }
