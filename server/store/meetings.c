@@ -494,20 +494,36 @@ static enum store_status touch(struct store_conn *c, int64_t id, int64_t expecte
 	return r;
 }
 
+/* Opens the write of one nested row of meeting id: BEGIN IMMEDIATE, the
+ * meeting marked changed (checking expected_version), and ref resolved in
+ * table into *other. *c is NULL when no transaction started (the status
+ * says why); otherwise the caller ends the transaction. */
+static enum store_status begin_nested(struct store *s, int64_t id, int64_t expected_version,
+                                      const char *table, const struct model_ref *ref,
+                                      struct store_conn **c, int64_t *other)
+{
+	*c = store_conn(s);
+	if (!*c)
+		return STORE_BUSY;
+	enum store_status r = store_begin_write(*c);
+	if (r != STORE_OK) {
+		*c = NULL;
+		return r;
+	}
+	r = touch(*c, id, expected_version);
+	return r == STORE_OK ? store_resolve(*c, table, ref->id, ref->slug, other) : r;
+}
+
 enum store_status store_meeting_put_attendance(struct store *s, int64_t id,
                                                int64_t expected_version, const struct attendance *a,
                                                struct meeting *out)
 {
-	struct store_conn *c = store_conn(s);
-	if (!c)
-		return STORE_BUSY;
-	enum store_status r = store_begin_write(c);
-	if (r != STORE_OK)
-		return r;
+	struct store_conn *c;
 	int64_t pid = 0;
-	r = touch(c, id, expected_version);
-	if (r == STORE_OK)
-		r = store_resolve(c, "participants", a->ref.id, a->ref.slug, &pid);
+	enum store_status r =
+	    begin_nested(s, id, expected_version, "participants", &a->ref, &c, &pid);
+	if (!c)
+		return r;
 	if (r == STORE_OK) {
 		sqlite3_stmt *st = store_stmt(
 		    c,
@@ -532,16 +548,12 @@ enum store_status store_meeting_put_invocation(struct store *s, int64_t id,
                                                int64_t expected_version, const struct invocation *i,
                                                struct meeting *out, struct model_problems *p)
 {
-	struct store_conn *c = store_conn(s);
-	if (!c)
-		return STORE_BUSY;
-	enum store_status r = store_begin_write(c);
-	if (r != STORE_OK)
-		return r;
+	struct store_conn *c;
 	int64_t pid = 0, by = 0;
-	r = touch(c, id, expected_version);
-	if (r == STORE_OK)
-		r = store_resolve(c, "principles", i->ref.id, i->ref.slug, &pid);
+	enum store_status r =
+	    begin_nested(s, id, expected_version, "principles", &i->ref, &c, &pid);
+	if (!c)
+		return r;
 	if (r == STORE_OK && (i->invoked_ref.id || i->invoked_ref.slug)) {
 		/* invoked_by must have attended this meeting. */
 		sqlite3_stmt *st =
@@ -597,16 +609,11 @@ static enum store_status remove_nested(struct store *s, int64_t id, int64_t expe
                                        const char *table, const struct model_ref *ref,
                                        const char *sql)
 {
-	struct store_conn *c = store_conn(s);
-	if (!c)
-		return STORE_BUSY;
-	enum store_status r = store_begin_write(c);
-	if (r != STORE_OK)
-		return r;
+	struct store_conn *c;
 	int64_t other = 0;
-	r = touch(c, id, expected_version);
-	if (r == STORE_OK)
-		r = store_resolve(c, table, ref->id, ref->slug, &other);
+	enum store_status r = begin_nested(s, id, expected_version, table, ref, &c, &other);
+	if (!c)
+		return r;
 	if (r == STORE_OK)
 		r = store_exec_ids(c, sql, 2, id, other, 0);
 	if (r == STORE_OK && sqlite3_changes(store_db(c)) == 0)
