@@ -17,3 +17,7 @@ readout_install() {
 READOUT_BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config python3
 	libmicrohttpd-dev libjansson-dev libsqlite3-dev)
 READOUT_TEST_PACKAGES=(check libcurl4-openssl-dev sqlite3)
+# The PostgreSQL backend and its tests: libpq to build against, the server for
+# tests/pg/cluster.sh (on bookworm postgresql-15 holds unaccent and pg_trgm).
+# shellcheck disable=SC2034 # used by tests/pg/cluster.sh
+READOUT_PG_PACKAGES=(postgresql libpq-dev)
