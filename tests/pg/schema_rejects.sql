@@ -1,0 +1,27 @@
+-- Writes both schemas must refuse, one a line (run after schema_dml.sql).
+INSERT INTO participants (slug, name, created_at, updated_at) VALUES ('wang-yi', 'Dup', 't', 't');
+INSERT INTO participants (slug, name, country, created_at, updated_at) VALUES ('x1', 'X', 'SVK', 't', 't');
+INSERT INTO participants (slug, created_at, updated_at) VALUES ('x2', 't', 't');
+INSERT INTO participants (slug, name, created_at) VALUES ('x3', 'X', 't');
+INSERT INTO principles (slug, name, created_at, updated_at) VALUES ('sovereignty', 'Dup', 't', 't');
+INSERT INTO meetings (slug, title, date, kind, created_at, updated_at) VALUES ('x4', 'T', '2024-01-01', 'lunch', 't', 't');
+INSERT INTO meetings (slug, title, date, country, created_at, updated_at) VALUES ('x5', 'T', '2024-01-01', 'U', 't', 't');
+INSERT INTO meetings (slug, title, created_at, updated_at) VALUES ('x6', 'T', 't', 't');
+INSERT INTO meetings (slug, title, date, created_at, updated_at) VALUES ('summit', 'T', '2024-01-01', 't', 't');
+INSERT INTO attendances (meeting_id, participant_id, role, position) VALUES (1, 5, 'chair', 9);
+INSERT INTO attendances (meeting_id, participant_id, role, position) VALUES (1, 2, 'host', 9);
+INSERT INTO attendances (meeting_id, participant_id, role, position) VALUES (999, 1, 'host', 0);
+INSERT INTO attendances (meeting_id, participant_id, role, position) VALUES (1, 999, 'host', 0);
+INSERT INTO attendances (meeting_id, participant_id, role) VALUES (1, 5, 'host');
+INSERT INTO invocations (meeting_id, principle_id, stance, position) VALUES (1, 3, 'denied', 0);
+INSERT INTO invocations (meeting_id, principle_id, stance, position) VALUES (1, 999, 'cited', 0);
+INSERT INTO invocations (meeting_id, principle_id, stance, invoked_by, position) VALUES (1, 3, 'cited', 999, 0);
+INSERT INTO meeting_links (meeting_id, related_id, relation, position) VALUES (1, 1, 'references', 0);
+INSERT INTO meeting_links (meeting_id, related_id, relation, position) VALUES (2, 1, 'cites', 0);
+INSERT INTO meeting_links (meeting_id, related_id, relation, position) VALUES (2, 999, 'references', 0);
+INSERT INTO settings (key, value) VALUES ('other', 'again');
+DELETE FROM participants WHERE id = 1;
+DELETE FROM participants WHERE id = 4;
+DELETE FROM principles WHERE id = 3;
+UPDATE attendances SET role = 'boss' WHERE meeting_id = 1;
+UPDATE meetings SET kind = NULL WHERE id = 1;
