@@ -171,11 +171,11 @@ START_TEST(backup_is_consistent_copy)
 }
 END_TEST
 
-/* Runs the SQL file migrations/name of the source tree on db. */
+/* Runs the SQL file migrations/sqlite/name of the source tree on db. */
 static void run_migration_file(sqlite3 *db, const char *name)
 {
 	char path[512];
-	snprintf(path, sizeof path, "%s/migrations/%s", getenv("READOUT_SOURCE_DIR"), name);
+	snprintf(path, sizeof path, "%s/migrations/sqlite/%s", getenv("READOUT_SOURCE_DIR"), name);
 	FILE *f = fopen(path, "r");
 	ck_assert_msg(f != NULL, "cannot read %s", path);
 	char *sql = NULL;

@@ -32,7 +32,7 @@ echo "built build-fuzz/fuzz_search"
 
 # The whole server (all but main.c) for the other harnesses: compiled once
 # with the sanitizers and libFuzzer's coverage, then linked into each.
-python3 scripts/embed.py --migrations build-fuzz/migrations.c migrations/*.sql
+python3 scripts/embed.py --migrations build-fuzz/migrations.c migrations/sqlite/*.sql
 python3 scripts/embed.py --documents build-fuzz/documents.c schema/openapi.json data/sample.json
 version=$(sed -n "s/^ *version *: *'\([^']*\)'.*/\1/p" meson.build | head -n 1)
 # shellcheck disable=SC2054
