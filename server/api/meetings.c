@@ -253,18 +253,18 @@ static void decode(json_t *body, void *out, struct model_problems *p)
 	m->readout = xstrdup(readout);
 }
 
-static enum store_status get(struct store *s, const struct model_ref *ref, void *out)
+static enum store_status meeting_get_row(struct store *s, const struct model_ref *ref, void *out)
 {
 	return store_meeting_get(s, ref, out);
 }
 
-static enum store_status create(struct store *s, void *e, struct model_problems *p)
+static enum store_status meeting_create_row(struct store *s, void *e, struct model_problems *p)
 {
 	return store_meeting_create(s, e, p);
 }
 
-static enum store_status replace(struct store *s, int64_t id, int64_t version, void *e,
-                                 struct model_problems *p)
+static enum store_status meeting_replace_row(struct store *s, int64_t id, int64_t version, void *e,
+                                             struct model_problems *p)
 {
 	return store_meeting_replace(s, id, version, e, p);
 }
@@ -279,7 +279,7 @@ static enum store_status check_refs(struct store *s, int64_t id, void *e, struct
 	return store_meeting_check_refs(s, id, e, p);
 }
 
-static void clear(void *e)
+static void meeting_clear_any(void *e)
 {
 	meeting_clear(e);
 }
@@ -288,15 +288,15 @@ const struct resource api_meetings = {
     .name = "meeting",
     .collection = "/v1/meetings",
     .size = sizeof(struct meeting),
-    .get = get,
+    .get = meeting_get_row,
     .encode = encode,
     .writable = writable,
     .decode = decode,
-    .create = create,
-    .replace = replace,
+    .create = meeting_create_row,
+    .replace = meeting_replace_row,
     .remove = remove_row,
     .check_refs = check_refs,
-    .clear = clear,
+    .clear = meeting_clear_any,
 };
 
 /* ---- attendance and invocation subresources ---- */

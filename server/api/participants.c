@@ -96,19 +96,20 @@ static void decode(json_t *body, void *out, struct model_problems *p)
 	e->organization = xstrdup(org);
 }
 
-static enum store_status get(struct store *s, const struct model_ref *ref, void *out)
+static enum store_status participant_get_row(struct store *s, const struct model_ref *ref,
+                                             void *out)
 {
 	return store_participant_get(s, ref, out);
 }
 
-static enum store_status create(struct store *s, void *e, struct model_problems *p)
+static enum store_status participant_create_row(struct store *s, void *e, struct model_problems *p)
 {
 	(void)p;
 	return store_participant_create(s, e);
 }
 
-static enum store_status replace(struct store *s, int64_t id, int64_t version, void *e,
-                                 struct model_problems *p)
+static enum store_status participant_replace_row(struct store *s, int64_t id, int64_t version,
+                                                 void *e, struct model_problems *p)
 {
 	(void)p;
 	return store_participant_replace(s, id, version, e);
@@ -119,7 +120,7 @@ static enum store_status remove_row(struct store *s, int64_t id, int64_t version
 	return store_participant_delete(s, id, version);
 }
 
-static void clear(void *e)
+static void participant_clear_any(void *e)
 {
 	participant_clear(e);
 }
@@ -128,15 +129,15 @@ const struct resource api_participants = {
     .name = "participant",
     .collection = "/v1/participants",
     .size = sizeof(struct participant),
-    .get = get,
+    .get = participant_get_row,
     .encode = encode,
     .writable = writable,
     .decode = decode,
-    .create = create,
-    .replace = replace,
+    .create = participant_create_row,
+    .replace = participant_replace_row,
     .remove = remove_row,
     .check_refs = NULL,
-    .clear = clear,
+    .clear = participant_clear_any,
 };
 
 static const char *const sort_names[] = {"name", "-name", "meeting_count", "-meeting_count", NULL};

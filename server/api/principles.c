@@ -51,19 +51,19 @@ static void decode(json_t *body, void *out, struct model_problems *p)
 	e->description = xstrdup(description);
 }
 
-static enum store_status get(struct store *s, const struct model_ref *ref, void *out)
+static enum store_status principle_get_row(struct store *s, const struct model_ref *ref, void *out)
 {
 	return store_principle_get(s, ref, out);
 }
 
-static enum store_status create(struct store *s, void *e, struct model_problems *p)
+static enum store_status principle_create_row(struct store *s, void *e, struct model_problems *p)
 {
 	(void)p;
 	return store_principle_create(s, e);
 }
 
-static enum store_status replace(struct store *s, int64_t id, int64_t version, void *e,
-                                 struct model_problems *p)
+static enum store_status principle_replace_row(struct store *s, int64_t id, int64_t version,
+                                               void *e, struct model_problems *p)
 {
 	(void)p;
 	return store_principle_replace(s, id, version, e);
@@ -74,7 +74,7 @@ static enum store_status remove_row(struct store *s, int64_t id, int64_t version
 	return store_principle_delete(s, id, version);
 }
 
-static void clear(void *e)
+static void principle_clear_any(void *e)
 {
 	principle_clear(e);
 }
@@ -83,15 +83,15 @@ const struct resource api_principles = {
     .name = "principle",
     .collection = "/v1/principles",
     .size = sizeof(struct principle),
-    .get = get,
+    .get = principle_get_row,
     .encode = encode,
     .writable = writable,
     .decode = decode,
-    .create = create,
-    .replace = replace,
+    .create = principle_create_row,
+    .replace = principle_replace_row,
     .remove = remove_row,
     .check_refs = NULL,
-    .clear = clear,
+    .clear = principle_clear_any,
 };
 
 static const char *const sort_names[] = {

@@ -38,7 +38,7 @@ static void read_full(sqlite3_stmt *st, void *out)
 }
 
 /* Finds the meeting with id in items (the page is small: a linear scan). */
-static struct meeting *find(struct meeting *items, size_t n, int64_t id)
+static struct meeting *meeting_find(struct meeting *items, size_t n, int64_t id)
 {
 	for (size_t i = 0; i < n; i++)
 		if (items[i].meta.id == id)
@@ -81,7 +81,7 @@ static enum store_status load_nested(struct store_conn *c, struct meeting *items
 	store_bind_text(st, 1, ids);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct meeting *m = find(items, n, sqlite3_column_int64(st, 0));
+		struct meeting *m = meeting_find(items, n, sqlite3_column_int64(st, 0));
 		m->participants =
 		    xrealloc(m->participants, (m->participant_count + 1) * sizeof *m->participants);
 		struct attendance *a = &m->participants[m->participant_count++];
@@ -108,7 +108,7 @@ static enum store_status load_nested(struct store_conn *c, struct meeting *items
 	if (st) {
 		store_bind_text(st, 1, ids);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			struct meeting *m = find(items, n, sqlite3_column_int64(st, 0));
+			struct meeting *m = meeting_find(items, n, sqlite3_column_int64(st, 0));
 			m->principles = xrealloc(m->principles,
 			                         (m->principle_count + 1) * sizeof *m->principles);
 			struct invocation *v = &m->principles[m->principle_count++];
@@ -138,7 +138,7 @@ static enum store_status load_nested(struct store_conn *c, struct meeting *items
 	if (st) {
 		store_bind_text(st, 1, ids);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			struct meeting *m = find(items, n, sqlite3_column_int64(st, 0));
+			struct meeting *m = meeting_find(items, n, sqlite3_column_int64(st, 0));
 			m->related =
 			    xrealloc(m->related, (m->related_count + 1) * sizeof *m->related);
 			struct link *l = &m->related[m->related_count++];
@@ -413,8 +413,9 @@ enum store_status store_meeting_clear_nested(struct store_conn *c, int64_t id)
 }
 
 /* The meeting row with its nested lists, replacing the old ones. */
-static enum store_status write(struct store_conn *c, int64_t *id, int64_t expected_version, void *e,
-                               struct model_problems *p)
+static enum store_status meeting_write_any(struct store_conn *c, int64_t *id,
+                                           int64_t expected_version, void *e,
+                                           struct model_problems *p)
 {
 	bool existing = *id != 0;
 	enum store_status r = store_meeting_write(c, id, expected_version, e);
@@ -423,17 +424,18 @@ static enum store_status write(struct store_conn *c, int64_t *id, int64_t expect
 	return r == STORE_OK ? store_meeting_write_nested(c, *id, e, "", p) : r;
 }
 
-static enum store_status read(struct store_conn *c, int64_t id, void *out)
+static enum store_status meeting_read_any(struct store_conn *c, int64_t id, void *out)
 {
 	return store_meeting_read(c, id, out);
 }
 
-static void clear(void *e)
+static void meeting_clear_any(void *e)
 {
 	meeting_clear(e);
 }
 
-static const struct store_entity_ops ops = {sizeof(struct meeting), write, read, clear};
+static const struct store_entity_ops ops = {sizeof(struct meeting), meeting_write_any,
+                                            meeting_read_any, meeting_clear_any};
 
 enum store_status store_meeting_create(struct store *s, struct meeting *m, struct model_problems *p)
 {
@@ -454,8 +456,8 @@ enum store_status store_meeting_delete(struct store *s, int64_t id, int64_t expe
 
 /* Ends a subresource write: on STORE_OK reads the meeting into out and
  * commits; otherwise rolls back. */
-static enum store_status finish(struct store_conn *c, enum store_status r, int64_t id,
-                                struct meeting *out)
+static enum store_status nested_write_finish(struct store_conn *c, enum store_status r, int64_t id,
+                                             struct meeting *out)
 {
 	struct meeting stored = {0};
 	if (r == STORE_OK)
@@ -475,7 +477,7 @@ static enum store_status finish(struct store_conn *c, enum store_status r, int64
 
 /* Marks meeting id changed (version + 1, updated_at now), checking
  * expected_version (0: any). */
-static enum store_status touch(struct store_conn *c, int64_t id, int64_t expected_version)
+static enum store_status meeting_touch(struct store_conn *c, int64_t id, int64_t expected_version)
 {
 	char now[MODEL_TIMESTAMP_LEN + 1];
 	model_timestamp_now(now);
@@ -510,7 +512,7 @@ static enum store_status begin_nested(struct store *s, int64_t id, int64_t expec
 		*c = NULL;
 		return r;
 	}
-	r = touch(*c, id, expected_version);
+	r = meeting_touch(*c, id, expected_version);
 	return r == STORE_OK ? store_resolve(*c, table, ref->id, ref->slug, other) : r;
 }
 
@@ -541,7 +543,7 @@ enum store_status store_meeting_put_attendance(struct store *s, int64_t id,
 			store_stmt_done(c, st);
 		}
 	}
-	return finish(c, r, id, out);
+	return nested_write_finish(c, r, id, out);
 }
 
 enum store_status store_meeting_put_invocation(struct store *s, int64_t id,
@@ -601,7 +603,7 @@ enum store_status store_meeting_put_invocation(struct store *s, int64_t id,
 			store_stmt_done(c, st);
 		}
 	}
-	return finish(c, r, id, out);
+	return nested_write_finish(c, r, id, out);
 }
 
 /* Deletes one nested row of meeting id whose other key is ref in table. */

@@ -87,24 +87,26 @@ enum store_status store_participant_write(struct store_conn *c, int64_t *id,
 	return store_write_step(c, STORE_PARTICIPANTS, st, id);
 }
 
-static enum store_status write(struct store_conn *c, int64_t *id, int64_t expected_version, void *e,
-                               struct model_problems *p)
+static enum store_status participant_write_any(struct store_conn *c, int64_t *id,
+                                               int64_t expected_version, void *e,
+                                               struct model_problems *p)
 {
 	(void)p;
 	return store_participant_write(c, id, expected_version, e);
 }
 
-static enum store_status read(struct store_conn *c, int64_t id, void *out)
+static enum store_status participant_read_any(struct store_conn *c, int64_t id, void *out)
 {
 	return store_participant_read(c, id, out);
 }
 
-static void clear(void *e)
+static void participant_clear_any(void *e)
 {
 	participant_clear(e);
 }
 
-static const struct store_entity_ops ops = {sizeof(struct participant), write, read, clear};
+static const struct store_entity_ops ops = {sizeof(struct participant), participant_write_any,
+                                            participant_read_any, participant_clear_any};
 
 enum store_status store_participant_create(struct store *s, struct participant *p)
 {

@@ -82,24 +82,26 @@ enum store_status store_principle_write(struct store_conn *c, int64_t *id, int64
 	return store_write_step(c, STORE_PRINCIPLES, st, id);
 }
 
-static enum store_status write(struct store_conn *c, int64_t *id, int64_t expected_version, void *e,
-                               struct model_problems *p)
+static enum store_status principle_write_any(struct store_conn *c, int64_t *id,
+                                             int64_t expected_version, void *e,
+                                             struct model_problems *p)
 {
 	(void)p;
 	return store_principle_write(c, id, expected_version, e);
 }
 
-static enum store_status read(struct store_conn *c, int64_t id, void *out)
+static enum store_status principle_read_any(struct store_conn *c, int64_t id, void *out)
 {
 	return store_principle_read(c, id, out);
 }
 
-static void clear(void *e)
+static void principle_clear_any(void *e)
 {
 	principle_clear(e);
 }
 
-static const struct store_entity_ops ops = {sizeof(struct principle), write, read, clear};
+static const struct store_entity_ops ops = {sizeof(struct principle), principle_write_any,
+                                            principle_read_any, principle_clear_any};
 
 enum store_status store_principle_create(struct store *s, struct principle *p)
 {

@@ -88,8 +88,8 @@ static const char *const tables[] = {
 };
 
 /* The id of the row of kind with slug (0 when none). */
-static enum store_status match(struct store_conn *c, enum store_kind kind, const char *slug,
-                               int64_t *id)
+static enum store_status slug_match(struct store_conn *c, enum store_kind kind, const char *slug,
+                                    int64_t *id)
 {
 	enum store_status r = store_resolve(c, tables[kind], 0, slug, id);
 	if (r == STORE_NOT_FOUND) {
@@ -100,8 +100,8 @@ static enum store_status match(struct store_conn *c, enum store_kind kind, const
 }
 
 /* Counts a write of kind: created when there was no row before. */
-static void count(struct store_import_counts counts[STORE_KINDS], enum store_kind kind,
-                  bool existed)
+static void count_write(struct store_import_counts counts[STORE_KINDS], enum store_kind kind,
+                        bool existed)
 {
 	if (existed)
 		counts[kind].updated++;
@@ -109,28 +109,28 @@ static void count(struct store_import_counts counts[STORE_KINDS], enum store_kin
 		counts[kind].created++;
 }
 
-static enum store_status apply(struct store_conn *c, struct store_import *doc,
-                               struct model_problems *p,
-                               struct store_import_counts counts[STORE_KINDS])
+static enum store_status import_apply_all(struct store_conn *c, struct store_import *doc,
+                                          struct model_problems *p,
+                                          struct store_import_counts counts[STORE_KINDS])
 {
 	enum store_status r = STORE_OK;
 	int64_t id;
 	for (size_t i = 0; i < doc->participant_count && r == STORE_OK; i++) {
-		r = match(c, STORE_PARTICIPANTS, doc->participants[i].meta.slug, &id);
-		count(counts, STORE_PARTICIPANTS, id != 0);
+		r = slug_match(c, STORE_PARTICIPANTS, doc->participants[i].meta.slug, &id);
+		count_write(counts, STORE_PARTICIPANTS, id != 0);
 		if (r == STORE_OK)
 			r = store_participant_write(c, &id, 0, &doc->participants[i]);
 	}
 	for (size_t i = 0; i < doc->principle_count && r == STORE_OK; i++) {
-		r = match(c, STORE_PRINCIPLES, doc->principles[i].meta.slug, &id);
-		count(counts, STORE_PRINCIPLES, id != 0);
+		r = slug_match(c, STORE_PRINCIPLES, doc->principles[i].meta.slug, &id);
+		count_write(counts, STORE_PRINCIPLES, id != 0);
 		if (r == STORE_OK)
 			r = store_principle_write(c, &id, 0, &doc->principles[i]);
 	}
 	int64_t *ids = xcalloc(doc->meeting_count + 1, sizeof *ids);
 	for (size_t i = 0; i < doc->meeting_count && r == STORE_OK; i++) {
-		r = match(c, STORE_MEETINGS, doc->meetings[i].meta.slug, &ids[i]);
-		count(counts, STORE_MEETINGS, ids[i] != 0);
+		r = slug_match(c, STORE_MEETINGS, doc->meetings[i].meta.slug, &ids[i]);
+		count_write(counts, STORE_MEETINGS, ids[i] != 0);
 		if (r == STORE_OK && ids[i])
 			r = store_meeting_clear_nested(c, ids[i]);
 		if (r == STORE_OK)
@@ -162,7 +162,7 @@ enum store_status store_import_apply(struct store *s, struct store_import *doc,
 		return r;
 	for (int k = 0; k < STORE_KINDS; k++)
 		counts[k].created = counts[k].updated = 0;
-	r = apply(c, doc, p, counts);
+	r = import_apply_all(c, doc, p, counts);
 	if (r == STORE_OK)
 		return store_commit(c);
 	store_rollback(c);
