@@ -1,13 +1,14 @@
 /*
  * What the store's files share and nothing outside store/ sees: the
- * per-thread connection, its statement cache, transactions and the mapping
- * of SQLite result codes to store statuses.
+ * per-thread connection over a driver (store/driver.h), its statement
+ * cache, transactions, the table of record kinds, and the rules every kind
+ * follows (slugs, references, save-then-read-back, the list page).
+ * Nothing here names a backend.
  */
 #ifndef READOUT_STORE_INTERNAL_H
 #define READOUT_STORE_INTERNAL_H
 
-#include <sqlite3.h>
-
+#include "store/driver.h"
 #include "store/store.h"
 
 #define STORE_BUSY_TIMEOUT_MS 5000
@@ -18,7 +19,25 @@
 #define STORE_SQL_MAX (64 * 1024)          /* longest statement text */
 #define STORE_VARIABLES_MAX 64             /* bound parameters per statement */
 
-struct store_conn;
+/* A prepared statement of a connection, from its cache or (when the cache
+ * is full) its own until store_done. */
+struct store_stmt {
+	char *sql; /* the text it was prepared from: the cache key */
+	struct store_db_stmt *handle;
+	struct store_conn *conn;
+	bool cached;
+};
+
+struct store_conn {
+	const struct store_driver *drv;
+	struct store_db *db;
+	int64_t data_version; /* the driver's data version last seen; 0: never read */
+	bool writing;         /* in a write transaction */
+	struct store *store;
+	struct store_stmt cache[STORE_STMT_CACHE];
+	size_t cached;
+	struct store_conn *next;
+};
 
 /* This thread's connection to s, opened on first use; NULL when it cannot be
  * opened. Borrowed: the store closes it. Each call starts an operation: its
@@ -29,74 +48,184 @@ struct store_conn *store_conn(struct store *s);
 /* Lifts the time budget of the operation under way (an import). */
 void store_conn_unbounded(struct store_conn *c);
 
-/* The raw handle of a connection. */
-sqlite3 *store_db(struct store_conn *c);
-
-/* A prepared statement for sql from the connection's cache (prepared on
- * first use). The caller binds, steps and must hand it back with
- * store_stmt_done, which resets it. NULL on a prepare error. */
-sqlite3_stmt *store_stmt(struct store_conn *c, const char *sql);
-void store_stmt_done(struct store_conn *c, sqlite3_stmt *st);
-
-/* Maps a SQLite result code to a store status, counting errors. */
-enum store_status store_status_of(struct store_conn *c, int rc);
-
-/* BEGIN IMMEDIATE / BEGIN (deferred, for consistent multi-statement reads),
- * COMMIT and ROLLBACK. */
-enum store_status store_begin_write(struct store_conn *c);
-enum store_status store_begin_read(struct store_conn *c);
-enum store_status store_commit(struct store_conn *c);
-void store_rollback(struct store_conn *c);
-
-/* Runs a statement that returns no rows, binding up to 3 int64 values (only
- * the first n are bound). */
-enum store_status store_exec_ids(struct store_conn *c, const char *sql, int n, int64_t a, int64_t b,
-                                 int64_t c3);
-
-/* Binds text or NULL. */
-void store_bind_text(sqlite3_stmt *st, int i, const char *s);
-
-/* Copies column i as a new string, or NULL for SQL NULL. */
-char *store_column_text(sqlite3_stmt *st, int i);
-
-/* Resolves a ref (id > 0, a slug, or both, which must then name the same
- * row) in table ("participants", "principles", "meetings") to an id.
- * STORE_NOT_FOUND when there is none. */
-enum store_status store_resolve(struct store_conn *c, const char *table, int64_t id,
-                                const char *slug, int64_t *out);
-
-/* Picks the first free candidate of base in table ("base", "base-2", ...),
- * counting the row self (0 for none) as free. Returns a new string in *out. */
-enum store_status store_free_slug(struct store_conn *c, const char *table, const char *base,
-                                  int64_t self, char **out);
-
-/* Reads id, slug, created_at, updated_at, version from columns col..col+4. */
-void store_read_meta(sqlite3_stmt *st, int col, struct entity_meta *m);
-
-/* Runs a prepared SELECT of one row through read; STORE_NOT_FOUND when no
- * row comes back. Hands st back to the cache. */
-enum store_status store_read_one(struct store_conn *c, sqlite3_stmt *st,
-                                 void (*read)(sqlite3_stmt *st, void *out), void *out);
-
-/* A LIKE pattern (new string) matching the folded text as a substring, with
- * \ escapes; compare it with fold(column) to ignore case and accents. */
-char *store_like_pattern(const char *text);
-
-/* A status from the version check of an UPDATE/DELETE that changed nothing:
- * STORE_STALE when the row exists, else STORE_NOT_FOUND. */
-enum store_status store_version_miss(struct store_conn *c, const char *table, int64_t id);
-
-/* Binds created_at, updated_at and version of a new row: those of meta
- * when it carries them (an import restoring a record), else now and 1. */
-void store_bind_created(sqlite3_stmt *st, int created_col, int updated_col, int version_col,
-                        const struct entity_meta *meta, const char *now);
-
 /* Opens a connection of its own (for a long read such as an export), not
  * shared with the thread's; close it with store_conn_free. */
 struct store_conn *store_conn_private(struct store *s);
 void store_conn_free(struct store_conn *c);
 
-/* Entity reads and writes inside the caller's transaction, for the import. */
+/* ---- statements ----
+ * store_prepare finds sql (with $N parameters) in the connection's cache or
+ * prepares it; the caller binds, steps and hands it back with store_done,
+ * which resets it. On failure *out is NULL and the status says why. */
+enum store_status store_prepare(struct store_conn *c, const char *sql, struct store_stmt **out);
+void store_done(struct store_stmt *st); /* NULL ok */
+
+static inline void store_bind_int64(struct store_stmt *st, int i, int64_t v)
+{
+	st->conn->drv->bind_int64(st->handle, i, v);
+}
+static inline void store_bind_double(struct store_stmt *st, int i, double v)
+{
+	st->conn->drv->bind_double(st->handle, i, v);
+}
+/* Binds text, or NULL for a NULL s. */
+static inline void store_bind_text(struct store_stmt *st, int i, const char *s)
+{
+	st->conn->drv->bind_text(st->handle, i, s);
+}
+static inline void store_bind_blob(struct store_stmt *st, int i, const void *p, size_t n)
+{
+	st->conn->drv->bind_blob(st->handle, i, p, n);
+}
+static inline void store_bind_null(struct store_stmt *st, int i)
+{
+	st->conn->drv->bind_null(st->handle, i);
+}
+
+/* Steps st: STORE_OK with *row telling whether a row came, else the
+ * failure (counted for /metrics). */
+enum store_status store_step(struct store_stmt *st, bool *row);
+
+static inline int64_t store_col_int64(struct store_stmt *st, int i)
+{
+	return st->conn->drv->column_int64(st->handle, i);
+}
+static inline double store_col_double(struct store_stmt *st, int i)
+{
+	return st->conn->drv->column_double(st->handle, i);
+}
+/* Borrowed until the next step; NULL for SQL NULL. */
+static inline const char *store_col_text(struct store_stmt *st, int i)
+{
+	return st->conn->drv->column_text(st->handle, i);
+}
+static inline bool store_col_is_null(struct store_stmt *st, int i)
+{
+	return st->conn->drv->column_is_null(st->handle, i);
+}
+/* Column i as a new string, or NULL for SQL NULL. */
+char *store_column_text(struct store_stmt *st, int i);
+/* Copies text column i into buf (size n), "" for NULL. */
+void store_column_copy(struct store_stmt *st, int i, char *buf, size_t n);
+
+/* Rows the last INSERT, UPDATE or DELETE changed. */
+int64_t store_changes(struct store_conn *c);
+
+/* Counts a failure status for /metrics and returns it. */
+enum store_status store_count_error(struct store_conn *c, enum store_status r);
+
+/* Write (taking the write lock at once) and read transactions. */
+enum store_status store_begin_write(struct store_conn *c);
+enum store_status store_begin_read(struct store_conn *c);
+enum store_status store_commit(struct store_conn *c);
+void store_rollback(struct store_conn *c);
+
+/* Runs a statement that returns no rows, binding up to 3 int64 values as
+ * $1..$n. */
+enum store_status store_exec_ids(struct store_conn *c, const char *sql, int n, int64_t a, int64_t b,
+                                 int64_t c3);
+
+/* Runs a prepared, bound SELECT of one row through row_read; STORE_NOT_FOUND
+ * when no row comes back. Hands st back. */
+enum store_status store_read_one(struct store_stmt *st,
+                                 void (*row_read)(struct store_stmt *st, void *out), void *out);
+
+/* Reads id, slug, created_at, updated_at, version from columns col..col+4. */
+void store_read_meta(struct store_stmt *st, int col, struct entity_meta *m);
+
+/* ---- kinds of record ---- */
+
+struct store_kind_info {
+	const char *table;    /* "participants" */
+	const char *singular; /* "participant": slugs and problem details */
+};
+extern const struct store_kind_info store_kinds[STORE_KINDS];
+
+/* Resolves a ref (id > 0, a slug, or both, which must then name the same
+ * row) of kind to an id. STORE_NOT_FOUND when there is none. */
+enum store_status store_resolve(struct store_conn *c, enum store_kind kind, int64_t id,
+                                const char *slug, int64_t *out);
+
+/* The slug a record of kind is stored with: given (STORE_CONFLICT when
+ * another row has it), or derived from text (with a date prefix for
+ * meetings) and made unique with the lowest free "-N". self is the row
+ * being written, 0 for a new one. *out is a new string. */
+enum store_status store_slug_for(struct store_conn *c, enum store_kind kind, const char *given,
+                                 const char *text, const char *prefix, int64_t self, char **out);
+
+/* A LIKE pattern (new string) matching the folded text as a substring, with
+ * \ escapes; compare it with fold(column) to ignore case and accents. */
+char *store_like_pattern(const char *text);
+
+/* The cursor key of a name order: lower-cased (ASCII, as the lower(name)
+ * indexes are) (new string). */
+char *store_name_key(const char *name);
+
+/* A status from the version check of an UPDATE/DELETE that changed nothing:
+ * STORE_STALE when the row exists, else STORE_NOT_FOUND. */
+enum store_status store_version_miss(struct store_conn *c, enum store_kind kind, int64_t id);
+
+/* Binds created_at, updated_at and version of a new row: those of meta
+ * when it carries them (an import restoring a record), else now and 1. */
+void store_bind_created(struct store_stmt *st, int created_col, int updated_col, int version_col,
+                        const struct entity_meta *meta, const char *now);
+
+/* Steps a bound INSERT ... RETURNING id (*id 0, then set to the new id) or
+ * UPDATE (checked against its version: STORE_STALE or STORE_NOT_FOUND when
+ * it changed nothing) of a record of kind, keeping its full-text entry in
+ * step; hands st back. */
+enum store_status store_write_step(struct store_conn *c, enum store_kind kind,
+                                   struct store_stmt *st, int64_t *id);
+
+/* How store_save writes and reads one kind of record. */
+struct store_entity_ops {
+	size_t size; /* of the record struct */
+	enum store_status (*write)(struct store_conn *c, int64_t *id, int64_t expected_version,
+	                           void *entity, struct model_problems *p);
+	enum store_status (*read)(struct store_conn *c, int64_t id, void *out);
+	void (*clear)(void *entity);
+};
+
+/* Writes entity as row id (0: a new row) in one transaction and, on
+ * STORE_OK, clears it and fills it with the stored record. */
+enum store_status store_save(struct store *s, const struct store_entity_ops *ops, int64_t id,
+                             int64_t expected_version, void *entity, struct model_problems *p);
+
+/* Deletes row id of kind (checked against expected_version, 0: any) with its
+ * full-text entry; STORE_CONFLICT when referenced_sql (a SELECT EXISTS with
+ * the id as $1, read as a boolean; NULL: no check) finds it referenced. */
+enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id,
+                               int64_t expected_version, const char *referenced_sql);
+
+/* ---- list pages ----
+ * One keyset page: the page statement (its LIMIT bound to limit + 1) read
+ * into a new array of item_size items, *more when a row beyond limit came
+ * (then dropped), finish run on the page (nested lists, snippets), and
+ * with total the count statement, all in one read transaction. */
+struct store_page_query {
+	const char *sql;       /* the page */
+	const char *count_sql; /* count(*) of every row the filters match; NULL: no total */
+	int limit_param;       /* the $N of the page's LIMIT */
+	/* Binds the filters (page false: of the count statement) and, in the
+	 * page, the cursor. */
+	void (*bind)(struct store_stmt *st, const void *ctx, bool page);
+	const void *ctx;
+	size_t item_size;
+	void (*row_read)(struct store_stmt *st, void *item);
+	void (*item_clear)(void *item);
+	/* Optional: completes the page's n items before the count. */
+	enum store_status (*finish)(struct store_conn *c, void *items, size_t n, const void *ctx);
+};
+enum store_status store_page(struct store_conn *c, const struct store_page_query *q, int limit,
+                             void **items, size_t *count, bool *more, int64_t *total);
+
+/* The ids of n items (each of item_size bytes, an int64_t id at id_offset,
+ * those for which keep is NULL or true) as a JSON array text for
+ * "IN (SELECT value FROM json_each($N))" (new string). */
+char *store_id_list(const void *items, size_t n, size_t item_size, size_t id_offset,
+                    bool (*keep)(const void *item, const void *ctx), const void *ctx);
+
+/* ---- entity reads and writes inside the caller's transaction ---- */
 enum store_status store_participant_read(struct store_conn *c, int64_t id, struct participant *out);
 enum store_status store_participant_write(struct store_conn *c, int64_t *id,
                                           int64_t expected_version, struct participant *p);
@@ -115,50 +244,8 @@ enum store_status store_meeting_clear_nested(struct store_conn *c, int64_t id);
 enum store_status store_meeting_write_nested(struct store_conn *c, int64_t id, struct meeting *m,
                                              const char *base, struct model_problems *p);
 
-/* The table of each kind of record. */
-extern const char *const store_tables[STORE_KINDS];
-
-/* The slug a record of kind is stored with: given (STORE_CONFLICT when
- * another row has it), or derived from text (with a date prefix for
- * meetings) and made unique. self is the row being written, 0 for a new
- * one. *out is a new string. */
-enum store_status store_slug_for(struct store_conn *c, enum store_kind kind, const char *given,
-                                 const char *text, const char *prefix, int64_t self, char **out);
-
-/* Steps a bound INSERT (*id 0, then set to the new id) or UPDATE (checked
- * against its version: STORE_STALE or STORE_NOT_FOUND when it changed
- * nothing) of a record of kind, keeping its full-text entry in step; hands
- * st back to the cache. */
-enum store_status store_write_step(struct store_conn *c, enum store_kind kind, sqlite3_stmt *st,
-                                   int64_t *id);
-
-/* How store_save writes and reads one kind of record. */
-struct store_entity_ops {
-	size_t size; /* of the record struct */
-	enum store_status (*write)(struct store_conn *c, int64_t *id, int64_t expected_version,
-	                           void *entity, struct model_problems *p);
-	enum store_status (*read)(struct store_conn *c, int64_t id, void *out);
-	void (*clear)(void *entity);
-};
-
-/* Writes entity as row id (0: a new row) in one transaction and, on
- * STORE_OK, clears it and fills it with the stored record. */
-enum store_status store_save(struct store *s, const struct store_entity_ops *ops, int64_t id,
-                             int64_t expected_version, void *entity, struct model_problems *p);
-
-/* Deletes row id of kind (checked against expected_version, 0: any) with its
- * full-text entry; STORE_CONFLICT when referenced_sql (a SELECT EXISTS with
- * the id as ?1; NULL: no check) finds it referenced. */
-enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id,
-                               int64_t expected_version, const char *referenced_sql);
-
-/* Search scores: bm25 with column weights title > summary > readout and
- * name > aliases or framework > description. Lower is better. */
-#define MEETING_BM25 "bm25(meetings_fts, 10.0, 4.0, 1.0)"
-#define PARTICIPANT_BM25 "bm25(participants_fts, 10.0, 5.0)"
-#define PRINCIPLE_BM25 "bm25(principles_fts, 10.0, 4.0, 1.0)"
-
-/* Keep the full-text index of one record in step, inside the caller's
+/* ---- full-text search (per backend: the driver's search hooks) ----
+ * Keep the full-text index of one record in step, inside the caller's
  * transaction: remove before the record's text changes or it is deleted,
  * add after it is written. */
 enum store_status store_fts_remove(struct store_conn *c, enum store_kind kind, int64_t id);

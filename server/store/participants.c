@@ -14,7 +14,7 @@
 	"id, slug, created_at, updated_at, version, name, aliases, title, organization, country, " \
 	"meeting_count, first_meeting_date, last_meeting_date"
 
-static void read_participant(sqlite3_stmt *st, void *out)
+static void participant_row_read(struct store_stmt *st, void *out)
 {
 	struct participant *p = out;
 	store_read_meta(st, 0, &p->meta);
@@ -23,18 +23,20 @@ static void read_participant(sqlite3_stmt *st, void *out)
 	p->title = store_column_text(st, 7);
 	p->organization = store_column_text(st, 8);
 	p->country = store_column_text(st, 9);
-	p->meeting_count = sqlite3_column_int64(st, 10);
+	p->meeting_count = store_col_int64(st, 10);
 	p->first_meeting_date = store_column_text(st, 11);
 	p->last_meeting_date = store_column_text(st, 12);
 }
 
 enum store_status store_participant_read(struct store_conn *c, int64_t id, struct participant *out)
 {
-	sqlite3_stmt *st = store_stmt(c, "SELECT " COLUMNS " FROM participants WHERE id = ?");
-	if (!st)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	return store_read_one(c, st, read_participant, out);
+	struct store_stmt *st;
+	enum store_status r =
+	    store_prepare(c, "SELECT " COLUMNS " FROM participants WHERE id = $1", &st);
+	if (r != STORE_OK)
+		return r;
+	store_bind_int64(st, 1, id);
+	return store_read_one(st, participant_row_read, out);
 }
 
 enum store_status store_participant_get(struct store *s, const struct model_ref *ref,
@@ -44,7 +46,7 @@ enum store_status store_participant_get(struct store *s, const struct model_ref 
 	if (!c)
 		return STORE_BUSY;
 	int64_t id;
-	enum store_status r = store_resolve(c, "participants", ref->id, ref->slug, &id);
+	enum store_status r = store_resolve(c, STORE_PARTICIPANTS, ref->id, ref->slug, &id);
 	return r == STORE_OK ? store_participant_read(c, id, out) : r;
 }
 
@@ -58,17 +60,21 @@ enum store_status store_participant_write(struct store_conn *c, int64_t *id,
 		return r;
 	char now[MODEL_TIMESTAMP_LEN + 1];
 	model_timestamp_now(now);
-	sqlite3_stmt *st =
-	    *id == 0
-	        ? store_stmt(c, "INSERT INTO participants (slug, name, aliases, title, "
-	                        "organization, country, created_at, updated_at, version) "
-	                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?10, ?11)")
-	        : store_stmt(c, "UPDATE participants SET slug = ?1, name = ?2, aliases = ?3, "
-	                        "title = ?4, organization = ?5, country = ?6, updated_at = ?7, "
-	                        "version = version + 1 WHERE id = ?8 AND (?9 = 0 OR version = ?9)");
-	if (!st) {
+	struct store_stmt *st;
+	r = *id == 0 ? store_prepare(c,
+	                             "INSERT INTO participants (slug, name, aliases, title, "
+	                             "organization, country, created_at, updated_at, version) "
+	                             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+	                             &st)
+	             : store_prepare(c,
+	                             "UPDATE participants SET slug = $1, name = $2, aliases = $3, "
+	                             "title = $4, organization = $5, country = $6, "
+	                             "updated_at = $7, version = version + 1 "
+	                             "WHERE id = $8 AND ($9 = 0 OR version = $9)",
+	                             &st);
+	if (r != STORE_OK) {
 		free(slug);
-		return STORE_ERROR;
+		return r;
 	}
 	store_bind_text(st, 1, slug);
 	store_bind_text(st, 2, p->name);
@@ -78,10 +84,10 @@ enum store_status store_participant_write(struct store_conn *c, int64_t *id,
 	store_bind_text(st, 6, p->country);
 	if (*id) {
 		store_bind_text(st, 7, now);
-		sqlite3_bind_int64(st, 8, *id);
-		sqlite3_bind_int64(st, 9, expected_version);
+		store_bind_int64(st, 8, *id);
+		store_bind_int64(st, 9, expected_version);
 	} else {
-		store_bind_created(st, 7, 10, 11, &p->meta, now);
+		store_bind_created(st, 7, 8, 9, &p->meta, now);
 	}
 	free(slug);
 	return store_write_step(c, STORE_PARTICIPANTS, st, id);
@@ -122,7 +128,7 @@ enum store_status store_participant_replace(struct store *s, int64_t id, int64_t
 enum store_status store_participant_delete(struct store *s, int64_t id, int64_t expected_version)
 {
 	return store_delete(s, STORE_PARTICIPANTS, id, expected_version,
-	                    "SELECT EXISTS (SELECT 1 FROM attendances WHERE participant_id = ?)");
+	                    "SELECT EXISTS (SELECT 1 FROM attendances WHERE participant_id = $1)");
 }
 
 char *store_participant_sort_key(const struct participant *p, enum participant_sort sort)
@@ -130,6 +136,25 @@ char *store_participant_sort_key(const struct participant *p, enum participant_s
 	if (sort == PARTICIPANT_SORT_COUNT || sort == PARTICIPANT_SORT_COUNT_DESC)
 		return xasprintf("%lld", (long long)p->meeting_count);
 	return xstrdup(p->name);
+}
+
+/* What the page and count statements of a participant list bind. */
+struct participant_list_ctx {
+	const struct participant_filter *f;
+	const char *pattern;
+	const struct cursor_pos *after;
+};
+
+static void participant_list_bind(struct store_stmt *st, const void *ctx, bool page)
+{
+	const struct participant_list_ctx *l = ctx;
+	store_bind_text(st, 1, l->pattern);
+	if (l->f->country)
+		store_bind_text(st, 2, l->f->country);
+	if (page && l->after) {
+		store_bind_text(st, 3, l->after->key);
+		store_bind_int64(st, 4, l->after->id);
+	}
 }
 
 enum store_status store_participant_list(struct store *s, const struct participant_filter *f,
@@ -144,81 +169,43 @@ enum store_status store_participant_list(struct store *s, const struct participa
 	    [PARTICIPANT_SORT_COUNT_DESC] = "meeting_count DESC, id DESC",
 	};
 	static const char *const keyset[] = {
-	    [PARTICIPANT_SORT_NAME] = "(name COLLATE NOCASE, id) > (?3, ?4)",
-	    [PARTICIPANT_SORT_NAME_DESC] = "(name COLLATE NOCASE, id) < (?3, ?4)",
-	    [PARTICIPANT_SORT_COUNT] = "(meeting_count, id) > (CAST(?3 AS INTEGER), ?4)",
-	    [PARTICIPANT_SORT_COUNT_DESC] = "(meeting_count, id) < (CAST(?3 AS INTEGER), ?4)",
+	    [PARTICIPANT_SORT_NAME] = "(name COLLATE NOCASE, id) > ($3, $4)",
+	    [PARTICIPANT_SORT_NAME_DESC] = "(name COLLATE NOCASE, id) < ($3, $4)",
+	    [PARTICIPANT_SORT_COUNT] = "(meeting_count, id) > (CAST($3 AS BIGINT), $4)",
+	    [PARTICIPANT_SORT_COUNT_DESC] = "(meeting_count, id) < (CAST($3 AS BIGINT), $4)",
 	};
 	struct store_conn *c = store_conn(s);
 	if (!c)
 		return STORE_BUSY;
 	/* The country test is left out when there is none, so that with it
-	 * SQLite can walk the (country, name) index. */
-	const char *q = "(?1 IS NULL OR fold(name) LIKE ?1 ESCAPE '\\' OR EXISTS (SELECT 1 FROM "
-	                "json_each(participants.aliases) WHERE fold(value) LIKE ?1 ESCAPE '\\'))";
+	 * the (country, name) index can be walked. */
+	const char *q =
+	    "($1 IS NULL OR fold(name) LIKE fold($1) ESCAPE '\\' OR EXISTS (SELECT 1 FROM "
+	    "json_each(participants.aliases) WHERE fold(value) LIKE fold($1) ESCAPE '\\'))";
 	char filters[512];
-	snprintf(filters, sizeof filters, "%s%s", q, f->country ? " AND country = ?2" : "");
-	char *pattern = f->q ? store_like_pattern(f->q) : NULL;
-	char sql[1024];
+	snprintf(filters, sizeof filters, "%s%s", q, f->country ? " AND country = $2" : "");
+	char sql[1024], count_sql[1024];
 	snprintf(sql, sizeof sql,
-	         "SELECT " COLUMNS " FROM participants WHERE %s AND %s ORDER BY %s LIMIT ?5",
-	         filters, after ? keyset[f->sort] : "1", order[f->sort]);
-	enum store_status r = store_begin_read(c);
-	if (r != STORE_OK) {
-		free(pattern);
-		return r;
-	}
-	sqlite3_stmt *st = store_stmt(c, sql);
-	size_t n = 0;
-	struct participant *out = xcalloc((size_t)limit + 1, sizeof *out);
-	if (!st) {
-		r = STORE_ERROR;
-		goto done;
-	}
-	store_bind_text(st, 1, pattern);
-	if (f->country)
-		store_bind_text(st, 2, f->country);
-	if (after) {
-		store_bind_text(st, 3, after->key);
-		sqlite3_bind_int64(st, 4, after->id);
-	}
-	sqlite3_bind_int(st, 5, limit + 1);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		read_participant(st, &out[n++]);
-	store_stmt_done(c, st);
-	if (rc != SQLITE_DONE) {
-		r = store_status_of(c, rc);
-		goto done;
-	}
-	if (total) {
-		snprintf(sql, sizeof sql, "SELECT count(*) FROM participants WHERE %s", filters);
-		st = store_stmt(c, sql);
-		if (!st) {
-			r = STORE_ERROR;
-			goto done;
-		}
-		store_bind_text(st, 1, pattern);
-		if (f->country)
-			store_bind_text(st, 2, f->country);
-		rc = sqlite3_step(st);
-		*total = sqlite3_column_int64(st, 0);
-		r = store_status_of(c, rc);
-		store_stmt_done(c, st);
-	}
-done:
-	store_commit(c);
+	         "SELECT " COLUMNS " FROM participants WHERE %s AND %s ORDER BY %s LIMIT $5",
+	         filters, after ? keyset[f->sort] : "TRUE", order[f->sort]);
+	snprintf(count_sql, sizeof count_sql, "SELECT count(*) FROM participants WHERE %s",
+	         filters);
+	char *pattern = f->q ? store_like_pattern(f->q) : NULL;
+	struct participant_list_ctx ctx = {f, pattern, after};
+	const struct store_page_query query = {
+	    .sql = sql,
+	    .count_sql = count_sql,
+	    .limit_param = 5,
+	    .bind = participant_list_bind,
+	    .ctx = &ctx,
+	    .item_size = sizeof(struct participant),
+	    .row_read = participant_row_read,
+	    .item_clear = participant_clear_any,
+	};
+	void *out = NULL;
+	enum store_status r = store_page(c, &query, limit, &out, count, more, total);
 	free(pattern);
-	if (r != STORE_OK) {
-		for (size_t i = 0; i < n; i++)
-			participant_clear(&out[i]);
-		free(out);
-		return r;
-	}
-	*more = n > (size_t)limit;
-	if (*more)
-		participant_clear(&out[--n]);
-	*items = out;
-	*count = n;
-	return STORE_OK;
+	if (r == STORE_OK)
+		*items = out;
+	return r;
 }

@@ -1,43 +1,29 @@
 /*
- * Opening, connections, statements, transactions and migrations. Each worker
- * thread gets its own connection through a pthread key; every connection is
- * also on the store's list so store_close can close them all once the
- * threads are gone. Nothing SQLite is shared between threads.
+ * The store above its driver: opening, per-thread connections, the
+ * statement cache, transactions, and the rules every record kind follows
+ * (references, slugs, save-then-read-back, delete, the list page). Each
+ * worker thread gets its own connection through a pthread key; every
+ * connection is also on the store's list so store_close can close them all
+ * once the threads are gone. Nothing of a connection is shared between
+ * threads. The SQL here is the subset both backends share, with $N
+ * parameters.
  */
 #include "store/internal.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "model/model.h"
 #include "model/xalloc.h"
-#include "store/migrations.h"
-
-struct stmt_entry {
-	char *sql;
-	sqlite3_stmt *stmt;
-};
-
-struct store_conn {
-	sqlite3 *db;
-	int64_t deadline_ms;  /* monotonic ms when the running operation must stop; 0: none */
-	int64_t data_version; /* PRAGMA data_version last seen; 0: never read */
-	bool writing;         /* in a BEGIN IMMEDIATE transaction */
-	struct store *store;
-	struct stmt_entry cache[STORE_STMT_CACHE];
-	size_t cached;
-	struct store_conn *next;
-};
 
 struct store {
+	const struct store_driver *drv;
 	char *path;
 	pthread_key_t key;
 	pthread_mutex_t lock; /* guards conns */
@@ -48,21 +34,28 @@ struct store {
 	int budget_ms;           /* an operation's time budget (store_set_budget) */
 };
 
+const struct store_kind_info store_kinds[STORE_KINDS] = {
+    [STORE_MEETINGS] = {"meetings", "meeting"},
+    [STORE_PARTICIPANTS] = {"participants", "participant"},
+    [STORE_PRINCIPLES] = {"principles", "principle"},
+};
+
 int store_schema_version(void)
 {
-	return store_migration_count;
+	return store_sqlite_driver.schema_target();
 }
 
-/* fold(text): model_fold for SQL, so LIKE can ignore case and accents. */
-static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+/* The driver for a --db value: a PostgreSQL URI or a SQLite file path. NULL
+ * with a reason when this binary has no driver for it. */
+static const struct store_driver *driver_for(const char *target, char *err, size_t errlen)
 {
-	(void)argc;
-	const char *text = (const char *)sqlite3_value_text(argv[0]);
-	if (!text) {
-		sqlite3_result_null(ctx);
-		return;
+	if (strncasecmp(target, "postgres://", 11) == 0 ||
+	    strncasecmp(target, "postgresql://", 13) == 0) {
+		snprintf(err, errlen, "--db %s: this readoutd has no PostgreSQL driver yet",
+		         target);
+		return NULL;
 	}
-	sqlite3_result_text(ctx, model_fold(text), -1, free);
+	return &store_sqlite_driver;
 }
 
 static int64_t now_ms(void)
@@ -72,81 +65,51 @@ static int64_t now_ms(void)
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Interrupts a statement that runs past its connection's deadline (the
- * statement then fails with SQLITE_INTERRUPT: 503). */
-static int progress(void *ctx)
+enum store_status store_count_error(struct store_conn *c, enum store_status r)
 {
-	const struct store_conn *c = ctx;
-	return c->deadline_ms && now_ms() > c->deadline_ms;
+	if (r == STORE_BUSY || r == STORE_ERROR)
+		atomic_fetch_add(&c->store->errors, 1);
+	return r;
 }
 
-/* Applies the connection settings of DESIGN.md. */
-static int configure(sqlite3 *db)
+/* Finalizes every cached statement of c. */
+static void cache_clear(struct store_conn *c)
 {
-	sqlite3_limit(db, SQLITE_LIMIT_LENGTH, STORE_VALUE_MAX);
-	sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, STORE_SQL_MAX);
-	sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, STORE_VARIABLES_MAX);
-	sqlite3_create_function(db, "fold", 1,
-	                        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-	                        sql_fold, NULL, NULL);
-	int on = 1;
-	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &on);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &on);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, &on);
-	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
-	return sqlite3_exec(
-	    db,
-	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-	    "PRAGMA trusted_schema=OFF;",
-	    NULL, NULL, NULL);
-}
-
-static sqlite3 *open_db(const char *path, int flags, char *err, size_t errlen)
-{
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
-	if (rc == SQLITE_OK)
-		rc = configure(db);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen,
-		         "cannot open database %s: %s (check the path and its permissions)", path,
-		         db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
-		return NULL;
+	for (size_t i = 0; i < STORE_STMT_CACHE; i++) {
+		if (c->cache[i].sql) {
+			c->drv->finalize(c->cache[i].handle);
+			free(c->cache[i].sql);
+		}
 	}
-	return db;
+	memset(c->cache, 0, sizeof c->cache);
+	c->cached = 0;
 }
 
 static void conn_close(struct store_conn *c)
 {
-	for (size_t i = 0; i < STORE_STMT_CACHE; i++) {
-		if (c->cache[i].sql) {
-			sqlite3_finalize(c->cache[i].stmt);
-			free(c->cache[i].sql);
-		}
-	}
-	sqlite3_close(c->db);
+	cache_clear(c);
+	c->drv->close(c->db);
 	free(c);
 }
 
 struct store_conn *store_conn_private(struct store *s)
 {
 	char err[256];
-	sqlite3 *db = open_db(s->path, SQLITE_OPEN_READWRITE, err, sizeof err);
+	struct store_db *db = s->drv->open(s->path, false, err, sizeof err);
 	if (!db) {
 		atomic_fetch_add(&s->errors, 1);
 		return NULL;
 	}
 	struct store_conn *c = xcalloc(1, sizeof *c);
+	c->drv = s->drv;
 	c->db = db;
 	c->store = s;
-	sqlite3_progress_handler(db, STORE_PROGRESS_STEPS, progress, c);
 	return c;
 }
 
 void store_conn_unbounded(struct store_conn *c)
 {
-	c->deadline_ms = 0;
+	c->drv->set_deadline(c->db, 0);
 }
 
 void store_conn_free(struct store_conn *c)
@@ -158,25 +121,18 @@ void store_conn_free(struct store_conn *c)
 struct store_conn *store_conn(struct store *s)
 {
 	struct store_conn *c = pthread_getspecific(s->key);
-	if (c) {
-		c->deadline_ms = now_ms() + s->budget_ms;
-		return c;
+	if (!c) {
+		c = store_conn_private(s);
+		if (!c)
+			return NULL;
+		pthread_mutex_lock(&s->lock);
+		c->next = s->conns;
+		s->conns = c;
+		pthread_mutex_unlock(&s->lock);
+		pthread_setspecific(s->key, c);
 	}
-	c = store_conn_private(s);
-	if (!c)
-		return NULL;
-	pthread_mutex_lock(&s->lock);
-	c->next = s->conns;
-	s->conns = c;
-	pthread_mutex_unlock(&s->lock);
-	pthread_setspecific(s->key, c);
-	c->deadline_ms = now_ms() + s->budget_ms;
+	c->drv->set_deadline(c->db, now_ms() + s->budget_ms);
 	return c;
-}
-
-sqlite3 *store_db(struct store_conn *c)
-{
-	return c->db;
 }
 
 static size_t sql_hash(const char *s)
@@ -200,328 +156,328 @@ static long cache_find(const struct store_conn *c, const char *sql)
 	return -1;
 }
 
-sqlite3_stmt *store_stmt(struct store_conn *c, const char *sql)
+enum store_status store_prepare(struct store_conn *c, const char *sql, struct store_stmt **out)
 {
+	*out = NULL;
 	long hit = cache_find(c, sql);
-	if (hit >= 0)
-		return c->cache[hit].stmt;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
-	if (rc != SQLITE_OK) {
-		store_status_of(c, rc);
-		return NULL;
+	if (hit >= 0) {
+		*out = &c->cache[hit];
+		return STORE_OK;
 	}
+	struct store_db_stmt *h = NULL;
+	enum store_status r = c->drv->prepare(c->db, sql, &h);
+	if (r != STORE_OK)
+		return store_count_error(c, r);
 	/* Keep it when there is room (3/4 full at most); else the statement is
-	 * finalized by store_stmt_done. */
-	size_t i = sql_hash(sql) % STORE_STMT_CACHE;
-	while (c->cache[i].sql)
-		i = (i + 1) % STORE_STMT_CACHE;
+	 * its caller's until store_done. */
+	struct store_stmt *st;
 	if (c->cached < STORE_STMT_CACHE * 3 / 4) {
-		c->cache[i].sql = xstrdup(sql);
-		c->cache[i].stmt = st;
+		size_t i = sql_hash(sql) % STORE_STMT_CACHE;
+		while (c->cache[i].sql)
+			i = (i + 1) % STORE_STMT_CACHE;
+		st = &c->cache[i];
+		st->cached = true;
 		c->cached++;
+	} else {
+		st = xcalloc(1, sizeof *st);
 	}
-	return st;
+	st->sql = xstrdup(sql);
+	st->handle = h;
+	st->conn = c;
+	*out = st;
+	return STORE_OK;
 }
 
-void store_stmt_done(struct store_conn *c, sqlite3_stmt *st)
+void store_done(struct store_stmt *st)
 {
 	if (!st)
 		return;
-	long i = cache_find(c, sqlite3_sql(st));
-	if (i >= 0 && c->cache[i].stmt == st) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-	} else {
-		sqlite3_finalize(st);
+	if (st->cached) {
+		st->conn->drv->reset(st->handle);
+		return;
 	}
+	st->conn->drv->finalize(st->handle);
+	free(st->sql);
+	free(st);
 }
 
-enum store_status store_status_of(struct store_conn *c, int rc)
+enum store_status store_step(struct store_stmt *st, bool *row)
 {
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return STORE_OK;
-	case SQLITE_CONSTRAINT:
-		return STORE_CONFLICT;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-	case SQLITE_FULL:
-	case SQLITE_READONLY:
-	case SQLITE_IOERR:
-	case SQLITE_INTERRUPT:
-	case SQLITE_CANTOPEN:
-	case SQLITE_PROTOCOL:
-	case SQLITE_NOMEM:
-		atomic_fetch_add(&c->store->errors, 1);
-		return STORE_BUSY;
-	default:
-		atomic_fetch_add(&c->store->errors, 1);
-		return STORE_ERROR;
-	}
+	enum store_status r = st->conn->drv->step(st->handle, row);
+	if (r != STORE_OK)
+		*row = false;
+	return store_count_error(st->conn, r);
 }
 
-static enum store_status exec_simple(struct store_conn *c, const char *sql)
+char *store_column_text(struct store_stmt *st, int i)
 {
-	return store_status_of(c, sqlite3_exec(c->db, sql, NULL, NULL, NULL));
+	const char *t = store_col_text(st, i);
+	return t ? xstrdup(t) : NULL;
 }
 
-/* Opens the database again for c when it can now be written: SQLite opens a
- * file it may not write read-only, and such a connection stays read-only
- * after the file becomes writable again. Only between operations (no
- * transaction open); on failure c keeps its connection. */
+void store_column_copy(struct store_stmt *st, int i, char *buf, size_t n)
+{
+	const char *t = store_col_text(st, i);
+	snprintf(buf, n, "%s", t ? t : "");
+}
+
+int64_t store_changes(struct store_conn *c)
+{
+	return c->drv->changes(c->db);
+}
+
+/* Opens the database again for c when the driver finds its connection
+ * read-only between transactions (a file that may be writable again). On
+ * failure c keeps its connection. */
 static void conn_reopen_writable(struct store_conn *c)
 {
 	char err[256];
-	sqlite3 *db = open_db(c->store->path, SQLITE_OPEN_READWRITE, err, sizeof err);
-	if (!db || sqlite3_db_readonly(db, "main") != 0) {
-		sqlite3_close(db);
+	struct store_db *db = c->drv->open(c->store->path, false, err, sizeof err);
+	if (!db || c->drv->read_only(db)) {
+		c->drv->close(db);
 		return;
 	}
-	for (size_t i = 0; i < STORE_STMT_CACHE; i++) {
-		if (c->cache[i].sql) {
-			sqlite3_finalize(c->cache[i].stmt);
-			free(c->cache[i].sql);
-		}
-	}
-	memset(c->cache, 0, sizeof c->cache);
-	c->cached = 0;
-	sqlite3_close_v2(c->db);
+	cache_clear(c);
+	c->drv->close(c->db);
 	c->db = db;
 	c->data_version = 0; /* a new connection's count: compare from scratch */
-	sqlite3_progress_handler(db, STORE_PROGRESS_STEPS, progress, c);
+	c->drv->set_deadline(db, now_ms() + c->store->budget_ms);
 }
 
 enum store_status store_begin_write(struct store_conn *c)
 {
-	if (sqlite3_db_readonly(c->db, "main") == 1 && sqlite3_get_autocommit(c->db))
+	if (c->drv->read_only(c->db))
 		conn_reopen_writable(c);
-	enum store_status r = exec_simple(c, "BEGIN IMMEDIATE");
+	enum store_status r = store_count_error(c, c->drv->begin_write(c->db));
 	c->writing = r == STORE_OK;
 	return r;
 }
 
 enum store_status store_begin_read(struct store_conn *c)
 {
-	return exec_simple(c, "BEGIN");
+	return store_count_error(c, c->drv->begin_read(c->db));
 }
 
 enum store_status store_commit(struct store_conn *c)
 {
-	enum store_status st = exec_simple(c, "COMMIT");
-	if (st != STORE_OK)
+	enum store_status r = store_count_error(c, c->drv->commit(c->db));
+	if (r != STORE_OK)
 		store_rollback(c);
 	else if (c->writing)
 		atomic_fetch_add(&c->store->generation, 1);
 	c->writing = false;
-	return st;
+	return r;
 }
 
 void store_rollback(struct store_conn *c)
 {
-	if (!sqlite3_get_autocommit(c->db))
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	c->drv->rollback(c->db);
 	c->writing = false;
 }
 
 unsigned long store_generation(struct store *s)
 {
 	struct store_conn *c = store_conn(s);
-	sqlite3_stmt *st = c ? store_stmt(c, "PRAGMA data_version") : NULL;
-	if (!st) {
+	struct store_stmt *st = NULL;
+	bool row = false;
+	if (!c || store_prepare(c, c->drv->sql->data_version, &st) != STORE_OK ||
+	    store_step(st, &row) != STORE_OK || !row) {
+		store_done(st);
 		/* Cannot tell: a fresh generation makes every cached answer miss. */
 		return atomic_fetch_add(&s->generation, 1) + 1;
 	}
-	/* data_version moves when another connection (another thread, or
-	 * another process such as readoutd import) commits; this process's own
-	 * commits move the generation in store_commit. A connection's first
-	 * look counts as a change: it has no earlier value to compare. */
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t v = sqlite3_column_int64(st, 0);
-		if (v != c->data_version) {
-			c->data_version = v;
-			atomic_fetch_add(&s->generation, 1);
-		}
+	/* The data version moves when another connection commits; this
+	 * process's own commits move the generation in store_commit. A
+	 * connection's first look counts as a change: it has no earlier value
+	 * to compare. */
+	int64_t v = store_col_int64(st, 0);
+	if (v != c->data_version) {
+		c->data_version = v;
+		atomic_fetch_add(&s->generation, 1);
 	}
-	store_stmt_done(c, st);
+	store_done(st);
 	return atomic_load(&s->generation);
 }
 
 enum store_status store_exec_ids(struct store_conn *c, const char *sql, int n, int64_t a, int64_t b,
                                  int64_t c3)
 {
-	sqlite3_stmt *st = store_stmt(c, sql);
-	if (!st)
-		return STORE_ERROR;
+	struct store_stmt *st;
+	enum store_status r = store_prepare(c, sql, &st);
+	if (r != STORE_OK)
+		return r;
 	int64_t v[3] = {a, b, c3};
 	for (int i = 0; i < n; i++)
-		sqlite3_bind_int64(st, i + 1, v[i]);
-	enum store_status r = store_status_of(c, sqlite3_step(st));
-	store_stmt_done(c, st);
+		store_bind_int64(st, i + 1, v[i]);
+	bool row;
+	r = store_step(st, &row);
+	store_done(st);
 	return r;
 }
 
-void store_bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-char *store_column_text(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? xstrndup((const char *)t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
-}
-
-enum store_status store_resolve(struct store_conn *c, const char *table, int64_t id,
+enum store_status store_resolve(struct store_conn *c, enum store_kind kind, int64_t id,
                                 const char *slug, int64_t *out)
 {
 	char sql[96];
-	snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s", table,
-	         id > 0 && slug ? "id = ?1 AND slug = ?2"
-	         : id > 0       ? "id = ?1"
-	                        : "slug = ?2");
-	sqlite3_stmt *st = store_stmt(c, sql);
-	if (!st)
-		return STORE_ERROR;
+	snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s", store_kinds[kind].table,
+	         id > 0 && slug ? "id = $1 AND slug = $2"
+	         : id > 0       ? "id = $1"
+	                        : "slug = $1");
+	struct store_stmt *st;
+	enum store_status r = store_prepare(c, sql, &st);
+	if (r != STORE_OK)
+		return r;
 	if (id > 0)
-		sqlite3_bind_int64(st, 1, id);
+		store_bind_int64(st, 1, id);
 	if (slug)
-		store_bind_text(st, 2, slug);
-	int rc = sqlite3_step(st);
-	enum store_status r = STORE_NOT_FOUND;
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
-		r = STORE_OK;
-	} else if (rc != SQLITE_DONE) {
-		r = store_status_of(c, rc);
-	}
-	store_stmt_done(c, st);
+		store_bind_text(st, id > 0 ? 2 : 1, slug);
+	bool row;
+	r = store_step(st, &row);
+	if (r == STORE_OK && row)
+		*out = store_col_int64(st, 0);
+	else if (r == STORE_OK)
+		r = STORE_NOT_FOUND;
+	store_done(st);
 	return r;
 }
 
-enum store_status store_free_slug(struct store_conn *c, const char *table, const char *base,
-                                  int64_t self, char **out)
+/* The first free slug of base in kind: base itself, else the lowest
+ * "base-N" (N >= 2) no other row holds, found in one query: the taken
+ * suffixes come from one range of the slug index and the first gap after
+ * them from a window over their order. The row self (0 for none) counts
+ * as free. A long base is cut to make room for the suffix, so a candidate
+ * can still be taken: then the next is tried. Returns a new string in
+ * *out. */
+static enum store_status free_slug(struct store_conn *c, enum store_kind kind, const char *base,
+                                   int64_t self, char **out)
 {
-	char sql[96];
-	snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE slug = ?", table);
-	for (int n = 1;; n++) {
-		char *candidate = model_slug_candidate(base, n);
-		sqlite3_stmt *st = store_stmt(c, sql);
-		if (!st) {
-			free(candidate);
-			return STORE_ERROR;
+	const char *t = store_kinds[kind].table;
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+	         "SELECT (SELECT id FROM %s WHERE slug = $1), "
+	         "(SELECT min(n) + 1 FROM (SELECT n, lead(n) OVER (ORDER BY n) AS next FROM "
+	         "(SELECT CAST(1 AS BIGINT) AS n UNION ALL "
+	         "SELECT CAST(substr(slug, length($1) + 2) AS BIGINT) FROM %s "
+	         "WHERE slug > $1 || '-' AND slug < $1 || '.' AND id <> $2 "
+	         "AND substr(slug, length($1) + 2, 1) BETWEEN '1' AND '9' "
+	         "AND ltrim(substr(slug, length($1) + 2), '0123456789') = '' "
+	         "AND length(slug) <= length($1) + 10) AS taken) AS gaps "
+	         "WHERE next IS NULL OR next > n + 1)",
+	         t, t);
+	struct store_stmt *st;
+	enum store_status r = store_prepare(c, sql, &st);
+	if (r != STORE_OK)
+		return r;
+	store_bind_text(st, 1, base);
+	store_bind_int64(st, 2, self);
+	bool row;
+	r = store_step(st, &row);
+	bool base_free = !row || store_col_is_null(st, 0) || store_col_int64(st, 0) == self;
+	int64_t first = row && !store_col_is_null(st, 1) ? store_col_int64(st, 1) : 2;
+	store_done(st);
+	if (r != STORE_OK)
+		return r;
+	if (base_free) {
+		*out = xstrdup(base);
+		return STORE_OK;
+	}
+	for (int64_t n = first < 2 ? 2 : first; n < INT32_MAX; n++) {
+		char *candidate = model_slug_candidate(base, (int)n);
+		size_t len = strlen(base);
+		if (strncmp(candidate, base, len) == 0 && candidate[len] == '-') {
+			*out = candidate; /* base whole: the query's answer is free */
+			return STORE_OK;
 		}
-		store_bind_text(st, 1, candidate);
-		int rc = sqlite3_step(st);
-		bool taken = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) != self;
-		store_stmt_done(c, st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			free(candidate);
-			return store_status_of(c, rc);
-		}
-		if (!taken) {
+		int64_t other = 0;
+		r = store_resolve(c, kind, 0, candidate, &other);
+		if (r == STORE_NOT_FOUND || (r == STORE_OK && other == self)) {
 			*out = candidate;
 			return STORE_OK;
 		}
 		free(candidate);
+		if (r != STORE_OK)
+			return r;
 	}
+	return STORE_CONFLICT;
 }
 
-/* Applies every migration newer than the database, in one transaction. */
-static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+enum store_status store_slug_for(struct store_conn *c, enum store_kind kind, const char *given,
+                                 const char *text, const char *prefix, int64_t self, char **out)
 {
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "cannot lock database %s: %s", path, sqlite3_errmsg(db));
-		return -1;
+	if (given) {
+		int64_t other;
+		enum store_status r = store_resolve(c, kind, 0, given, &other);
+		if (r == STORE_OK && other != self)
+			return STORE_CONFLICT;
+		if (r != STORE_OK && r != STORE_NOT_FOUND)
+			return r;
+		*out = xstrdup(given);
+		return STORE_OK;
 	}
-	sqlite3_stmt *st = NULL;
-	int version = 0;
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (version > store_migration_count) {
-		snprintf(err, errlen,
-		         "database %s is at schema version %d, newer than this readoutd (%d): "
-		         "run a newer readoutd",
-		         path, version, store_migration_count);
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	for (int i = version; i < store_migration_count; i++) {
-		char *msg = NULL;
-		if (sqlite3_exec(db, store_migrations[i].sql, NULL, NULL, &msg) != SQLITE_OK) {
-			snprintf(err, errlen, "migration %s failed: %s", store_migrations[i].name,
-			         msg ? msg : sqlite3_errmsg(db));
-			sqlite3_free(msg);
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
+	char *base = model_slug_derive(text, prefix, store_kinds[kind].singular);
+	enum store_status r = free_slug(c, kind, base, self, out);
+	free(base);
+	return r;
+}
+
+/* Loads the cursor signing key through c, creating it on first start. */
+static int load_cursor_key(struct store_conn *c, uint8_t key[CURSOR_KEY_LEN])
+{
+	struct store_stmt *st;
+	bool row = false, ok = false;
+	if (store_prepare(c, "SELECT value FROM settings WHERE key = 'cursor_key'", &st) ==
+	    STORE_OK) {
+		if (store_step(st, &row) == STORE_OK && row) {
+			size_t len = 0;
+			const void *p = c->drv->column_blob(st->handle, 0, &len);
+			if (p && len == CURSOR_KEY_LEN) {
+				memcpy(key, p, CURSOR_KEY_LEN);
+				ok = true;
+			}
 		}
+		store_done(st);
 	}
-	/* Up to date: nothing to write (a read-only database still serves reads). */
-	char sql[64];
-	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", store_migration_count);
-	if ((version < store_migration_count &&
-	     sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) ||
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "cannot migrate database %s: %s", path, sqlite3_errmsg(db));
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	return 0;
-}
-
-/* Loads the cursor signing key, creating it on first start. */
-static int load_cursor_key(sqlite3 *db, uint8_t key[CURSOR_KEY_LEN])
-{
-	sqlite3_stmt *st = NULL;
-	int ok = 0;
-	if (sqlite3_prepare_v2(db, "SELECT value FROM settings WHERE key = 'cursor_key'", -1, &st,
-	                       NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == CURSOR_KEY_LEN) {
-		memcpy(key, sqlite3_column_blob(st, 0), CURSOR_KEY_LEN);
-		ok = 1;
-	}
-	sqlite3_finalize(st);
 	if (ok)
 		return 0;
 	if (getrandom(key, CURSOR_KEY_LEN, 0) != CURSOR_KEY_LEN)
 		return -1;
-	if (sqlite3_prepare_v2(
-	        db, "INSERT OR REPLACE INTO settings (key, value) VALUES ('cursor_key', ?)", -1,
-	        &st, NULL) != SQLITE_OK)
+	if (store_prepare(c,
+	                  "INSERT INTO settings (key, value) VALUES ('cursor_key', $1) "
+	                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	                  &st) != STORE_OK)
 		return -1;
-	sqlite3_bind_blob(st, 1, key, CURSOR_KEY_LEN, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	store_bind_blob(st, 1, key, CURSOR_KEY_LEN);
+	enum store_status r = store_step(st, &row);
+	store_done(st);
+	return r == STORE_OK ? 0 : -1;
 }
 
 int store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
-	sqlite3 *db = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err, errlen);
+	const struct store_driver *drv = driver_for(path, err, errlen);
+	if (!drv)
+		return -1;
+	struct store_db *db = drv->open(path, true, err, errlen);
 	if (!db)
 		return -1;
-	if (migrate(db, path, err, errlen)) {
-		sqlite3_close(db);
+	if (drv->migrate(db, path, err, errlen)) {
+		drv->close(db);
 		return -1;
 	}
+	drv->close(db);
 	struct store *s = xcalloc(1, sizeof *s);
-	if (load_cursor_key(db, s->cursor_key)) {
-		snprintf(err, errlen, "cannot write to database %s: %s (check its permissions)",
-		         path, sqlite3_errmsg(db));
-		sqlite3_close(db);
+	s->drv = drv;
+	s->path = xstrdup(path);
+	s->budget_ms = STORE_QUERY_BUDGET_MS;
+	struct store_conn *c = store_conn_private(s);
+	if (!c || load_cursor_key(c, s->cursor_key)) {
+		snprintf(err, errlen, "cannot write to database %s (check its permissions)", path);
+		store_conn_free(c);
+		free(s->path);
 		free(s);
 		return -1;
 	}
-	sqlite3_close(db);
-	s->path = xstrdup(path);
-	s->budget_ms = STORE_QUERY_BUDGET_MS;
+	store_conn_free(c);
 	pthread_key_create(&s->key, NULL);
 	pthread_mutex_init(&s->lock, NULL);
 	*out = s;
@@ -559,17 +515,16 @@ enum store_status store_ready(struct store *s)
 	struct store_conn *c = store_conn(s);
 	if (!c)
 		return STORE_BUSY;
-	sqlite3_stmt *st = store_stmt(c, "PRAGMA user_version");
-	if (!st)
+	struct store_stmt *st;
+	if (store_prepare(c, c->drv->sql->schema_version, &st) != STORE_OK)
 		return STORE_BUSY;
-	int rc = sqlite3_step(st);
-	enum store_status r = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == store_migration_count
-	                          ? STORE_OK
-	                          : STORE_BUSY;
-	if (rc != SQLITE_ROW)
-		store_status_of(c, rc);
-	store_stmt_done(c, st);
-	return r;
+	bool row;
+	enum store_status r = store_step(st, &row);
+	if (r == STORE_OK)
+		r = row && store_col_int64(st, 0) == c->drv->schema_target() ? STORE_OK
+		                                                             : STORE_BUSY;
+	store_done(st);
+	return r == STORE_OK ? STORE_OK : STORE_BUSY;
 }
 
 enum store_status store_is_empty(struct store *s, bool *empty)
@@ -577,16 +532,19 @@ enum store_status store_is_empty(struct store *s, bool *empty)
 	struct store_conn *c = store_conn(s);
 	if (!c)
 		return STORE_BUSY;
-	sqlite3_stmt *st =
-	    store_stmt(c, "SELECT EXISTS (SELECT 1 FROM participants) OR EXISTS "
-	                  "(SELECT 1 FROM principles) OR EXISTS (SELECT 1 FROM meetings)");
-	if (!st)
-		return STORE_ERROR;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*empty = sqlite3_column_int(st, 0) == 0;
-	enum store_status r = store_status_of(c, rc);
-	store_stmt_done(c, st);
+	struct store_stmt *st;
+	enum store_status r =
+	    store_prepare(c,
+	                  "SELECT EXISTS (SELECT 1 FROM participants) OR EXISTS "
+	                  "(SELECT 1 FROM principles) OR EXISTS (SELECT 1 FROM meetings)",
+	                  &st);
+	if (r != STORE_OK)
+		return r;
+	bool row;
+	r = store_step(st, &row);
+	if (r == STORE_OK && row)
+		*empty = store_col_int64(st, 0) == 0;
+	store_done(st);
 	return r;
 }
 
@@ -597,82 +555,28 @@ enum store_status store_backup(struct store *s, const char *path, char *err, siz
 		snprintf(err, errlen, "cannot open the database");
 		return STORE_BUSY;
 	}
-	if (access(path, F_OK) == 0) {
-		snprintf(err, errlen, "%s exists already; choose a new path", path);
-		return STORE_CONFLICT;
-	}
-	sqlite3 *dst = NULL;
-	int rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-	enum store_status r = STORE_ERROR;
-	if (rc == SQLITE_OK) {
-		/* One step copies every page from one read transaction: a consistent snapshot. */
-		sqlite3_backup *b = sqlite3_backup_init(dst, "main", c->db, "main");
-		if (b) {
-			rc = sqlite3_backup_step(b, -1);
-			sqlite3_backup_finish(b);
-			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-		} else {
-			rc = sqlite3_errcode(dst);
-		}
-	}
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "backup to %s failed: %s", path,
-		         dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
-		r = store_status_of(c, rc);
-		goto done;
-	}
-	/* Leave a self-contained file: no WAL beside it. */
-	sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
-	sqlite3_stmt *st = NULL;
-	bool ok = false;
-	if (sqlite3_prepare_v2(dst, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		ok = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
-	sqlite3_finalize(st);
-	if (!ok) {
-		snprintf(err, errlen, "backup %s failed its integrity check", path);
-		goto done;
-	}
-	r = STORE_OK;
-done:
-	sqlite3_close(dst);
-	if (r == STORE_OK) {
-		int fd = open(path, O_RDONLY);
-		if (fd < 0 || fsync(fd)) {
-			snprintf(err, errlen, "cannot sync %s: %s", path, strerror(errno));
-			r = STORE_BUSY;
-		}
-		if (fd >= 0)
-			close(fd);
-	} else if (access(path, F_OK) == 0) {
-		unlink(path);
-	}
-	return r;
+	return store_count_error(c, c->drv->backup(c->db, path, err, errlen));
 }
 
-void store_read_meta(sqlite3_stmt *st, int col, struct entity_meta *m)
+void store_read_meta(struct store_stmt *st, int col, struct entity_meta *m)
 {
-	m->id = sqlite3_column_int64(st, col);
+	m->id = store_col_int64(st, col);
 	m->slug = store_column_text(st, col + 1);
-	snprintf(m->created_at, sizeof m->created_at, "%s",
-	         (const char *)sqlite3_column_text(st, col + 2));
-	snprintf(m->updated_at, sizeof m->updated_at, "%s",
-	         (const char *)sqlite3_column_text(st, col + 3));
-	m->version = sqlite3_column_int64(st, col + 4);
+	store_column_copy(st, col + 2, m->created_at, sizeof m->created_at);
+	store_column_copy(st, col + 3, m->updated_at, sizeof m->updated_at);
+	m->version = store_col_int64(st, col + 4);
 }
 
-enum store_status store_read_one(struct store_conn *c, sqlite3_stmt *st,
-                                 void (*read)(sqlite3_stmt *st, void *out), void *out)
+enum store_status store_read_one(struct store_stmt *st,
+                                 void (*row_read)(struct store_stmt *st, void *out), void *out)
 {
-	int rc = sqlite3_step(st);
-	enum store_status r = STORE_NOT_FOUND;
-	if (rc == SQLITE_ROW) {
-		read(st, out);
-		r = STORE_OK;
-	} else if (rc != SQLITE_DONE) {
-		r = store_status_of(c, rc);
-	}
-	store_stmt_done(c, st);
+	bool row;
+	enum store_status r = store_step(st, &row);
+	if (r == STORE_OK && row)
+		row_read(st, out);
+	else if (r == STORE_OK)
+		r = STORE_NOT_FOUND;
+	store_done(st);
 	return r;
 }
 
@@ -693,67 +597,65 @@ char *store_like_pattern(const char *text)
 	return out;
 }
 
-enum store_status store_version_miss(struct store_conn *c, const char *table, int64_t id)
+char *store_name_key(const char *name)
 {
-	int64_t found;
-	enum store_status st = store_resolve(c, table, id, NULL, &found);
-	return st == STORE_OK ? STORE_STALE : st;
+	char *out = xstrdup(name);
+	for (char *p = out; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return out;
 }
 
-void store_bind_created(sqlite3_stmt *st, int created_col, int updated_col, int version_col,
+enum store_status store_version_miss(struct store_conn *c, enum store_kind kind, int64_t id)
+{
+	int64_t found;
+	enum store_status r = store_resolve(c, kind, id, NULL, &found);
+	return r == STORE_OK ? STORE_STALE : r;
+}
+
+void store_bind_created(struct store_stmt *st, int created_col, int updated_col, int version_col,
                         const struct entity_meta *meta, const char *now)
 {
 	bool restore = meta->created_at[0] && meta->updated_at[0] && meta->version > 0;
 	store_bind_text(st, created_col, restore ? meta->created_at : now);
 	store_bind_text(st, updated_col, restore ? meta->updated_at : now);
-	sqlite3_bind_int64(st, version_col, restore ? meta->version : 1);
+	store_bind_int64(st, version_col, restore ? meta->version : 1);
 }
 
-const char *const store_tables[STORE_KINDS] = {
-    [STORE_MEETINGS] = "meetings",
-    [STORE_PARTICIPANTS] = "participants",
-    [STORE_PRINCIPLES] = "principles",
-};
-
-enum store_status store_slug_for(struct store_conn *c, enum store_kind kind, const char *given,
-                                 const char *text, const char *prefix, int64_t self, char **out)
+enum store_status store_fts_remove(struct store_conn *c, enum store_kind kind, int64_t id)
 {
-	static const char *const singular[STORE_KINDS] = {
-	    [STORE_MEETINGS] = "meeting",
-	    [STORE_PARTICIPANTS] = "participant",
-	    [STORE_PRINCIPLES] = "principle",
-	};
-	if (given) {
-		int64_t other;
-		enum store_status r = store_resolve(c, store_tables[kind], 0, given, &other);
-		if (r == STORE_OK && other != self)
-			return STORE_CONFLICT;
-		if (r != STORE_OK && r != STORE_NOT_FOUND)
-			return r;
-		*out = xstrdup(given);
-		return STORE_OK;
-	}
-	char *base = model_slug_derive(text, prefix, singular[kind]);
-	enum store_status r = store_free_slug(c, store_tables[kind], base, self, out);
-	free(base);
-	return r;
+	return c->drv->fts_remove(c, kind, id);
 }
 
-enum store_status store_write_step(struct store_conn *c, enum store_kind kind, sqlite3_stmt *st,
-                                   int64_t *id)
+enum store_status store_fts_add(struct store_conn *c, enum store_kind kind, int64_t id)
 {
-	/* The index entry of the old text goes first: meetings_fts reads that
-	 * text from the row, so before the UPDATE. */
+	return c->drv->fts_add(c, kind, id);
+}
+
+enum store_status store_write_step(struct store_conn *c, enum store_kind kind,
+                                   struct store_stmt *st, int64_t *id)
+{
+	/* The index entry of the old text goes first: an index with external
+	 * content reads that text from the row, so before the UPDATE. */
 	enum store_status r = *id ? store_fts_remove(c, kind, *id) : STORE_OK;
+	bool row = false;
+	int64_t inserted = 0;
 	if (r == STORE_OK)
-		r = store_status_of(c, sqlite3_step(st));
-	store_stmt_done(c, st);
+		r = store_step(st, &row);
+	if (r == STORE_OK && *id == 0) {
+		if (row)
+			inserted = store_col_int64(st, 0); /* INSERT ... RETURNING id */
+		else
+			r = store_count_error(c, STORE_ERROR);
+	}
+	int64_t changed = r == STORE_OK && *id ? store_changes(c) : 0;
+	store_done(st);
 	if (r != STORE_OK)
 		return r;
 	if (*id == 0)
-		*id = sqlite3_last_insert_rowid(c->db);
-	else if (sqlite3_changes(c->db) == 0)
-		return store_version_miss(c, store_tables[kind], *id);
+		*id = inserted;
+	else if (changed == 0)
+		return store_version_miss(c, kind, *id);
 	return store_fts_add(c, kind, *id);
 }
 
@@ -796,30 +698,107 @@ enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id
 	if (referenced_sql) {
 		/* Checked first, though the foreign keys would refuse too, so the
 		 * answer is an exact 409. */
-		sqlite3_stmt *st = store_stmt(c, referenced_sql);
-		if (!st) {
-			store_rollback(c);
-			return STORE_ERROR;
+		struct store_stmt *st;
+		r = store_prepare(c, referenced_sql, &st);
+		if (r == STORE_OK) {
+			store_bind_int64(st, 1, id);
+			bool row;
+			r = store_step(st, &row);
+			if (r == STORE_OK && row && store_col_int64(st, 0))
+				r = STORE_CONFLICT;
+			store_done(st);
 		}
-		sqlite3_bind_int64(st, 1, id);
-		int rc = sqlite3_step(st);
-		r = rc == SQLITE_ROW ? (sqlite3_column_int(st, 0) ? STORE_CONFLICT : STORE_OK)
-		                     : store_status_of(c, rc);
-		store_stmt_done(c, st);
 	}
 	if (r == STORE_OK)
 		r = store_fts_remove(c, kind, id);
 	char sql[96];
-	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = ?1 AND (?2 = 0 OR version = ?2)",
-	         store_tables[kind]);
+	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = $1 AND ($2 = 0 OR version = $2)",
+	         store_kinds[kind].table);
 	if (r == STORE_OK)
 		r = store_exec_ids(c, sql, 2, id, expected_version, 0);
-	if (r == STORE_OK && sqlite3_changes(c->db) == 0)
-		r = store_version_miss(c, store_tables[kind], id);
+	if (r == STORE_OK && store_changes(c) == 0)
+		r = store_version_miss(c, kind, id);
 	if (r == STORE_OK)
 		return store_commit(c);
 	store_rollback(c);
 	return r;
+}
+
+enum store_status store_page(struct store_conn *c, const struct store_page_query *q, int limit,
+                             void **items, size_t *count, bool *more, int64_t *total)
+{
+	enum store_status r = store_begin_read(c);
+	if (r != STORE_OK)
+		return r;
+	char *out = xcalloc((size_t)limit + 1, q->item_size);
+	size_t n = 0;
+	struct store_stmt *st;
+	r = store_prepare(c, q->sql, &st);
+	if (r == STORE_OK) {
+		q->bind(st, q->ctx, true);
+		store_bind_int64(st, q->limit_param, (int64_t)limit + 1);
+		bool row;
+		while ((r = store_step(st, &row)) == STORE_OK && row)
+			q->row_read(st, out + n++ * q->item_size);
+		store_done(st);
+	}
+	*more = n > (size_t)limit;
+	if (*more)
+		q->item_clear(out + --n * q->item_size);
+	if (r == STORE_OK && q->finish)
+		r = q->finish(c, out, n, q->ctx);
+	if (r == STORE_OK && total && q->count_sql) {
+		r = store_prepare(c, q->count_sql, &st);
+		if (r == STORE_OK) {
+			q->bind(st, q->ctx, false);
+			bool row;
+			r = store_step(st, &row);
+			*total = r == STORE_OK && row ? store_col_int64(st, 0) : 0;
+			store_done(st);
+		}
+	}
+	store_commit(c);
+	if (r != STORE_OK) {
+		for (size_t i = 0; i < n; i++)
+			q->item_clear(out + i * q->item_size);
+		free(out);
+		return r;
+	}
+	*items = out;
+	*count = n;
+	return STORE_OK;
+}
+
+char *store_id_list(const void *items, size_t n, size_t item_size, size_t id_offset,
+                    bool (*keep)(const void *item, const void *ctx), const void *ctx)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	fputc('[', f);
+	bool first = true;
+	for (size_t i = 0; i < n; i++) {
+		const char *item = (const char *)items + i * item_size;
+		if (keep && !keep(item, ctx))
+			continue;
+		int64_t id;
+		memcpy(&id, item + id_offset, sizeof id);
+		fprintf(f, "%s%lld", first ? "" : ",", (long long)id);
+		first = false;
+	}
+	fputc(']', f);
+	fclose(f);
+	return out;
+}
+
+enum store_status store_search(struct store *s, const char *match, unsigned kinds,
+                               const struct cursor_pos *after, int limit, struct search_hit **items,
+                               size_t *count, bool *more, int64_t *total)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return STORE_BUSY;
+	return c->drv->search(c, match, kinds, after, limit, items, count, more, total);
 }
 
 void store_set_budget(struct store *s, int ms)

@@ -42,24 +42,21 @@ void store_export_close(struct store_export *x)
 /* Moves to the next id of kind; STORE_NOT_FOUND after the last. */
 static enum store_status next_id(struct store_export *x, enum store_kind kind)
 {
-	static const char *const sql[] = {
-	    [STORE_PARTICIPANTS] = "SELECT id FROM participants WHERE id > ? ORDER BY id LIMIT 1",
-	    [STORE_PRINCIPLES] = "SELECT id FROM principles WHERE id > ? ORDER BY id LIMIT 1",
-	    [STORE_MEETINGS] = "SELECT id FROM meetings WHERE id > ? ORDER BY id LIMIT 1",
-	};
-	sqlite3_stmt *st = store_stmt(x->c, sql[kind]);
-	if (!st)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, x->last[kind]);
-	int rc = sqlite3_step(st);
-	enum store_status r = STORE_NOT_FOUND;
-	if (rc == SQLITE_ROW) {
-		x->last[kind] = sqlite3_column_int64(st, 0);
-		r = STORE_OK;
-	} else if (rc != SQLITE_DONE) {
-		r = store_status_of(x->c, rc);
-	}
-	store_stmt_done(x->c, st);
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE id > $1 ORDER BY id LIMIT 1",
+	         store_kinds[kind].table);
+	struct store_stmt *st;
+	enum store_status r = store_prepare(x->c, sql, &st);
+	if (r != STORE_OK)
+		return r;
+	store_bind_int64(st, 1, x->last[kind]);
+	bool row;
+	r = store_step(st, &row);
+	if (r == STORE_OK && row)
+		x->last[kind] = store_col_int64(st, 0);
+	else if (r == STORE_OK)
+		r = STORE_NOT_FOUND;
+	store_done(st);
 	return r;
 }
 
@@ -81,17 +78,11 @@ enum store_status store_export_next_meeting(struct store_export *x, struct meeti
 	return r == STORE_OK ? store_meeting_read(x->c, x->last[STORE_MEETINGS], out) : r;
 }
 
-static const char *const tables[] = {
-    [STORE_PARTICIPANTS] = "participants",
-    [STORE_PRINCIPLES] = "principles",
-    [STORE_MEETINGS] = "meetings",
-};
-
 /* The id of the row of kind with slug (0 when none). */
 static enum store_status slug_match(struct store_conn *c, enum store_kind kind, const char *slug,
                                     int64_t *id)
 {
-	enum store_status r = store_resolve(c, tables[kind], 0, slug, id);
+	enum store_status r = store_resolve(c, kind, 0, slug, id);
 	if (r == STORE_NOT_FOUND) {
 		*id = 0;
 		return STORE_OK;

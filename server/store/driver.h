@@ -1,0 +1,121 @@
+/*
+ * The narrow interface between the store's rules (store.c and the files of
+ * each record kind) and one database backend. A driver is a table of
+ * functions chosen by store_open from the --db value; store/sqlite.c is the
+ * one for SQLite files. Nothing above this header includes a backend's own
+ * header.
+ *
+ * Statements are written once, with $1, $2, ... parameters, in the SQL
+ * SQLite 3.40 and PostgreSQL 15 share; a driver rewrites them as its
+ * library needs at prepare. Every failure is a store status, mapped by one
+ * function in each driver: STORE_CONFLICT for a unique or constraint
+ * violation, STORE_BUSY for a lock or timeout, a full disk, a read-only
+ * database, an interrupted statement or a lost connection, STORE_ERROR for
+ * anything else.
+ */
+#ifndef READOUT_STORE_DRIVER_H
+#define READOUT_STORE_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct store_conn;    /* the store's connection (store/internal.h) */
+struct store_db;      /* one connection (driver-defined) */
+struct store_db_stmt; /* one prepared statement of a connection (driver-defined) */
+
+/* The SQL that differs between backends, in one place per driver. Each is a
+ * fragment the shared statements splice in with %s. */
+struct store_dialect {
+	/* A ranked meeting list: the full-text index of meetings joined to
+	 * meetings m (after FROM), the score of a row (lower is better), and
+	 * the condition that the row matches $30. */
+	const char *meeting_rank_from;
+	const char *meeting_rank_score;
+	const char *meeting_rank_match;
+	/* A condition on meetings m alone: m matches $30. */
+	const char *meeting_match;
+	/* One row, one integer that moves when another connection commits:
+	 * for the response cache (store_generation). */
+	const char *data_version;
+	/* One row, one integer: the schema version the database holds. */
+	const char *schema_version;
+};
+
+struct store_driver {
+	const char *name; /* "sqlite": what /readyz reports */
+
+	/* Opens a connection to target (creating the database when create).
+	 * NULL with a one-line reason in err. */
+	struct store_db *(*open)(const char *target, bool create, char *err, size_t errlen);
+	void (*close)(struct store_db *db); /* NULL ok; finalizes nothing: close statements first */
+
+	/* Prepares sql (with $N parameters) into *out. The store caches the
+	 * result per connection, keyed by the SQL text. */
+	enum store_status (*prepare)(struct store_db *db, const char *sql,
+	                             struct store_db_stmt **out);
+	void (*finalize)(struct store_db_stmt *st); /* NULL ok */
+	/* Binds parameter $i (from 1). Text and blobs are copied. */
+	void (*bind_int64)(struct store_db_stmt *st, int i, int64_t v);
+	void (*bind_double)(struct store_db_stmt *st, int i, double v);
+	void (*bind_text)(struct store_db_stmt *st, int i, const char *s); /* NULL binds NULL */
+	void (*bind_blob)(struct store_db_stmt *st, int i, const void *p, size_t n);
+	void (*bind_null)(struct store_db_stmt *st, int i);
+	/* Runs the statement to its next row: STORE_OK with *row true on a row,
+	 * false when done; otherwise the failure. */
+	enum store_status (*step)(struct store_db_stmt *st, bool *row);
+	/* Column i (from 0) of the current row. Text is borrowed until the next
+	 * step or reset; NULL for SQL NULL. */
+	int64_t (*column_int64)(struct store_db_stmt *st, int i);
+	double (*column_double)(struct store_db_stmt *st, int i);
+	const char *(*column_text)(struct store_db_stmt *st, int i);
+	const void *(*column_blob)(struct store_db_stmt *st, int i, size_t *len);
+	bool (*column_is_null)(struct store_db_stmt *st, int i);
+	/* Makes the statement ready to bind and run again, bindings cleared. */
+	void (*reset)(struct store_db_stmt *st);
+	/* Rows the last INSERT, UPDATE or DELETE of the connection changed. */
+	int64_t (*changes)(struct store_db *db);
+
+	/* Transactions: a write (taking the write lock at once), a consistent
+	 * read, commit, and rollback (a no-op when none is open). */
+	enum store_status (*begin_write)(struct store_db *db);
+	enum store_status (*begin_read)(struct store_db *db);
+	enum store_status (*commit)(struct store_db *db);
+	void (*rollback)(struct store_db *db);
+
+	/* Hooks. */
+	/* Statements started from now stop with STORE_BUSY once the monotonic
+	 * clock passes deadline_ms (0: no deadline). */
+	void (*set_deadline)(struct store_db *db, int64_t deadline_ms);
+	/* Applies every migration the database lacks, under the backend's
+	 * lock. -1 with a one-line reason (a database newer than this binary). */
+	int (*migrate)(struct store_db *db, const char *target, char *err, size_t errlen);
+	/* A consistent online copy to path; err gets a one-line reason. */
+	enum store_status (*backup)(struct store_db *db, const char *path, char *err,
+	                            size_t errlen);
+	/* True when the connection can only read though no transaction is
+	 * open: the store then opens a new one before a write (SQLite opens a
+	 * file it may not write read-only and keeps it so). */
+	bool (*read_only)(struct store_db *db);
+
+	/* The number of migrations compiled in for this backend. */
+	int (*schema_target)(void);
+
+	const struct store_dialect *sql;
+
+	/* Full-text search of this backend (see store_search in store.h, and
+	 * the index upkeep of store_fts_add and store_fts_remove). */
+	enum store_status (*search)(struct store_conn *c, const char *match, unsigned kinds,
+	                            const struct cursor_pos *after, int limit,
+	                            struct search_hit **items, size_t *count, bool *more,
+	                            int64_t *total);
+	enum store_status (*fts_remove)(struct store_conn *c, enum store_kind kind, int64_t id);
+	enum store_status (*fts_add)(struct store_conn *c, enum store_kind kind, int64_t id);
+};
+
+/* The SQLite driver (store/sqlite.c). */
+extern const struct store_driver store_sqlite_driver;
+
+#endif

@@ -1,0 +1,438 @@
+/*
+ * The SQLite driver: one SQLite connection per struct store_db, the
+ * connection settings of DESIGN.md (WAL, synchronous=FULL, foreign keys, a
+ * busy timeout, limits), fold() for case- and accent-blind LIKE, the
+ * per-operation deadline through the progress handler, migrations counted
+ * by PRAGMA user_version, and online backup. The only file of the store
+ * besides the SQLite search (store/search.c) that includes sqlite3.h.
+ */
+#include <sqlite3.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model/model.h"
+#include "model/xalloc.h"
+#include "store/migrations.h"
+#include "store/sqlite.h"
+
+struct store_db {
+	sqlite3 *handle;
+	int64_t deadline_ms; /* monotonic ms when running statements must stop; 0: none */
+};
+
+/* The one mapping of SQLite result codes to store statuses. */
+static enum store_status sqlite_status(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return STORE_OK;
+	case SQLITE_CONSTRAINT:
+		return STORE_CONFLICT;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_INTERRUPT:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL:
+	case SQLITE_NOMEM:
+		return STORE_BUSY;
+	default:
+		return STORE_ERROR;
+	}
+}
+
+/* fold(text): model_fold for SQL, so LIKE can ignore case and accents. */
+static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *text = (const char *)sqlite3_value_text(argv[0]);
+	if (!text) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_text(ctx, model_fold(text), -1, free);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Interrupts a statement that runs past its connection's deadline (the
+ * statement then fails with SQLITE_INTERRUPT: 503). */
+static int progress(void *ctx)
+{
+	const struct store_db *db = ctx;
+	return db->deadline_ms && now_ms() > db->deadline_ms;
+}
+
+/* Applies the connection settings of DESIGN.md. */
+static int configure(sqlite3 *db)
+{
+	sqlite3_limit(db, SQLITE_LIMIT_LENGTH, STORE_VALUE_MAX);
+	sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, STORE_SQL_MAX);
+	sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, STORE_VARIABLES_MAX);
+	sqlite3_create_function(db, "fold", 1,
+	                        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+	                        sql_fold, NULL, NULL);
+	int on = 1;
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &on);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &on);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, &on);
+	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+	return sqlite3_exec(
+	    db,
+	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+	    "PRAGMA trusted_schema=OFF;",
+	    NULL, NULL, NULL);
+}
+
+static struct store_db *sqlite_open(const char *path, bool create, char *err, size_t errlen)
+{
+	sqlite3 *h = NULL;
+	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+	int rc = sqlite3_open_v2(path, &h, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
+	if (rc == SQLITE_OK)
+		rc = configure(h);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen,
+		         "cannot open database %s: %s (check the path and its permissions)", path,
+		         h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+		sqlite3_close(h);
+		return NULL;
+	}
+	struct store_db *db = xcalloc(1, sizeof *db);
+	db->handle = h;
+	sqlite3_progress_handler(h, STORE_PROGRESS_STEPS, progress, db);
+	return db;
+}
+
+static void sqlite_close(struct store_db *db)
+{
+	if (!db)
+		return;
+	sqlite3_close_v2(db->handle);
+	free(db);
+}
+
+/* Rewrites the $N parameters of sql as ?N, outside string literals and
+ * quoted identifiers (a new string). */
+static char *rewrite_params(const char *sql)
+{
+	char *out = xstrdup(sql);
+	char quote = 0;
+	for (char *p = out; *p; p++) {
+		if (quote) {
+			if (*p == quote)
+				quote = 0;
+		} else if (*p == '\'' || *p == '"') {
+			quote = *p;
+		} else if (*p == '$' && p[1] >= '0' && p[1] <= '9') {
+			*p = '?';
+		}
+	}
+	return out;
+}
+
+static enum store_status sqlite_prepare(struct store_db *db, const char *sql,
+                                        struct store_db_stmt **out)
+{
+	char *text = rewrite_params(sql);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v3(db->handle, text, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	free(text);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return sqlite_status(rc);
+	}
+	*out = (struct store_db_stmt *)st;
+	return STORE_OK;
+}
+
+#define STMT(st) ((sqlite3_stmt *)(st))
+
+static void sqlite_finalize(struct store_db_stmt *st)
+{
+	sqlite3_finalize(STMT(st));
+}
+
+static void sqlite_bind_int64(struct store_db_stmt *st, int i, int64_t v)
+{
+	sqlite3_bind_int64(STMT(st), i, v);
+}
+
+static void sqlite_bind_double(struct store_db_stmt *st, int i, double v)
+{
+	sqlite3_bind_double(STMT(st), i, v);
+}
+
+static void sqlite_bind_text(struct store_db_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(STMT(st), i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(STMT(st), i);
+}
+
+static void sqlite_bind_blob(struct store_db_stmt *st, int i, const void *p, size_t n)
+{
+	sqlite3_bind_blob(STMT(st), i, p, (int)n, SQLITE_TRANSIENT);
+}
+
+static void sqlite_bind_null(struct store_db_stmt *st, int i)
+{
+	sqlite3_bind_null(STMT(st), i);
+}
+
+static enum store_status sqlite_step(struct store_db_stmt *st, bool *row)
+{
+	int rc = sqlite3_step(STMT(st));
+	*row = rc == SQLITE_ROW;
+	return sqlite_status(rc);
+}
+
+static int64_t sqlite_column_int64(struct store_db_stmt *st, int i)
+{
+	return sqlite3_column_int64(STMT(st), i);
+}
+
+static double sqlite_column_double(struct store_db_stmt *st, int i)
+{
+	return sqlite3_column_double(STMT(st), i);
+}
+
+static const char *sqlite_column_text(struct store_db_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(STMT(st), i);
+}
+
+static const void *sqlite_column_blob(struct store_db_stmt *st, int i, size_t *len)
+{
+	const void *p = sqlite3_column_blob(STMT(st), i);
+	*len = (size_t)sqlite3_column_bytes(STMT(st), i);
+	return p;
+}
+
+static bool sqlite_column_is_null(struct store_db_stmt *st, int i)
+{
+	return sqlite3_column_type(STMT(st), i) == SQLITE_NULL;
+}
+
+static void sqlite_reset(struct store_db_stmt *st)
+{
+	sqlite3_reset(STMT(st));
+	sqlite3_clear_bindings(STMT(st));
+}
+
+static int64_t sqlite_changes(struct store_db *db)
+{
+	return sqlite3_changes64(db->handle);
+}
+
+static enum store_status exec_simple(struct store_db *db, const char *sql)
+{
+	return sqlite_status(sqlite3_exec(db->handle, sql, NULL, NULL, NULL));
+}
+
+static enum store_status sqlite_begin_write(struct store_db *db)
+{
+	return exec_simple(db, "BEGIN IMMEDIATE");
+}
+
+static enum store_status sqlite_begin_read(struct store_db *db)
+{
+	return exec_simple(db, "BEGIN");
+}
+
+static enum store_status sqlite_commit(struct store_db *db)
+{
+	return exec_simple(db, "COMMIT");
+}
+
+static void sqlite_rollback(struct store_db *db)
+{
+	if (!sqlite3_get_autocommit(db->handle))
+		sqlite3_exec(db->handle, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void sqlite_set_deadline(struct store_db *db, int64_t deadline_ms)
+{
+	db->deadline_ms = deadline_ms;
+}
+
+/* Reads one integer of a PRAGMA. */
+static enum store_status pragma_int(struct store_db *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->handle, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_OK ? STORE_ERROR : sqlite_status(rc);
+}
+
+static int sqlite_schema_target(void)
+{
+	return store_migration_count;
+}
+
+/* Applies every migration newer than the database, in one transaction. */
+static int sqlite_migrate(struct store_db *d, const char *path, char *err, size_t errlen)
+{
+	sqlite3 *db = d->handle;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot lock database %s: %s", path, sqlite3_errmsg(db));
+		return -1;
+	}
+	int64_t version = 0;
+	pragma_int(d, "PRAGMA user_version", &version);
+	if (version > store_migration_count) {
+		snprintf(err, errlen,
+		         "database %s is at schema version %d, newer than this readoutd (%d): "
+		         "run a newer readoutd",
+		         path, (int)version, store_migration_count);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	for (int i = (int)version; i < store_migration_count; i++) {
+		char *msg = NULL;
+		if (sqlite3_exec(db, store_migrations[i].sql, NULL, NULL, &msg) != SQLITE_OK) {
+			snprintf(err, errlen, "migration %s failed: %s", store_migrations[i].name,
+			         msg ? msg : sqlite3_errmsg(db));
+			sqlite3_free(msg);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	/* Up to date: nothing to write (a read-only database still serves reads). */
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", store_migration_count);
+	if ((version < store_migration_count &&
+	     sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot migrate database %s: %s", path, sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static enum store_status sqlite_backup(struct store_db *db, const char *path, char *err,
+                                       size_t errlen)
+{
+	if (access(path, F_OK) == 0) {
+		snprintf(err, errlen, "%s exists already; choose a new path", path);
+		return STORE_CONFLICT;
+	}
+	sqlite3 *dst = NULL;
+	int rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	enum store_status r = STORE_ERROR;
+	if (rc == SQLITE_OK) {
+		/* One step copies every page from one read transaction: a consistent snapshot. */
+		sqlite3_backup *b = sqlite3_backup_init(dst, "main", db->handle, "main");
+		if (b) {
+			rc = sqlite3_backup_step(b, -1);
+			sqlite3_backup_finish(b);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		} else {
+			rc = sqlite3_errcode(dst);
+		}
+	}
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "backup to %s failed: %s", path,
+		         dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+		r = sqlite_status(rc);
+		goto done;
+	}
+	/* Leave a self-contained file: no WAL beside it. */
+	sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+	sqlite3_stmt *st = NULL;
+	bool ok = false;
+	if (sqlite3_prepare_v2(dst, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		ok = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+	sqlite3_finalize(st);
+	if (!ok) {
+		snprintf(err, errlen, "backup %s failed its integrity check", path);
+		goto done;
+	}
+	r = STORE_OK;
+done:
+	sqlite3_close(dst);
+	if (r == STORE_OK) {
+		int fd = open(path, O_RDONLY);
+		if (fd < 0 || fsync(fd)) {
+			snprintf(err, errlen, "cannot sync %s: %s", path, strerror(errno));
+			r = STORE_BUSY;
+		}
+		if (fd >= 0)
+			close(fd);
+	} else if (access(path, F_OK) == 0) {
+		unlink(path);
+	}
+	return r;
+}
+
+static bool sqlite_read_only(struct store_db *db)
+{
+	return sqlite3_db_readonly(db->handle, "main") == 1 && sqlite3_get_autocommit(db->handle);
+}
+
+static const struct store_dialect sqlite_dialect = {
+    .meeting_rank_from = "meetings_fts JOIN meetings m ON m.id = meetings_fts.rowid",
+    .meeting_rank_score = MEETING_BM25,
+    .meeting_rank_match = "meetings_fts MATCH $30",
+    .meeting_match = "m.id IN (SELECT rowid FROM meetings_fts WHERE meetings_fts MATCH $30)",
+    /* Moves when another connection (another thread, or another process
+     * such as readoutd import) commits. */
+    .data_version = "PRAGMA data_version",
+    .schema_version = "PRAGMA user_version",
+};
+
+const struct store_driver store_sqlite_driver = {
+    .name = "sqlite",
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .prepare = sqlite_prepare,
+    .finalize = sqlite_finalize,
+    .bind_int64 = sqlite_bind_int64,
+    .bind_double = sqlite_bind_double,
+    .bind_text = sqlite_bind_text,
+    .bind_blob = sqlite_bind_blob,
+    .bind_null = sqlite_bind_null,
+    .step = sqlite_step,
+    .column_int64 = sqlite_column_int64,
+    .column_double = sqlite_column_double,
+    .column_text = sqlite_column_text,
+    .column_blob = sqlite_column_blob,
+    .column_is_null = sqlite_column_is_null,
+    .reset = sqlite_reset,
+    .changes = sqlite_changes,
+    .begin_write = sqlite_begin_write,
+    .begin_read = sqlite_begin_read,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .set_deadline = sqlite_set_deadline,
+    .migrate = sqlite_migrate,
+    .backup = sqlite_backup,
+    .read_only = sqlite_read_only,
+    .schema_target = sqlite_schema_target,
+    .sql = &sqlite_dialect,
+    .search = store_sqlite_search,
+    .fts_remove = store_sqlite_fts_remove,
+    .fts_add = store_sqlite_fts_add,
+};
