@@ -1728,6 +1728,24 @@ START_TEST(meetings_q_walk_stable_while_adding)
 }
 END_TEST
 
+/* A query of more phrases than a cursor carries counts for (32) still
+ * walks every hit once, in the order of one big page. */
+START_TEST(walk_with_many_phrases)
+{
+	int64_t fillers[30];
+	zephyrine_rows(fillers);
+	char q[1024] = "zephyrine OR filler";
+	for (int i = 0; i < 40; i++)
+		snprintf(q + strlen(q), sizeof q - strlen(q), " OR nw%d", i);
+	json_t *all = walk(F("/v1/search?q=%s", enc(q)), 200);
+	size_t n = json_array_size(all);
+	json_decref(all);
+	ck_assert_int_eq(n, 17 + 30);
+	assert_pages_agree(F("/v1/search?q=%s", enc(q)), n);
+	assert_pages_agree(F("/v1/meetings?q=%s", enc(q)), n - 3);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http_search");
@@ -1778,6 +1796,7 @@ int main(void)
 	tcase_add_checked_fixture(stable, setup, teardown);
 	tcase_add_test(stable, search_walk_stable_while_adding);
 	tcase_add_test(stable, meetings_q_walk_stable_while_adding);
+	tcase_add_test(stable, walk_with_many_phrases);
 	suite_add_tcase(s, stable);
 
 	SRunner *sr = srunner_create(s);
