@@ -443,11 +443,11 @@ static void respond_meetings(struct http_request *req, struct http_response *res
 		return;
 	struct meeting *items = NULL;
 	size_t n = 0;
-	bool more = false;
+	char *next_key = NULL;
 	int64_t total = 0;
 	enum store_status st =
 	    store_meeting_list(APP(req)->store, f, page.has_after ? &page.after : NULL, page.limit,
-	                       &items, &n, &more, page.count ? &total : NULL);
+	                       &items, &n, &next_key, page.count ? &total : NULL);
 	if (st == STORE_INVALID_REF) {
 		api_bad_request(res, "participant or principle names nothing stored.");
 		return;
@@ -467,14 +467,10 @@ static void respond_meetings(struct http_request *req, struct http_response *res
 		json_array_append_new(data, item);
 	}
 	struct cursor_pos last = {0};
-	if (more && f->sort == MEETING_SORT_RANK) {
-		char key[32];
-		snprintf(key, sizeof key, "%.17g", items[n - 1].rank);
-		api_cursor_pos(&last, key, items[n - 1].meta.id);
-	} else if (more) {
-		api_cursor_pos(&last, items[n - 1].date, items[n - 1].meta.id);
-	}
-	api_page_respond(req, &page, data, more ? &last : NULL, total, res);
+	if (next_key)
+		api_cursor_pos(&last, next_key, items[n - 1].meta.id);
+	api_page_respond(req, &page, data, next_key ? &last : NULL, total, res);
+	free(next_key);
 	for (size_t i = 0; i < n; i++)
 		meeting_clear(&items[i]);
 	free(items);

@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "model/rank.h"
 #include "store/store.h"
 
 #define STORE_BUSY_TIMEOUT_MS 5000
@@ -153,10 +154,51 @@ enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id
                                int64_t expected_version, const char *referenced_sql);
 
 /* Search scores: bm25 with column weights title > summary > readout and
- * name > aliases or framework > description. Lower is better. */
-#define MEETING_BM25 "bm25(meetings_fts, 10.0, 4.0, 1.0)"
-#define PARTICIPANT_BM25 "bm25(participants_fts, 10.0, 5.0)"
-#define PRINCIPLE_BM25 "bm25(principles_fts, 10.0, 4.0, 1.0)"
+ * name > aliases or framework > description, computed by readout_rank with
+ * the collection statistics bound (a struct rank_stats pointer, see
+ * store_rank_bind) at parameter ?p, frozen for a whole walk. Lower is
+ * better. */
+#define MEETING_RANK(p) "readout_rank(meetings_fts, ?" #p ", 10.0, 4.0, 1.0)"
+#define PARTICIPANT_RANK(p) "readout_rank(participants_fts, ?" #p ", 10.0, 5.0)"
+#define PRINCIPLE_RANK(p) "readout_rank(principles_fts, ?" #p ", 10.0, 4.0, 1.0)"
+
+/* The type of the struct rank_stats pointers that readout_rank and
+ * readout_rank_stats take (sqlite3_bind_pointer: SQL text cannot forge one). */
+#define STORE_RANK_POINTER "readout_rank_stats"
+
+/* The statistics a relevance-ordered walk ranks each kind of record with:
+ * read at its first page (store_rank_freeze), carried in its cursor key
+ * from page to page (store_rank_key, store_rank_key_parse). */
+struct store_rank_walk {
+	unsigned kinds; /* the kinds in the walk (a bit per enum store_kind): those
+	                 * with no match when it began are left out */
+	struct rank_stats stats[STORE_KINDS];
+};
+
+/* Registers the full-text functions (readout_rank, readout_rank_stats) on a
+ * new connection. Returns a SQLite result code. */
+int store_search_register(sqlite3 *db);
+
+/* Reads into *w the statistics of the indexes of kinds (a bit per enum
+ * store_kind) for the FTS5 expression match, inside the caller's read
+ * transaction; a kind with no matching record is left out of w->kinds. */
+enum store_status store_rank_freeze(struct store_conn *c, const char *match, unsigned kinds,
+                                    struct store_rank_walk *w /* OUT */);
+
+/* Binds the statistics of kind in w (borrowed: they must outlive the
+ * statement's run) to parameter i, for the *_RANK expressions. */
+void store_rank_bind(sqlite3_stmt *st, int i, const struct store_rank_walk *w,
+                     enum store_kind kind);
+
+/* The cursor key after a row of kind with score in the walk w (new
+ * string, at most CURSOR_KEY_MAX characters). */
+char *store_rank_key(const struct store_rank_walk *w, int kind, double score);
+
+/* Parses a key of store_rank_key into *kind, *score and *w; a key without
+ * statistics (issued before walks carried them) gives w->kinds 0, for the
+ * caller to freeze them now. Returns 0, or -1 when key is not such a key. */
+int store_rank_key_parse(const char *key, int *kind /* OUT */, double *score /* OUT */,
+                         struct store_rank_walk *w /* OUT */);
 
 /* Keep the full-text index of one record in step, inside the caller's
  * transaction: remove before the record's text changes or it is deleted,

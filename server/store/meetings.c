@@ -709,9 +709,10 @@ static void bind_filters(sqlite3_stmt *st, const struct meeting_filter *f,
 
 enum store_status store_meeting_list(struct store *s, const struct meeting_filter *f,
                                      const struct cursor_pos *after, int limit,
-                                     struct meeting **items, size_t *count, bool *more,
+                                     struct meeting **items, size_t *count, char **next_key,
                                      int64_t *total)
 {
+	*next_key = NULL;
 	struct store_conn *c = store_conn(s);
 	if (!c)
 		return STORE_BUSY;
@@ -728,15 +729,32 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
 		goto done;
 	bool desc = f->sort == MEETING_SORT_DATE_DESC;
 	bool ranked = f->sort == MEETING_SORT_RANK && f->match;
+	struct store_rank_walk walk = {0};
+	double after_score = 0;
+	if (ranked) {
+		int kind;
+		if (after && store_rank_key_parse(after->key, &kind, &after_score, &walk)) {
+			r = STORE_INVALID_REF;
+			goto done;
+		}
+		/* The first page (or one after a key without statistics) freezes
+		 * them; the index's whole statistics, as bm25's, whatever the
+		 * filters. */
+		if (!(walk.kinds & (1u << STORE_MEETINGS)))
+			r = store_rank_freeze(c, f->match, 1u << STORE_MEETINGS, &walk);
+		if (r != STORE_OK)
+			goto done;
+	}
 	FILE *q = open_memstream(&sql, &sql_len);
 	if (ranked) {
 		/* Best match first; the score (column 12) is the keyset. */
-		fputs("SELECT * FROM (SELECT " SUMMARY_COLUMNS ", " MEETING_BM25 " AS score FROM "
-		      "meetings_fts JOIN meetings m ON m.id = meetings_fts.rowid",
+		fputs("SELECT * FROM (SELECT " SUMMARY_COLUMNS ", " MEETING_RANK(
+		          9) " AS score FROM "
+		             "meetings_fts JOIN meetings m ON m.id = meetings_fts.rowid",
 		      q);
 		filter_sql(q, f, principle, true);
 		fprintf(q, ")%s ORDER BY score, id LIMIT ?8",
-		        after ? " WHERE (score, id) > (CAST(?6 AS REAL), ?7)" : "");
+		        after ? " WHERE (score, id) > (?6, ?7)" : "");
 	} else {
 		fputs("SELECT " SUMMARY_COLUMNS " FROM meetings m", q);
 		filter_sql(q, f, principle, false);
@@ -755,10 +773,14 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
 		goto done;
 	}
 	bind_filters(st, f, participants, principle);
-	if (after) {
+	if (ranked)
+		store_rank_bind(st, 9, &walk, STORE_MEETINGS);
+	if (after && ranked)
+		sqlite3_bind_double(st, 6, after_score);
+	else if (after)
 		store_bind_text(st, 6, after->key);
+	if (after)
 		sqlite3_bind_int64(st, 7, after->id);
-	}
 	sqlite3_bind_int(st, 8, limit + 1);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -769,8 +791,8 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
 	}
 	store_stmt_done(c, st);
 	r = rc == SQLITE_DONE ? STORE_OK : store_status_of(c, rc);
-	*more = n > (size_t)limit;
-	if (*more)
+	bool more = n > (size_t)limit;
+	if (more)
 		meeting_clear(&out[--n]);
 	if (r == STORE_OK)
 		r = load_nested(c, out, n, false);
@@ -792,6 +814,9 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
 		r = store_status_of(c, rc);
 		store_stmt_done(c, st);
 	}
+	if (r == STORE_OK && more)
+		*next_key = ranked ? store_rank_key(&walk, STORE_MEETINGS, out[n - 1].rank)
+		                   : xstrdup(out[n - 1].date);
 done:
 	store_commit(c);
 	free(sql);

@@ -89,6 +89,9 @@ static int configure(sqlite3 *db)
 	sqlite3_create_function(db, "fold", 1,
 	                        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
 	                        sql_fold, NULL, NULL);
+	int rc = store_search_register(db);
+	if (rc != SQLITE_OK)
+		return rc;
 	int on = 1;
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &on);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &on);
