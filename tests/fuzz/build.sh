@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh
-readout_install clang libclang-rt-14-dev "${READOUT_BUILD_PACKAGES[@]}"
+readout_install "${READOUT_FUZZ_PACKAGES[@]}" "${READOUT_BUILD_PACKAGES[@]}"
 if ! command -v clang >/dev/null; then
 	echo "build.sh: clang not found (apt-get install clang libclang-rt-14-dev)" >&2
 	exit 1
