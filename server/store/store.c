@@ -9,11 +9,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -493,8 +493,7 @@ static int load_cursor_key(sqlite3 *db, uint8_t key[CURSOR_KEY_LEN])
 	sqlite3_finalize(st);
 	if (ok)
 		return 0;
-	if (getrandom(key, CURSOR_KEY_LEN, 0) != CURSOR_KEY_LEN)
-		return -1;
+	randombytes_buf(key, CURSOR_KEY_LEN);
 	if (sqlite3_prepare_v2(
 	        db, "INSERT OR REPLACE INTO settings (key, value) VALUES ('cursor_key', ?)", -1,
 	        &st, NULL) != SQLITE_OK)
