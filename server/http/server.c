@@ -206,10 +206,130 @@ bool http_if_match_ok(const struct http_request *req, const char *etag, bool exi
 	return exists && etag && etag_list_has(im, etag);
 }
 
-char *http_base_url(const struct http_request *req)
+static bool is_unreserved(unsigned char c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+static bool is_sub_delim(unsigned char c)
+{
+	return c != '\0' && strchr("!$&'()*+,;=", c) != NULL;
+}
+
+/* True when s[0..n) is an RFC 3986 reg-name: unreserved characters,
+ * sub-delims and %HH escapes (an IPv4 address is one too). */
+static bool reg_name_valid(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '%') {
+			if (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) ||
+			    !isxdigit((unsigned char)s[i + 2]))
+				return false;
+			i += 2;
+		} else if (!is_unreserved(c) && !is_sub_delim(c)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* True when s[0..n) is the inside of an RFC 3986 IP-literal: an IPv6
+ * address or "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ). */
+static bool ip_literal_valid(const char *s, size_t n)
+{
+	char addr[64];
+	if (n && (s[0] == 'v' || s[0] == 'V')) {
+		size_t hex = 1;
+		while (hex < n && isxdigit((unsigned char)s[hex]))
+			hex++;
+		if (hex == 1 || hex + 1 >= n || s[hex] != '.')
+			return false;
+		for (size_t i = hex + 1; i < n; i++)
+			if (!is_unreserved((unsigned char)s[i]) &&
+			    !is_sub_delim((unsigned char)s[i]) && s[i] != ':')
+				return false;
+		return true;
+	}
+	struct in6_addr in6;
+	if (n == 0 || n >= sizeof addr)
+		return false;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	return inet_pton(AF_INET6, addr, &in6) == 1;
+}
+
+bool http_host_valid(const char *host)
+{
+	if (!host)
+		return false;
+	size_t len = strlen(host), n;
+	if (len == 0 || len > HTTP_HOST_MAX)
+		return false;
+	if (host[0] == '[') {
+		const char *close = strchr(host, ']');
+		if (!close || !ip_literal_valid(host + 1, (size_t)(close - host - 1)))
+			return false;
+		n = (size_t)(close - host) + 1;
+	} else {
+		n = strcspn(host, ":");
+		if (n == 0 || !reg_name_valid(host, n))
+			return false;
+	}
+	if (host[n] == '\0')
+		return true;
+	/* RFC 3986 allows any run of digits (even none); a port has at most 5. */
+	const char *port = host + n + 1;
+	size_t digits = strspn(port, "0123456789");
+	return host[n] == ':' && port[digits] == '\0' && digits <= 5 &&
+	       strtol(port, NULL, 10) <= 65535;
+}
+
+/* Copies the request's Host into out in lower case (hosts are
+ * case-insensitive) without the whitespace around it (RFC 9110 section
+ * 5.5). Returns 1 when it is valid, 0 when there is none, -1 when it is
+ * not valid; out is "" unless it is valid. */
+static int host_of(const struct http_request *req, char out[HTTP_HOST_MAX + 1])
 {
 	const char *host = http_header(req, "Host");
-	return xasprintf("http://%s%s", host ? host : "localhost", req->path);
+	out[0] = '\0';
+	if (!host)
+		return 0;
+	host += strspn(host, " \t");
+	size_t n = strlen(host);
+	while (n && (host[n - 1] == ' ' || host[n - 1] == '\t'))
+		n--;
+	if (n > HTTP_HOST_MAX)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)host[i]);
+	out[n] = '\0';
+	if (http_host_valid(out))
+		return 1;
+	out[0] = '\0';
+	return -1;
+}
+
+char *http_base_url(const struct http_request *req)
+{
+	char host[HTTP_HOST_MAX + 1];
+	host_of(req, host);
+	char *url = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&url, &len);
+	if (host[0])
+		fprintf(f, "http://%s", host);
+	/* The path is held decoded: encode again what may not stand in a URI
+	 * path, so that no request can put '>' or a space into a Link. */
+	for (const char *p = req->path; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (is_unreserved(c) || is_sub_delim(c) || c == '/' || c == ':' || c == '@')
+			fputc(c, f);
+		else
+			fprintf(f, "%%%02X", c);
+	}
+	fclose(f);
+	return url;
 }
 
 /* ---- the glue ---- */
@@ -285,13 +405,17 @@ static int append_arg(void *ctx, const char *key, const char *value)
 }
 
 /* Answers from the cache, or runs the handler and keeps its answer. The
- * key is the path and every query parameter in order. */
+ * key is the Host (Link headers name it), the path and every query
+ * parameter in order: every request header an answer depends on. CORS
+ * headers and the 304 for If-None-Match are added after the cache. */
 static void cached_handler(struct http_server *s, const struct route *route,
                            struct http_request *req, struct http_response *res)
 {
-	char *key = NULL;
+	char *key = NULL, host[HTTP_HOST_MAX + 1];
 	size_t len = 0;
 	FILE *f = open_memstream(&key, &len);
+	host_of(req, host);
+	fputs(host, f); /* a host holds no '/', so host and path cannot blur */
 	fputs(req->path, f);
 	http_query_each(req, append_arg, f);
 	fclose(f);
@@ -303,12 +427,45 @@ static void cached_handler(struct http_server *s, const struct route *route,
 	free(key);
 }
 
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+	int *hosts = cls;
+	(void)kind;
+	(void)value;
+	*hosts += strcasecmp(key, "Host") == 0;
+	return MHD_YES;
+}
+
+/* Refuses an HTTP/1.1 request without a Host, with more than one, or with
+ * one that is not an RFC 3986 host[:port] (RFC 9112 section 3.2): the URLs
+ * the server builds come from it. Returns false after filling res with 400. */
+static bool check_host(const struct http_request *req, struct http_response *res)
+{
+	int hosts = 0;
+	char host[HTTP_HOST_MAX + 1];
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, count_host, &hosts);
+	int valid = host_of(req, host);
+	const char *detail =
+	    hosts > 1   ? "The request has more than one Host header."
+	    : valid < 0 ? "The Host header is not a valid host[:port]."
+	    : valid == 0 && req->version && strcmp(req->version, MHD_HTTP_VERSION_1_0) != 0
+	        ? "An HTTP/1.1 request needs a Host header."
+	        : NULL;
+	if (!detail)
+		return true;
+	http_problem(res, 400, "bad-request", "Bad request", detail);
+	return false;
+}
+
 /* Runs routing, the checks every route shares, and the handler. */
 static void dispatch(struct http_server *s, struct request_state *st)
 {
 	struct http_request *req = &st->req;
 	struct http_response *res = &st->res;
 	char allow[128];
+	if (!check_host(req, res))
+		return;
 	if (req->method == HTTP_OPTIONS) {
 		if (!router_path_known(s->opt.router, req->path, allow, sizeof allow)) {
 			http_problem(res, 404, "not-found", "Not found",
@@ -612,7 +769,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct http_server *s = cls;
 	struct request_state *st = *con_cls;
-	(void)version;
 	if (!st) {
 		st = xcalloc(1, sizeof *st);
 		*con_cls = st;
@@ -621,6 +777,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		st->req.conn = conn;
 		st->req.path = url;
 		st->req.method_name = method;
+		st->req.version = version;
 		st->req.method = parse_method(method);
 		st->req.route = -1;
 		st->req.app = s->opt.app;
