@@ -1275,6 +1275,72 @@ END_TEST
 
 /* ---- conditional requests ---- */
 
+/* The path is split at its slashes before it is decoded: an encoded slash
+ * stays inside its segment, and as no reference holds one, it is 404. */
+START_TEST(encoded_slash_is_not_a_separator)
+{
+	struct world w;
+	build_world(&w);
+	int64_t m = mk_meeting("{'title':'Paths','date':'2024-01-01','participants':[{'slug':'xi-"
+	                       "jinping'}],'principles':[{'slug':'mutual-respect'}]}");
+	const char *reads[] = {"/v1/participants/xi-jinping%2Fmeetings",
+	                       "/v1/participants/xi-jinping%2fmeetings",
+	                       "/v1/principles/mutual-respect%2Ftimeline",
+	                       F("/v1/meetings/%lld%%2F", (long long)m),
+	                       "/v1%2Fmeetings",
+	                       "/v1/meetings/..%2F..%2Fv1%2Fmeetings",
+	                       NULL};
+	for (int i = 0; reads[i]; i++) {
+		struct reply *r = get(&h, reads[i]);
+		if (r->status != 404)
+			ck_abort_msg("GET %s: expected 404, got %ld %s", reads[i], r->status,
+			             r->body);
+		assert_problem(r, 404, "not-found");
+		reply_free(r);
+	}
+	expect_refused("PUT", F("/v1/meetings/%lld%%2Fparticipants%%2Fwang-yi", (long long)m),
+	               "{'role':'guest'}", NULL, 404, "not-found");
+	expect_refused("DELETE", F("/v1/meetings/%lld%%2Fparticipants%%2Fxi-jinping", (long long)m),
+	               NULL, NULL, 404, "not-found");
+	expect_refused(
+	    "PUT", F("/v1/meetings/%lld/principles/x%%2F..%%2Fpeaceful-coexistence", (long long)m),
+	    "{}", NULL, 404, "not-found");
+	expect_refused("DELETE",
+	               F("/v1/meetings/%lld%%2Fprinciples%%2Fmutual-respect", (long long)m), NULL,
+	               NULL, 404, "not-found");
+	expect_refused("PATCH", F("/v1/meetings/%lld%%2F", (long long)m), "{'title':'X'}", NULL,
+	               404, "not-found");
+	struct reply *r = req(&h, "OPTIONS", "/v1/participants/xi-jinping%2Fmeetings", NULL, NULL);
+	ck_assert_int_eq(r->status, 404);
+	reply_free(r);
+	/* Dots and NULs decoded from a segment are that segment's text: not a
+	 * reference (400), never a step up or the end of the path. */
+	const char *bad[] = {"/v1/meetings/%2E%2E", "/v1/participants/%2e%2e/meetings",
+	                     "/v1/meetings/%2E",    "/v1/meetings/%00",
+	                     "/v1/meetings/1%00",   NULL};
+	for (int i = 0; bad[i]; i++) {
+		r = get(&h, bad[i]);
+		if (r->status != 400)
+			ck_abort_msg("GET %s: expected 400, got %ld %s", bad[i], r->status,
+			             r->body);
+		assert_problem(r, 400, "bad-request");
+		reply_free(r);
+	}
+	expect_refused("PUT", F("/v1/meetings/%lld/participants/%%2E%%2E", (long long)m),
+	               "{'role':'guest'}", NULL, 400, "bad-request");
+	/* Any other escape decodes to the same segment as the plain text. */
+	ck_assert_int_lt(m, 10); /* one digit: %3N is its escape */
+	const char *same[] = {
+	    F("/v1/me%%65tings/%lld", (long long)m), F("/v1/meetings/%%3%llx", (long long)m),
+	    "/v1/participants/xi%2Djinping", "/v1/participants/xi%2djinping/meetings", NULL};
+	for (int i = 0; same[i]; i++) {
+		r = get(&h, same[i]);
+		ck_assert_msg(r->status == 200, "GET %s: %ld %s", same[i], r->status, r->body);
+		reply_free(r);
+	}
+}
+END_TEST
+
 START_TEST(conditional_requests)
 {
 	struct world w;
@@ -2391,6 +2457,7 @@ int main(void)
 	tcase_add_test(tc, patch_merges);
 	tcase_add_test(tc, patch_with_read_body_changes_nothing);
 	tcase_add_test(tc, nested_id_and_slug_must_agree);
+	tcase_add_test(tc, encoded_slash_is_not_a_separator);
 	tcase_add_test(tc, conditional_requests);
 	tcase_add_test(tc, etag_follows_participant_name);
 	tcase_add_test(tc, delete_meeting_removes_its_links);

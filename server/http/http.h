@@ -29,9 +29,10 @@ enum http_method {
 
 struct http_request {
 	enum http_method method;
-	const char *method_name;             /* borrowed from the connection */
-	const char *version;                 /* borrowed: "HTTP/1.1"; NULL outside a server */
-	const char *path;                    /* borrowed, percent-decoded */
+	const char *method_name; /* borrowed from the connection */
+	const char *version;     /* borrowed: "HTTP/1.1"; NULL outside a server */
+	const char *path;        /* borrowed, percent-decoded */
+	const char *raw_path;    /* borrowed: the path as sent (routing splits it first) */
 	const char *params[HTTP_PARAMS_MAX]; /* path captures, borrowed from path_copy */
 	char *path_copy;                     /* owned: the path split into captures */
 	const char *body;                    /* NUL-terminated copy of the body, or NULL */

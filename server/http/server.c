@@ -54,6 +54,8 @@ struct request_state {
 	char *body;
 	size_t body_len, body_cap;
 	long limit;
+	char *raw_path; /* the path as sent, before any percent-decoding */
+	bool started;   /* the access handler has seen this request */
 	bool too_large;
 	bool queued;
 	struct timespec start;
@@ -467,7 +469,7 @@ static void dispatch(struct http_server *s, struct request_state *st)
 	if (!check_host(req, res))
 		return;
 	if (req->method == HTTP_OPTIONS) {
-		if (!router_path_known(s->opt.router, req->path, allow, sizeof allow)) {
+		if (!router_path_known(s->opt.router, req, allow, sizeof allow)) {
 			http_problem(res, 404, "not-found", "Not found",
 			             "No resource at this path.");
 			return;
@@ -763,19 +765,32 @@ static long body_limit(const struct http_server *s, struct request_state *st)
 	return s->opt.max_body;
 }
 
+/* Called with the request target as sent, before libmicrohttpd decodes
+ * it: keeps the path for routing (see http/router.c) in the request's
+ * state, which the access handler then gets as *con_cls and
+ * on_completed frees. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	struct request_state *st = xcalloc(1, sizeof *st);
+	st->raw_path = xstrndup(uri, strcspn(uri, "?"));
+	return st;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
 	struct http_server *s = cls;
 	struct request_state *st = *con_cls;
-	if (!st) {
-		st = xcalloc(1, sizeof *st);
-		*con_cls = st;
+	if (!st->started) { /* made by on_uri */
+		st->started = true;
 		clock_gettime(CLOCK_MONOTONIC, &st->start);
 		atomic_fetch_add(&s->in_flight, 1);
 		st->req.conn = conn;
 		st->req.path = url;
+		st->req.raw_path = st->raw_path;
 		st->req.method_name = method;
 		st->req.version = version;
 		st->req.method = parse_method(method);
@@ -920,9 +935,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		free(st->res.headers[i].value);
 	}
 	free(st->req.path_copy);
+	free(st->raw_path);
+	if (st->started)
+		atomic_fetch_sub(&s->in_flight, 1);
 	free(st);
 	*con_cls = NULL;
-	atomic_fetch_sub(&s->in_flight, 1);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -1009,14 +1026,14 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(
 	    flags, 0, accept_policy, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_LISTEN_SOCKET,
-	    (MHD_socket)s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)opt->threads,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opt->timeout_seconds,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY_LIMIT,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)opt->max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)opt->max_connections_per_ip,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
-	    on_connection, s, MHD_OPTION_END);
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned int)opt->threads, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)opt->timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)HTTP_CONNECTION_MEMORY_LIMIT, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)opt->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)opt->max_connections_per_ip, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
 	if (!s->daemon) {
 		snprintf(err, errlen, "cannot start the HTTP server (see the message above)");
 		close(s->listen_fd);
