@@ -248,7 +248,10 @@ json_t *api_body_object(const struct http_request *req, struct http_response *re
 		return NULL;
 	}
 	json_error_t err;
-	json_t *doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+	/* Any JSON value parses, so that a well-formed scalar is the 422 below
+	 * like an array, not a 400. */
+	json_t *doc =
+	    json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
 	if (!doc) {
 		char detail[256];
 		snprintf(detail, sizeof detail, "%s (line %d, column %d)", err.text, err.line,
@@ -319,11 +322,15 @@ void api_bad_request(struct http_response *res, const char *detail)
 	http_problem(res, 400, "bad-request", "Bad request", detail);
 }
 
-int api_ref(const char *segment, struct model_ref *ref, struct http_response *res)
+int api_ref(const char *segment, const char *what, struct model_ref *ref, struct http_response *res)
 {
-	if (model_ref_parse(segment, ref) == 0)
+	int rc = model_ref_parse(segment, ref);
+	if (rc == 0)
 		return 0;
-	api_bad_request(res, "A path reference must be a positive integer id or a slug.");
+	if (rc > 0)
+		api_store_problem(res, STORE_NOT_FOUND, what);
+	else
+		api_bad_request(res, "A path reference must be a positive integer id or a slug.");
 	return -1;
 }
 

@@ -178,34 +178,55 @@ void http_etag_of(const char *body, size_t len, char out[19])
 	snprintf(out, 19, "\"%016llx\"", (unsigned long long)h);
 }
 
-/* True when the comma-separated entity-tag list contains etag (weak tags
- * never match strongly, so W/ entries are skipped). */
-static bool etag_list_has(const char *list, const char *etag)
+/* True when the comma-separated entity-tag list contains etag (a strong
+ * tag). The weak comparison (If-None-Match, RFC 9110 section 13.1.2)
+ * ignores a W/ prefix; the strong one (If-Match) never matches a weak tag. */
+static bool etag_list_has(const char *list, const char *etag, bool weak)
 {
 	size_t n = strlen(etag);
 	const char *p = list;
 	while (*p) {
-		while (*p == ' ' || *p == ',')
+		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;
 		size_t len = strcspn(p, ",");
 		size_t m = len;
-		while (m && p[m - 1] == ' ')
+		while (m && (p[m - 1] == ' ' || p[m - 1] == '\t'))
 			m--;
-		if (m == n && memcmp(p, etag, n) == 0)
+		const char *tag = p;
+		if (weak && m > 2 && tag[0] == 'W' && tag[1] == '/')
+			tag += 2, m -= 2;
+		if (m == n && memcmp(tag, etag, n) == 0)
 			return true;
 		p += len;
 	}
 	return false;
 }
 
+/* The value of a request header without the whitespace around it (RFC
+ * 9110 section 5.5), or NULL when absent. Borrowed: it points into the
+ * header; *len is its length. */
+static const char *header_trimmed(const struct http_request *req, const char *name, size_t *len)
+{
+	const char *v = http_header(req, name);
+	if (!v)
+		return NULL;
+	v += strspn(v, " \t");
+	size_t n = strlen(v);
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	*len = n;
+	return v;
+}
+
 bool http_if_match_ok(const struct http_request *req, const char *etag, bool exists)
 {
-	const char *im = http_header(req, "If-Match");
+	size_t len;
+	const char *im = header_trimmed(req, "If-Match", &len);
 	if (!im)
 		return true;
-	if (strcmp(im, "*") == 0)
+	if (len == 1 && im[0] == '*')
 		return exists;
-	return exists && etag && etag_list_has(im, etag);
+	return exists && etag && etag_list_has(im, etag, false);
 }
 
 static bool is_unreserved(unsigned char c)
@@ -343,11 +364,11 @@ static long elapsed_us(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) * 1000000L + (now.tv_nsec - start->tv_nsec) / 1000;
 }
 
-/* Compares a presented token with every configured one in time that depends
- * only on the lengths, never on where the first difference is. */
-static bool token_valid(const struct http_server *s, const char *presented)
+/* Compares a presented token (plen bytes) with every configured one in
+ * time that depends only on the lengths, never on where the first
+ * difference is. */
+static bool token_valid(const struct http_server *s, const char *presented, size_t plen)
 {
-	size_t plen = strlen(presented);
 	unsigned ok = 0;
 	for (size_t t = 0; t < s->opt.token_count; t++) {
 		const char *tok = s->opt.tokens[t];
@@ -361,15 +382,17 @@ static bool token_valid(const struct http_server *s, const char *presented)
 	return ok != 0;
 }
 
+/* "Bearer" 1*SP token (RFC 6750 section 2.1); whitespace around the field
+ * value is not part of it (RFC 9110 section 5.5), so a token followed by
+ * spaces or tabs is that token. */
 static bool authorized(const struct http_server *s, const struct http_request *req)
 {
-	const char *auth = http_header(req, "Authorization");
-	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
+	size_t len;
+	const char *auth = header_trimmed(req, "Authorization", &len);
+	if (!auth || len < 7 || strncasecmp(auth, "Bearer ", 7) != 0)
 		return false;
-	auth += 7;
-	while (*auth == ' ')
-		auth++;
-	return *auth && token_valid(s, auth);
+	size_t skip = 7 + strspn(auth + 7, " ");
+	return len > skip && token_valid(s, auth + skip, len - skip);
 }
 
 /* True when the Content-Type names one of the JSON media types the route takes. */
@@ -533,12 +556,14 @@ static void dispatch(struct http_server *s, struct request_state *st)
 		route->handler(req, res);
 	if (res->status == 0)
 		http_problem(res, 500, "internal", "Internal error", "The handler gave no answer.");
-	/* A GET whose representation the client already holds is 304. */
+	/* A GET whose representation the client already holds is 304; the
+	 * comparison is weak (RFC 9110 section 13.1.2). */
 	const char *etag = http_response_header(res, "ETag");
-	const char *inm = http_header(req, "If-None-Match");
+	size_t inm_len;
+	const char *inm = header_trimmed(req, "If-None-Match", &inm_len);
 	if (res->status == 200 && etag && inm &&
 	    (req->method == HTTP_GET || req->method == HTTP_HEAD) &&
-	    (strcmp(inm, "*") == 0 || etag_list_has(inm, etag)))
+	    ((inm_len == 1 && inm[0] == '*') || etag_list_has(inm, etag, true)))
 		http_set_body(res, 304, NULL, NULL, 0);
 }
 
