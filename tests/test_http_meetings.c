@@ -1372,6 +1372,26 @@ START_TEST(conditional_request_details)
 	snprintf(etag, sizeof etag, "%s", reply_header(r, "ETag"));
 	reply_free(r);
 
+	/* On a write, a matching If-None-Match fails: the client asked to
+	 * change any state but this one. */
+	char inm[3][128];
+	snprintf(inm[0], sizeof inm[0], "If-None-Match: %s", etag);
+	snprintf(inm[1], sizeof inm[1], "If-None-Match: \"0000000000000000\", W/%s", etag);
+	snprintf(inm[2], sizeof inm[2], "If-None-Match: *");
+	for (int i = 0; i < 3; i++) {
+		expect_refused("PATCH", path, "{'summary':'not'}", inm[i], 412,
+		               "precondition-failed");
+		expect_refused("PUT", path, "{'title':'X','date':'2024-01-01'}", inm[i], 412,
+		               "precondition-failed");
+		expect_refused("DELETE", path, NULL, inm[i], 412, "precondition-failed");
+		expect_refused("PUT", F("%s/participants/wang-yi", path), "{'role':'guest'}",
+		               inm[i], 412, "precondition-failed");
+	}
+	r = wrh("PATCH", path, "{'summary':'other'}", "If-None-Match: \"0000000000000000\"");
+	ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
+	snprintf(etag, sizeof etag, "%s", reply_header(r, "ETag"));
+	reply_free(r);
+
 	/* Nothing there: 412 with If-Match (any tag, or *), 404 without. */
 	const char *gone[] = {"/v1/meetings/99999", "/v1/meetings/no-such-meeting",
 	                      "/v1/meetings/99999999999999999999999", NULL};

@@ -179,7 +179,7 @@ void api_resource_create(struct http_request *req, struct http_response *res)
 bool api_resource_precondition(const struct resource *r, struct http_request *req, const void *cur,
                                struct http_response *res)
 {
-	if (!http_header(req, "If-Match"))
+	if (!http_header(req, "If-Match") && !http_header(req, "If-None-Match"))
 		return true;
 	size_t len;
 	json_t *doc = r->encode(cur);
@@ -188,11 +188,19 @@ bool api_resource_precondition(const struct resource *r, struct http_request *re
 	char etag[19];
 	http_etag_of(text, len, etag);
 	free(text);
-	if (http_if_match_ok(req, etag, true))
-		return true;
-	http_problem(res, 412, "precondition-failed", "Precondition failed",
-	             "If-Match does not match the current ETag.");
-	return false;
+	if (!http_if_match_ok(req, etag, true)) {
+		http_problem(res, 412, "precondition-failed", "Precondition failed",
+		             "If-Match does not match the current ETag.");
+		return false;
+	}
+	/* On a write, an If-None-Match that matches fails (RFC 9110 section
+	 * 13.1.2): the client asked to change only another state. */
+	if (http_if_none_match(req, etag)) {
+		http_problem(res, 412, "precondition-failed", "Precondition failed",
+		             "If-None-Match matches the current ETag.");
+		return false;
+	}
+	return true;
 }
 
 /* A checked write (expected version given) to an entity deleted since it was

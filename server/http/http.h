@@ -112,6 +112,11 @@ bool http_if_match_ok(const struct http_request *req, const char *etag, bool exi
  * port of at most 5 digits) of at most HTTP_HOST_MAX bytes. */
 bool http_host_valid(const char *host);
 
+/* True when the If-None-Match header of req is "*" or lists etag, W/ or not
+ * (the weak comparison of RFC 9110 section 13.1.2). A GET answers 304, a
+ * write 412. */
+bool http_if_none_match(const struct http_request *req, const char *etag);
+
 /* The request's full URL without query ("http://host/path") for Link
  * headers: the host is the request's Host in lower case (only ever a valid
  * one: the server refuses others), the path percent-encoded where a URI

@@ -333,6 +333,13 @@ static int host_of(const struct http_request *req, char out[HTTP_HOST_MAX + 1])
 	return -1;
 }
 
+bool http_if_none_match(const struct http_request *req, const char *etag)
+{
+	size_t len;
+	const char *inm = header_trimmed(req, "If-None-Match", &len);
+	return inm && etag && ((len == 1 && inm[0] == '*') || etag_list_has(inm, etag, true));
+}
+
 char *http_base_url(const struct http_request *req)
 {
 	char host[HTTP_HOST_MAX + 1];
@@ -558,12 +565,8 @@ static void dispatch(struct http_server *s, struct request_state *st)
 		http_problem(res, 500, "internal", "Internal error", "The handler gave no answer.");
 	/* A GET whose representation the client already holds is 304; the
 	 * comparison is weak (RFC 9110 section 13.1.2). */
-	const char *etag = http_response_header(res, "ETag");
-	size_t inm_len;
-	const char *inm = header_trimmed(req, "If-None-Match", &inm_len);
-	if (res->status == 200 && etag && inm &&
-	    (req->method == HTTP_GET || req->method == HTTP_HEAD) &&
-	    ((inm_len == 1 && inm[0] == '*') || etag_list_has(inm, etag, true)))
+	if (res->status == 200 && (req->method == HTTP_GET || req->method == HTTP_HEAD) &&
+	    http_if_none_match(req, http_response_header(res, "ETag")))
 		http_set_body(res, 304, NULL, NULL, 0);
 }
 
