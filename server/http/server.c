@@ -932,7 +932,12 @@ static void log_request(const struct request_state *st, long us)
 	snprintf(ts + n, sizeof ts - n, ".%03ldZ", now.tv_nsec / 1000000);
 	char method[64], path[LOG_PATH_MAX * 6 + 16], line[sizeof path + 256];
 	log_escape(method, sizeof method, st->req.method_name ? st->req.method_name : "");
-	log_escape(path, sizeof path, st->req.path ? st->req.path : "");
+	/* The path as sent: "%2F" and "/" route differently, so the log
+	 * tells them apart. */
+	log_escape(path, sizeof path,
+	           st->raw_path   ? st->raw_path
+	           : st->req.path ? st->req.path
+	                          : "");
 	int len = snprintf(line, sizeof line,
 	                   "{\"time\":\"%s\",\"level\":\"%s\",\"method\":\"%s\",\"path\":\"%s\","
 	                   "\"status\":%d,\"duration_us\":%ld}\n",
