@@ -1966,6 +1966,16 @@ START_TEST(bodies_must_be_json)
 	                      "Content-Type: application/json; charset=utf-8");
 	ck_assert_msg(r->status == 201, "%ld %s", r->status, r->body);
 	reply_free(r);
+	/* Whitespace around the value, or before its parameters, is not part
+	 * of the media type. */
+	const char *spaced[] = {"Content-Type: application/json \t",
+	                        "Content-Type: application/json\t; charset=utf-8", NULL};
+	for (int i = 0; spaced[i]; i++) {
+		r = wrh("POST", "/v1/meetings", "{'title':'Spaced type','date':'2024-01-01'}",
+		        spaced[i]);
+		ck_assert_msg(r->status == 201, "%s: %ld %s", spaced[i], r->status, r->body);
+		reply_free(r);
+	}
 	/* Malformed JSON is 400; well-formed JSON that is not an object, a
 	 * scalar as much as an array, is 422 at the whole body. */
 	expect_refused("POST", "/v1/meetings", "{'title':", NULL, 400, "malformed");

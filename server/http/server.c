@@ -402,13 +402,15 @@ static bool authorized(const struct http_server *s, const struct http_request *r
 	return len > skip && token_valid(s, auth + skip, len - skip);
 }
 
-/* True when the Content-Type names one of the JSON media types the route takes. */
+/* True when the Content-Type names one of the JSON media types the route
+ * takes (whitespace may follow it, before or without parameters). */
 static bool json_content_type(const struct http_request *req, int flags)
 {
-	const char *ct = http_header(req, "Content-Type");
+	size_t len;
+	const char *ct = header_trimmed(req, "Content-Type", &len);
 	if (!ct)
 		return false;
-	size_t n = strcspn(ct, "; ");
+	size_t n = strcspn(ct, "; \t");
 	if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
 		return true;
 	return (flags & ROUTE_MERGE_PATCH) && n == 28 &&
@@ -419,12 +421,16 @@ static const char *allowed_origin(const struct http_server *s, const struct http
 {
 	if (s->opt.cors_origin_count == 0)
 		return "*";
-	const char *origin = http_header(req, "Origin");
+	size_t len;
+	const char *origin = header_trimmed(req, "Origin", &len);
 	if (!origin)
 		return NULL;
+	/* The configured string is the answer: it is the Origin without the
+	 * whitespace around it. */
 	for (size_t i = 0; i < s->opt.cors_origin_count; i++)
-		if (strcmp(origin, s->opt.cors_origins[i]) == 0)
-			return origin;
+		if (strlen(s->opt.cors_origins[i]) == len &&
+		    memcmp(origin, s->opt.cors_origins[i], len) == 0)
+			return s->opt.cors_origins[i];
 	return NULL;
 }
 
