@@ -1991,6 +1991,21 @@ START_TEST(bodies_must_be_json)
 		INVALID("POST", "/v1/participants", not_objects[i], "");
 		INVALID("POST", "/v1/import", not_objects[i], "");
 	}
+	/* A number too large for any field is well-formed JSON: 422 at it. */
+	INVALID("POST", "/v1/meetings", "99999999999999999999", "");
+	INVALID("POST", "/v1/meetings",
+	        "{'title':'X','date':'2024-01-01','participants':[{'slug':'wang-yi'},{'id':"
+	        "99999999999999999999}]}",
+	        "/participants/1/id");
+	INVALID("PATCH", mp, "{'related':[{'id':-99999999999999999999,'relation':'references'}]}",
+	        "/related/0/id");
+	INVALID("PUT", F("%s/principles/mutual-respect", mp),
+	        "{'invoked_by':1e999,'stance':'cited'}", "/invoked_by");
+	INVALID("POST", "/v1/participants", "{'a~/b':{'c':[1,[2,99999999999999999999]]}}",
+	        "/a~0~1b/c/1/1");
+	/* But a body malformed after such a number is still 400. */
+	expect_refused("POST", "/v1/meetings", "{'title':99999999999999999999,'date':}", NULL, 400,
+	               "malformed");
 }
 END_TEST
 
