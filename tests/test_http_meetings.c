@@ -1310,11 +1310,16 @@ START_TEST(encoded_slash_is_not_a_separator)
 	struct reply *r = req(&h, "OPTIONS", "/v1/participants/xi-jinping%2Fmeetings", NULL, NULL);
 	ck_assert_int_eq(r->status, 404);
 	reply_free(r);
-	/* Dots and NULs decoded from a segment are that segment's text: not a
-	 * reference (400), never a step up or the end of the path. */
-	const char *bad[] = {"/v1/meetings/%2E%2E", "/v1/participants/%2e%2e/meetings",
-	                     "/v1/meetings/%2E",    "/v1/meetings/%00",
-	                     "/v1/meetings/1%00",   NULL};
+	/* Dots, NULs and a "%2F" decoded once from a segment are that
+	 * segment's text: not a reference (400), never a step up, the end of
+	 * the path or a slash. */
+	const char *bad[] = {"/v1/meetings/%2E%2E",
+	                     "/v1/participants/%2e%2e/meetings",
+	                     "/v1/meetings/%2E",
+	                     "/v1/meetings/%00",
+	                     "/v1/meetings/1%00",
+	                     "/v1/meetings/1%252F",
+	                     NULL};
 	for (int i = 0; bad[i]; i++) {
 		r = get(&h, bad[i]);
 		if (r->status != 400)
