@@ -490,23 +490,15 @@ START_TEST(test_ref_parse)
 	ck_assert_str_eq(r.slug, "1a");
 
 	static const char *const bad[] = {
-	    "0",
-	    "000",
-	    "9223372036854775808",
-	    "99999999999999999999",
-	    "Bad Slug",
-	    "",
-	    "-1",
-	    "+1",
-	    " 7",
-	    "7 ",
-	    "a--b",
-	    "1.5",
-	    "Mutual-Respect",
+	    "0", "000", "Bad Slug", "", "-1", "+1", " 7", "7 ", "a--b", "1.5", "Mutual-Respect",
 	};
 	for (size_t i = 0; i < COUNT(bad); i++)
 		ck_assert_msg(model_ref_parse(bad[i], &r) == -1, "ref \"%s\"", bad[i]);
 	ck_assert_int_eq(model_ref_parse(NULL, &r), -1);
+	/* An id past INT64_MAX is well-formed but names nothing. */
+	ck_assert_int_eq(model_ref_parse("9223372036854775808", &r), 1);
+	ck_assert_int_eq(model_ref_parse("99999999999999999999", &r), 1);
+	ck_assert_int_eq(model_ref_parse("00099999999999999999999", &r), 1);
 }
 END_TEST
 
