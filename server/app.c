@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +266,10 @@ static int healthcheck(const struct config *cfg)
 
 int app_main(int argc, char **argv)
 {
+	if (sodium_init() < 0) {
+		fprintf(stderr, "readoutd: cannot initialise libsodium\n");
+		return 1;
+	}
 	struct config cfg;
 	char err[512];
 	if (config_parse(&cfg, argc, argv, err, sizeof err)) {

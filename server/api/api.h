@@ -47,8 +47,9 @@ char *api_dump(const json_t *doc, size_t *len);
 
 /* Parses the request body as a JSON object: malformed JSON, invalid UTF-8, a
  * NUL in a string, nesting deeper than API_JSON_DEPTH_MAX or duplicate keys
- * are 400, a non-object 422. Returns a new reference or NULL after filling
- * res with the problem. */
+ * are 400; well-formed JSON that is not an object (an array, a string, a
+ * number, true, false, null) is 422 with pointer "". Returns a new
+ * reference or NULL after filling res with the problem. */
 json_t *api_body_object(const struct http_request *req, struct http_response *res);
 
 /* Maps a store status other than STORE_OK to its problem response. what
@@ -61,8 +62,11 @@ void api_validation_problem(struct http_response *res, const struct model_proble
 /* 400 for a bad query parameter or path segment. */
 void api_bad_request(struct http_response *res, const char *detail);
 
-/* Parses a {ref} path segment; on failure fills res with 400 and returns -1. */
-int api_ref(const char *segment, struct model_ref *ref, struct http_response *res);
+/* Parses a {ref} path segment; on failure fills res and returns -1: 400 for
+ * what is not a reference, 404 "No such <what>." for an id too large for
+ * any entity to have. */
+int api_ref(const char *segment, const char *what, struct model_ref *ref,
+            struct http_response *res);
 
 /* Field readers for request bodies. Each looks up key in obj; an absent key
  * (or, for optional fields, null) leaves *out alone and returns 0; a wrong

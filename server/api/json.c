@@ -4,6 +4,7 @@
  * the mapping of store statuses to HTTP problems.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,6 +227,62 @@ static void json_shape(const char *s, size_t len, int *max_depth, size_t *contai
 	}
 }
 
+/* One open array or object on the way to a byte of a JSON text. */
+struct json_frame {
+	bool array;
+	size_t index;              /* arrays: the item's index */
+	size_t key_start, key_len; /* objects: the last key, as its quoted token */
+};
+
+/* The JSON pointer of the value that ends at byte `at` of a well-formed
+ * text (s, len), which nests at most API_JSON_DEPTH_MAX deep; new string. */
+static char *json_pointer_at(const char *s, size_t len, size_t at)
+{
+	struct json_frame stack[API_JSON_DEPTH_MAX + 1];
+	int depth = 0;
+	bool want_key = false;
+	for (size_t i = 0; i < at && i < len; i++) {
+		char ch = s[i];
+		if (ch == '"') {
+			size_t start = i;
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+			if (want_key && depth > 0) {
+				stack[depth - 1].key_start = start;
+				stack[depth - 1].key_len = i + 1 - start;
+				want_key = false;
+			}
+		} else if ((ch == '{' || ch == '[') && depth <= API_JSON_DEPTH_MAX) {
+			stack[depth++] = (struct json_frame){.array = ch == '['};
+			want_key = ch == '{';
+		} else if ((ch == '}' || ch == ']') && depth > 0) {
+			depth--;
+		} else if (ch == ',' && depth > 0) {
+			stack[depth - 1].index++;
+			want_key = !stack[depth - 1].array;
+		}
+	}
+	char *out = NULL;
+	size_t out_len = 0;
+	FILE *f = open_memstream(&out, &out_len);
+	for (int d = 0; d < depth; d++) {
+		if (stack[d].array) {
+			fprintf(f, "/%zu", stack[d].index);
+			continue;
+		}
+		json_t *key =
+		    json_loadb(s + stack[d].key_start, stack[d].key_len, JSON_DECODE_ANY, NULL);
+		char *token =
+		    model_pointer_escape(json_is_string(key) ? json_string_value(key) : "");
+		fprintf(f, "/%s", token);
+		free(token);
+		json_decref(key);
+	}
+	fclose(f);
+	return out;
+}
+
 json_t *api_body_object(const struct http_request *req, struct http_response *res)
 {
 	if (!req->body || req->body_len == 0) {
@@ -248,7 +305,31 @@ json_t *api_body_object(const struct http_request *req, struct http_response *re
 		return NULL;
 	}
 	json_error_t err;
-	json_t *doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+	/* Any JSON value parses, so that a well-formed scalar is the 422 below
+	 * like an array, not a 400. */
+	json_t *doc =
+	    json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+	if (!doc && json_error_code(&err) == json_error_numeric_overflow) {
+		/* A number out of every range this API has, which is 422 when the
+		 * rest is well-formed: read as reals, integers cannot overflow, so
+		 * the parse goes on past it and finds any other error. */
+		json_error_t rest;
+		json_t *again = json_loadb(
+		    req->body, req->body_len,
+		    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &rest);
+		json_decref(again);
+		if (!again && json_error_code(&rest) != json_error_numeric_overflow)
+			err = rest;
+	}
+	if (!doc && json_error_code(&err) == json_error_numeric_overflow) {
+		char *pointer = json_pointer_at(req->body, req->body_len, (size_t)err.position);
+		struct model_problems p = {0};
+		model_problems_add(&p, "is a number out of range", "%s", pointer);
+		api_validation_problem(res, &p);
+		model_problems_clear(&p);
+		free(pointer);
+		return NULL;
+	}
 	if (!doc) {
 		char detail[256];
 		snprintf(detail, sizeof detail, "%s (line %d, column %d)", err.text, err.line,
@@ -319,11 +400,15 @@ void api_bad_request(struct http_response *res, const char *detail)
 	http_problem(res, 400, "bad-request", "Bad request", detail);
 }
 
-int api_ref(const char *segment, struct model_ref *ref, struct http_response *res)
+int api_ref(const char *segment, const char *what, struct model_ref *ref, struct http_response *res)
 {
-	if (model_ref_parse(segment, ref) == 0)
+	int rc = model_ref_parse(segment, ref);
+	if (rc == 0)
 		return 0;
-	api_bad_request(res, "A path reference must be a positive integer id or a slug.");
+	if (rc > 0)
+		api_store_problem(res, STORE_NOT_FOUND, what);
+	else
+		api_bad_request(res, "A path reference must be a positive integer id or a slug.");
 	return -1;
 }
 

@@ -244,6 +244,37 @@ enum store_status store_meeting_clear_nested(struct store_conn *c, int64_t id);
 enum store_status store_meeting_write_nested(struct store_conn *c, int64_t id, struct meeting *m,
                                              const char *base, struct model_problems *p);
 
+/* ---- relevance walks ----
+ * The statistics a relevance-ordered walk ranks each kind of record with:
+ * read at its first page (store_rank_freeze), carried in its cursor key
+ * from page to page (store_rank_key, store_rank_key_parse). */
+struct store_rank_walk {
+	unsigned kinds; /* the kinds in the walk (a bit per enum store_kind): those
+	                 * with no match when it began are left out */
+	struct rank_stats stats[STORE_KINDS];
+};
+
+/* Reads into *w the statistics of the indexes of kinds (a bit per enum
+ * store_kind) for the full-text expression match, inside the caller's read
+ * transaction; a kind with no matching record is left out of w->kinds. */
+enum store_status store_rank_freeze(struct store_conn *c, const char *match, unsigned kinds,
+                                    struct store_rank_walk *w /* OUT */);
+
+/* Binds the statistics of kind in w (borrowed: they must outlive the
+ * statement's run) to parameter i. */
+void store_rank_bind(struct store_stmt *st, int i, const struct store_rank_walk *w,
+                     enum store_kind kind);
+
+/* The cursor key after a row of kind with score in the walk w (new
+ * string, at most CURSOR_KEY_MAX characters). */
+char *store_rank_key(const struct store_rank_walk *w, int kind, double score);
+
+/* Parses a key of store_rank_key into *kind, *score and *w; a key without
+ * statistics (issued before walks carried them) gives w->kinds 0, for the
+ * caller to freeze them now. Returns 0, or -1 when key is not such a key. */
+int store_rank_key_parse(const char *key, int *kind /* OUT */, double *score /* OUT */,
+                         struct store_rank_walk *w /* OUT */);
+
 /* ---- full-text search (per backend: the driver's search hooks) ----
  * Keep the full-text index of one record in step, inside the caller's
  * transaction: remove before the record's text changes or it is deleted,

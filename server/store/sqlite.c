@@ -87,6 +87,9 @@ static int configure(sqlite3 *db)
 	sqlite3_create_function(db, "fold", 1,
 	                        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
 	                        sql_fold, NULL, NULL);
+	int rc = store_search_register(db);
+	if (rc != SQLITE_OK)
+		return rc;
 	int on = 1;
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &on);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &on);
@@ -394,7 +397,7 @@ static bool sqlite_read_only(struct store_db *db)
 
 static const struct store_dialect sqlite_dialect = {
     .meeting_rank_from = "meetings_fts JOIN meetings m ON m.id = meetings_fts.rowid",
-    .meeting_rank_score = MEETING_BM25,
+    .meeting_rank_score = MEETING_RANK(9),
     .meeting_rank_match = "meetings_fts MATCH $30",
     .meeting_match = "m.id IN (SELECT rowid FROM meetings_fts WHERE meetings_fts MATCH $30)",
     /* Moves when another connection (another thread, or another process
@@ -435,4 +438,11 @@ const struct store_driver store_sqlite_driver = {
     .search = store_sqlite_search,
     .fts_remove = store_sqlite_fts_remove,
     .fts_add = store_sqlite_fts_add,
+    .rank_freeze = store_sqlite_rank_freeze,
+    .rank_bind = store_sqlite_rank_bind,
 };
+
+struct sqlite3 *store_sqlite_handle(struct store_conn *c)
+{
+	return c->db->handle;
+}

@@ -10,13 +10,15 @@
  */
 #include "store/internal.h"
 
+#include <float.h>
+#include <math.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "model/model.h"
@@ -439,8 +441,7 @@ static int load_cursor_key(struct store_conn *c, uint8_t key[CURSOR_KEY_LEN])
 	}
 	if (ok)
 		return 0;
-	if (getrandom(key, CURSOR_KEY_LEN, 0) != CURSOR_KEY_LEN)
-		return -1;
+	randombytes_buf(key, CURSOR_KEY_LEN);
 	if (store_prepare(c,
 	                  "INSERT INTO settings (key, value) VALUES ('cursor_key', $1) "
 	                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -791,14 +792,90 @@ char *store_id_list(const void *items, size_t n, size_t item_size, size_t id_off
 	return out;
 }
 
+enum store_status store_rank_freeze(struct store_conn *c, const char *match, unsigned kinds,
+                                    struct store_rank_walk *w)
+{
+	memset(w, 0, sizeof *w);
+	enum store_status r = c->drv->rank_freeze(c, match, kinds, w);
+	if (r != STORE_OK)
+		return r;
+	/* The key must fit in a cursor whatever the score; only counts far
+	 * beyond any real collection could make it too long. */
+	char *key = store_rank_key(w, STORE_KINDS - 1, -DBL_MAX);
+	if (strlen(key) > CURSOR_KEY_MAX)
+		for (int k = 0; k < STORE_KINDS; k++)
+			w->stats[k].phrases = 0;
+	free(key);
+	return STORE_OK;
+}
+
+void store_rank_bind(struct store_stmt *st, int i, const struct store_rank_walk *w,
+                     enum store_kind kind)
+{
+	st->conn->drv->rank_bind(st->handle, i, &w->stats[kind]);
+}
+
+/* A key is "kind:score", then for each kind ":" and its statistics as
+ * rank_stats_format writes them, or nothing for a kind not in the walk. */
+char *store_rank_key(const struct store_rank_walk *w, int kind, double score)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	fprintf(f, "%d:%.17g", kind, score);
+	for (int k = 0; k < STORE_KINDS; k++) {
+		char stats[RANK_STATS_TEXT_MAX + 1] = "";
+		if (w->kinds & (1u << k))
+			rank_stats_format(&w->stats[k], stats, sizeof stats);
+		fprintf(f, ":%s", stats);
+	}
+	fclose(f);
+	return out;
+}
+
+int store_rank_key_parse(const char *key, int *kind, double *score, struct store_rank_walk *w)
+{
+	memset(w, 0, sizeof *w);
+	char *end;
+	long k = 0;
+	const char *p = key;
+	/* A ranked meeting list's keys were once its score alone. */
+	if (strchr(key, ':')) {
+		k = strtol(key, &end, 10);
+		if (end == key || *end != ':' || k < 0 || k >= STORE_KINDS)
+			return -1;
+		p = end + 1;
+	}
+	*score = strtod(p, &end);
+	if (end == p || isnan(*score))
+		return -1;
+	const char *q = end;
+	for (int i = 0; *q && i < STORE_KINDS; i++) {
+		if (*q != ':')
+			return -1;
+		size_t n = strcspn(++q, ":");
+		if (n) {
+			if (rank_stats_parse(q, n, &w->stats[i]))
+				return -1;
+			w->kinds |= 1u << i;
+		}
+		q += n;
+	}
+	if (*q)
+		return -1;
+	*kind = (int)k;
+	return 0;
+}
+
 enum store_status store_search(struct store *s, const char *match, unsigned kinds,
                                const struct cursor_pos *after, int limit, struct search_hit **items,
-                               size_t *count, bool *more, int64_t *total)
+                               size_t *count, char **next_key, int64_t *total)
 {
+	*next_key = NULL;
 	struct store_conn *c = store_conn(s);
 	if (!c)
 		return STORE_BUSY;
-	return c->drv->search(c, match, kinds, after, limit, items, count, more, total);
+	return c->drv->search(c, match, kinds, after, limit, items, count, next_key, total);
 }
 
 void store_set_budget(struct store *s, int ms)

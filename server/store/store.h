@@ -201,11 +201,14 @@ enum store_status store_meeting_remove_invocation(struct store *s, int64_t id,
 
 /* A page of meeting summaries (no readout, sources or related) with their
  * participants and principles, in a fixed number of queries. A participant
- * or principle filter that names nothing is STORE_INVALID_REF. */
+ * or principle filter that names nothing is STORE_INVALID_REF. *next_key
+ * is the cursor key after the page's last row (a new string), NULL on the
+ * last page; best-match-first pages rank with the statistics of the walk's
+ * first page, as store_search does. */
 enum store_status store_meeting_list(struct store *s, const struct meeting_filter *f,
                                      const struct cursor_pos *after, int limit,
-                                     struct meeting **items, size_t *count, bool *more,
-                                     int64_t *total);
+                                     struct meeting **items, size_t *count,
+                                     char **next_key /* OUT */, int64_t *total);
 
 /* ---- search (store/search.c) ---- */
 
@@ -213,13 +216,15 @@ enum store_kind { STORE_MEETINGS, STORE_PARTICIPANTS, STORE_PRINCIPLES, STORE_KI
 
 /* A page of search hits for the FTS5 expression match over the kinds in
  * kinds (a bit per enum store_kind), best first; snippets are made for the
- * page's rows only. The cursor key is the hit's kind and score. *total,
- * when total is not NULL, counts every hit. */
+ * page's rows only. Scores are computed with the collection statistics of
+ * the walk's first page, carried in the cursor key, so rows added, changed
+ * or removed meanwhile cannot move the others across the cursor (a kind
+ * with no hit at the first page stays out of the walk). *next_key is the
+ * cursor key after the page's last hit (a new string), NULL on the last
+ * page. *total, when total is not NULL, counts every hit now. */
 enum store_status store_search(struct store *s, const char *match, unsigned kinds,
                                const struct cursor_pos *after, int limit, struct search_hit **items,
-                               size_t *count, bool *more, int64_t *total);
-/* The cursor key of a hit, and of a ranked meeting list row (new strings). */
-char *store_search_key(int kind, double score);
+                               size_t *count, char **next_key /* OUT */, int64_t *total);
 
 /* ---- import and export (store/transfer.c) ---- */
 
