@@ -52,8 +52,21 @@ char *api_dump(const json_t *doc, size_t *len);
  * reference or NULL after filling res with the problem. */
 json_t *api_body_object(const struct http_request *req, struct http_response *res);
 
-/* Maps a store status other than STORE_OK to its problem response. what
- * names the entity ("meeting") for 404/409 details. */
+/* What a store call was about, for the details of its problem. */
+struct api_store_subject {
+	const char *what;                      /* "meeting", "search": in every detail */
+	const char *slug;                      /* a write's slug: a 409 says it is taken */
+	const struct model_problems *problems; /* STORE_INVALID_REF: listed in the 422 */
+	const char *filters; /* what a list's filters name: STORE_UNKNOWN_FILTER */
+	bool conditional;    /* If-Match given: STORE_NOT_FOUND is 412 */
+};
+
+/* The one mapping of store statuses to HTTP: answers the failure st (not
+ * STORE_OK) of a store call about s. */
+void api_store_failure(struct http_response *res, enum store_status st,
+                       const struct api_store_subject *s);
+
+/* api_store_failure about what alone ("meeting"). */
 void api_store_problem(struct http_response *res, enum store_status st, const char *what);
 
 /* 422 listing every problem in p. */

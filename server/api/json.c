@@ -348,17 +348,53 @@ json_t *api_body_object(const struct http_request *req, struct http_response *re
 	return doc;
 }
 
-void api_store_problem(struct http_response *res, enum store_status st, const char *what)
+void api_store_failure(struct http_response *res, enum store_status st,
+                       const struct api_store_subject *s)
 {
-	char detail[128];
+	char detail[160];
 	switch (st) {
 	case STORE_NOT_FOUND:
-		snprintf(detail, sizeof detail, "No such %s.", what);
+		if (s->conditional) {
+			/* No current representation: If-Match fails, "*" too (RFC
+			 * 9110 section 13.1.1). */
+			snprintf(detail, sizeof detail, "If-Match given, but no such %s exists.",
+			         s->what);
+			http_problem(res, 412, "precondition-failed", "Precondition failed",
+			             detail);
+			return;
+		}
+		snprintf(detail, sizeof detail, "No such %s.", s->what);
 		http_problem(res, 404, "not-found", "Not found", detail);
 		return;
+	case STORE_REFERENCED:
+		snprintf(detail, sizeof detail,
+		         "This %s is still referenced by meetings; remove those references first.",
+		         s->what);
+		http_problem(res, 409, "conflict", "Still referenced", detail);
+		return;
 	case STORE_CONFLICT:
-		snprintf(detail, sizeof detail, "The %s conflicts with the stored records.", what);
+		if (s->slug) {
+			snprintf(detail, sizeof detail, "Another %s already has the slug '%s'.",
+			         s->what, s->slug);
+			http_problem(res, 409, "conflict", "Slug taken", detail);
+			return;
+		}
+		snprintf(detail, sizeof detail, "The %s conflicts with the stored records.",
+		         s->what);
 		http_problem(res, 409, "conflict", "Conflict", detail);
+		return;
+	case STORE_INVALID_REF:
+		if (!s->problems)
+			break;
+		api_validation_problem(res, s->problems);
+		return;
+	case STORE_UNKNOWN_FILTER:
+		snprintf(detail, sizeof detail, "%s names nothing stored.",
+		         s->filters ? s->filters : s->what);
+		api_bad_request(res, detail);
+		return;
+	case STORE_BAD_CURSOR:
+		api_bad_request(res, "cursor is not one this server issued for this list.");
 		return;
 	case STORE_BUSY:
 		http_problem(res, 503, "unavailable", "Service unavailable",
@@ -369,12 +405,17 @@ void api_store_problem(struct http_response *res, enum store_status st, const ch
 		http_problem(res, 412, "precondition-failed", "Precondition failed",
 		             "The entity changed since it was read; fetch it again.");
 		return;
-	case STORE_INVALID_REF:
 	case STORE_ERROR:
 	case STORE_OK:
 		break;
 	}
 	http_problem(res, 500, "internal", "Internal error", "The database failed unexpectedly.");
+}
+
+void api_store_problem(struct http_response *res, enum store_status st, const char *what)
+{
+	const struct api_store_subject s = {.what = what};
+	api_store_failure(res, st, &s);
 }
 
 void api_validation_problem(struct http_response *res, const struct model_problems *p)

@@ -321,12 +321,11 @@ static int64_t version_if_match(struct http_request *req, const struct meeting *
 static void subresource_result(enum store_status st, const char *what, struct meeting *m,
                                struct model_problems *p, struct http_response *res)
 {
+	const struct api_store_subject s = {.what = what, .problems = p};
 	if (st == STORE_OK)
 		api_resource_respond(&api_meetings, m, 200, res);
-	else if (st == STORE_INVALID_REF)
-		api_validation_problem(res, p);
 	else
-		api_store_problem(res, st, what);
+		api_store_failure(res, st, &s);
 }
 
 static const char *const attendance_body_fields[] = {"role", NULL};
@@ -454,12 +453,10 @@ static void respond_meetings(struct http_request *req, struct http_response *res
 	enum store_status st =
 	    store_meeting_list(APP(req)->store, f, page.has_after ? &page.after : NULL, page.limit,
 	                       &items, &n, &next_key, page.count ? &total : NULL);
-	if (st == STORE_INVALID_REF) {
-		api_bad_request(res, NOTHING_STORED);
-		return;
-	}
 	if (st != STORE_OK) {
-		api_store_problem(res, st, "meeting");
+		const struct api_store_subject s = {.what = "meeting",
+		                                    .filters = "participant or principle"};
+		api_store_failure(res, st, &s);
 		return;
 	}
 	json_t *data = json_array();

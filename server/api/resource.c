@@ -89,16 +89,10 @@ int api_resource_load(const struct resource *r, struct http_request *req, const 
 	if (rc < 0)
 		return api_ref(segment, r->name, &ref, res);
 	enum store_status st = rc > 0 ? STORE_NOT_FOUND : r->get(APP(req)->store, &ref, out);
-	if (st == STORE_NOT_FOUND && http_header(req, "If-Match")) {
-		/* No current representation: If-Match fails, "*" too (RFC 9110
-		 * section 13.1.1). */
-		char detail[96];
-		snprintf(detail, sizeof detail, "If-Match given, but no such %s exists.", r->name);
-		http_problem(res, 412, "precondition-failed", "Precondition failed", detail);
-		return -1;
-	}
 	if (st != STORE_OK) {
-		api_store_problem(res, st, r->name);
+		const struct api_store_subject s = {
+		    .what = r->name, .conditional = http_header(req, "If-Match") != NULL};
+		api_store_failure(res, st, &s);
 		return -1;
 	}
 	return 0;
@@ -119,27 +113,20 @@ void api_resource_get(struct http_request *req, struct http_response *res)
 static void write_result(const struct resource *r, enum store_status st, void *e,
                          struct model_problems *p, int status, struct http_response *res)
 {
-	char detail[160];
-	switch (st) {
-	case STORE_OK:
-		api_resource_respond(r, e, status, res);
-		if (status == 201) {
-			char location[128];
-			snprintf(location, sizeof location, "%s/%lld", r->collection,
-			         (long long)meta_of(e)->id);
-			http_add_header(res, "Location", location);
-		}
+	if (st != STORE_OK) {
+		const struct api_store_subject s = {.what = r->name,
+		                                    .slug =
+		                                        meta_of(e)->slug ? meta_of(e)->slug : "",
+		                                    .problems = p};
+		api_store_failure(res, st, &s);
 		return;
-	case STORE_INVALID_REF:
-		api_validation_problem(res, p);
-		return;
-	case STORE_CONFLICT:
-		snprintf(detail, sizeof detail, "Another %s already has the slug '%s'.", r->name,
-		         meta_of(e)->slug ? meta_of(e)->slug : "");
-		http_problem(res, 409, "conflict", "Slug taken", detail);
-		return;
-	default:
-		api_store_problem(res, st, r->name);
+	}
+	api_resource_respond(r, e, status, res);
+	if (status == 201) {
+		char location[128];
+		snprintf(location, sizeof location, "%s/%lld", r->collection,
+		         (long long)meta_of(e)->id);
+		http_add_header(res, "Location", location);
 	}
 }
 
@@ -293,18 +280,10 @@ void api_resource_delete(struct http_request *req, struct http_response *res)
 		int64_t version = http_header(req, "If-Match") ? meta_of(cur)->version : 0;
 		enum store_status st =
 		    gone_if_checked(r->remove(APP(req)->store, meta_of(cur)->id, version), version);
-		char detail[160];
-		if (st == STORE_OK) {
+		if (st == STORE_OK)
 			http_set_body(res, 204, NULL, NULL, 0);
-		} else if (st == STORE_CONFLICT) {
-			snprintf(detail, sizeof detail,
-			         "This %s is still referenced by meetings; remove those references "
-			         "first.",
-			         r->name);
-			http_problem(res, 409, "conflict", "Still referenced", detail);
-		} else {
+		else
 			api_store_problem(res, st, r->name);
-		}
 	}
 	r->clear(cur);
 	free(cur);

@@ -126,10 +126,6 @@ HANDLER(api_search)
 	enum store_status st =
 	    store_search(APP(req)->store, match, kinds, page.has_after ? &page.after : NULL,
 	                 page.limit, &hits, &n, &next_key, page.count ? &total : NULL);
-	if (st == STORE_INVALID_REF) {
-		api_bad_request(res, "cursor is not one this server issued for this list.");
-		goto done;
-	}
 	if (st != STORE_OK) {
 		api_store_problem(res, st, "search");
 		goto done;

@@ -297,10 +297,9 @@ void api_import_text(struct store *s, const char *text, size_t len, struct http_
 			    json_pack("{s:I, s:I}", "created", (json_int_t)counts[order[i]].created,
 			              "updated", (json_int_t)counts[order[i]].updated));
 		api_json(res, 200, out);
-	} else if (st == STORE_INVALID_REF) {
-		api_validation_problem(res, &p);
 	} else {
-		api_store_problem(res, st, "import");
+		const struct api_store_subject s = {.what = "import", .problems = &p};
+		api_store_failure(res, st, &s);
 	}
 	model_problems_clear(&p);
 	free_list(&api_participants, in.participants, in.participant_count);

@@ -192,7 +192,7 @@ enum store_status store_save(struct store *s, const struct store_entity_ops *ops
                              int64_t expected_version, void *entity, struct model_problems *p);
 
 /* Deletes row id of kind (checked against expected_version, 0: any) with its
- * full-text entry; STORE_CONFLICT when referenced_sql (a SELECT EXISTS with
+ * full-text entry; STORE_REFERENCED when referenced_sql (a SELECT EXISTS with
  * the id as $1, read as a boolean; NULL: no check) finds it referenced. */
 enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id,
                                int64_t expected_version, const char *referenced_sql);

@@ -655,7 +655,7 @@ enum store_status store_meeting_remove_invocation(struct store *s, int64_t id,
 }
 
 /* Resolves the participant and principle filters to ids; a filter that
- * names nothing is STORE_INVALID_REF. */
+ * names nothing is STORE_UNKNOWN_FILTER. */
 static enum store_status resolve_filters(struct store_conn *c, const struct meeting_filter *f,
                                          int64_t *participants, int64_t *principle)
 {
@@ -667,7 +667,7 @@ static enum store_status resolve_filters(struct store_conn *c, const struct meet
 	if (r == STORE_OK && (f->principle.id || f->principle.slug))
 		r = store_resolve(c, STORE_PRINCIPLES, f->principle.id, f->principle.slug,
 		                  principle);
-	return r == STORE_NOT_FOUND ? STORE_INVALID_REF : r;
+	return r == STORE_NOT_FOUND ? STORE_UNKNOWN_FILTER : r;
 }
 
 /* A meeting list: the filters, their resolved ids and the cursor. */
@@ -779,7 +779,7 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
 	if (r == STORE_OK && l->ranked) {
 		int kind;
 		if (after && store_rank_key_parse(after->key, &kind, &l->after_score, &l->walk))
-			r = STORE_INVALID_REF;
+			r = STORE_BAD_CURSOR;
 		/* The first page (or one after a key without statistics) freezes
 		 * them; the index's whole statistics, as bm25's, whatever the
 		 * filters. */

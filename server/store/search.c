@@ -334,7 +334,7 @@ enum store_status store_sqlite_search(struct store_conn *c, const char *match, u
 	q->after = after;
 	if (after && store_rank_key_parse(after->key, &q->after_kind, &q->after_score, &q->walk)) {
 		free(q);
-		return STORE_INVALID_REF;
+		return STORE_BAD_CURSOR;
 	}
 	/* The first page (or one after a key without statistics) freezes them. */
 	enum store_status r =

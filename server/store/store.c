@@ -706,7 +706,7 @@ enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id
 			bool row;
 			r = store_step(st, &row);
 			if (r == STORE_OK && row && store_col_int64(st, 0))
-				r = STORE_CONFLICT;
+				r = STORE_REFERENCED;
 			store_done(st);
 		}
 	}

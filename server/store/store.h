@@ -16,11 +16,14 @@
 enum store_status {
 	STORE_OK,
 	STORE_NOT_FOUND,
-	STORE_CONFLICT,    /* a unique slug taken, or a delete of something still referenced */
-	STORE_BUSY,        /* locked past the busy timeout, disk full, read-only: try later */
-	STORE_INVALID_REF, /* a nested reference names nothing; details in the problems list */
-	STORE_STALE,       /* the entity changed since the version the caller read */
-	STORE_ERROR,       /* anything else: a bug or a broken database */
+	STORE_CONFLICT,       /* a unique value (a slug) taken */
+	STORE_REFERENCED,     /* a delete of something still referenced */
+	STORE_BUSY,           /* locked past the busy timeout, disk full, read-only: try later */
+	STORE_INVALID_REF,    /* a nested reference names nothing; details in the problems list */
+	STORE_UNKNOWN_FILTER, /* a list filter names no stored record */
+	STORE_BAD_CURSOR,     /* a cursor key this list cannot have issued */
+	STORE_STALE,          /* the entity changed since the version the caller read */
+	STORE_ERROR,          /* anything else: a bug or a broken database */
 };
 
 struct store;
@@ -120,7 +123,7 @@ enum store_status store_participant_get(struct store *s, const struct model_ref 
 enum store_status store_participant_create(struct store *s, struct participant *p);
 enum store_status store_participant_replace(struct store *s, int64_t id, int64_t expected_version,
                                             struct participant *p);
-/* STORE_CONFLICT while the participant attended any meeting. */
+/* STORE_REFERENCED while the participant attended any meeting. */
 enum store_status store_participant_delete(struct store *s, int64_t id, int64_t expected_version);
 enum store_status store_participant_list(struct store *s, const struct participant_filter *f,
                                          const struct cursor_pos *after, int limit,
@@ -140,7 +143,7 @@ enum store_status store_principle_get(struct store *s, const struct model_ref *r
 enum store_status store_principle_create(struct store *s, struct principle *p);
 enum store_status store_principle_replace(struct store *s, int64_t id, int64_t expected_version,
                                           struct principle *p);
-/* STORE_CONFLICT while the principle is invoked at any meeting. */
+/* STORE_REFERENCED while the principle is invoked at any meeting. */
 enum store_status store_principle_delete(struct store *s, int64_t id, int64_t expected_version);
 /* PRINCIPLE_SORT_FIRST_INVOKED puts never-invoked principles last. */
 enum store_status store_principle_list(struct store *s, const struct principle_filter *f,
@@ -201,7 +204,7 @@ enum store_status store_meeting_remove_invocation(struct store *s, int64_t id,
 
 /* A page of meeting summaries (no readout, sources or related) with their
  * participants and principles, in a fixed number of queries. A participant
- * or principle filter that names nothing is STORE_INVALID_REF. *next_key
+ * or principle filter that names nothing is STORE_UNKNOWN_FILTER. *next_key
  * is the cursor key after the page's last row (a new string), NULL on the
  * last page; best-match-first pages rank with the statistics of the walk's
  * first page, as store_search does. */
