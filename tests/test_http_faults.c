@@ -677,6 +677,87 @@ START_TEST(query_past_its_budget_is_503)
 }
 END_TEST
 
+/* Imports count meetings in one import (which has no budget); each readout
+ * is words pseudo-random words "w<k>" from a vocabulary of vocab. */
+static void import_meetings(int count, int words, int vocab)
+{
+	uint32_t x = 1;
+	size_t cap = (size_t)count * ((size_t)words * 7 + 128) + 64, len = 0;
+	char *doc = malloc(cap);
+	len += (size_t)snprintf(doc + len, cap - len, "{\"meetings\": [");
+	for (int i = 0; i < count; i++) {
+		len += (size_t)snprintf(doc + len, cap - len,
+		                        "%s{\"slug\": \"m%d\", \"title\": \"Talks %d\", \"date\": "
+		                        "\"2024-01-01\", \"readout\": \"",
+		                        i ? "," : "", i, i);
+		for (int w = 0; w < words; w++) {
+			x = x * 1103515245u + 12345u;
+			len += (size_t)snprintf(doc + len, cap - len, "%sw%u", w ? " " : "",
+			                        ((x & 0x7fffffffu) >> 8) % (uint32_t)vocab);
+		}
+		len += (size_t)snprintf(doc + len, cap - len, "\"}");
+	}
+	snprintf(doc + len, cap - len, "]}");
+	harness_restart(&h, (const char *const[]){"--max-import-body", "20000000", NULL});
+	struct reply *r = write_json(&h, "POST", "/v1/import", doc);
+	ck_assert_msg(r->status == 200, "%ld %.300s", r->status, r->body);
+	reply_free(r);
+	free(doc);
+}
+
+#define EXPENSIVE_SEARCH "/v1/search?q=w1*&limit=200"
+
+static void *expensive_search(void *arg)
+{
+	struct reply *r = get(&h, EXPENSIVE_SEARCH);
+	*(long *)arg = r->status;
+	reply_free(r);
+	return NULL;
+}
+
+/* The budget is one deadline for the whole request, checked often enough
+ * that statements with few but long steps stop too: with a prefix that
+ * matches 1,111 words, a row costs milliseconds, and a budget of 300 ms
+ * was answered after 7 s when the check came every 10,000 steps. /healthz, which reads nothing,
+ * answers while four such searches keep both worker threads busy. */
+START_TEST(search_stops_at_the_request_deadline)
+{
+	import_meetings(10000, 100, 5000);
+	const int budget_ms = 300;
+	harness_restart(&h,
+	                (const char *const[]){"--query-budget", "300", "--cache-size", "0", NULL});
+	int64_t start = now_ms();
+	struct reply *r = get(&h, EXPENSIVE_SEARCH);
+	int64_t took = now_ms() - start;
+	assert_unavailable(r);
+	reply_free(r);
+	ck_assert_msg(took < budget_ms + 2500, "503 only after %lld ms (budget %d ms)",
+	              (long long)took, budget_ms);
+
+	/* A cheap query of the same size is well within the budget. */
+	r = get(&h, "/v1/search?q=w1&limit=200");
+	assert_status(r, 200);
+	reply_free(r);
+
+	pthread_t t[4];
+	long status[4] = {0};
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, expensive_search, &status[i]), 0);
+	usleep(100 * 1000);
+	start = now_ms();
+	r = get(&h, "/healthz");
+	took = now_ms() - start;
+	assert_status(r, 200);
+	reply_free(r);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(status[i], 503);
+	}
+	/* At worst /healthz waits behind the two searches of its worker thread. */
+	ck_assert_msg(took < 2 * budget_ms + 2500, "/healthz took %lld ms", (long long)took);
+}
+END_TEST
+
 static Suite *faults_suite(void)
 {
 	Suite *s = suite_create("http_faults");
@@ -688,6 +769,7 @@ static Suite *faults_suite(void)
 	tcase_add_test(tc, busy_past_timeout_is_503_reads_go_on);
 	tcase_add_test(tc, busy_within_timeout_waits);
 	tcase_add_test(tc, query_past_its_budget_is_503);
+	tcase_add_test(tc, search_stops_at_the_request_deadline);
 	suite_add_tcase(s, tc);
 	TCase *tmpfs = tcase_create("tmpfs");
 	tcase_add_checked_fixture(tmpfs, setup_tmpfs, teardown_tmpfs);

@@ -65,11 +65,33 @@ static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, model_fold(text), -1, free);
 }
 
+/* The coarse clock costs a few nanoseconds, and its resolution (a few
+ * milliseconds) is far finer than any budget. */
 static int64_t now_ms(void)
 {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The deadline of the request this thread is serving (store_request_start),
+ * for the store it was started on; 0: none. */
+static _Thread_local const struct store *request_store;
+static _Thread_local int64_t request_deadline_ms;
+
+void store_request_start(struct store *s)
+{
+	request_store = s;
+	request_deadline_ms = now_ms() + s->budget_ms;
+}
+
+/* The deadline of an operation starting now on s: the request's when one is
+ * under way on this thread, else the budget from now. */
+static int64_t operation_deadline(const struct store *s)
+{
+	if (request_store == s && request_deadline_ms)
+		return request_deadline_ms;
+	return now_ms() + s->budget_ms;
 }
 
 /* Interrupts a statement that runs past its connection's deadline (the
@@ -159,7 +181,7 @@ struct store_conn *store_conn(struct store *s)
 {
 	struct store_conn *c = pthread_getspecific(s->key);
 	if (c) {
-		c->deadline_ms = now_ms() + s->budget_ms;
+		c->deadline_ms = operation_deadline(s);
 		return c;
 	}
 	c = store_conn_private(s);
@@ -170,7 +192,7 @@ struct store_conn *store_conn(struct store *s)
 	s->conns = c;
 	pthread_mutex_unlock(&s->lock);
 	pthread_setspecific(s->key, c);
-	c->deadline_ms = now_ms() + s->budget_ms;
+	c->deadline_ms = operation_deadline(s);
 	return c;
 }
 
