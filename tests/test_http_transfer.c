@@ -1292,6 +1292,76 @@ START_TEST(import_restores_timestamps_and_versions)
 }
 END_TEST
 
+/* Every integer an import or a write takes is an integer from 1 to 2^53 - 1:
+ * an out-of-range version, once stored, could not be counted up as an
+ * integer and left the record refusing every conditional write (412). */
+static const char *const bad_integers[] = {
+    "9223372036854775807", "1e300", "-1", "0", "9007199254740993", "1.5", "2.0", "\"3\"", NULL};
+
+START_TEST(refuses_out_of_range_integers)
+{
+	for (int i = 0; bad_integers[i]; i++) {
+		char *doc = NULL;
+		ck_assert_int_gt(
+		    asprintf(&doc,
+		             "{\"participants\": [{\"slug\": \"ada\", \"name\": \"Ada\", "
+		             "\"created_at\": \"2020-01-02T03:04:05.678Z\", \"updated_at\": "
+		             "\"2021-02-03T04:05:06.789Z\", \"version\": %s}]}",
+		             bad_integers[i]),
+		    0);
+		assert_refused(doc, "/participants/0/version");
+		free(doc);
+		ck_assert_int_gt(asprintf(&doc,
+		                          "{\"meetings\": [{\"slug\": \"m\", \"title\": \"M\", "
+		                          "\"date\": \"2020-01-01\", \"participants\": [{\"id\": "
+		                          "%s, \"role\": \"host\"}]}]}",
+		                          bad_integers[i]),
+		                 0);
+		assert_refused(doc, "/meetings/0/participants/0/id");
+		free(doc);
+		/* The same in a write. */
+		ck_assert_int_gt(asprintf(&doc,
+		                          "{\"title\": \"M\", \"date\": \"2020-01-01\", "
+		                          "\"participants\": [{\"id\": %s}]}",
+		                          bad_integers[i]),
+		                 0);
+		struct reply *r = write_json(&rh, "POST", "/v1/meetings", doc);
+		assert_problem(r, 422, "validation");
+		ck_assert_msg(has_pointer(r, "/participants/0/id"), "%s: %s", bad_integers[i],
+		              r->body);
+		reply_free(r);
+		free(doc);
+	}
+	assert_unchanged();
+}
+END_TEST
+
+/* The largest version accepted is stored as an integer, and the record
+ * takes a conditional write. */
+START_TEST(largest_version_stays_writable)
+{
+	struct reply *r = import_doc(
+	    &rh, "{\"participants\": [{\"slug\": \"ada\", \"name\": \"Ada\", \"created_at\": "
+	         "\"2020-01-02T03:04:05.678Z\", \"updated_at\": \"2021-02-03T04:05:06.789Z\", "
+	         "\"version\": 9007199254740991}]}");
+	ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
+	reply_free(r);
+	r = get(&rh, "/v1/participants/ada");
+	ck_assert_int_eq(r->status, 200);
+	ck_assert(json_is_integer(jget(r->json, "version")));
+	ck_assert_int_eq(jint(r->json, "version"), 9007199254740991LL);
+	char match[128];
+	snprintf(match, sizeof match, "If-Match: %s", reply_header(r, "ETag"));
+	reply_free(r);
+	r = req(&rh, "PATCH", "/v1/participants/ada", "{\"name\": \"Ada B\"}",
+	        (const char *const[]){"AUTH", match, NULL});
+	ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
+	ck_assert(json_is_integer(jget(r->json, "version")));
+	ck_assert_int_eq(jint(r->json, "version"), 9007199254740992LL);
+	reply_free(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http_transfer");
@@ -1323,6 +1393,8 @@ int main(void)
 	tcase_add_test(rc, refuses_malformed_json);
 	tcase_add_test(rc, refuses_without_token);
 	tcase_add_test(rc, refuses_wrong_content_type);
+	tcase_add_test(rc, refuses_out_of_range_integers);
+	tcase_add_test(rc, largest_version_stays_writable);
 	suite_add_tcase(s, rc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

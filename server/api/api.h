@@ -33,6 +33,11 @@ extern const size_t doc_sample_len;
 
 /* ---- api/json.c: shared encoding, decoding and error helpers ---- */
 
+/* The largest id or version a body may carry: 2^53 - 1, the largest integer
+ * every JSON client holds exactly (an IEEE double). */
+#define API_INT_MAX 9007199254740991LL
+#define API_INT_MAX_TEXT "9007199254740991"
+
 #define API_JSON_DEPTH_MAX 32
 #define API_JSON_CONTAINERS_MAX 2000000 /* arrays and objects in one body */
 
@@ -79,7 +84,8 @@ int api_enum(json_t *obj, const char *key, const char *base, const char *const n
 /* A nested reference {"id": n} or {"slug": "..."}; when both are given (as a
  * read returns them) both are kept and must name the same row. */
 int api_nested_ref(json_t *item, const char *base, struct model_ref *out, struct model_problems *p);
-/* A reference value that is either an integer id or a slug string. */
+/* A reference value that is either an integer id (1..API_INT_MAX) or a slug
+ * string. */
 int api_ref_value(json_t *v, const char *pointer, struct model_ref *out, struct model_problems *p);
 
 /* Adds a problem for every key of obj not in allowed (NULL-terminated); keys

@@ -383,7 +383,8 @@ int api_enum(json_t *obj, const char *key, const char *base, const char *const n
 
 int api_ref_value(json_t *v, const char *pointer, struct model_ref *out, struct model_problems *p)
 {
-	if (json_is_integer(v) && json_integer_value(v) > 0) {
+	if (json_is_integer(v) && json_integer_value(v) > 0 &&
+	    json_integer_value(v) <= API_INT_MAX) {
 		out->id = json_integer_value(v);
 		out->slug = NULL;
 		return 0;
@@ -393,7 +394,8 @@ int api_ref_value(json_t *v, const char *pointer, struct model_ref *out, struct 
 		out->slug = json_string_value(v);
 		return 0;
 	}
-	model_problems_add(p, "must be a positive integer id or a slug", "%s", pointer);
+	model_problems_add(p, "must be an integer id from 1 to " API_INT_MAX_TEXT " or a slug",
+	                   "%s", pointer);
 	return -1;
 }
 
@@ -410,7 +412,8 @@ int api_nested_ref(json_t *item, const char *base, struct model_ref *out, struct
 	if (id) {
 		snprintf(pointer, sizeof pointer, "%s/id", base);
 		if (!json_is_integer(id)) {
-			model_problems_add(p, "must be a positive integer", "%s", pointer);
+			model_problems_add(p, "must be an integer from 1 to " API_INT_MAX_TEXT,
+			                   "%s", pointer);
 			return -1;
 		}
 		if (api_ref_value(id, pointer, out, p))

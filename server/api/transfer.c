@@ -197,12 +197,22 @@ static void problems_move(struct model_problems *to, struct model_problems *from
 
 /* Reads the read-only fields an export carries: when created_at,
  * updated_at and version are all present and valid, a created record keeps
- * them; otherwise they are ignored, as read-only fields are everywhere. */
-static void decode_meta(json_t *item, struct entity_meta *m)
+ * them; otherwise they are ignored, as read-only fields are everywhere. A
+ * version that is present but not an integer from 1 to API_INT_MAX is a
+ * problem, though: stored, it could not be counted up as an integer (SQLite
+ * turns an overflowing integer into a REAL), and every conditional write
+ * of the record would fail. */
+static void decode_meta(json_t *item, struct entity_meta *m, struct model_problems *p)
 {
 	json_t *created = json_object_get(item, "created_at");
 	json_t *updated = json_object_get(item, "updated_at");
 	json_t *version = json_object_get(item, "version");
+	if (version && !json_is_null(version) &&
+	    !(json_is_integer(version) && json_integer_value(version) >= 1 &&
+	      json_integer_value(version) <= API_INT_MAX)) {
+		model_problems_add(p, "must be an integer from 1 to " API_INT_MAX_TEXT, "/version");
+		return;
+	}
 	if (!json_is_string(created) || !model_timestamp_valid(json_string_value(created)) ||
 	    !json_is_string(updated) || !model_timestamp_valid(json_string_value(updated)) ||
 	    strcmp(json_string_value(created), json_string_value(updated)) > 0 ||
@@ -243,7 +253,7 @@ static void *decode_list(json_t *doc, const char *key, const struct resource *r,
 		struct model_problems mine = {0};
 		r->decode(v, e, &mine);
 		api_required(v, "slug", "", &mine);
-		decode_meta(v, meta);
+		decode_meta(v, meta, &mine);
 		problems_move(p, &mine, base);
 		for (size_t k = 0; meta->slug && k < i; k++) {
 			const struct entity_meta *other = (const void *)(items + k * r->size);
