@@ -23,6 +23,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <linux/capability.h>
 #include <pthread.h>
 #include <sched.h>
@@ -556,6 +557,97 @@ START_TEST(read_only_refuses_writes_keeps_reads)
 }
 END_TEST
 
+/* ---- the database file removed or replaced ---- */
+
+/* Renames the database's files from one suffix to another ("" and
+ * ".away"). */
+static void rename_db(const char *from, const char *to)
+{
+	const char *suffix[] = {"", "-wal", "-shm"};
+	for (int i = 0; i < 3; i++) {
+		char a[340], b[340];
+		snprintf(a, sizeof a, "%s%s%s", h.db, suffix[i], from);
+		snprintf(b, sizeof b, "%s%s%s", h.db, suffix[i], to);
+		ck_assert_msg(rename(a, b) == 0 || (i > 0 && errno == ENOENT), "rename %s: %s", a,
+		              strerror(errno));
+	}
+}
+
+/* Copies the file at from to to (a new file). */
+static void copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(out);
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+}
+
+static int remove_tree_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+/* A write into a file that is no longer at the database's path would be
+ * lost: once the file (_i 0), its directory (_i 1) is removed, or another
+ * file takes its place (_i 2), writes and /readyz answer 503; reads go on
+ * from the file the server has open. When the same file comes back (_i 0),
+ * writes work again. */
+START_TEST(removed_database_refuses_writes)
+{
+	struct seed s;
+	seed(&s);
+	if (_i == 0) {
+		rename_db("", ".away");
+	} else if (_i == 1) {
+		ck_assert_int_eq(nftw(h.dir, remove_tree_entry, 8, FTW_DEPTH | FTW_PHYS), 0);
+	} else {
+		char copy[340];
+		snprintf(copy, sizeof copy, "%s.copy", h.db);
+		ck_assert_str_eq(sql_text(h.db, "PRAGMA wal_checkpoint(TRUNCATE)"), "0");
+		copy_file(h.db, copy);
+		ck_assert_int_eq(rename(copy, h.db), 0);
+	}
+	struct reply *r = write_json(&h, "POST", "/v1/participants", "{\"name\": \"Cy Attache\"}");
+	assert_unavailable(r);
+	ck_assert_msg(strstr(jstr(r->json, "detail"), "removed or replaced"), "%s", r->body);
+	reply_free(r);
+	r = write_json(&h, "PATCH", path_fmt("/v1/meetings/%lld", s.meeting),
+	               "{\"title\": \"Renamed\"}");
+	assert_unavailable(r);
+	reply_free(r);
+	r = write_json(&h, "POST", "/v1/import",
+	               "{\"participants\": [{\"slug\": \"di-consul\", \"name\": \"Di Consul\"}]}");
+	assert_unavailable(r);
+	reply_free(r);
+	r = get(&h, "/readyz");
+	assert_unavailable(r);
+	reply_free(r);
+	r = get(&h, "/healthz");
+	assert_status(r, 200);
+	reply_free(r);
+	r = get(&h, path_fmt("/v1/meetings/%lld", s.meeting));
+	assert_status(r, 200);
+	ck_assert_pstr_eq(jstr(r->json, "title"), "Seed talks on the harbour");
+	reply_free(r);
+	if (_i != 0)
+		return;
+	rename_db(".away", "");
+	r = write_json(&h, "POST", "/v1/participants", "{\"name\": \"Cy Attache\"}");
+	assert_status(r, 201);
+	reply_free(r);
+	r = get(&h, "/readyz");
+	assert_status(r, 200);
+	reply_free(r);
+	assert_integrity();
+}
+END_TEST
+
 /* ---- busy ---- */
 
 START_TEST(busy_past_timeout_is_503_reads_go_on)
@@ -766,6 +858,7 @@ static Suite *faults_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, disk_full_file_size_limit);
 	tcase_add_loop_test(tc, read_only_refuses_writes_keeps_reads, 0, 2);
+	tcase_add_loop_test(tc, removed_database_refuses_writes, 0, 3);
 	tcase_add_test(tc, busy_past_timeout_is_503_reads_go_on);
 	tcase_add_test(tc, busy_within_timeout_waits);
 	tcase_add_test(tc, query_past_its_budget_is_503);

@@ -4,8 +4,11 @@
  * the mapping of store statuses to HTTP problems.
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "http/problem.h"
@@ -267,6 +270,22 @@ json_t *api_body_object(const struct http_request *req, struct http_response *re
 	return doc;
 }
 
+#define MOVED_LOG_INTERVAL_S 60 /* at most one log line this often */
+
+/* Logs that the database file is gone, once a MOVED_LOG_INTERVAL_S. */
+static void log_moved(void)
+{
+	static atomic_llong last;
+	long long now = (long long)time(NULL);
+	long long before = atomic_load(&last);
+	if (now - before < MOVED_LOG_INTERVAL_S ||
+	    !atomic_compare_exchange_strong(&last, &before, now))
+		return;
+	fprintf(stderr, "{\"level\":\"error\",\"msg\":\"the database file was removed or "
+	                "replaced while the server runs: writes and /readyz answer 503 until "
+	                "it is back at its path or the server is restarted\"}\n");
+}
+
 void api_store_problem(struct http_response *res, enum store_status st, const char *what)
 {
 	char detail[128];
@@ -287,6 +306,13 @@ void api_store_problem(struct http_response *res, enum store_status st, const ch
 	case STORE_STALE:
 		http_problem(res, 412, "precondition-failed", "Precondition failed",
 		             "The entity changed since it was read; fetch it again.");
+		return;
+	case STORE_MOVED:
+		log_moved();
+		http_problem(res, 503, "unavailable", "Service unavailable",
+		             "The database file was removed or replaced while the server runs; "
+		             "writes are refused until it is back or the server restarts.");
+		http_add_header(res, "Retry-After", "60");
 		return;
 	case STORE_INVALID_REF:
 	case STORE_ERROR:

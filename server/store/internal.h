@@ -31,6 +31,10 @@ struct store_conn;
  * have run the store's time budget in all. */
 struct store_conn *store_conn(struct store *s);
 
+/* Why store_conn gave no connection: STORE_MOVED when the database file is
+ * no longer the one the store opened, else STORE_BUSY. */
+enum store_status store_conn_failure(struct store *s);
+
 /* Lifts the time budget of the operation under way (an import). */
 void store_conn_unbounded(struct store_conn *c);
 

@@ -20,6 +20,7 @@ enum store_status {
 	STORE_BUSY,        /* locked past the busy timeout, disk full, read-only: try later */
 	STORE_INVALID_REF, /* a nested reference names nothing; details in the problems list */
 	STORE_STALE,       /* the entity changed since the version the caller read */
+	STORE_MOVED,       /* the database file was removed or replaced under the server */
 	STORE_ERROR,       /* anything else: a bug or a broken database */
 };
 
@@ -46,7 +47,8 @@ void store_request_start(struct store *s);
 /* The schema version this binary migrates to. */
 int store_schema_version(void);
 
-/* STORE_OK when the database answers and is fully migrated. */
+/* STORE_OK when the database answers and is fully migrated; STORE_MOVED
+ * when the file at the store's path is no longer the one it opened. */
 enum store_status store_ready(struct store *s);
 
 /* The 16-byte key that signs pagination cursors, kept in the database so

@@ -155,7 +155,7 @@ enum store_status store_import_apply(struct store *s, struct store_import *doc,
 {
 	struct store_conn *c = store_conn(s);
 	if (!c)
-		return STORE_BUSY;
+		return store_conn_failure(s);
 	store_conn_unbounded(c); /* a large document takes its time */
 	enum store_status r = store_begin_write(c);
 	if (r != STORE_OK)
