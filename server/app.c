@@ -79,6 +79,8 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 	if (store_open(cfg->db, &app->store, err, errlen))
 		goto fail;
 	store_set_budget(app->store, cfg->query_budget_ms);
+	app->max_exports = cfg->max_exports;
+	app->export_seconds = cfg->export_seconds;
 	struct http_server_options opt = {
 	    .bind = cfg->bind,
 	    .port = cfg->port,

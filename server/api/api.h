@@ -6,6 +6,7 @@
 #define READOUT_API_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 
 #include "http/http.h"
 #include "http/router.h"
@@ -18,6 +19,9 @@ struct http_server;
 struct app {
 	struct store *store;
 	struct http_server *server; /* set once the server runs; NULL before */
+	int max_exports;            /* export streams open at once (--max-exports) */
+	int export_seconds;         /* longest an export stream stays open (--export-timeout) */
+	atomic_int exports;         /* export streams open now */
 };
 
 #define APP(req) ((struct app *)(req)->app)

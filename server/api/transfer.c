@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/handlers.h"
 #include "api/resource.h"
@@ -59,6 +60,8 @@ enum export_phase {
 
 struct api_export {
 	struct store_export *x;
+	atomic_int *open_count; /* the app's count of open exports, or NULL */
+	int64_t deadline_ms;    /* monotonic ms when the stream is cut; 0: never */
 	enum export_phase phase;
 	bool first; /* no item of the current list written yet */
 	char *buf;  /* encoded text not yet handed out */
@@ -131,10 +134,25 @@ static void export_next(struct api_export *e)
 	e->len = e->buf ? strlen(e->buf) : 0;
 }
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 long api_export_fill(void *ctx, char *buf, size_t max)
 {
 	struct api_export *e = ctx;
 	size_t n = 0;
+	if (e->deadline_ms && !e->failed && monotonic_ms() > e->deadline_ms) {
+		/* Its read snapshot keeps the WAL from being checkpointed: a
+		 * slow reader may not hold it for ever. */
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"export stream cut: open longer "
+		                "than --export-timeout\"}\n");
+		e->failed = true;
+		return -1;
+	}
 	while (n < max && !e->failed) {
 		if (e->off == e->len) {
 			if (e->phase == PHASE_END)
@@ -169,17 +187,34 @@ void api_export_close(void *ctx)
 		return;
 	store_export_close(e->x);
 	free(e->buf);
+	if (e->open_count) /* once its snapshot and connection are gone */
+		atomic_fetch_sub(e->open_count, 1);
 	free(e);
 }
 
 HANDLER(api_transfer_export)
 {
+	struct app *app = APP(req);
+	if (atomic_fetch_add(&app->exports, 1) >= app->max_exports) {
+		atomic_fetch_sub(&app->exports, 1);
+		char detail[160];
+		snprintf(detail, sizeof detail,
+		         "At most %d exports run at once (--max-exports); try again when one "
+		         "has finished.",
+		         app->max_exports);
+		http_problem(res, 503, "unavailable", "Too many exports", detail);
+		http_add_header(res, "Retry-After", "10");
+		return;
+	}
 	struct api_export *e = NULL;
-	enum store_status st = api_export_open(APP(req)->store, &e);
+	enum store_status st = api_export_open(app->store, &e);
 	if (st != STORE_OK) {
+		atomic_fetch_sub(&app->exports, 1);
 		api_store_problem(res, st, "export");
 		return;
 	}
+	e->open_count = &app->exports;
+	e->deadline_ms = monotonic_ms() + (int64_t)app->export_seconds * 1000;
 	http_set_stream(res, 200, "application/json", api_export_fill, e, api_export_close);
 	http_add_header(res, "Content-Disposition", "attachment; filename=\"readout-export.json\"");
 }

@@ -19,8 +19,14 @@
  * past its deadline. A check (coarse clock) costs a few nanoseconds. */
 #define STORE_PROGRESS_STEPS 100
 #define STORE_VALUE_MAX (16 * 1024 * 1024) /* longest string or blob */
-#define STORE_SQL_MAX (64 * 1024)          /* longest statement text */
-#define STORE_VARIABLES_MAX 64             /* bound parameters per statement */
+/* The WAL is cut back to this size when it restarts after a checkpoint; it
+ * grows past it only while an old read snapshot (an export) is open. Twice
+ * the size of the automatic checkpoint (1000 pages of 4 KiB). */
+#define STORE_WAL_SIZE_LIMIT (8 * 1024 * 1024)
+/* Page cache of an export's connection (KiB): it reads each page once. */
+#define STORE_EXPORT_CACHE_KIB 512
+#define STORE_SQL_MAX (64 * 1024) /* longest statement text */
+#define STORE_VARIABLES_MAX 64    /* bound parameters per statement */
 
 struct store_conn;
 

@@ -119,11 +119,12 @@ static int configure(sqlite3 *db)
 	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &on);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, &on);
 	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
-	return sqlite3_exec(
-	    db,
-	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-	    "PRAGMA trusted_schema=OFF;",
-	    NULL, NULL, NULL);
+	char sql[256];
+	snprintf(sql, sizeof sql,
+	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+	         "PRAGMA trusted_schema=OFF; PRAGMA journal_size_limit=%d;",
+	         STORE_WAL_SIZE_LIMIT);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
 static sqlite3 *open_db(const char *path, int flags, char *err, size_t errlen)
