@@ -127,9 +127,40 @@ static int configure(sqlite3 *db)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
+/* Keeps -wal and -shm writable by their owner. SQLite creates them with
+ * the database file's mode, so opened on a read-only file (0444) they are
+ * read-only too, and stay so after the file's write permission is back:
+ * every later connection, of this server or another writer, then opens
+ * them read-only, and SQLite maps -shm once per process, read-only for as
+ * long as any connection of the process has it open. Called before each
+ * connection is opened, so the mapping is made writable from the start.
+ * Only files this process's user owns (who could chmod them anyway), only
+ * the owner's bits while the database file is read-only, and its mode
+ * (the one SQLite would have given them) once it is writable. */
+static void sidecar_repair(const char *path)
+{
+	struct stat db;
+	if (stat(path, &db))
+		return;
+	bool writable = access(path, W_OK) == 0;
+	static const char *const suffix[] = {"-wal", "-shm"};
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		char side[4096];
+		struct stat sb;
+		if ((size_t)snprintf(side, sizeof side, "%s%s", path, suffix[i]) >= sizeof side ||
+		    lstat(side, &sb) || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid())
+			continue;
+		mode_t want = (writable ? db.st_mode : sb.st_mode) & 0777;
+		want |= S_IRUSR | S_IWUSR;
+		if ((sb.st_mode & 0777) != want)
+			chmod(side, want);
+	}
+}
+
 static sqlite3 *open_db(const char *path, int flags, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
+	sidecar_repair(path);
 	int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
 	if (rc == SQLITE_OK)
 		rc = configure(db);
