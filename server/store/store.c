@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +47,8 @@ struct store {
 	atomic_ulong errors;
 	atomic_ulong generation; /* see store_generation */
 	int budget_ms;           /* an operation's time budget (store_set_budget) */
+	dev_t dev;               /* the file opened at path, to notice it removed or replaced */
+	ino_t ino;
 };
 
 int store_schema_version(void)
@@ -65,11 +68,33 @@ static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, model_fold(text), -1, free);
 }
 
+/* The coarse clock costs a few nanoseconds, and its resolution (a few
+ * milliseconds) is far finer than any budget. */
 static int64_t now_ms(void)
 {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The deadline of the request this thread is serving (store_request_start),
+ * for the store it was started on; 0: none. */
+static _Thread_local const struct store *request_store;
+static _Thread_local int64_t request_deadline_ms;
+
+void store_request_start(struct store *s)
+{
+	request_store = s;
+	request_deadline_ms = now_ms() + s->budget_ms;
+}
+
+/* The deadline of an operation starting now on s: the request's when one is
+ * under way on this thread, else the budget from now. */
+static int64_t operation_deadline(const struct store *s)
+{
+	if (request_store == s && request_deadline_ms)
+		return request_deadline_ms;
+	return now_ms() + s->budget_ms;
 }
 
 /* Interrupts a statement that runs past its connection's deadline (the
@@ -97,16 +122,48 @@ static int configure(sqlite3 *db)
 	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &on);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, &on);
 	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
-	return sqlite3_exec(
-	    db,
-	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-	    "PRAGMA trusted_schema=OFF;",
-	    NULL, NULL, NULL);
+	char sql[256];
+	snprintf(sql, sizeof sql,
+	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+	         "PRAGMA trusted_schema=OFF; PRAGMA journal_size_limit=%d;",
+	         STORE_WAL_SIZE_LIMIT);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* Keeps -wal and -shm writable by their owner. SQLite creates them with
+ * the database file's mode, so opened on a read-only file (0444) they are
+ * read-only too, and stay so after the file's write permission is back:
+ * every later connection, of this server or another writer, then opens
+ * them read-only, and SQLite maps -shm once per process, read-only for as
+ * long as any connection of the process has it open. Called before each
+ * connection is opened, so the mapping is made writable from the start.
+ * Only files this process's user owns (who could chmod them anyway), only
+ * the owner's bits while the database file is read-only, and its mode
+ * (the one SQLite would have given them) once it is writable. */
+static void sidecar_repair(const char *path)
+{
+	struct stat db;
+	if (stat(path, &db))
+		return;
+	bool writable = access(path, W_OK) == 0;
+	static const char *const suffix[] = {"-wal", "-shm"};
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		char side[4096];
+		struct stat sb;
+		if ((size_t)snprintf(side, sizeof side, "%s%s", path, suffix[i]) >= sizeof side ||
+		    lstat(side, &sb) || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid())
+			continue;
+		mode_t want = (writable ? db.st_mode : sb.st_mode) & 0777;
+		want |= S_IRUSR | S_IWUSR;
+		if ((sb.st_mode & 0777) != want)
+			chmod(side, want);
+	}
 }
 
 static sqlite3 *open_db(const char *path, int flags, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
+	sidecar_repair(path);
 	int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
 	if (rc == SQLITE_OK)
 		rc = configure(db);
@@ -118,6 +175,20 @@ static sqlite3 *open_db(const char *path, int flags, char *err, size_t errlen)
 		return NULL;
 	}
 	return db;
+}
+
+/* True when the file at the store's path is gone or another file than the
+ * one opened at start (its directory or it removed, or it replaced): writes
+ * would go to a file nobody will find again. One stat(), about a
+ * microsecond: done before each write transaction (a commit costs ~0.3 ms)
+ * and for /readyz, not on reads. */
+static bool file_moved(struct store *s)
+{
+	struct stat sb;
+	bool moved = stat(s->path, &sb) != 0 || sb.st_dev != s->dev || sb.st_ino != s->ino;
+	if (moved)
+		atomic_fetch_add(&s->errors, 1);
+	return moved;
 }
 
 static void conn_close(struct store_conn *c)
@@ -135,6 +206,8 @@ static void conn_close(struct store_conn *c)
 struct store_conn *store_conn_private(struct store *s)
 {
 	char err[256];
+	if (file_moved(s))
+		return NULL; /* never open (and create) a file other than the store's */
 	sqlite3 *db = open_db(s->path, SQLITE_OPEN_READWRITE, err, sizeof err);
 	if (!db) {
 		atomic_fetch_add(&s->errors, 1);
@@ -162,7 +235,7 @@ struct store_conn *store_conn(struct store *s)
 {
 	struct store_conn *c = pthread_getspecific(s->key);
 	if (c) {
-		c->deadline_ms = now_ms() + s->budget_ms;
+		c->deadline_ms = operation_deadline(s);
 		return c;
 	}
 	c = store_conn_private(s);
@@ -173,8 +246,13 @@ struct store_conn *store_conn(struct store *s)
 	s->conns = c;
 	pthread_mutex_unlock(&s->lock);
 	pthread_setspecific(s->key, c);
-	c->deadline_ms = now_ms() + s->budget_ms;
+	c->deadline_ms = operation_deadline(s);
 	return c;
+}
+
+enum store_status store_conn_failure(struct store *s)
+{
+	return file_moved(s) ? STORE_MOVED : STORE_BUSY;
 }
 
 sqlite3 *store_db(struct store_conn *c)
@@ -299,6 +377,8 @@ static void conn_reopen_writable(struct store_conn *c)
 
 enum store_status store_begin_write(struct store_conn *c)
 {
+	if (file_moved(c->store))
+		return STORE_MOVED;
 	if (sqlite3_db_readonly(c->db, "main") == 1 && sqlite3_get_autocommit(c->db))
 		conn_reopen_writable(c);
 	enum store_status r = exec_simple(c, "BEGIN IMMEDIATE");
@@ -522,6 +602,14 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		return -1;
 	}
 	sqlite3_close(db);
+	struct stat sb;
+	if (stat(path, &sb)) {
+		snprintf(err, errlen, "cannot stat database %s: %s", path, strerror(errno));
+		free(s);
+		return -1;
+	}
+	s->dev = sb.st_dev;
+	s->ino = sb.st_ino;
 	s->path = xstrdup(path);
 	s->budget_ms = STORE_QUERY_BUDGET_MS;
 	pthread_key_create(&s->key, NULL);
@@ -558,6 +646,8 @@ unsigned long store_error_count(const struct store *s)
 
 enum store_status store_ready(struct store *s)
 {
+	if (file_moved(s))
+		return STORE_MOVED;
 	struct store_conn *c = store_conn(s);
 	if (!c)
 		return STORE_BUSY;
@@ -764,7 +854,7 @@ enum store_status store_save(struct store *s, const struct store_entity_ops *ops
 {
 	struct store_conn *c = store_conn(s);
 	if (!c)
-		return STORE_BUSY;
+		return store_conn_failure(s);
 	enum store_status r = store_begin_write(c);
 	if (r != STORE_OK)
 		return r;
@@ -791,7 +881,7 @@ enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id
 {
 	struct store_conn *c = store_conn(s);
 	if (!c)
-		return STORE_BUSY;
+		return store_conn_failure(s);
 	enum store_status r = store_begin_write(c);
 	if (r != STORE_OK)
 		return r;

@@ -19,6 +19,9 @@ enum store_status store_export_open(struct store *s, struct store_export **out)
 	struct store_conn *c = store_conn_private(s);
 	if (!c)
 		return STORE_BUSY;
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", STORE_EXPORT_CACHE_KIB);
+	sqlite3_exec(store_db(c), sql, NULL, NULL, NULL);
 	enum store_status r = store_begin_read(c);
 	if (r != STORE_OK) {
 		store_conn_free(c);
@@ -155,7 +158,7 @@ enum store_status store_import_apply(struct store *s, struct store_import *doc,
 {
 	struct store_conn *c = store_conn(s);
 	if (!c)
-		return STORE_BUSY;
+		return store_conn_failure(s);
 	store_conn_unbounded(c); /* a large document takes its time */
 	enum store_status r = store_begin_write(c);
 	if (r != STORE_OK)
