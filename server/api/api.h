@@ -6,6 +6,7 @@
 #define READOUT_API_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 
 #include "http/http.h"
 #include "http/router.h"
@@ -18,6 +19,9 @@ struct http_server;
 struct app {
 	struct store *store;
 	struct http_server *server; /* set once the server runs; NULL before */
+	int max_exports;            /* export streams open at once (--max-exports) */
+	int export_seconds;         /* longest an export stream stays open (--export-timeout) */
+	atomic_int exports;         /* export streams open now */
 };
 
 #define APP(req) ((struct app *)(req)->app)
@@ -32,6 +36,11 @@ extern const char *const doc_sample;
 extern const size_t doc_sample_len;
 
 /* ---- api/json.c: shared encoding, decoding and error helpers ---- */
+
+/* The largest id or version a body may carry: 2^53 - 1, the largest integer
+ * every JSON client holds exactly (an IEEE double). */
+#define API_INT_MAX 9007199254740991LL
+#define API_INT_MAX_TEXT "9007199254740991"
 
 #define API_JSON_DEPTH_MAX 32
 #define API_JSON_CONTAINERS_MAX 2000000 /* arrays and objects in one body */
@@ -96,7 +105,8 @@ int api_enum(json_t *obj, const char *key, const char *base, const char *const n
 /* A nested reference {"id": n} or {"slug": "..."}; when both are given (as a
  * read returns them) both are kept and must name the same row. */
 int api_nested_ref(json_t *item, const char *base, struct model_ref *out, struct model_problems *p);
-/* A reference value that is either an integer id or a slug string. */
+/* A reference value that is either an integer id (1..API_INT_MAX) or a slug
+ * string. */
 int api_ref_value(json_t *v, const char *pointer, struct model_ref *out, struct model_problems *p);
 
 /* Adds a problem for every key of obj not in allowed (NULL-terminated); keys

@@ -4,9 +4,11 @@
  * the mapping of store statuses to HTTP problems.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "http/problem.h"
@@ -348,6 +350,22 @@ json_t *api_body_object(const struct http_request *req, struct http_response *re
 	return doc;
 }
 
+#define MOVED_LOG_INTERVAL_S 60 /* at most one log line this often */
+
+/* Logs that the database file is gone, once a MOVED_LOG_INTERVAL_S. */
+static void log_moved(void)
+{
+	static atomic_llong last;
+	long long now = (long long)time(NULL);
+	long long before = atomic_load(&last);
+	if (now - before < MOVED_LOG_INTERVAL_S ||
+	    !atomic_compare_exchange_strong(&last, &before, now))
+		return;
+	fprintf(stderr, "{\"level\":\"error\",\"msg\":\"the database file was removed or "
+	                "replaced while the server runs: writes and /readyz answer 503 until "
+	                "it is back at its path or the server is restarted\"}\n");
+}
+
 void api_store_failure(struct http_response *res, enum store_status st,
                        const struct api_store_subject *s)
 {
@@ -404,6 +422,13 @@ void api_store_failure(struct http_response *res, enum store_status st,
 	case STORE_STALE:
 		http_problem(res, 412, "precondition-failed", "Precondition failed",
 		             "The entity changed since it was read; fetch it again.");
+		return;
+	case STORE_MOVED:
+		log_moved();
+		http_problem(res, 503, "unavailable", "Service unavailable",
+		             "The database file was removed or replaced while the server runs; "
+		             "writes are refused until it is back or the server restarts.");
+		http_add_header(res, "Retry-After", "60");
 		return;
 	case STORE_ERROR:
 	case STORE_OK:
@@ -509,7 +534,8 @@ int api_enum(json_t *obj, const char *key, const char *base, const char *const n
 
 int api_ref_value(json_t *v, const char *pointer, struct model_ref *out, struct model_problems *p)
 {
-	if (json_is_integer(v) && json_integer_value(v) > 0) {
+	if (json_is_integer(v) && json_integer_value(v) > 0 &&
+	    json_integer_value(v) <= API_INT_MAX) {
 		out->id = json_integer_value(v);
 		out->slug = NULL;
 		return 0;
@@ -519,7 +545,8 @@ int api_ref_value(json_t *v, const char *pointer, struct model_ref *out, struct 
 		out->slug = json_string_value(v);
 		return 0;
 	}
-	model_problems_add(p, "must be a positive integer id or a slug", "%s", pointer);
+	model_problems_add(p, "must be an integer id from 1 to " API_INT_MAX_TEXT " or a slug",
+	                   "%s", pointer);
 	return -1;
 }
 
@@ -536,7 +563,8 @@ int api_nested_ref(json_t *item, const char *base, struct model_ref *out, struct
 	if (id) {
 		snprintf(pointer, sizeof pointer, "%s/id", base);
 		if (!json_is_integer(id)) {
-			model_problems_add(p, "must be a positive integer", "%s", pointer);
+			model_problems_add(p, "must be an integer from 1 to " API_INT_MAX_TEXT,
+			                   "%s", pointer);
 			return -1;
 		}
 		if (api_ref_value(id, pointer, out, p))

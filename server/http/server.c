@@ -557,6 +557,8 @@ static void dispatch(struct http_server *s, struct request_state *st)
 	}
 	req->body = st->body;
 	req->body_len = st->body_len;
+	if (s->opt.request_start)
+		s->opt.request_start(s->opt.app);
 	if (route->flags & ROUTE_CACHE && s->cache)
 		cached_handler(s, route, req, res);
 	else

@@ -12,12 +12,22 @@
 #include "store/store.h"
 
 #define STORE_BUSY_TIMEOUT_MS 5000
-#define STORE_STMT_CACHE 256               /* prepared statements kept per connection */
-#define STORE_QUERY_BUDGET_MS 5000         /* default of store_set_budget */
-#define STORE_PROGRESS_STEPS 10000         /* VM steps between deadline checks */
+#define STORE_STMT_CACHE 256       /* prepared statements kept per connection */
+#define STORE_QUERY_BUDGET_MS 5000 /* default of store_set_budget */
+/* VM steps between deadline checks. Few, because one step can be long: an
+ * FTS5 snippet() of a prefix query is one step per row and took ~25 ms a
+ * row on 3,000 meetings; 10,000 steps let a 100-row page run for seconds
+ * past its deadline. A check (coarse clock) costs a few nanoseconds. */
+#define STORE_PROGRESS_STEPS 100
 #define STORE_VALUE_MAX (16 * 1024 * 1024) /* longest string or blob */
-#define STORE_SQL_MAX (64 * 1024)          /* longest statement text */
-#define STORE_VARIABLES_MAX 64             /* bound parameters per statement */
+/* The WAL is cut back to this size when it restarts after a checkpoint; it
+ * grows past it only while an old read snapshot (an export) is open. Twice
+ * the size of the automatic checkpoint (1000 pages of 4 KiB). */
+#define STORE_WAL_SIZE_LIMIT (8 * 1024 * 1024)
+/* Page cache of an export's connection (KiB): it reads each page once. */
+#define STORE_EXPORT_CACHE_KIB 512
+#define STORE_SQL_MAX (64 * 1024) /* longest statement text */
+#define STORE_VARIABLES_MAX 64    /* bound parameters per statement */
 
 /* A prepared statement of a connection, from its cache or (when the cache
  * is full) its own until store_done. */
@@ -41,9 +51,14 @@ struct store_conn {
 
 /* This thread's connection to s, opened on first use; NULL when it cannot be
  * opened. Borrowed: the store closes it. Each call starts an operation: its
- * statements may run the store's time budget in all before they are
- * interrupted (503). */
+ * statements are interrupted (503) at the deadline of the request under way
+ * on this thread (store_request_start), or, outside a request, once they
+ * have run the store's time budget in all. */
 struct store_conn *store_conn(struct store *s);
+
+/* Why store_conn gave no connection: STORE_MOVED when the database file is
+ * no longer the one the store opened, else STORE_BUSY. */
+enum store_status store_conn_failure(struct store *s);
 
 /* Lifts the time budget of the operation under way (an import). */
 void store_conn_unbounded(struct store_conn *c);

@@ -508,7 +508,7 @@ static enum store_status begin_nested(struct store *s, int64_t id, int64_t expec
 {
 	*c = store_conn(s);
 	if (!*c)
-		return STORE_BUSY;
+		return store_conn_failure(s);
 	enum store_status r = store_begin_write(*c);
 	if (r != STORE_OK) {
 		*c = NULL;

@@ -34,6 +34,7 @@ struct store {
 	atomic_ulong errors;
 	atomic_ulong generation; /* see store_generation */
 	int budget_ms;           /* an operation's time budget (store_set_budget) */
+	uint64_t identity;       /* what path named at open (driver's target_identity) */
 };
 
 const struct store_kind_info store_kinds[STORE_KINDS] = {
@@ -60,11 +61,46 @@ static const struct store_driver *driver_for(const char *target, char *err, size
 	return &store_sqlite_driver;
 }
 
+/* The coarse clock costs a few nanoseconds, and its resolution (a few
+ * milliseconds) is far finer than any budget. */
 static int64_t now_ms(void)
 {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The deadline of the request this thread is serving (store_request_start),
+ * for the store it was started on; 0: none. */
+static _Thread_local const struct store *request_store;
+static _Thread_local int64_t request_deadline_ms;
+
+void store_request_start(struct store *s)
+{
+	request_store = s;
+	request_deadline_ms = now_ms() + s->budget_ms;
+}
+
+/* The deadline of an operation starting now on s: the request's when one is
+ * under way on this thread, else the budget from now. */
+static int64_t operation_deadline(const struct store *s)
+{
+	if (request_store == s && request_deadline_ms)
+		return request_deadline_ms;
+	return now_ms() + s->budget_ms;
+}
+
+/* True when the database at the store's path is gone or another than the
+ * one opened at start (its directory or it removed, or it replaced): writes
+ * would go where nobody will find them again. One stat() for a file, about
+ * a microsecond: done before each write transaction (a commit costs ~0.3
+ * ms) and for /readyz, not on reads. */
+static bool file_moved(struct store *s)
+{
+	bool moved = s->drv->target_identity(s->path) != s->identity;
+	if (moved)
+		atomic_fetch_add(&s->errors, 1);
+	return moved;
 }
 
 enum store_status store_count_error(struct store_conn *c, enum store_status r)
@@ -97,6 +133,8 @@ static void conn_close(struct store_conn *c)
 struct store_conn *store_conn_private(struct store *s)
 {
 	char err[256];
+	if (file_moved(s))
+		return NULL; /* never open (and create) a file other than the store's */
 	struct store_db *db = s->drv->open(s->path, false, err, sizeof err);
 	if (!db) {
 		atomic_fetch_add(&s->errors, 1);
@@ -133,8 +171,13 @@ struct store_conn *store_conn(struct store *s)
 		pthread_mutex_unlock(&s->lock);
 		pthread_setspecific(s->key, c);
 	}
-	c->drv->set_deadline(c->db, now_ms() + s->budget_ms);
+	c->drv->set_deadline(c->db, operation_deadline(s));
 	return c;
+}
+
+enum store_status store_conn_failure(struct store *s)
+{
+	return file_moved(s) ? STORE_MOVED : STORE_BUSY;
 }
 
 static size_t sql_hash(const char *s)
@@ -243,11 +286,13 @@ static void conn_reopen_writable(struct store_conn *c)
 	c->drv->close(c->db);
 	c->db = db;
 	c->data_version = 0; /* a new connection's count: compare from scratch */
-	c->drv->set_deadline(db, now_ms() + c->store->budget_ms);
+	c->drv->set_deadline(db, operation_deadline(c->store));
 }
 
 enum store_status store_begin_write(struct store_conn *c)
 {
+	if (file_moved(c->store))
+		return STORE_MOVED;
 	if (c->drv->read_only(c->db))
 		conn_reopen_writable(c);
 	enum store_status r = store_count_error(c, c->drv->begin_write(c->db));
@@ -468,6 +513,12 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	drv->close(db);
 	struct store *s = xcalloc(1, sizeof *s);
 	s->drv = drv;
+	s->identity = drv->target_identity(path);
+	if (!s->identity) {
+		snprintf(err, errlen, "cannot stat database %s", path);
+		free(s);
+		return -1;
+	}
 	s->path = xstrdup(path);
 	s->budget_ms = STORE_QUERY_BUDGET_MS;
 	struct store_conn *c = store_conn_private(s);
@@ -513,6 +564,8 @@ unsigned long store_error_count(const struct store *s)
 
 enum store_status store_ready(struct store *s)
 {
+	if (file_moved(s))
+		return STORE_MOVED;
 	struct store_conn *c = store_conn(s);
 	if (!c)
 		return STORE_BUSY;
@@ -665,7 +718,7 @@ enum store_status store_save(struct store *s, const struct store_entity_ops *ops
 {
 	struct store_conn *c = store_conn(s);
 	if (!c)
-		return STORE_BUSY;
+		return store_conn_failure(s);
 	enum store_status r = store_begin_write(c);
 	if (r != STORE_OK)
 		return r;
@@ -692,7 +745,7 @@ enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id
 {
 	struct store_conn *c = store_conn(s);
 	if (!c)
-		return STORE_BUSY;
+		return store_conn_failure(s);
 	enum store_status r = store_begin_write(c);
 	if (r != STORE_OK)
 		return r;

@@ -23,6 +23,7 @@ enum store_status {
 	STORE_UNKNOWN_FILTER, /* a list filter names no stored record */
 	STORE_BAD_CURSOR,     /* a cursor key this list cannot have issued */
 	STORE_STALE,          /* the entity changed since the version the caller read */
+	STORE_MOVED,          /* the database file was removed or replaced under the server */
 	STORE_ERROR,          /* anything else: a bug or a broken database */
 };
 
@@ -36,15 +37,21 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen);
 /* Closes every connection and frees the store. Call once no thread uses it. NULL ok. */
 void store_close(struct store *s);
 
-/* Sets how long one operation's statements may run in all before they are
+/* Sets how long one request's statements may run in all before they are
  * interrupted and it answers STORE_BUSY (default 5000 ms; an import has no
  * budget). Set it before the store is used from more than one thread. */
 void store_set_budget(struct store *s, int ms);
 
+/* Starts a request on the calling thread: every statement of every store
+ * call it makes from now on, until the next store_request_start on this
+ * thread, shares one deadline, the budget from now. Touches no database. */
+void store_request_start(struct store *s);
+
 /* The schema version this binary migrates to. */
 int store_schema_version(void);
 
-/* STORE_OK when the database answers and is fully migrated. */
+/* STORE_OK when the database answers and is fully migrated; STORE_MOVED
+ * when the file at the store's path is no longer the one it opened. */
 enum store_status store_ready(struct store *s);
 
 /* The 16-byte key that signs pagination cursors, kept in the database so

@@ -23,6 +23,7 @@ if [ ! -x "$readoutd" ]; then
 	echo "run.sh: no readoutd at '$readoutd' (build it first, e.g. ninja -C build)" >&2
 	exit 2
 fi
+readoutd=$(realpath "$readoutd") # the script changes directory below
 
 # shellcheck source=scripts/deps.sh
 . "$root/scripts/deps.sh"
