@@ -427,6 +427,79 @@ START_TEST(library_refusals_close_at_once)
 }
 END_TEST
 
+/* ---- 14: time limits on a head and a body ---- */
+
+/* Trickles a head and a body, a byte a second (never idle for the 30 s
+ * timeout), beside a keep-alive connection that idles past the head
+ * deadline between two requests: the trickles get a 408 and a close within
+ * their deadline, the idle connection is still served. */
+START_TEST(trickled_requests_are_cut_off)
+{
+	const char head[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+	char body_head[256];
+	int bh = snprintf(body_head, sizeof body_head,
+	                  "POST /v1/participants HTTP/1.1\r\nHost: x\r\n" AUTH_LINE
+	                  "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
+	int slow_head = connect_raw(), slow_body = connect_raw(), idle = connect_raw();
+	static char buf[8192];
+	bool closed;
+	send_all(idle, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 34);
+	read_answer(idle, buf, sizeof buf, ANSWER_WAIT_MS, 50, false, &closed);
+	ck_assert(strncmp(buf, "HTTP/1.1 200 ", 13) == 0 && !closed);
+
+	send_all(slow_head, head, 3); /* the head begins */
+	long t0 = now_ms();
+	send_all(slow_body, body_head, (size_t)bh);
+	long head_closed = 0, body_closed = 0;
+	static char head_answer[1024], body_answer[1024];
+	size_t head_len = 0, body_len = 0;
+	for (int i = 3; now_ms() - t0 < (HTTP_HEAD_DEADLINE_S + 5) * 1000L; i++) {
+		if (!head_closed)
+			send_all(slow_head, i < (int)sizeof head - 1 ? head + i : "h", 1);
+		if (!body_closed)
+			send_all(slow_body, "x", 1);
+		long until = now_ms() + 1000;
+		while (now_ms() < until) {
+			if (!head_closed) {
+				head_len += read_answer(slow_head, head_answer + head_len,
+				                        sizeof head_answer - head_len, 50, 0, false,
+				                        &closed);
+				if (closed)
+					head_closed = now_ms() - t0;
+			}
+			if (!body_closed) {
+				body_len += read_answer(slow_body, body_answer + body_len,
+				                        sizeof body_answer - body_len, 50, 0, false,
+				                        &closed);
+				if (closed)
+					body_closed = now_ms() - t0;
+			}
+		}
+	}
+	close(slow_head);
+	close(slow_body);
+	printf("http_wire: trickled head closed after %ld ms, trickled body after %ld ms\n",
+	       head_closed, body_closed);
+	ck_assert_msg(head_closed >= (HTTP_HEAD_DEADLINE_S - 1) * 1000L &&
+	                  head_closed <= (HTTP_HEAD_DEADLINE_S + 2) * 1000L,
+	              "the trickled head was closed after %ld ms", head_closed);
+	ck_assert_msg(strncmp(head_answer, "HTTP/1.1 408 ", 13) == 0 &&
+	                  strstr(head_answer, "application/problem+json"),
+	              "head: '%s'", head_answer);
+	long body_bound = HTTP_BODY_DEADLINE_S * 1000L + 1000L * 1000 / HTTP_BODY_MIN_RATE;
+	ck_assert_msg(body_closed >= body_bound - 1000 && body_closed <= body_bound + 2000,
+	              "the trickled body was closed after %ld ms", body_closed);
+	ck_assert_msg(strncmp(body_answer, "HTTP/1.1 408 ", 13) == 0, "body: '%s'", body_answer);
+
+	/* The keep-alive connection idled past the head deadline: still open,
+	 * and served. */
+	send_all(idle, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 34);
+	read_answer(idle, buf, sizeof buf, ANSWER_WAIT_MS, 50, false, &closed);
+	close(idle);
+	ck_assert_msg(strncmp(buf, "HTTP/1.1 200 ", 13) == 0, "idle: '%.100s'", buf);
+}
+END_TEST
+
 /* ---- 15: methods and expectations ---- */
 
 START_TEST(methods_and_expectations)
@@ -487,6 +560,7 @@ int main(void)
 	tcase_add_test(tc, no_write_commits_without_an_answer);
 	tcase_add_test(tc, long_targets_are_answered);
 	tcase_add_test(tc, library_refusals_close_at_once);
+	tcase_add_test(tc, trickled_requests_are_cut_off);
 	tcase_add_test(tc, methods_and_expectations);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

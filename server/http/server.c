@@ -6,7 +6,8 @@
  * read, and with the connection closed); data calls append to a bounded
  * buffer, and the last call runs the handler and queues the response.
  * Per-request state is freed when libmicrohttpd reports completion, which is
- * also where the request is logged and counted.
+ * also where the request is logged and counted. A watcher thread closes
+ * connections whose head or body takes longer than its deadline.
  */
 #include "http/server.h"
 
@@ -15,6 +16,9 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -39,6 +43,28 @@
  * the 413, so that closing does not reset the connection under a client
  * still sending (it would lose the answer); a bigger one is refused at once. */
 #define OVERSIZE_DRAIN_MAX (8L * 1024 * 1024)
+#define WATCH_INTERVAL_MS 250 /* how often the deadlines are checked */
+/* Data seen this soon after a connection began to wait may be the end of
+ * the previous request: TCP_INFO's times are in kernel ticks of up to 10 ms. */
+#define WATCH_SLACK_MS 50
+
+/* What the deadline watcher knows of one connection (see watch_check). */
+enum watch_phase {
+	WATCH_WAITING, /* for a request: its head is being received, if begun */
+	WATCH_BODY,    /* receiving a body, until deadline_ms */
+	WATCH_BUSY,    /* running the handler or sending the answer: no deadline */
+	WATCH_EXPIRED, /* answered 408 and shut down by the watcher */
+};
+
+struct conn_watch {
+	struct conn_watch *prev, *next; /* under http_server.watch_lock */
+	int fd;
+	atomic_int phase;
+	atomic_long ready_ms;    /* when the connection began to wait for a request */
+	atomic_long head_ms;     /* when a byte of the next head was seen; 0: none yet */
+	atomic_long deadline_ms; /* WATCH_BODY: when the body must be complete */
+};
+
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct http_server_options opt;
@@ -49,6 +75,13 @@ struct http_server {
 	atomic_int in_flight;
 	atomic_bool stopping; /* set by http_server_stop: new connections are refused */
 	bool raw_layout;      /* header lines are read where libmicrohttpd 0.9.75 leaves them */
+	pthread_mutex_t watch_lock;
+	pthread_cond_t watch_wake;
+	pthread_t watcher;
+	bool watcher_stop;          /* under watch_lock */
+	struct conn_watch *watches; /* under watch_lock */
+	char *timeout_answer;       /* the whole 408 the watcher sends */
+	size_t timeout_answer_len;
 };
 
 struct request_state {
@@ -63,6 +96,7 @@ struct request_state {
 	bool target_over;          /* the raw target broke a limit (on_target) */
 	enum router_result routed; /* decided on the first call */
 	char allow[128];           /* the Allow list of a known path */
+	struct conn_watch *watch;  /* the connection's, or NULL */
 	struct timespec start;
 };
 
@@ -440,9 +474,10 @@ static enum MHD_Result queue(struct http_server *s, struct request_state *st)
 }
 
 /* A whole answer as bytes for the socket, with the headers queue() adds,
- * for when libmicrohttpd cannot send it: a refusal whose head leaves no
- * room in the connection's memory (see HTTP_HEAD_MAX). It closes the
- * connection. Returns a new string (caller frees) of *len bytes. */
+ * for when libmicrohttpd cannot send it: the watcher's 408, and a refusal
+ * whose head leaves no room in the connection's memory (see HTTP_HEAD_MAX).
+ * It closes the connection. req may be NULL (no request known). Returns a
+ * new string (caller frees) of *len bytes. */
 static char *answer_text(const struct http_server *s, const struct http_request *req,
                          const struct http_response *res, size_t *len /* OUT */)
 {
@@ -457,7 +492,9 @@ static char *answer_text(const struct http_server *s, const struct http_request 
 	for (size_t i = 0; i < res->header_count; i++)
 		fprintf(f, "%s: %s\r\n", res->headers[i].name, res->headers[i].value);
 	fputs("X-Content-Type-Options: nosniff\r\nCache-Control: no-cache\r\n", f);
-	const char *origin = allowed_origin(s, req);
+	const char *origin = s->opt.cors_origin_count == 0 ? "*"
+	                     : req                         ? allowed_origin(s, req)
+	                                                   : NULL;
 	if (origin)
 		fprintf(f,
 		        "Access-Control-Allow-Origin: %s\r\nAccess-Control-Expose-Headers: ETag, "
@@ -846,6 +883,128 @@ static bool check_route(struct http_server *s, struct request_state *st)
 	return true;
 }
 
+/* ---- deadlines ---- */
+
+static long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+/* The connection's watch, from libmicrohttpd's socket context. */
+static struct conn_watch *watch_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return info ? info->socket_context : NULL;
+}
+
+/* Moves a watch from one phase to another; false when the watcher has
+ * expired it meanwhile (the connection is being closed). */
+static bool watch_move(struct conn_watch *w, int from, int to)
+{
+	if (!w)
+		return true;
+	int seen = from;
+	return atomic_compare_exchange_strong(&w->phase, &seen, to) || seen != WATCH_EXPIRED;
+}
+
+/* Starts the body deadline, or marks the request busy when it has no body. */
+static bool watch_head_done(struct conn_watch *w, const struct request_state *st)
+{
+	if (!w)
+		return true;
+	const char *cl =
+	    MHD_lookup_connection_value(st->req.conn, MHD_HEADER_KIND, "Content-Length");
+	bool chunked =
+	    MHD_lookup_connection_value(st->req.conn, MHD_HEADER_KIND, "Transfer-Encoding") != NULL;
+	unsigned long long size = chunked ? (unsigned long long)st->limit
+	                          : cl    ? strtoull(cl, NULL, 10)
+	                                  : 0;
+	if (size == 0)
+		return watch_move(w, WATCH_WAITING, WATCH_BUSY);
+	if (size > (unsigned long long)st->limit + OVERSIZE_DRAIN_MAX)
+		size = (unsigned long long)st->limit + OVERSIZE_DRAIN_MAX;
+	atomic_store(&w->deadline_ms, now_ms() + HTTP_BODY_DEADLINE_S * 1000L +
+	                                  (long)(size * 1000 / HTTP_BODY_MIN_RATE));
+	return watch_move(w, WATCH_WAITING, WATCH_BODY);
+}
+
+/* Called by the watcher (under watch_lock) for each connection: a head
+ * begun more than HTTP_HEAD_DEADLINE_S ago, or a body past its deadline, is
+ * answered 408 and the connection shut down (libmicrohttpd then closes it).
+ * The first byte of a head is seen in the socket's TCP_INFO: data received
+ * after the connection began to wait for a request. */
+static void watch_check(struct http_server *s, struct conn_watch *w, long now)
+{
+	int phase = atomic_load(&w->phase);
+	long due;
+	if (phase == WATCH_WAITING) {
+		long ready = atomic_load(&w->ready_ms), head = atomic_load(&w->head_ms);
+		if (head < ready) {
+			struct tcp_info ti;
+			socklen_t len = sizeof ti;
+			head = 0;
+			if (getsockopt(w->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+			    now - (long)ti.tcpi_last_data_recv > ready + WATCH_SLACK_MS)
+				head = now - (long)ti.tcpi_last_data_recv;
+			atomic_store(&w->head_ms, head);
+			if (!head)
+				return;
+		}
+		due = head + HTTP_HEAD_DEADLINE_S * 1000L;
+	} else if (phase == WATCH_BODY) {
+		due = atomic_load(&w->deadline_ms);
+	} else {
+		return;
+	}
+	if (now < due || !atomic_compare_exchange_strong(&w->phase, &phase, WATCH_EXPIRED))
+		return;
+	/* libmicrohttpd is reading, not writing, in both phases: the answer
+	 * goes out whole, or not at all if the socket buffer is full. */
+	ssize_t sent =
+	    send(w->fd, s->timeout_answer, s->timeout_answer_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)sent;
+	shutdown(w->fd, SHUT_RDWR);
+	metrics_observe(&s->metrics, -1, 408, 0);
+}
+
+static void *watcher_main(void *arg)
+{
+	struct http_server *s = arg;
+	pthread_mutex_lock(&s->watch_lock);
+	while (!s->watcher_stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += WATCH_INTERVAL_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->watch_wake, &s->watch_lock, &until);
+		long now = now_ms();
+		for (struct conn_watch *w = s->watches; w && !s->watcher_stop; w = w->next)
+			watch_check(s, w, now);
+	}
+	pthread_mutex_unlock(&s->watch_lock);
+	return NULL;
+}
+
+/* The 408 the watcher sends, made once. */
+static void timeout_answer_make(struct http_server *s)
+{
+	struct http_response res = {0};
+	char detail[200];
+	snprintf(detail, sizeof detail,
+	         "The request took too long to arrive: a head must arrive within %d s, a body "
+	         "within %d s plus 1 s for each %d bytes.",
+	         HTTP_HEAD_DEADLINE_S, HTTP_BODY_DEADLINE_S, HTTP_BODY_MIN_RATE);
+	http_problem(&res, 408, "request-timeout", "Request timeout", detail);
+	s->timeout_answer = answer_text(s, NULL, &res, &s->timeout_answer_len);
+	free(res.body);
+}
+
 /* A request's state, counted in flight until on_completed frees it. */
 static struct request_state *request_new(struct http_server *s)
 {
@@ -897,16 +1056,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		st->req.method = parse_method(method);
 		st->req.route = -1;
 		st->req.app = s->opt.app;
+		st->watch = watch_of(conn);
 		/* Whatever is refused here closes the connection: the body, if
 		 * any, is not read (and no 100 Continue is sent for it). */
 		size_t cost = head_cost(conn);
 		if (!check_target(st) || check_head(s, st, version, cost) || !check_framing(st) ||
 		    !check_route(s, st)) {
 			st->res.close = true;
+			if (!watch_move(st->watch, WATCH_WAITING, WATCH_BUSY))
+				return MHD_NO;
 			return cost > HTTP_HEAD_MAX ? answer_raw(s, st) : queue(s, st);
 		}
-		return MHD_YES;
+		return watch_head_done(st->watch, st) ? MHD_YES : MHD_NO;
 	}
+	if (st->watch && atomic_load(&st->watch->phase) == WATCH_EXPIRED)
+		return MHD_NO; /* the watcher answered 408: stop here */
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
@@ -932,6 +1096,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (st->queued)
 		return MHD_YES;
+	if (!watch_move(st->watch, WATCH_BODY, WATCH_BUSY))
+		return MHD_NO;
 	dispatch(s, st);
 	return queue(s, st);
 }
@@ -1004,6 +1170,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (!st)
 		return;
+	/* The connection now waits for its next request, if it stays open. */
+	struct conn_watch *w = st->watch;
+	if (w) {
+		atomic_store(&w->head_ms, 0);
+		atomic_store(&w->ready_ms, now_ms());
+		int phase = atomic_load(&w->phase);
+		if (phase != WATCH_EXPIRED)
+			atomic_compare_exchange_strong(&w->phase, &phase, WATCH_WAITING);
+	}
 	long us = elapsed_us(&st->start);
 	if (st->res.status)
 		log_request(st, us);
@@ -1021,15 +1196,45 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&s->in_flight, 1);
 }
 
+/* Counts open connections and keeps each one's deadline watch. libmicrohttpd
+ * reports the close before it closes the socket, so the watcher never
+ * touches a descriptor that may have been reused. */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
 	struct http_server *s = cls;
-	(void)conn;
-	(void)socket_context;
-	atomic_fetch_add_explicit(&s->metrics.open_connections,
-	                          toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1,
+	bool started = toe == MHD_CONNECTION_NOTIFY_STARTED;
+	atomic_fetch_add_explicit(&s->metrics.open_connections, started ? 1 : -1,
 	                          memory_order_relaxed);
+	struct conn_watch *w = *socket_context;
+	if (started) {
+		const union MHD_ConnectionInfo *fd =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!fd)
+			return;
+		w = xcalloc(1, sizeof *w);
+		w->fd = fd->connect_fd;
+		atomic_store(&w->phase, WATCH_WAITING);
+		atomic_store(&w->ready_ms, now_ms());
+		pthread_mutex_lock(&s->watch_lock);
+		w->next = s->watches;
+		if (s->watches)
+			s->watches->prev = w;
+		s->watches = w;
+		pthread_mutex_unlock(&s->watch_lock);
+		*socket_context = w;
+	} else if (w) {
+		pthread_mutex_lock(&s->watch_lock);
+		if (w->prev)
+			w->prev->next = w->next;
+		else
+			s->watches = w->next;
+		if (w->next)
+			w->next->prev = w->prev;
+		pthread_mutex_unlock(&s->watch_lock);
+		free(w);
+		*socket_context = NULL;
+	}
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -1091,6 +1296,9 @@ static int listen_on(const char *addr, int port, char *err, size_t errlen)
 /* Frees what http_server_start made besides the daemon and the socket. */
 static void server_free(struct http_server *s)
 {
+	pthread_cond_destroy(&s->watch_wake);
+	pthread_mutex_destroy(&s->watch_lock);
+	free(s->timeout_answer);
 	metrics_free(&s->metrics);
 	http_cache_free(s->cache);
 	free(s);
@@ -1115,6 +1323,9 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 		        "{\"level\":\"warn\",\"msg\":\"libmicrohttpd %s is not 0.9.75: "
 		        "folded header lines and NULs in header values go undetected\"}\n",
 		        MHD_get_version());
+	timeout_answer_make(s);
+	pthread_mutex_init(&s->watch_lock, NULL);
+	pthread_cond_init(&s->watch_wake, NULL);
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (strchr(opt->bind, ':'))
 		flags |= MHD_USE_IPv6;
@@ -1134,8 +1345,10 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 	    (unsigned int)opt->max_connections_per_ip, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_STRICT_FOR_CLIENT, (int)0,
 	    MHD_OPTION_END);
-	if (!s->daemon) {
+	if (!s->daemon || pthread_create(&s->watcher, NULL, watcher_main, s) != 0) {
 		snprintf(err, errlen, "cannot start the HTTP server (see the message above)");
+		if (s->daemon)
+			MHD_stop_daemon(s->daemon);
 		close(s->listen_fd);
 		server_free(s);
 		return NULL;
@@ -1166,6 +1379,11 @@ void http_server_stop(struct http_server *s)
 	atomic_store(&s->stopping, true);
 	for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < DRAIN_WAIT_MS; waited += 5)
 		usleep(5000);
+	pthread_mutex_lock(&s->watch_lock);
+	s->watcher_stop = true;
+	pthread_cond_signal(&s->watch_wake);
+	pthread_mutex_unlock(&s->watch_lock);
+	pthread_join(s->watcher, NULL);
 	MHD_stop_daemon(s->daemon);
 	server_free(s);
 }

@@ -30,6 +30,15 @@ struct MHD_Daemon;
 #define HTTP_QUERY_PARAMS_MAX 64  /* more query parameters are 414 */
 #define HTTP_HOST_MAX 255         /* a longer Host is 400 */
 
+/* Time limits on receiving a request, closing the connection with a 408:
+ * the whole head must arrive within HTTP_HEAD_DEADLINE_S of its first byte,
+ * and a body within HTTP_BODY_DEADLINE_S plus its size over
+ * HTTP_BODY_MIN_RATE of the end of the head. (--timeout bounds idle time
+ * only: a client that trickles a byte now and then is never idle.) */
+#define HTTP_HEAD_DEADLINE_S 10
+#define HTTP_BODY_DEADLINE_S 10
+#define HTTP_BODY_MIN_RATE (64 * 1024) /* bytes a second */
+
 struct http_server_options {
 	const char *bind;
 	int port;
