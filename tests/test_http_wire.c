@@ -500,7 +500,7 @@ START_TEST(trickled_requests_are_cut_off)
 }
 END_TEST
 
-/* ---- 15: methods and expectations ---- */
+/* ---- 15: methods, expectations, HEAD ---- */
 
 START_TEST(methods_and_expectations)
 {
@@ -534,6 +534,85 @@ START_TEST(methods_and_expectations)
 }
 END_TEST
 
+/* The head of an answer, one "name: value" a line, without Date, and
+ * without the fields named in skip (a NULL-terminated list). */
+static void head_fields(const char *buf, char *out, size_t cap, const char *const *skip)
+{
+	size_t n = 0;
+	const char *end = strstr(buf, "\r\n\r\n");
+	ck_assert_ptr_nonnull(end);
+	out[0] = '\0';
+	for (const char *p = strstr(buf, "\r\n") + 2; p < end + 2;) {
+		const char *eol = strstr(p, "\r\n");
+		size_t len = (size_t)(eol - p);
+		bool keep = strncasecmp(p, "Date:", 5) != 0;
+		for (size_t i = 0; skip[i] && keep; i++)
+			keep = strncasecmp(p, skip[i], strlen(skip[i])) != 0 ||
+			       p[strlen(skip[i])] != ':';
+		if (keep)
+			n += (size_t)snprintf(out + n, cap - n, "%.*s\n", (int)len, p);
+		p = eol + 2;
+	}
+}
+
+/* Every HEAD answers the status and headers its GET answers, and no body.
+ * Two exceptions: /metrics counts the GET, so its length differs; and a
+ * streamed body's length is known only once written, so its HEAD omits
+ * Transfer-Encoding (RFC 9110 section 9.3.2) and, never Content-Length: 0,
+ * and closes (libmicrohttpd 0.9.75 would send a chunked HEAD a last chunk). */
+START_TEST(head_answers_what_get_answers)
+{
+	static const char *const paths[] = {
+	    "/",
+	    "/healthz",
+	    "/readyz",
+	    "/metrics",
+	    "/openapi.json",
+	    "/v1/participants",
+	    "/v1/participants/xi-jinping",
+	    "/v1/participants/xi-jinping/meetings",
+	    "/v1/meetings?limit=1",
+	    "/v1/meetings/1",
+	    "/v1/principles",
+	    "/v1/principles/1",
+	    "/v1/principles/1/timeline",
+	    "/v1/search?q=peace",
+	    "/v1/export",
+	    "/v1/meetings/999999",
+	};
+	static const char *const none[] = {NULL};
+	static const char *const length[] = {"Content-Length", NULL};
+	static const char *const stream[] = {"Transfer-Encoding", "Connection", NULL};
+	int streams = 0;
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		static struct exchange g, hd;
+		static char gf[8192], hf[8192];
+		char req[512];
+		int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", paths[i]);
+		exchange(&g, req, (size_t)n);
+		n = snprintf(req, sizeof req, "HEAD %s HTTP/1.1\r\nHost: x\r\n\r\n", paths[i]);
+		exchange(&hd, req, (size_t)n);
+		bool streamed = head_value(g.buf, "Transfer-Encoding") != NULL;
+		streams += streamed;
+		const char *const *skip = strcmp(paths[i], "/metrics") == 0 ? length
+		                          : streamed                        ? stream
+		                                                            : none;
+		head_fields(g.buf, gf, sizeof gf, skip);
+		head_fields(hd.buf, hf, sizeof hf, skip);
+		ck_assert_msg(g.status == hd.status, "%s: GET %ld, HEAD %ld", paths[i], g.status,
+		              hd.status);
+		ck_assert_msg(strcmp(gf, hf) == 0, "%s:\nGET:\n%sHEAD:\n%s", paths[i], gf, hf);
+		const char *body = strstr(hd.buf, "\r\n\r\n") + 4;
+		ck_assert_msg(body == hd.buf + hd.len, "HEAD %s has a body: '%s'", paths[i], body);
+		if (streamed)
+			ck_assert_msg(!head_value(hd.buf, "Content-Length"),
+			              "HEAD %s says Content-Length: %s", paths[i],
+			              head_value(hd.buf, "Content-Length"));
+	}
+	ck_assert_msg(streams > 0, "no streamed answer was checked (/v1/export is)");
+}
+END_TEST
+
 static void setup(void)
 {
 	char timeout[16];
@@ -562,6 +641,7 @@ int main(void)
 	tcase_add_test(tc, library_refusals_close_at_once);
 	tcase_add_test(tc, trickled_requests_are_cut_off);
 	tcase_add_test(tc, methods_and_expectations);
+	tcase_add_test(tc, head_answers_what_get_answers);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -430,17 +430,22 @@ static enum MHD_Result queue(struct http_server *s, struct request_state *st)
 {
 	struct http_response *res = &st->res;
 	struct MHD_Response *r;
-	if (res->fill && st->req.method != HTTP_HEAD) {
-		/* The stream outlives the request state: it gets a copy of its own. */
+	if (res->fill) {
+		/* The stream outlives the request state: it gets a copy of its own.
+		 * A HEAD gets an unknown-length response too, never a Content-Length
+		 * of 0 (libmicrohttpd never calls the reader for it). Its length
+		 * is only known once written, so the HEAD omits Transfer-Encoding
+		 * (RFC 9110 section 9.3.2): as an HTTP/1.0 answer, which closes
+		 * the connection, because 0.9.75 sends a chunked HEAD the chunked
+		 * body's last chunk, which a client would read as the next answer. */
 		struct http_response *copy = xmalloc(sizeof *copy);
 		*copy = *res;
 		res->fill = NULL;
 		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read,
 		                                      copy, stream_done);
+		if (r && st->req.method == HTTP_HEAD)
+			MHD_set_response_options(r, MHD_RF_HTTP_1_0_SERVER, MHD_RO_END);
 	} else {
-		if (res->fill && res->fill_done)
-			res->fill_done(res->fill_ctx);
-		res->fill = NULL;
 		r = MHD_create_response_from_buffer(res->body_len, res->body,
 		                                    MHD_RESPMEM_MUST_FREE);
 		res->body = NULL; /* now owned by r */
