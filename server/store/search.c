@@ -304,6 +304,12 @@ static void search_bind(struct store_stmt *st, const void *ctx, bool page)
 			store_rank_bind(st, stats_param[k], &q->walk, k);
 }
 
+static char *search_key(const void *item, const void *ctx)
+{
+	const struct search_hit *h = item;
+	return store_rank_key(&((const struct search_ctx *)ctx)->walk, h->kind, h->score);
+}
+
 static enum store_status search_finish(struct store_conn *c, void *items, size_t n, const void *ctx)
 {
 	return describe(c, ((const struct search_ctx *)ctx)->match, items, n);
@@ -375,16 +381,12 @@ enum store_status store_sqlite_search(struct store_conn *c, const char *match, u
 	    .row_read = search_hit_row_read,
 	    .item_clear = search_hit_clear_any,
 	    .finish = search_finish,
+	    .key_of = search_key,
 	};
 	void *out = NULL;
-	bool more = false;
-	r = store_page(c, &query, limit, &out, count, &more, total);
-	if (r == STORE_OK) {
+	r = store_page(c, &query, limit, &out, count, next_key, total);
+	if (r == STORE_OK)
 		*items = out;
-		if (more)
-			*next_key = store_rank_key(&q->walk, (*items)[*count - 1].kind,
-			                           (*items)[*count - 1].score);
-	}
 	free(q);
 	return r;
 }

@@ -779,8 +779,9 @@ enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id
 }
 
 enum store_status store_page(struct store_conn *c, const struct store_page_query *q, int limit,
-                             void **items, size_t *count, bool *more, int64_t *total)
+                             void **items, size_t *count, char **next_key, int64_t *total)
 {
+	*next_key = NULL;
 	enum store_status r = store_begin_read(c);
 	if (r != STORE_OK)
 		return r;
@@ -796,8 +797,8 @@ enum store_status store_page(struct store_conn *c, const struct store_page_query
 			q->row_read(st, out + n++ * q->item_size);
 		store_done(st);
 	}
-	*more = n > (size_t)limit;
-	if (*more)
+	bool more = n > (size_t)limit;
+	if (more)
 		q->item_clear(out + --n * q->item_size);
 	if (r == STORE_OK && q->finish)
 		r = q->finish(c, out, n, q->ctx);
@@ -818,6 +819,8 @@ enum store_status store_page(struct store_conn *c, const struct store_page_query
 		free(out);
 		return r;
 	}
+	if (more)
+		*next_key = q->key_of(out + (n - 1) * q->item_size, q->ctx);
 	*items = out;
 	*count = n;
 	return STORE_OK;

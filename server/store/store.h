@@ -77,7 +77,8 @@ enum store_status store_backup(struct store *s, const char *path, char *err, siz
 /* ---- lists ----
  * Every list is a keyset page: rows strictly after the cursor position
  * `after` (NULL for the first page) in the list's order, at most limit of
- * them. *more tells whether rows follow; *total (when total is not NULL)
+ * them. *next_key is the cursor key after the page's last row (a new
+ * string; its id is the row's), NULL on the last page; *total (when total is not NULL)
  * counts every row the filters match. Items are new arrays the caller frees
  * with the entity's *_clear on each and free() on the array. */
 
@@ -134,7 +135,7 @@ enum store_status store_participant_replace(struct store *s, int64_t id, int64_t
 enum store_status store_participant_delete(struct store *s, int64_t id, int64_t expected_version);
 enum store_status store_participant_list(struct store *s, const struct participant_filter *f,
                                          const struct cursor_pos *after, int limit,
-                                         struct participant **items, size_t *count, bool *more,
+                                         struct participant **items, size_t *count, char **next_key,
                                          int64_t *total);
 
 /* The cursor key of a participant in the order sort (new string). */
@@ -155,7 +156,7 @@ enum store_status store_principle_delete(struct store *s, int64_t id, int64_t ex
 /* PRINCIPLE_SORT_FIRST_INVOKED puts never-invoked principles last. */
 enum store_status store_principle_list(struct store *s, const struct principle_filter *f,
                                        const struct cursor_pos *after, int limit,
-                                       struct principle **items, size_t *count, bool *more,
+                                       struct principle **items, size_t *count, char **next_key,
                                        int64_t *total);
 
 /* The cursor key of a principle in the order sort (new string). */
@@ -167,8 +168,8 @@ char *store_principle_sort_key(const struct principle *p, enum principle_sort so
  * such principle. */
 enum store_status store_principle_timeline(struct store *s, int64_t id,
                                            const struct cursor_pos *after, int limit,
-                                           struct timeline_entry **items, size_t *count, bool *more,
-                                           int64_t *total);
+                                           struct timeline_entry **items, size_t *count,
+                                           char **next_key, int64_t *total);
 
 /* ---- meetings (store/meetings.c) ----
  * Writes take the meeting in m (owned by the caller; a NULL slug is derived
