@@ -10,13 +10,6 @@
 #include "model/search.h"
 #include "model/xalloc.h"
 
-static const char *const kind_names[] = {
-    [STORE_MEETINGS] = "meeting",
-    [STORE_PARTICIPANTS] = "participant",
-    [STORE_PRINCIPLES] = "principle",
-    [STORE_KINDS] = NULL,
-};
-
 int api_search_text(const char *q, char **match, struct http_response *res)
 {
 	switch (model_search_translate(q, match)) {
@@ -81,7 +74,8 @@ static int collect_type(void *ctx, const char *key, const char *value)
 		size_t n = strcspn(p, ",");
 		int k;
 		for (k = 0; k < STORE_KINDS; k++)
-			if (strlen(kind_names[k]) == n && strncmp(kind_names[k], p, n) == 0)
+			if (strlen(store_kinds[k].singular) == n &&
+			    strncmp(store_kinds[k].singular, p, n) == 0)
 				break;
 		if (k == STORE_KINDS)
 			return 1;
@@ -98,10 +92,10 @@ static json_t *hit_json(const void *item, const void *ctx)
 	const struct search_hit *h = item;
 	char *snippet = snippet_html(h->snippet);
 	json_t *out =
-	    json_pack("{s:s, s:I, s:s?, s:s?, s:o, s:s, s:f}", "type", kind_names[h->kind], "id",
-	              (json_int_t)h->id, "slug", h->slug, "title", h->title, "date",
-	              h->date[0] ? json_string(h->date) : json_null(), "snippet", snippet, "score",
-	              -h->score);
+	    json_pack("{s:s, s:I, s:s?, s:s?, s:o, s:s, s:f}", "type",
+	              store_kinds[h->kind].singular, "id", (json_int_t)h->id, "slug", h->slug,
+	              "title", h->title, "date", h->date[0] ? json_string(h->date) : json_null(),
+	              "snippet", snippet, "score", -h->score);
 	free(snippet);
 	return out;
 }

@@ -150,12 +150,6 @@ void store_read_meta(struct store_stmt *st, int col, struct entity_meta *m);
 
 /* ---- kinds of record ---- */
 
-struct store_kind_info {
-	const char *table;    /* "participants" */
-	const char *singular; /* "participant": slugs and problem details */
-};
-extern const struct store_kind_info store_kinds[STORE_KINDS];
-
 /* Resolves a ref (id > 0, a slug, or both, which must then name the same
  * row) of kind to an id. STORE_NOT_FOUND when there is none. */
 enum store_status store_resolve(struct store_conn *c, enum store_kind kind, int64_t id,

@@ -38,9 +38,9 @@ struct store {
 };
 
 const struct store_kind_info store_kinds[STORE_KINDS] = {
-    [STORE_MEETINGS] = {"meetings", "meeting"},
-    [STORE_PARTICIPANTS] = {"participants", "participant"},
-    [STORE_PRINCIPLES] = {"principles", "principle"},
+    [STORE_MEETINGS] = {"meeting", "meetings", "meetings"},
+    [STORE_PARTICIPANTS] = {"participant", "participants", "participants"},
+    [STORE_PRINCIPLES] = {"principle", "principles", "principles"},
 };
 
 int store_schema_version(void)

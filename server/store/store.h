@@ -225,6 +225,14 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
 
 enum store_kind { STORE_MEETINGS, STORE_PARTICIPANTS, STORE_PRINCIPLES, STORE_KINDS };
 
+/* The one table of record kinds, a row per enum store_kind. */
+struct store_kind_info {
+	const char *singular; /* "participant": a search hit's type, problem details, slugs */
+	const char *plural;   /* "participants": its list in an import or export document */
+	const char *table;    /* its table */
+};
+extern const struct store_kind_info store_kinds[STORE_KINDS];
+
 /* A page of search hits for the FTS5 expression match over the kinds in
  * kinds (a bit per enum store_kind), best first; snippets are made for the
  * page's rows only. Scores are computed with the collection statistics of
