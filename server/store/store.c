@@ -47,7 +47,8 @@ struct store {
 	atomic_ulong errors;
 	atomic_ulong generation; /* see store_generation */
 	int budget_ms;           /* an operation's time budget (store_set_budget) */
-	dev_t dev;               /* the file opened at path, to notice it removed or replaced */
+	char *file;              /* the file opened at path (NULL: in memory) */
+	dev_t dev;               /* its identity, to notice it removed or replaced */
 	ino_t ino;
 };
 
@@ -184,8 +185,10 @@ static sqlite3 *open_db(const char *path, int flags, char *err, size_t errlen)
  * and for /readyz, not on reads. */
 static bool file_moved(struct store *s)
 {
+	if (!s->file)
+		return false;
 	struct stat sb;
-	bool moved = stat(s->path, &sb) != 0 || sb.st_dev != s->dev || sb.st_ino != s->ino;
+	bool moved = stat(s->file, &sb) != 0 || sb.st_dev != s->dev || sb.st_ino != s->ino;
 	if (moved)
 		atomic_fetch_add(&s->errors, 1);
 	return moved;
@@ -601,15 +604,20 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		free(s);
 		return -1;
 	}
-	sqlite3_close(db);
+	/* The file SQLite opened: "" for an in-memory database (a file: URI
+	 * with mode=memory), which no one can remove. */
+	const char *file = sqlite3_db_filename(db, "main");
 	struct stat sb;
-	if (stat(path, &sb)) {
-		snprintf(err, errlen, "cannot stat database %s: %s", path, strerror(errno));
+	if (file && *file && stat(file, &sb)) {
+		snprintf(err, errlen, "cannot stat database %s: %s", file, strerror(errno));
+		sqlite3_close(db);
 		free(s);
 		return -1;
 	}
-	s->dev = sb.st_dev;
-	s->ino = sb.st_ino;
+	s->file = file && *file ? xstrdup(file) : NULL;
+	s->dev = s->file ? sb.st_dev : 0;
+	s->ino = s->file ? sb.st_ino : 0;
+	sqlite3_close(db);
 	s->path = xstrdup(path);
 	s->budget_ms = STORE_QUERY_BUDGET_MS;
 	pthread_key_create(&s->key, NULL);
@@ -631,6 +639,7 @@ void store_close(struct store *s)
 	pthread_key_delete(s->key);
 	pthread_mutex_destroy(&s->lock);
 	free(s->path);
+	free(s->file);
 	free(s);
 }
 
