@@ -10,6 +10,7 @@
  */
 #include "store/internal.h"
 
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "model/model.h"
@@ -34,7 +36,9 @@ struct store {
 	atomic_ulong errors;
 	atomic_ulong generation; /* see store_generation */
 	int budget_ms;           /* an operation's time budget (store_set_budget) */
-	uint64_t identity;       /* what path named at open (driver's target_identity) */
+	char *file;              /* the file opened at path (NULL: none to watch) */
+	dev_t dev;               /* its identity, to notice it removed or replaced */
+	ino_t ino;
 };
 
 const struct store_kind_info store_kinds[STORE_KINDS] = {
@@ -97,7 +101,10 @@ static int64_t operation_deadline(const struct store *s)
  * ms) and for /readyz, not on reads. */
 static bool file_moved(struct store *s)
 {
-	bool moved = s->drv->target_identity(s->path) != s->identity;
+	if (!s->file)
+		return false;
+	struct stat sb;
+	bool moved = stat(s->file, &sb) != 0 || sb.st_dev != s->dev || sb.st_ino != s->ino;
 	if (moved)
 		atomic_fetch_add(&s->errors, 1);
 	return moved;
@@ -510,15 +517,19 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		drv->close(db);
 		return -1;
 	}
+	char *file = drv->watched_file(db);
 	drv->close(db);
-	struct store *s = xcalloc(1, sizeof *s);
-	s->drv = drv;
-	s->identity = drv->target_identity(path);
-	if (!s->identity) {
-		snprintf(err, errlen, "cannot stat database %s", path);
-		free(s);
+	struct stat sb;
+	if (file && stat(file, &sb)) {
+		snprintf(err, errlen, "cannot stat database %s: %s", file, strerror(errno));
+		free(file);
 		return -1;
 	}
+	struct store *s = xcalloc(1, sizeof *s);
+	s->drv = drv;
+	s->file = file;
+	s->dev = file ? sb.st_dev : 0;
+	s->ino = file ? sb.st_ino : 0;
 	s->path = xstrdup(path);
 	s->budget_ms = STORE_QUERY_BUDGET_MS;
 	struct store_conn *c = store_conn_private(s);
@@ -526,6 +537,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot write to database %s (check its permissions)", path);
 		store_conn_free(c);
 		free(s->path);
+		free(s->file);
 		free(s);
 		return -1;
 	}
@@ -549,6 +561,7 @@ void store_close(struct store *s)
 	pthread_key_delete(s->key);
 	pthread_mutex_destroy(&s->lock);
 	free(s->path);
+	free(s->file);
 	free(s);
 }
 
