@@ -83,9 +83,9 @@ function related(m) {
 		list.map((r) => h('li', null, `${RELATION[r.relation] || r.relation} `, meetingLink(r), ', ', date(r.date))));
 }
 
-function mentionList(title, items) {
+function mentionList(title, items, toLink) {
 	return h('div', null, h('h4', null, title), items.length
-		? h('ul', null, items.map((x) => h('li', null, x.name, ` × ${x.count}`)))
+		? h('ul', null, items.map((x) => h('li', null, toLink(x), `, ${x.count} ${x.count === 1 ? 'time' : 'times'}`)))
 		: h('p', { class: 'empty' }, 'None.'));
 }
 
@@ -99,8 +99,8 @@ async function mentions(m, box, ctx) {
 			const what = t.text === 'readout' ? 'Readout' : `Text ${Number(t.text) + 2}`;
 			const title = [what, t.language, t.publisher].filter(Boolean).join(' · ');
 			return h('article', { 'aria-label': title }, h('h3', null, title),
-				mentionList('Participants named', t.participants || []),
-				mentionList('Principles named', t.principles || []));
+				mentionList('Participants named', t.participants || [], participantLink),
+				mentionList('Principles named', t.principles || [], principleLink));
 		})));
 	} catch (e) {
 		if (e instanceof ApiError && e.status === 404) {
@@ -139,8 +139,8 @@ export async function render(params, root, ctx) {
 		facts([['Date', date(m.date)], ['Kind', kindName(m.kind)], ['Place', place]]),
 		m.summary ? h('p', { class: 'lead' }, m.summary) : null,
 		section('participants-h', 'Participants', participants(m)),
-		section('principles-h', 'Principles', principles(m)),
 		section('readout-h', m.readouts && m.readouts.length ? 'Readouts' : 'Readout', readouts(m)),
+		section('principles-h', 'Principles', principles(m)),
 		mentionBox,
 		section('related-h', 'Related meetings', related(m)),
 		m.sources.length ? section('sources-h', 'Sources', sources(m)) : null,

@@ -79,7 +79,11 @@ function filterForm(f, ch) {
 		}
 		navigate(href(params));
 	});
-	return form;
+	// Folded on a narrow screen unless a filter is set, so the meetings
+	// come first.
+	const active = FILTERS.some((k) => f[k]);
+	return h('details', { class: 'filter-box', open: active || matchMedia('(min-width: 40rem)').matches },
+		h('summary', null, active ? 'Filters (some are set)' : 'Filters'), form);
 }
 
 function item(m, snippet) {

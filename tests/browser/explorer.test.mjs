@@ -85,7 +85,9 @@ const expected = (url) => expectedFailures.some((e) => (e instanceof RegExp ? e.
 
 // A new page that reports its problems into `problems`.
 async function newPage(viewport) {
-	const page = await context.newPage(viewport ? { viewport } : undefined);
+	const page = await context.newPage();
+	if (viewport)
+		await page.setViewportSize(viewport);
 	page.setDefaultTimeout(WAIT_MS);
 	page.on('console', (m) => {
 		if (m.type() !== 'error' && m.type() !== 'warning')
@@ -511,6 +513,47 @@ test('private mode: a 401 read asks for a token, kept for the tab, forgettable',
 	await page.close();
 });
 
+// Fields and a route of later versions (API.md section 12), played by the
+// browser's request interception on top of readoutd's real answers: a
+// meeting's `readouts`, its /mentions, a principle's `aliases`.
+test('later versions: readouts side by side, mentions, principle aliases', { timeout: TEST_MS }, async () => {
+	const page = await newPage();
+	const m = (await api('/v1/meetings?limit=1&sort=-date')).body.data[0];
+	const readouts = [
+		{ language: 'zh-Hans', publisher: '中华人民共和国外交部', url: 'https://www.mfa.gov.cn/', published: '2024-04-26', text: '习近平会见美国国务卿布林肯。\n\n王毅参加会见。' },
+		{ language: 'en', publisher: 'U.S. Department of State', url: null, published: null, text: 'Secretary Blinken met President Xi.' },
+	];
+	await page.route(new RegExp(`/v1/meetings/${m.slug}$`), async (route) => {
+		const real = await route.fetch();
+		route.fulfill({ response: real, json: { ...(await real.json()), readouts } });
+	});
+	await page.route(/\/v1\/meetings\/\d+\/mentions$/, (route) => route.fulfill({
+		json: { data: [
+			{ text: 'readout', language: 'en', publisher: null, participants: [{ id: 1, slug: 'xi-jinping', name: 'Xi Jinping', count: 7 }], principles: [] },
+			{ text: 0, language: 'zh-Hans', publisher: '中华人民共和国外交部', participants: [{ id: 1, slug: 'xi-jinping', name: 'Xi Jinping', count: 1 }, { id: 3, slug: 'wang-yi', name: 'Wang Yi', count: 1 }], principles: [{ id: 9, slug: 'value-peace', name: 'Value peace', count: 2 }] },
+		] },
+	}));
+	await open(page, `/explore/?meeting=${m.slug}`);
+	const columns = page.locator('main .readouts > article');
+	assert.equal(await columns.count(), 1 + readouts.length);
+	assert.equal(await columns.nth(1).locator('.text').getAttribute('lang'), 'zh-Hans');
+	assert.match(await columns.nth(1).innerText(), /王毅参加会见/);
+	const boxes = await columns.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().top));
+	assert.equal(new Set(boxes).size, 1, `side by side: ${boxes}`);
+	const mentions = page.locator('main .mentions > article');
+	assert.equal(await mentions.count(), 2);
+	assert.match(await mentions.nth(1).innerText(), /Value peace, 2 times/);
+	await axe(page, 'meeting with readouts and mentions');
+
+	await page.route(/\/v1\/principles\/value-peace$/, async (route) => {
+		const real = await route.fetch();
+		route.fulfill({ response: real, json: { ...(await real.json()), aliases: ['和平'] } });
+	});
+	await open(page, '/explore/?principle=value-peace');
+	assert.match(await page.locator('main dl.facts').innerText(), /Also called\s+和平/);
+	await page.close();
+});
+
 test('a phone-sized screen: no view scrolls sideways', { timeout: TEST_MS }, async () => {
 	const page = await newPage({ width: 375, height: 740 });
 	const slug = (await api('/v1/meetings?limit=1')).body.data[0].slug;
@@ -519,6 +562,7 @@ test('a phone-sized screen: no view scrolls sideways', { timeout: TEST_MS }, asy
 		'/explore/?view=participants']) {
 		await open(page, url);
 		const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+		assert.equal(width, 375);
 		assert.ok(scroll <= width, `${url}: ${scroll} px wide in ${width}`);
 	}
 	await axe(page, 'meetings (phone)');
