@@ -9,8 +9,9 @@
  * its sending side once the daemon has read it all, and reads the answer
  * until the server closes the connection.
  *
- * Aborts when any response's status line is a 5xx other than 503 (or 505,
- * which libmicrohttpd itself sends for an unknown HTTP version), when the
+ * Aborts when any response's status line is a 5xx other than 503, 501 (a
+ * method the server does not implement) or 505 (which libmicrohttpd itself
+ * sends for an unknown HTTP version), when the
  * server stays silent for ANSWER_TIMEOUT_MS without closing the connection,
  * or (through the sanitizers) on any crash, leak or undefined behaviour in
  * the server's threads. The server logs each request to stderr; run.sh
@@ -118,10 +119,11 @@ static void scan_line(struct scan *s)
 			return;
 	s->responses++;
 	int status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
-	/* 503: the database cannot serve now. 505: libmicrohttpd's own answer
-	 * to a request line naming an HTTP version it does not speak
-	 * ("HTTP/0.1"); the request never reaches the server's code. */
-	if (status >= 500 && status != 503 && status != 505 && !s->bad)
+	/* 503: the database cannot serve now. 501: a method the server does
+	 * not implement ("BREW"). 505: libmicrohttpd's own answer to a request
+	 * line naming an HTTP version it does not speak ("HTTP/0.1"); the
+	 * request never reaches the server's code. */
+	if (status >= 500 && status != 501 && status != 503 && status != 505 && !s->bad)
 		s->bad = status;
 }
 
@@ -245,7 +247,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	scan_bytes(&s, "\n", 1);
 	close(fd);
 	if (s.bad)
-		fail("the server answered a 5xx other than 503", &s, data, size);
+		fail("the server answered a 5xx other than 501, 503 or 505", &s, data, size);
 	/* Let the daemon free the connection, so the leak check after this
 	 * run sees every allocation the request made. */
 	long until = now_ms() + DRAIN_WAIT_MS;
