@@ -33,6 +33,10 @@ void harness_stop(struct harness *h);
 /* Stops and starts the server again on the same database. */
 void harness_restart(struct harness *h, const char *const *args);
 
+/* A new TCP connection to the server (loopback, TCP_NODELAY), for bytes
+ * curl will not send. The caller closes it. Aborts the test on failure. */
+int harness_connect(const struct harness *h);
+
 struct reply {
 	long status;
 	char *body; /* NUL-terminated */

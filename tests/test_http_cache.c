@@ -170,13 +170,9 @@ END_TEST
  * answer (for what curl will not send, such as two Host headers). */
 static int raw_status(const char *text)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)h.port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = harness_connect(&h);
 	struct timeval tv = {10, 0};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
 	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	char buf[64] = "";
 	ssize_t n = read(fd, buf, sizeof buf - 1);

@@ -236,19 +236,6 @@ static void send_curl(const char *method, const char *target, const char *const 
 
 /* ---- sending raw bytes ---- */
 
-static int connect_raw(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(fd, 0);
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)h.port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_msg(connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect: %s",
-	              strerror(errno));
-	return fd;
-}
-
 static long now_ms(void)
 {
 	struct timespec t;
@@ -376,7 +363,7 @@ enum expect {
  * want, unless 0, is the status the (first) answer must have. */
 static void send_raw(const char *data, size_t len, enum expect expect, long want)
 {
-	int fd = connect_raw();
+	int fd = harness_connect(&h);
 	size_t off = 0;
 	while (off < len) {
 		ssize_t n = send(fd, data + off, len - off, MSG_NOSIGNAL);

@@ -54,19 +54,6 @@ static void sleep_ms(double ms)
 		;
 }
 
-static int connect_raw(int port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(fd, 0);
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_msg(connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect: %s",
-	              strerror(errno));
-	return fd;
-}
-
 /* Reads whatever the server has sent on fd within wait_ms into buf (NUL
  * terminated). Returns the byte count, and sets *closed when the server
  * closed the connection (EOF or reset). */
@@ -147,9 +134,9 @@ START_TEST(normal_client_unaffected_by_slow_ones)
 	int idle[SLOW_CONNECTIONS - TRICKLERS];
 	double opened = now_ms();
 	for (int i = 0; i < TRICKLERS; i++)
-		t.fds[i] = connect_raw(h.port);
+		t.fds[i] = harness_connect(&h);
 	for (int i = 0; i < SLOW_CONNECTIONS - TRICKLERS; i++)
-		idle[i] = connect_raw(h.port);
+		idle[i] = harness_connect(&h);
 	pthread_t th;
 	ck_assert_int_eq(pthread_create(&th, NULL, trickle_main, &t), 0);
 	sleep_ms(300); /* every slow connection accepted and the trickle under way */
@@ -255,7 +242,7 @@ END_TEST
  * rather than holding its connection forever. */
 START_TEST(stalled_request_times_out)
 {
-	int fd = connect_raw(h.port);
+	int fd = harness_connect(&h);
 	const char part[] = "GET /healthz HTTP/1.1\r\nHost: loc";
 	ck_assert_int_eq(send(fd, part, sizeof part - 1, MSG_NOSIGNAL), (ssize_t)(sizeof part - 1));
 	double t0 = now_ms();

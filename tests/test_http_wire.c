@@ -33,19 +33,6 @@ static long now_ms(void)
 	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
 }
 
-static int connect_raw(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(fd, 0);
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)h.port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_msg(connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect: %s",
-	              strerror(errno));
-	return fd;
-}
-
 static void send_all(int fd, const char *data, size_t len)
 {
 	size_t off = 0;
@@ -153,7 +140,7 @@ struct exchange {
 /* Sends data on a new connection and reads the answer (see read_answer). */
 static void exchange(struct exchange *x, const char *data, size_t len)
 {
-	int fd = connect_raw();
+	int fd = harness_connect(&h);
 	send_all(fd, data, len);
 	x->len = read_answer(fd, x->buf, sizeof x->buf, ANSWER_WAIT_MS, 300,
 	                     strncmp(data, "HEAD ", 5) == 0, &x->closed);
@@ -235,7 +222,7 @@ END_TEST
  * (its body read on a later call) does not close the connection either. */
 START_TEST(keep_alive_is_unaffected)
 {
-	int fd = connect_raw();
+	int fd = harness_connect(&h);
 	static char buf[65536];
 	bool closed;
 	static const char *const reqs[] = {
@@ -440,7 +427,8 @@ START_TEST(trickled_requests_are_cut_off)
 	int bh = snprintf(body_head, sizeof body_head,
 	                  "POST /v1/participants HTTP/1.1\r\nHost: x\r\n" AUTH_LINE
 	                  "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
-	int slow_head = connect_raw(), slow_body = connect_raw(), idle = connect_raw();
+	int slow_head = harness_connect(&h), slow_body = harness_connect(&h),
+	    idle = harness_connect(&h);
 	static char buf[8192];
 	bool closed;
 	send_all(idle, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 34);
@@ -518,7 +506,7 @@ START_TEST(methods_and_expectations)
 	ck_assert_int_eq(x.status, 405);
 	ck_assert_str_eq(head_value(x.buf, "Allow"), "GET, HEAD");
 	/* 100-continue is met: the body follows and the write is done. */
-	int fd = connect_raw();
+	int fd = harness_connect(&h);
 	const char *req = "POST /v1/participants HTTP/1.1\r\nHost: x\r\n" AUTH_LINE
 	                  "Content-Type: application/json\r\nExpect: 100-continue\r\n"
 	                  "Content-Length: 23\r\n\r\n";
