@@ -15,7 +15,7 @@ readout_install() {
 }
 
 READOUT_BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config python3
-	libmicrohttpd-dev libjansson-dev libsqlite3-dev)
+	libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev)
 READOUT_TEST_PACKAGES=(check libcurl4-openssl-dev sqlite3)
 # The PostgreSQL backend and its tests: libpq to build against, the server for
 # tests/pg/cluster.sh (on bookworm postgresql-15 holds unaccent and pg_trgm).

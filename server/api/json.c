@@ -290,6 +290,7 @@ void api_store_problem(struct http_response *res, enum store_status st, const ch
 		return;
 	case STORE_INVALID_REF:
 	case STORE_ERROR:
+	case STORE_UNSUPPORTED:
 	case STORE_OK:
 		break;
 	}

@@ -49,12 +49,10 @@ int store_schema_version(void)
  * with a reason when this binary has no driver for it. */
 static const struct store_driver *driver_for(const char *target, char *err, size_t errlen)
 {
+	(void)err, (void)errlen;
 	if (strncasecmp(target, "postgres://", 11) == 0 ||
-	    strncasecmp(target, "postgresql://", 13) == 0) {
-		snprintf(err, errlen, "--db %s: this readoutd has no PostgreSQL driver yet",
-		         target);
-		return NULL;
-	}
+	    strncasecmp(target, "postgresql://", 13) == 0)
+		return &store_pg_driver;
 	return &store_sqlite_driver;
 }
 

@@ -21,6 +21,7 @@ enum store_status {
 	STORE_INVALID_REF, /* a nested reference names nothing; details in the problems list */
 	STORE_STALE,       /* the entity changed since the version the caller read */
 	STORE_ERROR,       /* anything else: a bug or a broken database */
+	STORE_UNSUPPORTED, /* this backend has no such operation (backup on PostgreSQL) */
 };
 
 struct store;
