@@ -40,13 +40,61 @@ static void start_on(struct harness *h, const char *const *args)
 	h->port = app_port(h->app);
 }
 
+int harness_postgres(void)
+{
+	const char *db = getenv("READOUT_TEST_DB");
+	return db && strcmp(db, "postgres") == 0;
+}
+
+int harness_sqlite_only(const char *why)
+{
+	if (!harness_postgres())
+		return 1;
+	fprintf(stderr, "skipped on PostgreSQL: %s\n", why);
+	return 0;
+}
+
+/* The cluster's directory (its Unix socket lives there). */
+static const char *pg_dir(void)
+{
+	const char *dir = getenv("READOUT_TEST_PG");
+	ck_assert_msg(dir && *dir,
+	              "READOUT_TEST_DB=postgres needs READOUT_TEST_PG, the directory of a cluster "
+	              "that tests/pg/cluster.sh started (scripts/test starts one)");
+	return dir;
+}
+
+/* Runs one statement as the cluster's superuser; 0 when it succeeded. */
+static int pg_admin(const char *sql)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+	         "psql -X -q -v ON_ERROR_STOP=1 -h '%s' -p 5432 -U postgres -d postgres -c '%s' "
+	         ">/dev/null",
+	         pg_dir(), sql);
+	return system(cmd);
+}
+
 void harness_start(struct harness *h, const char *const *args)
 {
+	static unsigned databases;
 	memset(h, 0, sizeof *h);
 	snprintf(h->dir, sizeof h->dir, "%s/readout-test-XXXXXX",
 	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(h->dir));
-	snprintf(h->db, sizeof h->db, "%s/test.db", h->dir);
+	if (harness_postgres()) {
+		snprintf(h->pg_name, sizeof h->pg_name, "test_%ld_%u", (long)getpid(), databases++);
+		char sql[256];
+		snprintf(
+		    sql, sizeof sql,
+		    "CREATE DATABASE %s OWNER readout TEMPLATE readout_template STRATEGY FILE_COPY",
+		    h->pg_name);
+		ck_assert_msg(pg_admin(sql) == 0, "cannot create database %s", h->pg_name);
+		snprintf(h->db, sizeof h->db, "postgresql:///%s?host=%s&port=5432&user=readout",
+		         h->pg_name, pg_dir());
+	} else {
+		snprintf(h->db, sizeof h->db, "%s/test.db", h->dir);
+	}
 	start_on(h, args);
 }
 
@@ -69,6 +117,11 @@ void harness_stop(struct harness *h)
 	h->app = NULL;
 	config_free(&h->cfg);
 	nftw(h->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	if (h->pg_name[0]) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", h->pg_name);
+		pg_admin(sql);
+	}
 }
 
 struct buf {
