@@ -19,9 +19,7 @@ CREATE TABLE participants (
 	updated_at TEXT NOT NULL,
 	version INTEGER NOT NULL DEFAULT 1
 );
-CREATE INDEX participants_name ON participants (name COLLATE NOCASE, id);
 CREATE INDEX participants_meeting_count ON participants (meeting_count, id);
-CREATE INDEX participants_country_name ON participants (country, name COLLATE NOCASE, id);
 CREATE TABLE principles (
 	id INTEGER PRIMARY KEY AUTOINCREMENT,
 	slug TEXT NOT NULL UNIQUE,
@@ -34,10 +32,8 @@ CREATE TABLE principles (
 	updated_at TEXT NOT NULL,
 	version INTEGER NOT NULL DEFAULT 1
 );
-CREATE INDEX principles_name ON principles (name COLLATE NOCASE, id);
 CREATE INDEX principles_invocation_count ON principles (invocation_count, id);
 CREATE INDEX principles_first_invoked ON principles (first_invoked_date, id);
-CREATE INDEX principles_framework_name ON principles (framework, name COLLATE NOCASE, id);
 CREATE TABLE meetings (
 	id INTEGER PRIMARY KEY AUTOINCREMENT,
 	slug TEXT NOT NULL UNIQUE,
@@ -166,3 +162,7 @@ CREATE TRIGGER invocations_delete AFTER DELETE ON invocations BEGIN
 		AND coalesce((SELECT date FROM meetings WHERE id = OLD.meeting_id), first_invoked_date)
 			= first_invoked_date;
 END;
+CREATE INDEX participants_name ON participants (lower(name), id);
+CREATE INDEX participants_country_name ON participants (country, lower(name), id);
+CREATE INDEX principles_name ON principles (lower(name), id);
+CREATE INDEX principles_framework_name ON principles (framework, lower(name), id);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,12 +68,20 @@ static unsigned long app_generation(void *ctx)
 	return store_generation(((struct app *)ctx)->store);
 }
 
+/* Every statement of one request shares one deadline (--query-budget). */
+static void app_request_start(void *ctx)
+{
+	store_request_start(((struct app *)ctx)->store);
+}
+
 struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 {
 	struct app *app = xcalloc(1, sizeof *app);
 	if (store_open(cfg->db, &app->store, err, errlen))
 		goto fail;
 	store_set_budget(app->store, cfg->query_budget_ms);
+	app->max_exports = cfg->max_exports;
+	app->export_seconds = cfg->export_seconds;
 	struct http_server_options opt = {
 	    .bind = cfg->bind,
 	    .port = cfg->port,
@@ -84,6 +93,7 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 	    .timeout_seconds = cfg->timeout_seconds,
 	    .cache_bytes = (size_t)cfg->cache_bytes,
 	    .generation = app_generation,
+	    .request_start = app_request_start,
 	    .tokens = (const char *const *)cfg->tokens,
 	    .token_count = cfg->token_count,
 	    .cors_origins = (const char *const *)cfg->cors_origins,
@@ -266,6 +276,10 @@ static int healthcheck(const struct config *cfg)
 
 int app_main(int argc, char **argv)
 {
+	if (sodium_init() < 0) {
+		fprintf(stderr, "readoutd: cannot initialise libsodium\n");
+		return 1;
+	}
 	struct config cfg;
 	char err[512];
 	if (config_parse(&cfg, argc, argv, err, sizeof err)) {

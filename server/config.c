@@ -45,6 +45,8 @@ static const struct option_spec options[] = {
     {"--timeout", "READOUT_TIMEOUT", V_INT, OFF(timeout_seconds), 1, 3600},
     {"--cache-size", "READOUT_CACHE_SIZE", V_LONG, OFF(cache_bytes), 0, CONFIG_MAX_BODY_LIMIT},
     {"--query-budget", "READOUT_QUERY_BUDGET", V_INT, OFF(query_budget_ms), 1, 600000},
+    {"--max-exports", "READOUT_MAX_EXPORTS", V_INT, OFF(max_exports), 1, 1000},
+    {"--export-timeout", "READOUT_EXPORT_TIMEOUT", V_INT, OFF(export_seconds), 1, 86400},
     {"--sample-data", NULL, V_BOOL, OFF(sample_data), 0, 0},
 };
 
@@ -74,6 +76,8 @@ void config_usage(void *f)
 	    "  --cache-size BYTES       [READOUT_CACHE_SIZE]    response cache, 0: none "
 	    "(16777216)\n"
 	    "  --query-budget MS        [READOUT_QUERY_BUDGET]  time one request may query (5000)\n"
+	    "  --max-exports N          [READOUT_MAX_EXPORTS]   exports open at once (4)\n"
+	    "  --export-timeout SECONDS [READOUT_EXPORT_TIMEOUT] longest export stream (600)\n"
 	    "  --sample-data            load the sample records into an empty database\n"
 	    "  --version, --help\n",
 	    (FILE *)f);
@@ -224,6 +228,8 @@ static void set_defaults(struct config *cfg)
 	cfg->timeout_seconds = 30;
 	cfg->cache_bytes = 16L * 1024 * 1024;
 	cfg->query_budget_ms = 5000;
+	cfg->max_exports = 4;
+	cfg->export_seconds = 600;
 }
 
 static const struct {

@@ -41,6 +41,8 @@ struct config {
 	int timeout_seconds;
 	long cache_bytes;
 	int query_budget_ms;
+	int max_exports;    /* GET /v1/export streams open at once */
+	int export_seconds; /* longest an export stream may stay open */
 	bool sample_data;
 };
 

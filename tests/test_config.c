@@ -17,16 +17,11 @@ static int parse(struct config *cfg, char *err, const char *const *argv)
 
 static void clear_env(void)
 {
-	const char *vars[] = {"READOUT_BIND",
-	                      "READOUT_PORT",
-	                      "READOUT_DB",
-	                      "READOUT_TOKEN",
-	                      "READOUT_TOKEN_FILE",
-	                      "READOUT_CORS_ORIGIN",
-	                      "READOUT_THREADS",
-	                      "READOUT_MAX_BODY",
-	                      "READOUT_MAX_IMPORT_BODY",
-	                      NULL};
+	const char *vars[] = {
+	    "READOUT_BIND",        "READOUT_PORT",           "READOUT_DB",
+	    "READOUT_TOKEN",       "READOUT_TOKEN_FILE",     "READOUT_CORS_ORIGIN",
+	    "READOUT_THREADS",     "READOUT_MAX_BODY",       "READOUT_MAX_IMPORT_BODY",
+	    "READOUT_MAX_EXPORTS", "READOUT_EXPORT_TIMEOUT", NULL};
 	for (int i = 0; vars[i]; i++)
 		unsetenv(vars[i]);
 }
@@ -47,6 +42,8 @@ START_TEST(defaults)
 	ck_assert_int_ge(c.threads, 1);
 	ck_assert_int_eq(c.max_body, 1048576);
 	ck_assert_int_eq(c.max_import_body, 64L * 1024 * 1024);
+	ck_assert_int_eq(c.max_exports, 4);
+	ck_assert_int_eq(c.export_seconds, 600);
 	ck_assert(!c.sample_data);
 	config_free(&c);
 }
@@ -65,6 +62,7 @@ START_TEST(flags)
 	                      "--cors-origin", "https://a.example, http://b.example:8000",
 	                      "--threads",     "3",
 	                      "--max-body",    "2048",
+	                      "--max-exports", "7",
 	                      "--sample-data", NULL};
 	ck_assert_int_eq(parse(&c, err, argv), 0);
 	ck_assert_str_eq(c.bind, "0.0.0.0");
@@ -77,6 +75,7 @@ START_TEST(flags)
 	ck_assert_str_eq(c.cors_origins[1], "http://b.example:8000");
 	ck_assert_int_eq(c.threads, 3);
 	ck_assert_int_eq(c.max_body, 2048);
+	ck_assert_int_eq(c.max_exports, 7);
 	ck_assert(c.sample_data);
 	config_free(&c);
 }
@@ -88,6 +87,8 @@ START_TEST(environment_and_precedence)
 	setenv("READOUT_PORT", "7000", 1);
 	setenv("READOUT_DB", "env.db", 1);
 	setenv("READOUT_TOKEN", "envtoken1", 1);
+	setenv("READOUT_MAX_EXPORTS", "9", 1);
+	setenv("READOUT_EXPORT_TIMEOUT", "120", 1);
 	struct config c;
 	char err[256];
 	const char *argv[] = {"readoutd", "--db", "flag.db", NULL};
@@ -96,6 +97,8 @@ START_TEST(environment_and_precedence)
 	ck_assert_str_eq(c.db, "flag.db");
 	ck_assert_int_eq(c.token_count, 1);
 	ck_assert_str_eq(c.tokens[0], "envtoken1");
+	ck_assert_int_eq(c.max_exports, 9);
+	ck_assert_int_eq(c.export_seconds, 120);
 	config_free(&c);
 	const char *argv2[] = {"readoutd", "--token", "flagtoken", NULL};
 	ck_assert_int_eq(parse(&c, err, argv2), 0);
@@ -143,6 +146,8 @@ START_TEST(bad_values)
 	    {"--token", "short", "--token"},
 	    {"--cors-origin", "example.org", "--cors-origin"},
 	    {"--cors-origin", "https://a.example/path", "--cors-origin"},
+	    {"--max-exports", "0", "--max-exports"},
+	    {"--export-timeout", "0", "--export-timeout"},
 	    {"--bogus", "1", "--bogus"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

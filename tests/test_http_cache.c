@@ -1,9 +1,14 @@
 /* The response cache: answers come from it only while nothing changed. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -161,6 +166,103 @@ START_TEST(bounded_by_its_size)
 }
 END_TEST
 
+/* Sends text as it is on a new connection and returns the status of the
+ * answer (for what curl will not send, such as two Host headers). */
+static int raw_status(const char *text)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)h.port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	struct timeval tv = {10, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	char buf[64] = "";
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	int status = 0;
+	ck_assert_msg(n > 12 && sscanf(buf, "HTTP/1.%*d %d", &status) == 1, "answer: %s", buf);
+	return status;
+}
+
+/* The Link of a first page of participants asked for with the given Host
+ * header line (NULL: curl's own), copied into out; asserts 200. */
+static void first_page_link(const char *host_line, char *out, size_t cap)
+{
+	const char *const hdr[] = {host_line, NULL};
+	struct reply *r = req(&h, "GET", "/v1/participants?limit=1", NULL, hdr);
+	expect_status(r, 200);
+	const char *link = reply_header(r, "Link");
+	ck_assert_ptr_nonnull(link);
+	snprintf(out, cap, "%s", link);
+	reply_free(r);
+}
+
+START_TEST(host_of_one_client_never_reaches_another)
+{
+	reply_free(write_json(&h, "POST", "/v1/participants", "{\"name\": \"Ada Example\"}"));
+	reply_free(write_json(&h, "POST", "/v1/participants", "{\"name\": \"Bob Example\"}"));
+	char own[128], link[4096];
+	snprintf(own, sizeof own, "<http://127.0.0.1:%d/v1/participants?limit=1&cursor=", h.port);
+	/* Each worker thread has its own idea of the generation at first: go
+	 * round enough times that both serve from a filled cache. */
+	for (int i = 0; i < 10; i++) {
+		first_page_link("Host: evil.example", link, sizeof link);
+		ck_assert_msg(strncmp(link, "<http://evil.example/v1/participants?", 37) == 0, "%s",
+		              link);
+		first_page_link(NULL, link, sizeof link);
+		ck_assert_msg(strncmp(link, own, strlen(own)) == 0, "another client's host: %s",
+		              link);
+	}
+	/* Hosts are case-insensitive: one entry, and the URL in lower case. */
+	first_page_link("Host: Example.COM:8080", link, sizeof link);
+	ck_assert_msg(strncmp(link, "<http://example.com:8080/v1/", 28) == 0, "%s", link);
+	first_page_link("Host: [::1]:8080", link, sizeof link);
+	ck_assert_msg(strncmp(link, "<http://[::1]:8080/v1/", 22) == 0, "%s", link);
+
+	/* A Host that is not host[:port] could put anything into a Link: 400,
+	 * for every request, cached or not. */
+	const char *bad[] = {"Host: a>; rel=\"next\", <http://evil.example/x",
+	                     "Host: evil.example/x",
+	                     "Host: evil.example:80:80",
+	                     "Host: evil.example:99999",
+	                     "Host: evil example",
+	                     "Host: user@evil.example",
+	                     "Host: [::1",
+	                     "Host: [not-v6]",
+	                     "Host: evil.example%zz",
+	                     "Host;", /* empty */
+	                     NULL};
+	const char *paths[] = {"/v1/participants?limit=1", "/", "/healthz", NULL};
+	for (int i = 0; bad[i]; i++) {
+		for (int k = 0; paths[k]; k++) {
+			const char *const hdr[] = {bad[i], NULL};
+			struct reply *r = req(&h, "GET", paths[k], NULL, hdr);
+			ck_assert_msg(r->status == 400, "%s on %s: %ld", bad[i], paths[k],
+			              r->status);
+			ck_assert_ptr_null(reply_header(r, "Link"));
+			ck_assert_ptr_nonnull(strstr(r->body, "urn:readout:problem:bad-request"));
+			reply_free(r);
+		}
+	}
+	/* Two Host headers, or none in HTTP/1.1: 400 (RFC 9112 section 3.2);
+	 * HTTP/1.0 may go without, and whitespace around a Host is not part of it. */
+	ck_assert_int_eq(raw_status("GET /v1/participants?limit=1 HTTP/1.1\r\nHost: a.example\r\n"
+	                            "Host: b.example\r\nConnection: close\r\n\r\n"),
+	                 400);
+	ck_assert_int_eq(
+	    raw_status("GET /v1/participants?limit=1 HTTP/1.1\r\nConnection: close\r\n\r\n"), 400);
+	ck_assert_int_eq(raw_status("GET /v1/participants?limit=1 HTTP/1.0\r\n\r\n"), 200);
+	ck_assert_int_eq(raw_status("GET /v1/participants?limit=1 HTTP/1.1\r\nHost: a.example \t"
+	                            "\r\nConnection: close\r\n\r\n"),
+	                 200);
+	/* After all that, a plain client still gets its own URL. */
+	first_page_link(NULL, link, sizeof link);
+	ck_assert_msg(strncmp(link, own, strlen(own)) == 0, "%s", link);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http_cache");
@@ -171,6 +273,7 @@ int main(void)
 	tcase_add_test(tc, writes_by_another_process_are_seen);
 	tcase_add_test(tc, size_zero_disables_it);
 	tcase_add_test(tc, bounded_by_its_size);
+	tcase_add_test(tc, host_of_one_client_never_reaches_another);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -483,6 +483,22 @@ START_TEST(restricted_answers_follow_each_request)
 }
 END_TEST
 
+/* Whitespace around the Origin value is not part of it (RFC 9110 section
+ * 5.5): the listed origin is echoed without it. */
+START_TEST(restricted_listed_origin_with_whitespace)
+{
+	struct reply *r = preflight("/v1/participants", ORIGIN_A " \t", "POST");
+	assert_preflight_ok(r, ORIGIN_A, "GET, HEAD, POST, OPTIONS", "listed A, spaced");
+	reply_free(r);
+	for (size_t i = 0; i < PROBES; i++) {
+		r = send_probe(&probes[i], ORIGIN_B "\t");
+		assert_status(r, probes[i].status, probes[i].what);
+		assert_cors(r, ORIGIN_B, probes[i].what);
+		reply_free(r);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http_cors");
@@ -501,6 +517,7 @@ int main(void)
 	tcase_add_test(listed, restricted_other_origin_gets_no_cors);
 	tcase_add_test(listed, restricted_other_origin_preflight_gets_no_cors);
 	tcase_add_test(listed, restricted_answers_follow_each_request);
+	tcase_add_test(listed, restricted_listed_origin_with_whitespace);
 	suite_add_tcase(s, listed);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

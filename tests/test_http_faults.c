@@ -23,6 +23,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <linux/capability.h>
 #include <pthread.h>
 #include <sched.h>
@@ -471,27 +472,37 @@ END_TEST
 
 /* ---- read-only ---- */
 
-/* Gives the database files back their write permission, as an operator
- * would: SQLite created -wal and -shm with the read-only file's mode. */
+/* Gives the database file back its write permission, as an operator would:
+ * the file, not the -wal and -shm beside it. */
 static void make_writable(void)
 {
-	const char *suffix[] = {"", "-wal", "-shm"};
-	for (int i = 0; i < 3; i++) {
+	ck_assert_msg(chmod(h.db, 0644) == 0, "chmod %s: %s", h.db, strerror(errno));
+}
+
+/* Asserts -wal and -shm (where they exist) are writable by their owner, so
+ * that a later writer is not refused. */
+static void assert_sidecars_writable(void)
+{
+	const char *suffix[] = {"-wal", "-shm"};
+	for (int i = 0; i < 2; i++) {
 		char path[320];
 		snprintf(path, sizeof path, "%s%s", h.db, suffix[i]);
-		ck_assert_msg(chmod(path, 0644) == 0 || (i > 0 && errno == ENOENT), "chmod %s: %s",
-		              path, strerror(errno));
+		struct stat sb;
+		if (stat(path, &sb) == 0)
+			ck_assert_msg(sb.st_mode & S_IWUSR, "%s has mode %o", path,
+			              (unsigned)(sb.st_mode & 0777));
 	}
 }
 
 /* _i 0: the file turns read-only under the running server (restarted first,
  * so that its per-thread connections are all opened afterwards: one opened
- * before keeps its writable descriptor); once the files are writable again,
- * writes work without a restart.
- * _i 1: the server starts on a read-only file (and -wal and -shm made with
- * its mode). Once the files are writable again it takes a restart: SQLite
- * maps one -shm per process, read-only when the first connection to open it
- * could not write it, and the threads' connections keep it open. */
+ * before keeps its writable descriptor).
+ * _i 1: the server starts on a read-only file; SQLite creates -wal and -shm
+ * with its mode, which the server gives back their owner's write
+ * permission before it maps -shm (mapped read-only, it would stay so for
+ * the process's life).
+ * Either way, once the database file is writable again, writes work
+ * without a restart, and so does a writer of another connection. */
 START_TEST(read_only_refuses_writes_keeps_reads)
 {
 	struct seed s;
@@ -534,10 +545,8 @@ START_TEST(read_only_refuses_writes_keeps_reads)
 	assert_reads_work(&s, 1);
 	assert_export_lacks(title, 1);
 
-	/* The files are writable again: writes work, on every thread. */
+	/* The file is writable again: writes work, on every thread. */
 	make_writable();
-	if (_i == 1)
-		harness_restart(&h, NULL);
 	r = write_json(&h, "POST", "/v1/meetings", body);
 	assert_status(r, 201);
 	char location[128];
@@ -551,7 +560,100 @@ START_TEST(read_only_refuses_writes_keeps_reads)
 		assert_status(r, 201);
 		reply_free(r);
 	}
+	assert_sidecars_writable();
+	sql_text(h.db, "INSERT INTO settings (key, value) VALUES ('later-writer', 1)");
 	dac_override(true);
+	assert_integrity();
+}
+END_TEST
+
+/* ---- the database file removed or replaced ---- */
+
+/* Renames the database's files from one suffix to another ("" and
+ * ".away"). */
+static void rename_db(const char *from, const char *to)
+{
+	const char *suffix[] = {"", "-wal", "-shm"};
+	for (int i = 0; i < 3; i++) {
+		char a[340], b[340];
+		snprintf(a, sizeof a, "%s%s%s", h.db, suffix[i], from);
+		snprintf(b, sizeof b, "%s%s%s", h.db, suffix[i], to);
+		ck_assert_msg(rename(a, b) == 0 || (i > 0 && errno == ENOENT), "rename %s: %s", a,
+		              strerror(errno));
+	}
+}
+
+/* Copies the file at from to to (a new file). */
+static void copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(out);
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+}
+
+static int remove_tree_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+/* A write into a file that is no longer at the database's path would be
+ * lost: once the file (_i 0), its directory (_i 1) is removed, or another
+ * file takes its place (_i 2), writes and /readyz answer 503; reads go on
+ * from the file the server has open. When the same file comes back (_i 0),
+ * writes work again. */
+START_TEST(removed_database_refuses_writes)
+{
+	struct seed s;
+	seed(&s);
+	if (_i == 0) {
+		rename_db("", ".away");
+	} else if (_i == 1) {
+		ck_assert_int_eq(nftw(h.dir, remove_tree_entry, 8, FTW_DEPTH | FTW_PHYS), 0);
+	} else {
+		char copy[340];
+		snprintf(copy, sizeof copy, "%s.copy", h.db);
+		ck_assert_str_eq(sql_text(h.db, "PRAGMA wal_checkpoint(TRUNCATE)"), "0");
+		copy_file(h.db, copy);
+		ck_assert_int_eq(rename(copy, h.db), 0);
+	}
+	struct reply *r = write_json(&h, "POST", "/v1/participants", "{\"name\": \"Cy Attache\"}");
+	assert_unavailable(r);
+	ck_assert_msg(strstr(jstr(r->json, "detail"), "removed or replaced"), "%s", r->body);
+	reply_free(r);
+	r = write_json(&h, "PATCH", path_fmt("/v1/meetings/%lld", s.meeting),
+	               "{\"title\": \"Renamed\"}");
+	assert_unavailable(r);
+	reply_free(r);
+	r = write_json(&h, "POST", "/v1/import",
+	               "{\"participants\": [{\"slug\": \"di-consul\", \"name\": \"Di Consul\"}]}");
+	assert_unavailable(r);
+	reply_free(r);
+	r = get(&h, "/readyz");
+	assert_unavailable(r);
+	reply_free(r);
+	r = get(&h, "/healthz");
+	assert_status(r, 200);
+	reply_free(r);
+	r = get(&h, path_fmt("/v1/meetings/%lld", s.meeting));
+	assert_status(r, 200);
+	ck_assert_pstr_eq(jstr(r->json, "title"), "Seed talks on the harbour");
+	reply_free(r);
+	if (_i != 0)
+		return;
+	rename_db(".away", "");
+	r = write_json(&h, "POST", "/v1/participants", "{\"name\": \"Cy Attache\"}");
+	assert_status(r, 201);
+	reply_free(r);
+	r = get(&h, "/readyz");
+	assert_status(r, 200);
+	reply_free(r);
 	assert_integrity();
 }
 END_TEST
@@ -677,6 +779,91 @@ START_TEST(query_past_its_budget_is_503)
 }
 END_TEST
 
+/* Imports count meetings in one import (which has no budget); each readout
+ * is words pseudo-random words "w<k>" from a vocabulary of vocab. */
+static void import_meetings(int count, int words, int vocab)
+{
+	uint32_t x = 1;
+	size_t cap = (size_t)count * ((size_t)words * 7 + 128) + 64, len = 0;
+	char *doc = malloc(cap);
+	len += (size_t)snprintf(doc + len, cap - len, "{\"meetings\": [");
+	for (int i = 0; i < count; i++) {
+		len += (size_t)snprintf(doc + len, cap - len,
+		                        "%s{\"slug\": \"m%d\", \"title\": \"Talks %d\", \"date\": "
+		                        "\"2024-01-01\", \"readout\": \"",
+		                        i ? "," : "", i, i);
+		for (int w = 0; w < words; w++) {
+			x = x * 1103515245u + 12345u;
+			len += (size_t)snprintf(doc + len, cap - len, "%sw%u", w ? " " : "",
+			                        ((x & 0x7fffffffu) >> 8) % (uint32_t)vocab);
+		}
+		len += (size_t)snprintf(doc + len, cap - len, "\"}");
+	}
+	snprintf(doc + len, cap - len, "]}");
+	harness_restart(&h, (const char *const[]){"--max-import-body", "20000000", NULL});
+	struct reply *r = write_json(&h, "POST", "/v1/import", doc);
+	ck_assert_msg(r->status == 200, "%ld %.300s", r->status, r->body);
+	reply_free(r);
+	free(doc);
+}
+
+#define EXPENSIVE_SEARCH "/v1/search?q=w1*&limit=200"
+
+static void *expensive_search(void *arg)
+{
+	struct reply *r = get(&h, EXPENSIVE_SEARCH);
+	*(long *)arg = r->status;
+	reply_free(r);
+	return NULL;
+}
+
+/* The budget is one deadline for the whole request, checked often enough
+ * that statements with few but long steps stop too: with a prefix that
+ * matches 1,111 words, a row costs milliseconds, and a budget of 300 ms
+ * was answered after 7 s when the check came every 10,000 steps. /healthz, which reads nothing,
+ * answers while four such searches keep both worker threads busy. */
+START_TEST(search_stops_at_the_request_deadline)
+{
+	import_meetings(10000, 100, 5000);
+	const int budget_ms = 300;
+	harness_restart(&h,
+	                (const char *const[]){"--query-budget", "300", "--cache-size", "0", NULL});
+	int64_t start = now_ms();
+	struct reply *r = get(&h, EXPENSIVE_SEARCH);
+	int64_t took = now_ms() - start;
+	assert_unavailable(r);
+	reply_free(r);
+	ck_assert_msg(took < budget_ms + 2500, "503 only after %lld ms (budget %d ms)",
+	              (long long)took, budget_ms);
+	int64_t first = took;
+
+	/* A cheap query of the same size is well within the budget. */
+	r = get(&h, "/v1/search?q=w1&limit=200");
+	assert_status(r, 200);
+	reply_free(r);
+
+	pthread_t t[4];
+	long status[4] = {0};
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, expensive_search, &status[i]), 0);
+	usleep(100 * 1000);
+	start = now_ms();
+	r = get(&h, "/healthz");
+	took = now_ms() - start;
+	assert_status(r, 200);
+	reply_free(r);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(status[i], 503);
+	}
+	fprintf(stderr,
+	        "search_stops_at_the_request_deadline: 503 after %lld ms, /healthz %lld ms\n",
+	        (long long)first, (long long)took);
+	/* At worst /healthz waits behind the two searches of its worker thread. */
+	ck_assert_msg(took < 2 * budget_ms + 2500, "/healthz took %lld ms", (long long)took);
+}
+END_TEST
+
 static Suite *faults_suite(void)
 {
 	Suite *s = suite_create("http_faults");
@@ -685,9 +872,11 @@ static Suite *faults_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, disk_full_file_size_limit);
 	tcase_add_loop_test(tc, read_only_refuses_writes_keeps_reads, 0, 2);
+	tcase_add_loop_test(tc, removed_database_refuses_writes, 0, 3);
 	tcase_add_test(tc, busy_past_timeout_is_503_reads_go_on);
 	tcase_add_test(tc, busy_within_timeout_waits);
 	tcase_add_test(tc, query_past_its_budget_is_503);
+	tcase_add_test(tc, search_stops_at_the_request_deadline);
 	suite_add_tcase(s, tc);
 	TCase *tmpfs = tcase_create("tmpfs");
 	tcase_add_checked_fixture(tmpfs, setup_tmpfs, teardown_tmpfs);

@@ -678,20 +678,17 @@ START_TEST(read_by_id_and_slug)
 
 	char next[64];
 	snprintf(next, sizeof next, "/v1/meetings/%lld", (long long)id + 1);
-	const char *missing[] = {"/v1/meetings/999999", "/v1/meetings/no-such-meeting", next, NULL};
+	/* An id past INT64_MAX is well-formed and names nothing, like any other. */
+	const char *missing[] = {"/v1/meetings/999999", "/v1/meetings/no-such-meeting", next,
+	                         "/v1/meetings/99999999999999999999999", NULL};
 	for (int i = 0; missing[i]; i++) {
 		struct reply *r = get(&h, missing[i]);
 		assert_problem(r, 404, "not-found");
 		reply_free(r);
 	}
-	const char *bad[] = {"/v1/meetings/Bad_Ref",
-	                     "/v1/meetings/0",
-	                     "/v1/meetings/-5",
-	                     "/v1/meetings/a--b",
-	                     "/v1/meetings/UPPER",
-	                     "/v1/meetings/x-",
-	                     "/v1/meetings/99999999999999999999999",
-	                     NULL};
+	const char *bad[] = {
+	    "/v1/meetings/Bad_Ref", "/v1/meetings/0",  "/v1/meetings/-5",  "/v1/meetings/a--b",
+	    "/v1/meetings/UPPER",   "/v1/meetings/x-", "/v1/meetings/000", NULL};
 	for (int i = 0; bad[i]; i++) {
 		struct reply *r = get(&h, bad[i]);
 		if (r->status != 400)
@@ -1275,6 +1272,225 @@ END_TEST
 
 /* ---- conditional requests ---- */
 
+/* The path is split at its slashes before it is decoded: an encoded slash
+ * stays inside its segment, and as no reference holds one, it is 404. */
+START_TEST(encoded_slash_is_not_a_separator)
+{
+	struct world w;
+	build_world(&w);
+	int64_t m = mk_meeting("{'title':'Paths','date':'2024-01-01','participants':[{'slug':'xi-"
+	                       "jinping'}],'principles':[{'slug':'mutual-respect'}]}");
+	const char *reads[] = {"/v1/participants/xi-jinping%2Fmeetings",
+	                       "/v1/participants/xi-jinping%2fmeetings",
+	                       "/v1/principles/mutual-respect%2Ftimeline",
+	                       F("/v1/meetings/%lld%%2F", (long long)m),
+	                       "/v1%2Fmeetings",
+	                       "/v1/meetings/..%2F..%2Fv1%2Fmeetings",
+	                       NULL};
+	for (int i = 0; reads[i]; i++) {
+		struct reply *r = get(&h, reads[i]);
+		if (r->status != 404)
+			ck_abort_msg("GET %s: expected 404, got %ld %s", reads[i], r->status,
+			             r->body);
+		assert_problem(r, 404, "not-found");
+		reply_free(r);
+	}
+	expect_refused("PUT", F("/v1/meetings/%lld%%2Fparticipants%%2Fwang-yi", (long long)m),
+	               "{'role':'guest'}", NULL, 404, "not-found");
+	expect_refused("DELETE", F("/v1/meetings/%lld%%2Fparticipants%%2Fxi-jinping", (long long)m),
+	               NULL, NULL, 404, "not-found");
+	expect_refused(
+	    "PUT", F("/v1/meetings/%lld/principles/x%%2F..%%2Fpeaceful-coexistence", (long long)m),
+	    "{}", NULL, 404, "not-found");
+	expect_refused("DELETE",
+	               F("/v1/meetings/%lld%%2Fprinciples%%2Fmutual-respect", (long long)m), NULL,
+	               NULL, 404, "not-found");
+	expect_refused("PATCH", F("/v1/meetings/%lld%%2F", (long long)m), "{'title':'X'}", NULL,
+	               404, "not-found");
+	struct reply *r = req(&h, "OPTIONS", "/v1/participants/xi-jinping%2Fmeetings", NULL, NULL);
+	ck_assert_int_eq(r->status, 404);
+	reply_free(r);
+	/* Dots, NULs and a "%2F" decoded once from a segment are that
+	 * segment's text: not a reference (400), never a step up, the end of
+	 * the path or a slash. */
+	const char *bad[] = {"/v1/meetings/%2E%2E",
+	                     "/v1/participants/%2e%2e/meetings",
+	                     "/v1/meetings/%2E",
+	                     "/v1/meetings/%00",
+	                     "/v1/meetings/1%00",
+	                     "/v1/meetings/1%252F",
+	                     NULL};
+	for (int i = 0; bad[i]; i++) {
+		r = get(&h, bad[i]);
+		if (r->status != 400)
+			ck_abort_msg("GET %s: expected 400, got %ld %s", bad[i], r->status,
+			             r->body);
+		assert_problem(r, 400, "bad-request");
+		reply_free(r);
+	}
+	expect_refused("PUT", F("/v1/meetings/%lld/participants/%%2E%%2E", (long long)m),
+	               "{'role':'guest'}", NULL, 400, "bad-request");
+	/* Any other escape decodes to the same segment as the plain text. */
+	ck_assert_int_lt(m, 10); /* one digit: %3N is its escape */
+	const char *same[] = {
+	    F("/v1/me%%65tings/%lld", (long long)m), F("/v1/meetings/%%3%llx", (long long)m),
+	    "/v1/participants/xi%2Djinping", "/v1/participants/xi%2djinping/meetings", NULL};
+	for (int i = 0; same[i]; i++) {
+		r = get(&h, same[i]);
+		ck_assert_msg(r->status == 200, "GET %s: %ld %s", same[i], r->status, r->body);
+		reply_free(r);
+	}
+}
+END_TEST
+
+/* RFC 9110 section 13: If-None-Match compares weakly, If-Match strongly,
+ * and If-Match fails where there is no current representation. */
+START_TEST(conditional_request_details)
+{
+	struct world w;
+	build_world(&w);
+	int64_t m = mk_meeting("{'title':'Cond2','date':'2024-01-01','participants':[{'slug':'xi-"
+	                       "jinping'}],'principles':[{'slug':'mutual-respect'}]}");
+	char path[64], etag[64];
+	snprintf(path, sizeof path, "/v1/meetings/%lld", (long long)m);
+	snprintf(etag, sizeof etag, "%s", etag_of(path));
+	const char *weak[] = {F("If-None-Match: W/%s", etag),
+	                      F("If-None-Match: \"0000000000000000\", W/%s", etag),
+	                      F("If-None-Match: W/\"0000000000000000\",\tW/%s\t", etag),
+	                      F("If-None-Match: %s  ", etag), NULL};
+	for (int i = 0; weak[i]; i++) {
+		const char *methods[] = {"GET", "HEAD", NULL};
+		for (int k = 0; methods[k]; k++) {
+			struct reply *r =
+			    req(&h, methods[k], path, NULL, (const char *const[]){weak[i], NULL});
+			ck_assert_msg(r->status == 304, "%s %s: %ld", methods[k], weak[i],
+			              r->status);
+			ck_assert_int_eq(r->len, 0);
+			reply_free(r);
+		}
+	}
+	/* A weak tag never matches strongly. */
+	expect_refused("PATCH", path, "{'summary':'weak'}", F("If-Match: W/%s", etag), 412,
+	               "precondition-failed");
+	struct reply *r = wrh("PATCH", path, "{'summary':'strong'}", F("If-Match:  %s \t", etag));
+	ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
+	snprintf(etag, sizeof etag, "%s", reply_header(r, "ETag"));
+	reply_free(r);
+
+	/* On a write, a matching If-None-Match fails: the client asked to
+	 * change any state but this one. */
+	char inm[3][128];
+	snprintf(inm[0], sizeof inm[0], "If-None-Match: %s", etag);
+	snprintf(inm[1], sizeof inm[1], "If-None-Match: \"0000000000000000\", W/%s", etag);
+	snprintf(inm[2], sizeof inm[2], "If-None-Match: *");
+	for (int i = 0; i < 3; i++) {
+		expect_refused("PATCH", path, "{'summary':'not'}", inm[i], 412,
+		               "precondition-failed");
+		expect_refused("PUT", path, "{'title':'X','date':'2024-01-01'}", inm[i], 412,
+		               "precondition-failed");
+		expect_refused("DELETE", path, NULL, inm[i], 412, "precondition-failed");
+		expect_refused("PUT", F("%s/participants/wang-yi", path), "{'role':'guest'}",
+		               inm[i], 412, "precondition-failed");
+	}
+	r = wrh("PATCH", path, "{'summary':'other'}", "If-None-Match: \"0000000000000000\"");
+	ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
+	snprintf(etag, sizeof etag, "%s", reply_header(r, "ETag"));
+	reply_free(r);
+
+	/* Nothing there: 412 with If-Match (any tag, or *), 404 without. */
+	const char *gone[] = {"/v1/meetings/99999", "/v1/meetings/no-such-meeting",
+	                      "/v1/meetings/99999999999999999999999", NULL};
+	const char *conds[] = {"If-Match: *", "If-Match: \"0123456789abcdef\"", NULL};
+	for (int i = 0; gone[i]; i++) {
+		for (int c = 0; conds[c]; c++) {
+			expect_refused("PUT", gone[i], "{'title':'X','date':'2024-01-01'}",
+			               conds[c], 412, "precondition-failed");
+			expect_refused("PATCH", gone[i], "{'title':'X'}", conds[c], 412,
+			               "precondition-failed");
+			expect_refused("DELETE", gone[i], NULL, conds[c], 412,
+			               "precondition-failed");
+			expect_refused("PUT", F("%s/participants/wang-yi", gone[i]),
+			               "{'role':'guest'}", conds[c], 412, "precondition-failed");
+			expect_refused("DELETE", F("%s/participants/xi-jinping", gone[i]), NULL,
+			               conds[c], 412, "precondition-failed");
+			expect_refused("PUT", F("%s/principles/mutual-respect", gone[i]), "{}",
+			               conds[c], 412, "precondition-failed");
+			expect_refused("DELETE", F("%s/principles/mutual-respect", gone[i]), NULL,
+			               conds[c], 412, "precondition-failed");
+		}
+		expect_refused("PATCH", gone[i], "{'title':'X'}", NULL, 404, "not-found");
+		expect_refused("DELETE", gone[i], NULL, NULL, 404, "not-found");
+	}
+	/* An entity deleted since the client read it: its old ETag fails. */
+	char im[96]; /* not F(): the snapshots of expect_refused use its buffers */
+	snprintf(im, sizeof im, "If-Match: %s", etag);
+	r = wrh("DELETE", path, NULL, im);
+	ck_assert_int_eq(r->status, 204);
+	reply_free(r);
+	expect_refused("DELETE", path, NULL, im, 412, "precondition-failed");
+	expect_refused("PUT", path, "{'title':'X','date':'2024-01-01'}", im, 412,
+	               "precondition-failed");
+	expect_refused("PATCH", path, "{'title':'X'}", "If-Match: *", 412, "precondition-failed");
+	expect_refused("PUT", F("%s/participants/wang-yi", path), "{'role':'guest'}", im, 412,
+	               "precondition-failed");
+	char others[2][64];
+	snprintf(others[0], sizeof others[0], "/v1/participants/%lld", (long long)w.wang);
+	snprintf(others[1], sizeof others[1], "/v1/principles/%lld", (long long)w.coexist);
+	for (int i = 0; i < 2; i++) {
+		char tag[64];
+		snprintf(tag, sizeof tag, "If-Match: %s", etag_of(others[i]));
+		r = wrh("DELETE", others[i], NULL, tag);
+		ck_assert_msg(r->status == 204, "DELETE %s: %ld %s", others[i], r->status, r->body);
+		reply_free(r);
+		expect_refused("DELETE", others[i], NULL, tag, 412, "precondition-failed");
+		expect_refused("PATCH", others[i], "{'name':'X'}", tag, 412, "precondition-failed");
+		expect_refused("PUT", others[i], "{'name':'X'}", "If-Match: *", 412,
+		               "precondition-failed");
+	}
+}
+END_TEST
+
+/* A numeric reference too large for any id is well-formed and names
+ * nothing: 404, wherever a path takes a reference. */
+START_TEST(huge_ids_name_nothing)
+{
+	struct world w;
+	build_world(&w);
+	int64_t m = mk_meeting("{'title':'Huge','date':'2024-01-01','participants':[{'slug':'xi-"
+	                       "jinping'}],'principles':[{'slug':'mutual-respect'}]}");
+	const char *huge = "99999999999999999999999";
+	const char *reads[] = {"/v1/meetings/%s",
+	                       "/v1/participants/%s",
+	                       "/v1/principles/%s",
+	                       "/v1/participants/%s/meetings",
+	                       "/v1/principles/%s/timeline",
+	                       NULL};
+	for (int i = 0; reads[i]; i++) {
+		char path[128];
+		snprintf(path, sizeof path, reads[i], huge);
+		struct reply *r = get(&h, path);
+		if (r->status != 404)
+			ck_abort_msg("GET %s: expected 404, got %ld %s", path, r->status, r->body);
+		assert_problem(r, 404, "not-found");
+		reply_free(r);
+	}
+	expect_refused("PUT", F("/v1/meetings/%s", huge), "{'title':'X','date':'2024-01-01'}", NULL,
+	               404, "not-found");
+	expect_refused("PATCH", F("/v1/participants/%s", huge), "{'name':'X'}", NULL, 404,
+	               "not-found");
+	expect_refused("DELETE", F("/v1/principles/%s", huge), NULL, NULL, 404, "not-found");
+	expect_refused("PUT", F("/v1/meetings/%lld/participants/%s", (long long)m, huge),
+	               "{'role':'guest'}", NULL, 404, "not-found");
+	expect_refused("DELETE", F("/v1/meetings/%lld/principles/%s", (long long)m, huge), NULL,
+	               NULL, 404, "not-found");
+	/* As a filter it names nothing stored, as an unknown slug does: 400. */
+	struct reply *r = get(&h, F("/v1/meetings?participant=%s", huge));
+	assert_problem(r, 400, "bad-request");
+	ck_assert_str_eq(jstr(r->json, "detail"), "participant or principle names nothing stored.");
+	reply_free(r);
+}
+END_TEST
+
 START_TEST(conditional_requests)
 {
 	struct world w;
@@ -1334,8 +1550,9 @@ START_TEST(conditional_requests)
 	ck_assert_int_eq(r->status, 200);
 	ck_assert_int_eq(jint(r->json, "version"), 4);
 	reply_free(r);
-	expect_refused("PATCH", "/v1/meetings/99999", "{'summary':'x'}", "If-Match: *", 404,
-	               "not-found");
+	/* No current representation: If-Match fails, "*" too. */
+	expect_refused("PATCH", "/v1/meetings/99999", "{'summary':'x'}", "If-Match: *", 412,
+	               "precondition-failed");
 	snprintf(im, sizeof im, "If-Match: %s", etag_of(path));
 	r = wrh("DELETE", path, NULL, im);
 	ck_assert_int_eq(r->status, 204);
@@ -1704,6 +1921,24 @@ START_TEST(writes_need_a_token)
 		}
 	}
 	assert_unchanged(before, "writes without a valid token");
+	/* Whitespace around the field value is not part of the token. */
+	const char *spaced[] = {"Authorization: Bearer " TEST_TOKEN "  ",
+	                        "Authorization: Bearer " TEST_TOKEN "\t",
+	                        "Authorization: Bearer " TEST_TOKEN " \t ",
+	                        "Authorization: Bearer   " TEST_TOKEN, NULL};
+	for (int k = 0; spaced[k]; k++) {
+		const char *const hdr[] = {spaced[k], NULL};
+		struct reply *r = req(&h, "POST", "/v1/meetings",
+		                      "{\"title\":\"Spaced\",\"date\":\"2024-01-01\"}", hdr);
+		ck_assert_msg(r->status == 201, "'%s': %ld %s", spaced[k], r->status, r->body);
+		reply_free(r);
+	}
+	/* But the token is still compared whole. */
+	const char *const cut[] = {"Authorization: Bearer " TEST_TOKEN " x", NULL};
+	struct reply *r =
+	    req(&h, "POST", "/v1/meetings", "{\"title\":\"X\",\"date\":\"2024-01-01\"}", cut);
+	assert_problem(r, 401, "unauthorized");
+	reply_free(r);
 }
 END_TEST
 
@@ -1736,9 +1971,46 @@ START_TEST(bodies_must_be_json)
 	                      "Content-Type: application/json; charset=utf-8");
 	ck_assert_msg(r->status == 201, "%ld %s", r->status, r->body);
 	reply_free(r);
-	/* Malformed JSON is 400, a non-object 422. */
+	/* Whitespace around the value, or before its parameters, is not part
+	 * of the media type. */
+	const char *spaced[] = {"Content-Type: application/json \t",
+	                        "Content-Type: application/json\t; charset=utf-8", NULL};
+	for (int i = 0; spaced[i]; i++) {
+		r = wrh("POST", "/v1/meetings", "{'title':'Spaced type','date':'2024-01-01'}",
+		        spaced[i]);
+		ck_assert_msg(r->status == 201, "%s: %ld %s", spaced[i], r->status, r->body);
+		reply_free(r);
+	}
+	/* Malformed JSON is 400; well-formed JSON that is not an object, a
+	 * scalar as much as an array, is 422 at the whole body. */
 	expect_refused("POST", "/v1/meetings", "{'title':", NULL, 400, "malformed");
-	expect_refused("POST", "/v1/meetings", "['title']", NULL, 422, "validation");
+	expect_refused("POST", "/v1/meetings", "5 6", NULL, 400, "malformed");
+	const char *not_objects[] = {"['title']", "[]",   "5",       "-1.5e3", "'x'",
+	                             "null",      "true", " false ", NULL};
+	for (int i = 0; not_objects[i]; i++) {
+		INVALID("POST", "/v1/meetings", not_objects[i], "");
+		INVALID("PUT", mp, not_objects[i], "");
+		INVALID("PATCH", mp, not_objects[i], "");
+		INVALID("PUT", F("%s/participants/wang-yi", mp), not_objects[i], "");
+		INVALID("PUT", F("%s/principles/mutual-respect", mp), not_objects[i], "");
+		INVALID("POST", "/v1/participants", not_objects[i], "");
+		INVALID("POST", "/v1/import", not_objects[i], "");
+	}
+	/* A number too large for any field is well-formed JSON: 422 at it. */
+	INVALID("POST", "/v1/meetings", "99999999999999999999", "");
+	INVALID("POST", "/v1/meetings",
+	        "{'title':'X','date':'2024-01-01','participants':[{'slug':'wang-yi'},{'id':"
+	        "99999999999999999999}]}",
+	        "/participants/1/id");
+	INVALID("PATCH", mp, "{'related':[{'id':-99999999999999999999,'relation':'references'}]}",
+	        "/related/0/id");
+	INVALID("PUT", F("%s/principles/mutual-respect", mp),
+	        "{'invoked_by':1e999,'stance':'cited'}", "/invoked_by");
+	INVALID("POST", "/v1/participants", "{'a~/b':{'c':[1,[2,99999999999999999999]]}}",
+	        "/a~0~1b/c/1/1");
+	/* But a body malformed after such a number is still 400. */
+	expect_refused("POST", "/v1/meetings", "{'title':99999999999999999999,'date':}", NULL, 400,
+	               "malformed");
 }
 END_TEST
 
@@ -2391,7 +2663,10 @@ int main(void)
 	tcase_add_test(tc, patch_merges);
 	tcase_add_test(tc, patch_with_read_body_changes_nothing);
 	tcase_add_test(tc, nested_id_and_slug_must_agree);
+	tcase_add_test(tc, encoded_slash_is_not_a_separator);
 	tcase_add_test(tc, conditional_requests);
+	tcase_add_test(tc, conditional_request_details);
+	tcase_add_test(tc, huge_ids_name_nothing);
 	tcase_add_test(tc, etag_follows_participant_name);
 	tcase_add_test(tc, delete_meeting_removes_its_links);
 	tcase_add_test(tc, referenced_entities_cannot_be_deleted);

@@ -165,6 +165,8 @@ START_TEST(request_log_line)
 	int saved = dup(STDERR_FILENO);
 	dup2(fd, STDERR_FILENO);
 	reply_free(get(&h, "/healthz?probe=log"));
+	usleep(100000);
+	reply_free(get(&h, "/v1/participants/x%2Fmeetings?probe=log"));
 	/* The line is written when the request completes; give it a moment. */
 	usleep(100000);
 	fflush(stderr);
@@ -182,6 +184,14 @@ START_TEST(request_log_line)
 	ck_assert_int_eq(jint(line, "status"), 200);
 	ck_assert_int_ge(jint(line, "duration_us"), 0);
 	ck_assert_ptr_nonnull(jstr(line, "time"));
+	json_decref(line);
+	/* The path is logged as sent, before any decoding. */
+	const char *second = strchr(buf, '\n');
+	ck_assert_ptr_nonnull(second);
+	line = json_loads(second + 1, JSON_DISABLE_EOF_CHECK, NULL);
+	ck_assert_msg(line != NULL, "not a JSON line: %s", second + 1);
+	ck_assert_str_eq(jstr(line, "path"), "/v1/participants/x%2Fmeetings");
+	ck_assert_int_eq(jint(line, "status"), 404);
 	json_decref(line);
 }
 END_TEST

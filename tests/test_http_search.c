@@ -1567,6 +1567,185 @@ START_TEST(search_count_counts_every_hit)
 }
 END_TEST
 
+/* ---- walks while rows are added ---- */
+
+/* A readout of n words, every step-th one "zephyrine" (step 0: none). */
+static const char *words(int n, int step)
+{
+	static char bufs[4][TEXT_MAX];
+	static int next;
+	char *buf = bufs[next++ % 4];
+	size_t len = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, TEXT_MAX - len, "%s%s", i ? " " : "",
+		                        step && i % step == 0 ? "zephyrine" : "filler");
+	return buf;
+}
+
+/* The rows a walk starts with: 30 meetings without "zephyrine" (so its
+ * document frequency is low and bm25 follows it closely), and 14 meetings
+ * and 3 participants holding it in titles, summaries and readouts of many
+ * lengths. Returns the ids of the fillers in fillers[30]. */
+static void zephyrine_rows(int64_t fillers[30])
+{
+	for (int i = 0; i < 30; i++)
+		fillers[i] = meeting(F("Filler talks %d", i), "2022-01-01", words(4, 0));
+	for (int i = 0; i < 14; i++) {
+		const char *title = i % 4 == 0 ? F("Zephyrine talks %d", i) : F("Talks %d", i);
+		create("/v1/meetings",
+		       json_pack("{s:s, s:s, s:s, s:s}", "title", title, "date", "2022-02-02",
+		                 "summary", i % 3 == 0 ? "a zephyrine summary" : "a summary",
+		                 "readout", words(3 + 7 * i, 1 + i % 5)));
+	}
+	for (int i = 0; i < 3; i++)
+		create("/v1/participants",
+		       json_pack("{s:s}", "name", F("Zephyrine Person %c", 'A' + i)));
+}
+
+/* Changes the collection between two pages of a walk, in three ways that
+ * each move bm25 scores: long meetings without the term (more rows, longer
+ * average, rarer term), short ones with it (a commoner term), and fillers
+ * and participants rewritten to hold it (updates of rows outside the walk). */
+static void disturb(int page, const int64_t fillers[30])
+{
+	switch (page % 3) {
+	case 0:
+		for (int i = 0; i < 12; i++)
+			meeting(F("Long filler %d.%d", page, i), "2022-03-03", words(120, 0));
+		break;
+	case 1:
+		for (int i = 0; i < 8; i++)
+			meeting(F("Zephyrine news %d.%d", page, i), "2022-04-04", words(2, 1));
+		create("/v1/participants",
+		       json_pack("{s:s}", "name", F("Zephyrine Newcomer %d", page)));
+		break;
+	default:
+		for (int i = 0; i < 3; i++) {
+			int64_t id = fillers[(page * 3 + i) % 30];
+			expect_status("PATCH", F("/v1/meetings/%lld", (long long)id),
+			              json_pack("{s:s}", "readout", words(60, 2)), 200);
+		}
+		break;
+	}
+}
+
+/* Walks path (relevance order) in pages of 2, changing the collection
+ * between pages, and checks it against before, the whole list at the
+ * start: each row of it comes exactly once and in its order; no row comes
+ * twice; and, where items carry a score, scores never rise and rows of the
+ * start keep theirs. */
+static void assert_stable_walk(const char *path, json_t *before, const int64_t fillers[30])
+{
+	size_t n = json_array_size(before);
+	int *seen = calloc(n, sizeof *seen);
+	json_t *all = json_array();
+	char *cursor = NULL;
+	long last_index = -1; /* in before, of the last row of the start seen */
+	bool first = true;
+	double last_score = 0;
+	int page;
+	for (page = 0; page < 200; page++) {
+		json_t *doc = get_ok(cursor ? F("%s&limit=2&cursor=%s", path, cursor)
+		                            : F("%s&limit=2", path));
+		json_t *data = jget(doc, "data");
+		for (size_t i = 0; i < json_array_size(data); i++) {
+			json_t *it = json_array_get(data, i);
+			const char *type = jstr(it, "type");
+			for (size_t k = 0; k < json_array_size(all); k++) {
+				json_t *o = json_array_get(all, k);
+				const char *ot = jstr(o, "type");
+				ck_assert_msg(jint(o, "id") != jint(it, "id") ||
+				                  !(type ? ot && strcmp(type, ot) == 0 : !ot),
+				              "%s: %s %lld came twice (page %d)", path,
+				              type ? type : "meeting", jint(it, "id"), page);
+			}
+			json_array_append(all, it);
+			json_t *score = json_object_get(it, "score");
+			if (score) {
+				double sc = json_number_value(score);
+				ck_assert_msg(first || sc <= last_score,
+				              "%s: score %.17g after %.17g (page %d)", path, sc,
+				              last_score, page);
+				last_score = sc;
+			}
+			first = false;
+			for (size_t k = 0; k < n; k++) {
+				json_t *b = json_array_get(before, k);
+				const char *bt = jstr(b, "type");
+				if (jint(b, "id") != jint(it, "id") ||
+				    !(type ? bt && strcmp(type, bt) == 0 : !bt))
+					continue;
+				ck_assert_msg(seen[k] == 0 && (long)k > last_index,
+				              "%s: row %lld repeated or out of its order (page %d)",
+				              path, jint(it, "id"), page);
+				if (score)
+					ck_assert_msg(
+					    json_number_value(score) ==
+					        json_number_value(json_object_get(b, "score")),
+					    "%s: the score of row %lld moved during the walk", path,
+					    jint(it, "id"));
+				seen[k]++;
+				last_index = (long)k;
+			}
+		}
+		const char *next = jstr(doc, "next_cursor");
+		free(cursor);
+		cursor = next ? strdup(next) : NULL;
+		json_decref(doc);
+		if (!cursor)
+			break;
+		disturb(page, fillers);
+	}
+	ck_assert_msg(cursor == NULL, "%s: the walk does not end", path);
+	for (size_t k = 0; k < n; k++)
+		ck_assert_msg(seen[k] == 1, "%s: row %lld of the start seen %d times", path,
+		              jint(json_array_get(before, k), "id"), seen[k]);
+	ck_assert_int_gt(page, 5);
+	json_decref(all);
+	free(seen);
+}
+
+START_TEST(search_walk_stable_while_adding)
+{
+	int64_t fillers[30];
+	zephyrine_rows(fillers);
+	json_t *before = walk("/v1/search?q=zephyrine", 200);
+	ck_assert_int_eq(json_array_size(before), 17);
+	assert_stable_walk("/v1/search?q=zephyrine", before, fillers);
+	json_decref(before);
+}
+END_TEST
+
+START_TEST(meetings_q_walk_stable_while_adding)
+{
+	int64_t fillers[30];
+	zephyrine_rows(fillers);
+	json_t *before = walk("/v1/meetings?q=zephyrine", 200);
+	ck_assert_int_eq(json_array_size(before), 14);
+	assert_stable_walk("/v1/meetings?q=zephyrine", before, fillers);
+	json_decref(before);
+}
+END_TEST
+
+/* A query of more phrases than a cursor carries counts for (32) still
+ * walks every hit once, in the order of one big page. */
+START_TEST(walk_with_many_phrases)
+{
+	int64_t fillers[30];
+	zephyrine_rows(fillers);
+	char q[1024] = "zephyrine OR filler";
+	for (int i = 0; i < 40; i++)
+		snprintf(q + strlen(q), sizeof q - strlen(q), " OR nw%d", i);
+	json_t *all = walk(F("/v1/search?q=%s", enc(q)), 200);
+	size_t n = json_array_size(all);
+	json_decref(all);
+	ck_assert_int_eq(n, 17 + 30);
+	assert_pages_agree(F("/v1/search?q=%s", enc(q)), n);
+	assert_pages_agree(F("/v1/meetings?q=%s", enc(q)), n - 3);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http_search");
@@ -1612,6 +1791,13 @@ int main(void)
 	tcase_add_test(index, index_after_import);
 	tcase_add_test(index, refused_writes_leave_index);
 	suite_add_tcase(s, index);
+
+	TCase *stable = tcase_create("stable_walk");
+	tcase_add_checked_fixture(stable, setup, teardown);
+	tcase_add_test(stable, search_walk_stable_while_adding);
+	tcase_add_test(stable, meetings_q_walk_stable_while_adding);
+	tcase_add_test(stable, walk_with_many_phrases);
+	suite_add_tcase(s, stable);
 
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -2,15 +2,22 @@
  * real server on port 0, spoken to with libcurl. Round trips compare whole
  * export documents byte for byte once the ids are taken out; refusals compare
  * the whole export before and after. */
+#include <arpa/inet.h>
 #include <check.h>
 #include <curl/curl.h>
+#include <dirent.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -526,8 +533,18 @@ static size_t stream_collect(char *ptr, size_t size, size_t n, void *userdata)
 	return b->abort_after && b->len >= b->abort_after ? 0 : add;
 }
 
-/* GET path at max_speed bytes a second (0: no limit). No Check assertions:
- * safe off the main thread. */
+/* A small receive buffer, so that a slow reader holds the server back
+ * instead of the kernel taking the whole document at once. */
+static int small_rcvbuf(void *ctx, curl_socket_t fd, curlsocktype purpose)
+{
+	(void)ctx, (void)purpose;
+	int small = 16384;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	return CURL_SOCKOPT_OK;
+}
+
+/* GET path at max_speed bytes a second (0: no limit; with a limit, through
+ * a small receive buffer). No Check assertions: safe off the main thread. */
 static CURLcode stream_get(int port, const char *path, long max_speed, struct stream *out)
 {
 	CURL *c = curl_easy_init();
@@ -537,8 +554,10 @@ static CURLcode stream_get(int port, const char *path, long max_speed, struct st
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, stream_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	if (max_speed)
+	if (max_speed) {
 		curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)max_speed);
+		curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, small_rcvbuf);
+	}
 	CURLcode rc = curl_easy_perform(c);
 	curl_easy_cleanup(c);
 	return rc;
@@ -698,6 +717,201 @@ START_TEST(export_client_goes_away)
 	free(text);
 	free(doc);
 	json_decref(gen);
+	harness_stop(&h);
+}
+END_TEST
+
+/* ---- exports held open by clients that do not read ---- */
+
+#define BIG_READOUT (400 * 1024)
+#define WAL_SIZE_LIMIT (8 * 1024 * 1024) /* STORE_WAL_SIZE_LIMIT of server/store/internal.h */
+
+/* A meeting body (new string) with a readout of BIG_READOUT bytes. */
+static char *big_meeting_json(int n, bool with_slug)
+{
+	static const char words[] = "quay ferry lantern treaty ";
+	char *readout = malloc(BIG_READOUT + 1);
+	for (size_t i = 0; i < BIG_READOUT; i++)
+		readout[i] = words[i % (sizeof words - 1)];
+	readout[BIG_READOUT] = '\0';
+	char slug[32], title[32];
+	snprintf(slug, sizeof slug, "big-%d", n);
+	snprintf(title, sizeof title, "Big talks %d", n);
+	json_t *m =
+	    json_pack("{s:s, s:s, s:s}", "title", title, "date", "2024-05-01", "readout", readout);
+	if (with_slug)
+		json_object_set_new(m, "slug", json_string(slug));
+	free(readout);
+	char *text = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	return text;
+}
+
+/* Descriptors open in this process (the server runs in it). */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	ck_assert_ptr_nonnull(d);
+	int n = 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3; /* ".", ".." and the directory's own */
+}
+
+/* Open descriptors once they are at most limit, waiting up to 5 s for the
+ * server to close the sockets of connections that just ended; else the
+ * count at the end. */
+static int fds_settled(int limit)
+{
+	int n = open_fds();
+	for (int i = 0; i < 100 && n > limit; i++) {
+		usleep(50 * 1000);
+		n = open_fds();
+	}
+	return n;
+}
+
+/* Sends GET /v1/export on a socket of its own with a small receive buffer,
+ * reads the status line and then nothing more. Returns the socket. */
+static int stalled_export(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	int small = 4096;
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+	const char *get = "GET /v1/export HTTP/1.1\r\nHost: localhost\r\n\r\n";
+	ck_assert_int_eq(write(fd, get, strlen(get)), (ssize_t)strlen(get));
+	char status[13] = {0};
+	size_t got = 0;
+	while (got < 12) {
+		ssize_t n = read(fd, status + got, 12 - got);
+		ck_assert_int_gt(n, 0);
+		got += (size_t)n;
+	}
+	ck_assert_str_eq(status, "HTTP/1.1 200");
+	return fd;
+}
+
+/* HEAD /v1/export until it answers 200 (an export slot is free again). */
+static void wait_export_slot(struct harness *h)
+{
+	for (int i = 0; i < 200; i++) {
+		struct reply *r = req(h, "HEAD", "/v1/export", NULL, NULL);
+		long status = r->status;
+		reply_free(r);
+		if (status == 200)
+			return;
+		usleep(50 * 1000);
+	}
+	ck_abort_msg("no export slot came free after its clients closed");
+}
+
+static off_t wal_size(const struct harness *h)
+{
+	char wal[320];
+	snprintf(wal, sizeof wal, "%s-wal", h->db);
+	struct stat sb;
+	return stat(wal, &sb) == 0 ? sb.st_size : 0;
+}
+
+/* Exports are bounded: past --max-exports one more is 503 with
+ * Retry-After; the snapshot of the open ones lets the WAL grow, but once
+ * they close it is cut back to its size limit at the next restart; and
+ * their descriptors and memory go when their clients go (a second round
+ * holds no more than the first). */
+START_TEST(exports_are_bounded_and_released)
+{
+	enum { EXPORTS = 2, MEETINGS = 30 };
+	struct harness h;
+	harness_start(&h, (const char *const[]){"--max-exports", "2", NULL});
+	for (int i = 0; i < MEETINGS; i++) {
+		char *body = big_meeting_json(i, false);
+		struct reply *r = write_json(&h, "POST", "/v1/meetings", body);
+		ck_assert_msg(r->status == 201, "%ld %.200s", r->status, r->body);
+		reply_free(r);
+		free(body);
+	}
+	/* Warm: every worker thread has its connection, one export has run. */
+	struct reply *r = get(&h, "/v1/export");
+	ck_assert_int_eq(r->status, 200);
+	ck_assert_int_eq(json_array_size(jget(r->json, "meetings")), MEETINGS);
+	reply_free(r);
+	int fds_before = open_fds();
+	sqlite3_int64 mem_before = sqlite3_memory_used();
+	int fds_after[2] = {0, 0};
+	for (int round = 0; round < 2; round++) {
+		int held[EXPORTS];
+		for (int i = 0; i < EXPORTS; i++)
+			held[i] = stalled_export(h.port);
+		r = get(&h, "/v1/export");
+		assert_problem(r, 503, "unavailable");
+		ck_assert_ptr_nonnull(reply_header(r, "Retry-After"));
+		ck_assert_ptr_nonnull(strstr(jstr(r->json, "detail"), "--max-exports"));
+		reply_free(r);
+		if (round == 0) {
+			/* Writes go on while the snapshots are held: the WAL grows. */
+			for (int i = 0; i < 25; i++) {
+				char *body = big_meeting_json(MEETINGS + i, false);
+				r = write_json(&h, "POST", "/v1/meetings", body);
+				ck_assert_int_eq(r->status, 201);
+				reply_free(r);
+				free(body);
+			}
+			ck_assert_msg(wal_size(&h) > WAL_SIZE_LIMIT, "WAL only %lld bytes",
+			              (long long)wal_size(&h));
+		}
+		for (int i = 0; i < EXPORTS; i++)
+			close(held[i]);
+		wait_export_slot(&h);
+		fds_after[round] = fds_settled(fds_before + 1);
+	}
+	/* Small writes after the snapshots are gone: a checkpoint, then a
+	 * restart of the WAL, which cuts it back to the limit. */
+	for (int i = 0; i < 3; i++) {
+		r = write_json(&h, "POST", "/v1/participants", path_fmt("{\"name\": \"P %d\"}", i));
+		ck_assert_int_eq(r->status, 201);
+		reply_free(r);
+	}
+	ck_assert_msg(wal_size(&h) <= WAL_SIZE_LIMIT, "WAL still %lld bytes",
+	              (long long)wal_size(&h));
+	/* SQLite may keep one closed connection's descriptor while the others
+	 * hold locks on the file, to reuse it: at most one more. */
+	for (int round = 0; round < 2; round++)
+		ck_assert_msg(fds_after[round] <= fds_before + 1,
+		              "descriptors: %d before, %d and %d after two rounds", fds_before,
+		              fds_after[0], fds_after[1]);
+	sqlite3_int64 mem_after = sqlite3_memory_used();
+	ck_assert_msg(mem_after < mem_before + 2 * 1024 * 1024,
+	              "SQLite memory %lld before, %lld after", (long long)mem_before,
+	              (long long)mem_after);
+	harness_stop(&h);
+}
+END_TEST
+
+/* Past --export-timeout the stream is cut, and its slot is free again. */
+START_TEST(export_cut_after_its_timeout)
+{
+	struct harness h;
+	harness_start(&h,
+	              (const char *const[]){"--max-exports", "1", "--export-timeout", "1", NULL});
+	for (int i = 0; i < 20; i++) {
+		char *body = big_meeting_json(i, false);
+		struct reply *r = write_json(&h, "POST", "/v1/meetings", body);
+		ck_assert_int_eq(r->status, 201);
+		reply_free(r);
+		free(body);
+	}
+	/* 8 MB at 400 KB/s: still reading when the second is up. */
+	struct stream out = {0};
+	CURLcode rc = stream_get(h.port, "/v1/export", 400 * 1024, &out);
+	ck_assert_msg(rc != CURLE_OK, "a slow export ran to its end: %s", curl_easy_strerror(rc));
+	ck_assert_msg(out.len < 20 * BIG_READOUT, "%zu bytes", out.len);
+	free(out.data);
+	wait_export_slot(&h);
 	harness_stop(&h);
 }
 END_TEST
@@ -1292,6 +1506,76 @@ START_TEST(import_restores_timestamps_and_versions)
 }
 END_TEST
 
+/* Every integer an import or a write takes is an integer from 1 to 2^53 - 1:
+ * an out-of-range version, once stored, could not be counted up as an
+ * integer and left the record refusing every conditional write (412). */
+static const char *const bad_integers[] = {
+    "9223372036854775807", "1e300", "-1", "0", "9007199254740993", "1.5", "2.0", "\"3\"", NULL};
+
+START_TEST(refuses_out_of_range_integers)
+{
+	for (int i = 0; bad_integers[i]; i++) {
+		char *doc = NULL;
+		ck_assert_int_gt(
+		    asprintf(&doc,
+		             "{\"participants\": [{\"slug\": \"ada\", \"name\": \"Ada\", "
+		             "\"created_at\": \"2020-01-02T03:04:05.678Z\", \"updated_at\": "
+		             "\"2021-02-03T04:05:06.789Z\", \"version\": %s}]}",
+		             bad_integers[i]),
+		    0);
+		assert_refused(doc, "/participants/0/version");
+		free(doc);
+		ck_assert_int_gt(asprintf(&doc,
+		                          "{\"meetings\": [{\"slug\": \"m\", \"title\": \"M\", "
+		                          "\"date\": \"2020-01-01\", \"participants\": [{\"id\": "
+		                          "%s, \"role\": \"host\"}]}]}",
+		                          bad_integers[i]),
+		                 0);
+		assert_refused(doc, "/meetings/0/participants/0/id");
+		free(doc);
+		/* The same in a write. */
+		ck_assert_int_gt(asprintf(&doc,
+		                          "{\"title\": \"M\", \"date\": \"2020-01-01\", "
+		                          "\"participants\": [{\"id\": %s}]}",
+		                          bad_integers[i]),
+		                 0);
+		struct reply *r = write_json(&rh, "POST", "/v1/meetings", doc);
+		assert_problem(r, 422, "validation");
+		ck_assert_msg(has_pointer(r, "/participants/0/id"), "%s: %s", bad_integers[i],
+		              r->body);
+		reply_free(r);
+		free(doc);
+	}
+	assert_unchanged();
+}
+END_TEST
+
+/* The largest version accepted is stored as an integer, and the record
+ * takes a conditional write. */
+START_TEST(largest_version_stays_writable)
+{
+	struct reply *r = import_doc(
+	    &rh, "{\"participants\": [{\"slug\": \"ada\", \"name\": \"Ada\", \"created_at\": "
+	         "\"2020-01-02T03:04:05.678Z\", \"updated_at\": \"2021-02-03T04:05:06.789Z\", "
+	         "\"version\": 9007199254740991}]}");
+	ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
+	reply_free(r);
+	r = get(&rh, "/v1/participants/ada");
+	ck_assert_int_eq(r->status, 200);
+	ck_assert(json_is_integer(jget(r->json, "version")));
+	ck_assert_int_eq(jint(r->json, "version"), 9007199254740991LL);
+	char match[128];
+	snprintf(match, sizeof match, "If-Match: %s", reply_header(r, "ETag"));
+	reply_free(r);
+	r = req(&rh, "PATCH", "/v1/participants/ada", "{\"name\": \"Ada B\"}",
+	        (const char *const[]){"AUTH", match, NULL});
+	ck_assert_msg(r->status == 200, "%ld %s", r->status, r->body);
+	ck_assert(json_is_integer(jget(r->json, "version")));
+	ck_assert_int_eq(jint(r->json, "version"), 9007199254740992LL);
+	reply_free(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http_transfer");
@@ -1304,6 +1588,8 @@ int main(void)
 	tcase_add_test(tc, round_trip_generated);
 	tcase_add_test(tc, export_is_a_snapshot);
 	tcase_add_test(tc, export_client_goes_away);
+	tcase_add_test(tc, exports_are_bounded_and_released);
+	tcase_add_test(tc, export_cut_after_its_timeout);
 	tcase_add_test(tc, import_twice_is_idempotent);
 	tcase_add_test(tc, references_within_document);
 	tcase_add_test(tc, partial_documents);
@@ -1323,6 +1609,8 @@ int main(void)
 	tcase_add_test(rc, refuses_malformed_json);
 	tcase_add_test(rc, refuses_without_token);
 	tcase_add_test(rc, refuses_wrong_content_type);
+	tcase_add_test(rc, refuses_out_of_range_integers);
+	tcase_add_test(rc, largest_version_stays_writable);
 	suite_add_tcase(s, rc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

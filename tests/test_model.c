@@ -490,23 +490,15 @@ START_TEST(test_ref_parse)
 	ck_assert_str_eq(r.slug, "1a");
 
 	static const char *const bad[] = {
-	    "0",
-	    "000",
-	    "9223372036854775808",
-	    "99999999999999999999",
-	    "Bad Slug",
-	    "",
-	    "-1",
-	    "+1",
-	    " 7",
-	    "7 ",
-	    "a--b",
-	    "1.5",
-	    "Mutual-Respect",
+	    "0", "000", "Bad Slug", "", "-1", "+1", " 7", "7 ", "a--b", "1.5", "Mutual-Respect",
 	};
 	for (size_t i = 0; i < COUNT(bad); i++)
 		ck_assert_msg(model_ref_parse(bad[i], &r) == -1, "ref \"%s\"", bad[i]);
 	ck_assert_int_eq(model_ref_parse(NULL, &r), -1);
+	/* An id past INT64_MAX is well-formed but names nothing. */
+	ck_assert_int_eq(model_ref_parse("9223372036854775808", &r), 1);
+	ck_assert_int_eq(model_ref_parse("99999999999999999999", &r), 1);
+	ck_assert_int_eq(model_ref_parse("00099999999999999999999", &r), 1);
 }
 END_TEST
 
@@ -918,6 +910,23 @@ START_TEST(test_cursor_garbage)
 }
 END_TEST
 
+/* Each character of an issued cursor with its high bit set is refused (a
+ * decoder that reads 0xC1 as 'A' would give a cursor a second spelling). */
+START_TEST(test_cursor_high_bit)
+{
+	struct cursor_pos pos = make_pos("2024-04-26", 7), out;
+	char *text = cursor_encode(test_key, test_scope, &pos);
+	for (size_t i = 0; text[i]; i++) {
+		char *altered = xstrdup(text);
+		altered[i] = (char)((unsigned char)altered[i] | 0x80);
+		ck_assert_msg(cursor_decode(test_key, test_scope, altered, &out) == -1,
+		              "position %zu", i);
+		free(altered);
+	}
+	free(text);
+}
+END_TEST
+
 /* Builds cursor text the way cursor.c lays it out (version 1, big-endian id,
  * key bytes, little-endian SipHash over scope, NUL, payload), so the decoder's
  * own checks can be reached with a valid MAC. Returns a new string. */
@@ -1037,6 +1046,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tcc, test_cursor_tamper);
 	tcase_add_test(tcc, test_cursor_wrong_scope_or_key);
 	tcase_add_test(tcc, test_cursor_garbage);
+	tcase_add_test(tcc, test_cursor_high_bit);
 	tcase_add_test(tcc, test_cursor_forged_limits);
 	suite_add_tcase(s, tcc);
 	return s;

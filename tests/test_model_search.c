@@ -3,7 +3,8 @@
  * expression. A table of nasty inputs, each with the exact expression (or
  * result) it must give, every expected expression run against a real FTS5
  * table, a few matching checks, and a property test over 10,000 random byte
- * strings whose translations must never make FTS5 report an error.
+ * strings whose translations must never make FTS5 report an error. Then
+ * model/rank.h: the frozen statistics' text and the bm25 rules.
  */
 #include <check.h>
 #include <sqlite3.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/rank.h"
 #include "model/search.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -492,6 +494,79 @@ START_TEST(test_translate_property)
 }
 END_TEST
 
+/* ---- model/rank.h ---- */
+
+START_TEST(test_rank_stats_round_trip)
+{
+	struct rank_stats s = {.rows = 1000000, .tokens = 987654321, .phrases = 3};
+	s.hits[0] = 0;
+	s.hits[1] = 12;
+	s.hits[2] = 999999;
+	char buf[RANK_STATS_TEXT_MAX + 1];
+	int n = rank_stats_format(&s, buf, sizeof buf);
+	ck_assert_str_eq(buf, "1000000,987654321,0,12,999999");
+	ck_assert_int_eq(n, (int)strlen(buf));
+	struct rank_stats back;
+	ck_assert_int_eq(rank_stats_parse(buf, (size_t)n, &back), 0);
+	ck_assert_int_eq(back.rows, s.rows);
+	ck_assert_int_eq(back.tokens, s.tokens);
+	ck_assert_int_eq(back.phrases, 3);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(back.hits[i], s.hits[i]);
+	/* Only the first n characters count. */
+	ck_assert_int_eq(rank_stats_parse("5,40:junk", 4, &back), 0);
+	ck_assert_int_eq(back.rows, 5);
+	ck_assert_int_eq(back.phrases, 0);
+	/* The most phrases, with the longest counts, fit the maximum text. */
+	struct rank_stats big = {
+	    .rows = INT64_MAX, .tokens = INT64_MAX, .phrases = RANK_PHRASES_MAX};
+	for (int i = 0; i < RANK_PHRASES_MAX; i++)
+		big.hits[i] = INT64_MAX;
+	n = rank_stats_format(&big, buf, sizeof buf);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(rank_stats_parse(buf, (size_t)n, &back), 0);
+	ck_assert_int_eq(back.hits[RANK_PHRASES_MAX - 1], INT64_MAX);
+	ck_assert_int_eq(rank_stats_format(&big, buf, 10), -1);
+}
+END_TEST
+
+START_TEST(test_rank_stats_parse_refuses)
+{
+	static const char *const bad[] = {
+	    "",      "5",     "5,",    ",5",      "0,10",
+	    "-1,10", "5,-1",  "5,10,", "5,10,,1", "5,10,x",
+	    "5,1e3", " 5,10", "5,10 ", "5;10",    "9223372036854775808,1", /* INT64_MAX + 1 */
+	};
+	struct rank_stats out;
+	for (size_t i = 0; i < COUNT(bad); i++)
+		ck_assert_msg(rank_stats_parse(bad[i], strlen(bad[i]), &out) == -1, "accepted [%s]",
+		              bad[i]);
+	char many[RANK_STATS_TEXT_MAX * 2] = "5,10";
+	for (int i = 0; i <= RANK_PHRASES_MAX; i++)
+		strcat(many, ",1");
+	ck_assert_int_eq(rank_stats_parse(many, strlen(many), &out), -1);
+}
+END_TEST
+
+START_TEST(test_rank_rules)
+{
+	struct rank_stats s = {.rows = 100, .tokens = 1000, .phrases = 2};
+	s.hits[0] = 10;
+	s.hits[1] = 90;
+	/* FTS5's idf, never below 1e-6; 1 for a phrase without a count. */
+	ck_assert_double_eq_tol(rank_idf(&s, 0), 2.1539745935424026, 1e-12);
+	ck_assert_double_eq(rank_idf(&s, 1), 1e-6);
+	ck_assert_double_eq(rank_idf(&s, 2), 1.0);
+	ck_assert_double_eq(rank_avgdl(&s), 10.0);
+	/* More hits or a shorter document scores better (lower). */
+	double idf[1] = {rank_idf(&s, 0)};
+	double one[1] = {1}, three[1] = {3};
+	ck_assert(rank_bm25(idf, three, 1, 10, 10) < rank_bm25(idf, one, 1, 10, 10));
+	ck_assert(rank_bm25(idf, one, 1, 5, 10) < rank_bm25(idf, one, 1, 50, 10));
+	ck_assert_double_eq(rank_bm25(idf, (double[]){0}, 1, 10, 10), -0.0);
+}
+END_TEST
+
 static Suite *model_search_suite(void)
 {
 	Suite *s = suite_create("model_search");
@@ -504,6 +579,11 @@ static Suite *model_search_suite(void)
 	tcase_set_timeout(tp, 120);
 	tcase_add_test(tp, test_translate_property);
 	suite_add_tcase(s, tp);
+	TCase *tr = tcase_create("rank");
+	tcase_add_test(tr, test_rank_stats_round_trip);
+	tcase_add_test(tr, test_rank_stats_parse_refuses);
+	tcase_add_test(tr, test_rank_rules);
+	suite_add_tcase(s, tr);
 	return s;
 }
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store/store.h"
+#include "store/sqlite.h"
 
 static char dir[256];
 
@@ -239,6 +239,97 @@ START_TEST(upgrades_an_older_database)
 }
 END_TEST
 
+/* Runs sql on db; asserts it succeeds. */
+static void exec_ok(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "");
+	sqlite3_free(msg);
+}
+
+/* Freezes the statistics of t for match into *out through readout_rank_stats. */
+static void freeze(sqlite3 *db, const char *match, struct rank_stats *out)
+{
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(db,
+	                                    "SELECT readout_rank_stats(t, ?2) FROM t WHERE t "
+	                                    "MATCH ?1 LIMIT 1",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_pointer(st, 2, out, STORE_RANK_POINTER, NULL);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	sqlite3_finalize(st);
+}
+
+/* Each row's readout_rank under stats and its bm25 now, for match, in
+ * rowid order; returns the row count (at most 64). */
+static int scores(sqlite3 *db, const char *match, const struct rank_stats *stats, double rank[64],
+                  double bm25[64])
+{
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(db,
+	                                    "SELECT readout_rank(t, ?2, 10.0, 4.0, 1.0), "
+	                                    "bm25(t, 10.0, 4.0, 1.0) FROM t WHERE t MATCH ?1 "
+	                                    "ORDER BY rowid",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_pointer(st, 2, (void *)stats, STORE_RANK_POINTER, NULL);
+	int n = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 64) {
+		rank[n] = sqlite3_column_double(st, 0);
+		bm25[n] = sqlite3_column_double(st, 1);
+		n++;
+	}
+	ck_assert_int_eq(rc, n < 64 ? SQLITE_DONE : SQLITE_ROW);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* readout_rank with the statistics of now is bm25, to the bit; with
+ * statistics frozen earlier, a row's score stays while rows are added. */
+START_TEST(rank_is_bm25_with_frozen_statistics)
+{
+	struct store *s;
+	char err[256];
+	ck_assert_int_eq(store_open(db_path("rank.db"), &s, err, sizeof err), 0);
+	struct store_conn *c = store_conn(s);
+	ck_assert_ptr_nonnull(c);
+	sqlite3 *db = store_sqlite_handle(c);
+	exec_ok(db, "CREATE VIRTUAL TABLE temp.t USING fts5(a, b, c)");
+	exec_ok(db,
+	        "INSERT INTO t VALUES ('quartz talks', 'a quartz summary', 'quartz'), "
+	        "('talks', 'summary', 'quartz quartz quartz with many more words than the "
+	        "others have'), ('quartz', '', 'onyx'), ('onyx talks', 'onyx', 'quartz onyx'), "
+	        "('other', 'text', 'here'), ('more', 'filler', 'text'), ('and', 'yet', 'more')");
+	static const char *const matches[] = {
+	    "\"quartz\"", "\"quartz\" OR \"onyx\"", "\"quartz\" AND \"onyx\"", "\"quartz talks\"",
+	    "\"quar\"*",  "\"onyx\" \"talks\"",     "\"quartz\" NOT \"onyx\"",
+	};
+	double rank[64], bm25[64], later[64], ignored[64];
+	for (size_t i = 0; i < sizeof matches / sizeof matches[0]; i++) {
+		struct rank_stats stats;
+		freeze(db, matches[i], &stats);
+		int n = scores(db, matches[i], &stats, rank, bm25);
+		ck_assert_int_gt(n, 0);
+		for (int k = 0; k < n; k++)
+			ck_assert_msg(rank[k] == bm25[k], "%s row %d: %.17g, bm25 %.17g",
+			              matches[i], k, rank[k], bm25[k]);
+		/* Rows added move bm25, not the frozen scores of the rows before. */
+		exec_ok(db, "INSERT INTO t VALUES ('quartz', 'onyx', 'long long long long text'), "
+		            "('plain', 'words', 'only'), ('plain', 'words', 'again')");
+		int m = scores(db, matches[i], &stats, later, ignored);
+		ck_assert_int_ge(m, n);
+		for (int k = 0; k < n; k++)
+			ck_assert_msg(later[k] == rank[k], "%s row %d moved: %.17g, then %.17g",
+			              matches[i], k, rank[k], later[k]);
+	}
+	store_close(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -250,6 +341,7 @@ int main(void)
 	tcase_add_test(tc, schema_sql_matches_migrations);
 	tcase_add_test(tc, backup_is_consistent_copy);
 	tcase_add_test(tc, upgrades_an_older_database);
+	tcase_add_test(tc, rank_is_bm25_with_frozen_statistics);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -404,8 +404,8 @@ START_TEST(attendance_blocks_delete_and_derives_dates)
 
 	/* Referenced: delete is a conflict, with or without a version, and
 	 * the row stays. */
-	ck_assert_int_eq(store_participant_delete(s, id, 0), STORE_CONFLICT);
-	ck_assert_int_eq(store_participant_delete(s, id, 2), STORE_CONFLICT);
+	ck_assert_int_eq(store_participant_delete(s, id, 0), STORE_REFERENCED);
+	ck_assert_int_eq(store_participant_delete(s, id, 2), STORE_REFERENCED);
 	ck_assert_int_eq(get_id(id, &p), STORE_OK);
 	ck_assert_int_eq(p.meeting_count, 3);
 	participant_clear(&p);
@@ -428,7 +428,7 @@ START_TEST(attendance_blocks_delete_and_derives_dates)
 	ck_assert_str_eq(p.first_meeting_date, "2022-05-05");
 	ck_assert_str_eq(p.last_meeting_date, "2023-11-15");
 	participant_clear(&p);
-	ck_assert_int_eq(store_participant_delete(s, id, 0), STORE_CONFLICT);
+	ck_assert_int_eq(store_participant_delete(s, id, 0), STORE_REFERENCED);
 	snprintf(sql, sizeof sql, "DELETE FROM attendances WHERE participant_id = %lld",
 	         (long long)id);
 	raw_exec(db, sql);

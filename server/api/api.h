@@ -6,6 +6,7 @@
 #define READOUT_API_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 
 #include "http/http.h"
 #include "http/router.h"
@@ -18,6 +19,9 @@ struct http_server;
 struct app {
 	struct store *store;
 	struct http_server *server; /* set once the server runs; NULL before */
+	int max_exports;            /* export streams open at once (--max-exports) */
+	int export_seconds;         /* longest an export stream stays open (--export-timeout) */
+	atomic_int exports;         /* export streams open now */
 };
 
 #define APP(req) ((struct app *)(req)->app)
@@ -33,6 +37,11 @@ extern const size_t doc_sample_len;
 
 /* ---- api/json.c: shared encoding, decoding and error helpers ---- */
 
+/* The largest id or version a body may carry: 2^53 - 1, the largest integer
+ * every JSON client holds exactly (an IEEE double). */
+#define API_INT_MAX 9007199254740991LL
+#define API_INT_MAX_TEXT "9007199254740991"
+
 #define API_JSON_DEPTH_MAX 32
 #define API_JSON_CONTAINERS_MAX 2000000 /* arrays and objects in one body */
 
@@ -47,12 +56,26 @@ char *api_dump(const json_t *doc, size_t *len);
 
 /* Parses the request body as a JSON object: malformed JSON, invalid UTF-8, a
  * NUL in a string, nesting deeper than API_JSON_DEPTH_MAX or duplicate keys
- * are 400, a non-object 422. Returns a new reference or NULL after filling
- * res with the problem. */
+ * are 400; well-formed JSON that is not an object (an array, a string, a
+ * number, true, false, null) is 422 with pointer "". Returns a new
+ * reference or NULL after filling res with the problem. */
 json_t *api_body_object(const struct http_request *req, struct http_response *res);
 
-/* Maps a store status other than STORE_OK to its problem response. what
- * names the entity ("meeting") for 404/409 details. */
+/* What a store call was about, for the details of its problem. */
+struct api_store_subject {
+	const char *what;                      /* "meeting", "search": in every detail */
+	const char *slug;                      /* a write's slug: a 409 says it is taken */
+	const struct model_problems *problems; /* STORE_INVALID_REF: listed in the 422 */
+	const char *filters; /* what a list's filters name: STORE_UNKNOWN_FILTER */
+	bool conditional;    /* If-Match given: STORE_NOT_FOUND is 412 */
+};
+
+/* The one mapping of store statuses to HTTP: answers the failure st (not
+ * STORE_OK) of a store call about s. */
+void api_store_failure(struct http_response *res, enum store_status st,
+                       const struct api_store_subject *s);
+
+/* api_store_failure about what alone ("meeting"). */
 void api_store_problem(struct http_response *res, enum store_status st, const char *what);
 
 /* 422 listing every problem in p. */
@@ -61,8 +84,11 @@ void api_validation_problem(struct http_response *res, const struct model_proble
 /* 400 for a bad query parameter or path segment. */
 void api_bad_request(struct http_response *res, const char *detail);
 
-/* Parses a {ref} path segment; on failure fills res with 400 and returns -1. */
-int api_ref(const char *segment, struct model_ref *ref, struct http_response *res);
+/* Parses a {ref} path segment; on failure fills res and returns -1: 400 for
+ * what is not a reference, 404 "No such <what>." for an id too large for
+ * any entity to have. */
+int api_ref(const char *segment, const char *what, struct model_ref *ref,
+            struct http_response *res);
 
 /* Field readers for request bodies. Each looks up key in obj; an absent key
  * (or, for optional fields, null) leaves *out alone and returns 0; a wrong
@@ -79,7 +105,8 @@ int api_enum(json_t *obj, const char *key, const char *base, const char *const n
 /* A nested reference {"id": n} or {"slug": "..."}; when both are given (as a
  * read returns them) both are kept and must name the same row. */
 int api_nested_ref(json_t *item, const char *base, struct model_ref *out, struct model_problems *p);
-/* A reference value that is either an integer id or a slug string. */
+/* A reference value that is either an integer id (1..API_INT_MAX) or a slug
+ * string. */
 int api_ref_value(json_t *v, const char *pointer, struct model_ref *out, struct model_problems *p);
 
 /* Adds a problem for every key of obj not in allowed (NULL-terminated); keys

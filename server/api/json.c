@@ -4,8 +4,11 @@
  * the mapping of store statuses to HTTP problems.
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "http/problem.h"
@@ -226,6 +229,62 @@ static void json_shape(const char *s, size_t len, int *max_depth, size_t *contai
 	}
 }
 
+/* One open array or object on the way to a byte of a JSON text. */
+struct json_frame {
+	bool array;
+	size_t index;              /* arrays: the item's index */
+	size_t key_start, key_len; /* objects: the last key, as its quoted token */
+};
+
+/* The JSON pointer of the value that ends at byte `at` of a well-formed
+ * text (s, len), which nests at most API_JSON_DEPTH_MAX deep; new string. */
+static char *json_pointer_at(const char *s, size_t len, size_t at)
+{
+	struct json_frame stack[API_JSON_DEPTH_MAX + 1];
+	int depth = 0;
+	bool want_key = false;
+	for (size_t i = 0; i < at && i < len; i++) {
+		char ch = s[i];
+		if (ch == '"') {
+			size_t start = i;
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+			if (want_key && depth > 0) {
+				stack[depth - 1].key_start = start;
+				stack[depth - 1].key_len = i + 1 - start;
+				want_key = false;
+			}
+		} else if ((ch == '{' || ch == '[') && depth <= API_JSON_DEPTH_MAX) {
+			stack[depth++] = (struct json_frame){.array = ch == '['};
+			want_key = ch == '{';
+		} else if ((ch == '}' || ch == ']') && depth > 0) {
+			depth--;
+		} else if (ch == ',' && depth > 0) {
+			stack[depth - 1].index++;
+			want_key = !stack[depth - 1].array;
+		}
+	}
+	char *out = NULL;
+	size_t out_len = 0;
+	FILE *f = open_memstream(&out, &out_len);
+	for (int d = 0; d < depth; d++) {
+		if (stack[d].array) {
+			fprintf(f, "/%zu", stack[d].index);
+			continue;
+		}
+		json_t *key =
+		    json_loadb(s + stack[d].key_start, stack[d].key_len, JSON_DECODE_ANY, NULL);
+		char *token =
+		    model_pointer_escape(json_is_string(key) ? json_string_value(key) : "");
+		fprintf(f, "/%s", token);
+		free(token);
+		json_decref(key);
+	}
+	fclose(f);
+	return out;
+}
+
 json_t *api_body_object(const struct http_request *req, struct http_response *res)
 {
 	if (!req->body || req->body_len == 0) {
@@ -248,7 +307,31 @@ json_t *api_body_object(const struct http_request *req, struct http_response *re
 		return NULL;
 	}
 	json_error_t err;
-	json_t *doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+	/* Any JSON value parses, so that a well-formed scalar is the 422 below
+	 * like an array, not a 400. */
+	json_t *doc =
+	    json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+	if (!doc && json_error_code(&err) == json_error_numeric_overflow) {
+		/* A number out of every range this API has, which is 422 when the
+		 * rest is well-formed: read as reals, integers cannot overflow, so
+		 * the parse goes on past it and finds any other error. */
+		json_error_t rest;
+		json_t *again = json_loadb(
+		    req->body, req->body_len,
+		    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &rest);
+		json_decref(again);
+		if (!again && json_error_code(&rest) != json_error_numeric_overflow)
+			err = rest;
+	}
+	if (!doc && json_error_code(&err) == json_error_numeric_overflow) {
+		char *pointer = json_pointer_at(req->body, req->body_len, (size_t)err.position);
+		struct model_problems p = {0};
+		model_problems_add(&p, "is a number out of range", "%s", pointer);
+		api_validation_problem(res, &p);
+		model_problems_clear(&p);
+		free(pointer);
+		return NULL;
+	}
 	if (!doc) {
 		char detail[256];
 		snprintf(detail, sizeof detail, "%s (line %d, column %d)", err.text, err.line,
@@ -267,17 +350,69 @@ json_t *api_body_object(const struct http_request *req, struct http_response *re
 	return doc;
 }
 
-void api_store_problem(struct http_response *res, enum store_status st, const char *what)
+#define MOVED_LOG_INTERVAL_S 60 /* at most one log line this often */
+
+/* Logs that the database file is gone, once a MOVED_LOG_INTERVAL_S. */
+static void log_moved(void)
 {
-	char detail[128];
+	static atomic_llong last;
+	long long now = (long long)time(NULL);
+	long long before = atomic_load(&last);
+	if (now - before < MOVED_LOG_INTERVAL_S ||
+	    !atomic_compare_exchange_strong(&last, &before, now))
+		return;
+	fprintf(stderr, "{\"level\":\"error\",\"msg\":\"the database file was removed or "
+	                "replaced while the server runs: writes and /readyz answer 503 until "
+	                "it is back at its path or the server is restarted\"}\n");
+}
+
+void api_store_failure(struct http_response *res, enum store_status st,
+                       const struct api_store_subject *s)
+{
+	char detail[160];
 	switch (st) {
 	case STORE_NOT_FOUND:
-		snprintf(detail, sizeof detail, "No such %s.", what);
+		if (s->conditional) {
+			/* No current representation: If-Match fails, "*" too (RFC
+			 * 9110 section 13.1.1). */
+			snprintf(detail, sizeof detail, "If-Match given, but no such %s exists.",
+			         s->what);
+			http_problem(res, 412, "precondition-failed", "Precondition failed",
+			             detail);
+			return;
+		}
+		snprintf(detail, sizeof detail, "No such %s.", s->what);
 		http_problem(res, 404, "not-found", "Not found", detail);
 		return;
+	case STORE_REFERENCED:
+		snprintf(detail, sizeof detail,
+		         "This %s is still referenced by meetings; remove those references first.",
+		         s->what);
+		http_problem(res, 409, "conflict", "Still referenced", detail);
+		return;
 	case STORE_CONFLICT:
-		snprintf(detail, sizeof detail, "The %s conflicts with the stored records.", what);
+		if (s->slug) {
+			snprintf(detail, sizeof detail, "Another %s already has the slug '%s'.",
+			         s->what, s->slug);
+			http_problem(res, 409, "conflict", "Slug taken", detail);
+			return;
+		}
+		snprintf(detail, sizeof detail, "The %s conflicts with the stored records.",
+		         s->what);
 		http_problem(res, 409, "conflict", "Conflict", detail);
+		return;
+	case STORE_INVALID_REF:
+		if (!s->problems)
+			break;
+		api_validation_problem(res, s->problems);
+		return;
+	case STORE_UNKNOWN_FILTER:
+		snprintf(detail, sizeof detail, "%s names nothing stored.",
+		         s->filters ? s->filters : s->what);
+		api_bad_request(res, detail);
+		return;
+	case STORE_BAD_CURSOR:
+		api_bad_request(res, "cursor is not one this server issued for this list.");
 		return;
 	case STORE_BUSY:
 		http_problem(res, 503, "unavailable", "Service unavailable",
@@ -288,13 +423,25 @@ void api_store_problem(struct http_response *res, enum store_status st, const ch
 		http_problem(res, 412, "precondition-failed", "Precondition failed",
 		             "The entity changed since it was read; fetch it again.");
 		return;
-	case STORE_INVALID_REF:
+	case STORE_MOVED:
+		log_moved();
+		http_problem(res, 503, "unavailable", "Service unavailable",
+		             "The database file was removed or replaced while the server runs; "
+		             "writes are refused until it is back or the server restarts.");
+		http_add_header(res, "Retry-After", "60");
+		return;
 	case STORE_ERROR:
 	case STORE_UNSUPPORTED:
 	case STORE_OK:
 		break;
 	}
 	http_problem(res, 500, "internal", "Internal error", "The database failed unexpectedly.");
+}
+
+void api_store_problem(struct http_response *res, enum store_status st, const char *what)
+{
+	const struct api_store_subject s = {.what = what};
+	api_store_failure(res, st, &s);
 }
 
 void api_validation_problem(struct http_response *res, const struct model_problems *p)
@@ -320,11 +467,15 @@ void api_bad_request(struct http_response *res, const char *detail)
 	http_problem(res, 400, "bad-request", "Bad request", detail);
 }
 
-int api_ref(const char *segment, struct model_ref *ref, struct http_response *res)
+int api_ref(const char *segment, const char *what, struct model_ref *ref, struct http_response *res)
 {
-	if (model_ref_parse(segment, ref) == 0)
+	int rc = model_ref_parse(segment, ref);
+	if (rc == 0)
 		return 0;
-	api_bad_request(res, "A path reference must be a positive integer id or a slug.");
+	if (rc > 0)
+		api_store_problem(res, STORE_NOT_FOUND, what);
+	else
+		api_bad_request(res, "A path reference must be a positive integer id or a slug.");
 	return -1;
 }
 
@@ -384,7 +535,8 @@ int api_enum(json_t *obj, const char *key, const char *base, const char *const n
 
 int api_ref_value(json_t *v, const char *pointer, struct model_ref *out, struct model_problems *p)
 {
-	if (json_is_integer(v) && json_integer_value(v) > 0) {
+	if (json_is_integer(v) && json_integer_value(v) > 0 &&
+	    json_integer_value(v) <= API_INT_MAX) {
 		out->id = json_integer_value(v);
 		out->slug = NULL;
 		return 0;
@@ -394,7 +546,8 @@ int api_ref_value(json_t *v, const char *pointer, struct model_ref *out, struct 
 		out->slug = json_string_value(v);
 		return 0;
 	}
-	model_problems_add(p, "must be a positive integer id or a slug", "%s", pointer);
+	model_problems_add(p, "must be an integer id from 1 to " API_INT_MAX_TEXT " or a slug",
+	                   "%s", pointer);
 	return -1;
 }
 
@@ -411,7 +564,8 @@ int api_nested_ref(json_t *item, const char *base, struct model_ref *out, struct
 	if (id) {
 		snprintf(pointer, sizeof pointer, "%s/id", base);
 		if (!json_is_integer(id)) {
-			model_problems_add(p, "must be a positive integer", "%s", pointer);
+			model_problems_add(p, "must be an integer from 1 to " API_INT_MAX_TEXT,
+			                   "%s", pointer);
 			return -1;
 		}
 		if (api_ref_value(id, pointer, out, p))

@@ -301,15 +301,16 @@ const struct resource api_meetings = {
 
 /* ---- attendance and invocation subresources ---- */
 
-/* Loads the meeting of the path and checks If-Match. Returns 0, or -1 after
+/* Loads the meeting of the path, checks If-Match and parses the reference
+ * to the other entity (what it is: "participant"). Returns 0, or -1 after
  * answering. */
-static int load_for_write(struct http_request *req, struct meeting *m, struct model_ref *other,
-                          struct http_response *res)
+static int load_for_write(struct http_request *req, struct meeting *m, const char *what,
+                          struct model_ref *other, struct http_response *res)
 {
 	if (api_resource_load(&api_meetings, req, req->params[0], m, res) ||
 	    !api_resource_precondition(&api_meetings, req, m, res))
 		return -1;
-	return api_ref(req->params[1], other, res);
+	return api_ref(req->params[1], what, other, res);
 }
 
 static int64_t version_if_match(struct http_request *req, const struct meeting *m)
@@ -320,12 +321,11 @@ static int64_t version_if_match(struct http_request *req, const struct meeting *
 static void subresource_result(enum store_status st, const char *what, struct meeting *m,
                                struct model_problems *p, struct http_response *res)
 {
+	const struct api_store_subject s = {.what = what, .problems = p};
 	if (st == STORE_OK)
 		api_resource_respond(&api_meetings, m, 200, res);
-	else if (st == STORE_INVALID_REF)
-		api_validation_problem(res, p);
 	else
-		api_store_problem(res, st, what);
+		api_store_failure(res, st, &s);
 }
 
 static const char *const attendance_body_fields[] = {"role", NULL};
@@ -339,7 +339,7 @@ HANDLER(api_meetings_put_participant)
 	struct meeting m = {0};
 	struct attendance a = {.role = ROLE_ATTENDEE};
 	struct model_problems p = {0};
-	if (load_for_write(req, &m, &a.ref, res) == 0) {
+	if (load_for_write(req, &m, "participant", &a.ref, res) == 0) {
 		api_unknown_fields(body, "", attendance_body_fields, &p);
 		api_enum(body, "role", "", model_role_names, &a.role, &p);
 		if (p.count)
@@ -364,7 +364,7 @@ HANDLER(api_meetings_put_principle)
 	struct invocation v = {.stance = STANCE_CITED};
 	struct model_problems p = {0};
 	const char *quote = NULL;
-	if (load_for_write(req, &m, &v.ref, res) == 0) {
+	if (load_for_write(req, &m, "principle", &v.ref, res) == 0) {
 		api_unknown_fields(body, "", invocation_body_fields, &p);
 		api_enum(body, "stance", "", model_stance_names, &v.stance, &p);
 		json_t *by = json_object_get(body, "invoked_by");
@@ -390,7 +390,7 @@ static void remove_nested(struct http_request *req, struct http_response *res, b
 {
 	struct meeting m = {0};
 	struct model_ref other;
-	if (load_for_write(req, &m, &other, res) == 0) {
+	if (load_for_write(req, &m, participant ? "participant" : "principle", &other, res) == 0) {
 		int64_t version = version_if_match(req, &m);
 		enum store_status st =
 		    participant ? store_meeting_remove_attendance(APP(req)->store, m.meta.id,
@@ -420,6 +420,10 @@ HANDLER(api_meetings_delete_principle)
 
 /* ---- lists ---- */
 
+/* A participant or principle filter that is well-formed but names nothing
+ * (a slug or id no entity has) is 400, like any other bad filter. */
+#define NOTHING_STORED "participant or principle names nothing stored."
+
 static int collect_participant(void *ctx, const char *key, const char *value)
 {
 	struct meeting_filter *f = ctx;
@@ -427,8 +431,9 @@ static int collect_participant(void *ctx, const char *key, const char *value)
 		return 0;
 	if (f->participant_count == MEETING_FILTER_PARTICIPANTS_MAX)
 		return 1;
-	if (model_ref_parse(value, &f->participants[f->participant_count]))
-		return 2;
+	int rc = model_ref_parse(value, &f->participants[f->participant_count]);
+	if (rc)
+		return rc < 0 ? 2 : 3; /* 3: an id past any stored one */
 	f->participant_count++;
 	return 0;
 }
@@ -443,17 +448,15 @@ static void respond_meetings(struct http_request *req, struct http_response *res
 		return;
 	struct meeting *items = NULL;
 	size_t n = 0;
-	bool more = false;
+	char *next_key = NULL;
 	int64_t total = 0;
 	enum store_status st =
 	    store_meeting_list(APP(req)->store, f, page.has_after ? &page.after : NULL, page.limit,
-	                       &items, &n, &more, page.count ? &total : NULL);
-	if (st == STORE_INVALID_REF) {
-		api_bad_request(res, "participant or principle names nothing stored.");
-		return;
-	}
+	                       &items, &n, &next_key, page.count ? &total : NULL);
 	if (st != STORE_OK) {
-		api_store_problem(res, st, "meeting");
+		const struct api_store_subject s = {.what = "meeting",
+		                                    .filters = "participant or principle"};
+		api_store_failure(res, st, &s);
 		return;
 	}
 	json_t *data = json_array();
@@ -467,14 +470,10 @@ static void respond_meetings(struct http_request *req, struct http_response *res
 		json_array_append_new(data, item);
 	}
 	struct cursor_pos last = {0};
-	if (more && f->sort == MEETING_SORT_RANK) {
-		char key[32];
-		snprintf(key, sizeof key, "%.17g", items[n - 1].rank);
-		api_cursor_pos(&last, key, items[n - 1].meta.id);
-	} else if (more) {
-		api_cursor_pos(&last, items[n - 1].date, items[n - 1].meta.id);
-	}
-	api_page_respond(req, &page, data, more ? &last : NULL, total, res);
+	if (next_key)
+		api_cursor_pos(&last, next_key, items[n - 1].meta.id);
+	api_page_respond(req, &page, data, next_key ? &last : NULL, total, res);
+	free(next_key);
 	for (size_t i = 0; i < n; i++)
 		meeting_clear(&items[i]);
 	free(items);
@@ -499,14 +498,17 @@ HANDLER(api_meetings_list)
 	}
 	int rc = http_query_each(req, collect_participant, &f);
 	if (rc) {
-		api_bad_request(res, rc == 1
-		                         ? "At most 16 participant filters are allowed."
-		                         : "participant must be a positive integer id or a slug.");
+		api_bad_request(res, rc == 1 ? "At most 16 participant filters are allowed."
+		                     : rc == 2
+		                         ? "participant must be a positive integer id or a slug."
+		                         : NOTHING_STORED);
 		return;
 	}
 	const char *principle = http_query(req, "principle");
-	if (principle && model_ref_parse(principle, &f.principle)) {
-		api_bad_request(res, "principle must be a positive integer id or a slug.");
+	rc = principle ? model_ref_parse(principle, &f.principle) : 0;
+	if (rc) {
+		api_bad_request(res, rc < 0 ? "principle must be a positive integer id or a slug."
+		                            : NOTHING_STORED);
 		return;
 	}
 	const char *q = http_query(req, "q");

@@ -34,7 +34,12 @@ void api_meta_healthz(struct http_request *req, struct http_response *res)
 
 void api_meta_readyz(struct http_request *req, struct http_response *res)
 {
-	if (store_ready(APP(req)->store) != STORE_OK) {
+	enum store_status st = store_ready(APP(req)->store);
+	if (st == STORE_MOVED) {
+		api_store_problem(res, st, "database");
+		return;
+	}
+	if (st != STORE_OK) {
 		http_problem(res, 503, "unavailable", "Not ready",
 		             "The database does not answer or is not fully migrated.");
 		http_add_header(res, "Retry-After", "1");

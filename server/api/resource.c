@@ -85,11 +85,14 @@ int api_resource_load(const struct resource *r, struct http_request *req, const 
                       void *out, struct http_response *res)
 {
 	struct model_ref ref;
-	if (api_ref(segment, &ref, res))
-		return -1;
-	enum store_status st = r->get(APP(req)->store, &ref, out);
+	int rc = model_ref_parse(segment, &ref);
+	if (rc < 0)
+		return api_ref(segment, r->name, &ref, res);
+	enum store_status st = rc > 0 ? STORE_NOT_FOUND : r->get(APP(req)->store, &ref, out);
 	if (st != STORE_OK) {
-		api_store_problem(res, st, r->name);
+		const struct api_store_subject s = {
+		    .what = r->name, .conditional = http_header(req, "If-Match") != NULL};
+		api_store_failure(res, st, &s);
 		return -1;
 	}
 	return 0;
@@ -110,27 +113,20 @@ void api_resource_get(struct http_request *req, struct http_response *res)
 static void write_result(const struct resource *r, enum store_status st, void *e,
                          struct model_problems *p, int status, struct http_response *res)
 {
-	char detail[160];
-	switch (st) {
-	case STORE_OK:
-		api_resource_respond(r, e, status, res);
-		if (status == 201) {
-			char location[128];
-			snprintf(location, sizeof location, "%s/%lld", r->collection,
-			         (long long)meta_of(e)->id);
-			http_add_header(res, "Location", location);
-		}
+	if (st != STORE_OK) {
+		const struct api_store_subject s = {.what = r->name,
+		                                    .slug =
+		                                        meta_of(e)->slug ? meta_of(e)->slug : "",
+		                                    .problems = p};
+		api_store_failure(res, st, &s);
 		return;
-	case STORE_INVALID_REF:
-		api_validation_problem(res, p);
-		return;
-	case STORE_CONFLICT:
-		snprintf(detail, sizeof detail, "Another %s already has the slug '%s'.", r->name,
-		         meta_of(e)->slug ? meta_of(e)->slug : "");
-		http_problem(res, 409, "conflict", "Slug taken", detail);
-		return;
-	default:
-		api_store_problem(res, st, r->name);
+	}
+	api_resource_respond(r, e, status, res);
+	if (status == 201) {
+		char location[128];
+		snprintf(location, sizeof location, "%s/%lld", r->collection,
+		         (long long)meta_of(e)->id);
+		http_add_header(res, "Location", location);
 	}
 }
 
@@ -170,7 +166,7 @@ void api_resource_create(struct http_request *req, struct http_response *res)
 bool api_resource_precondition(const struct resource *r, struct http_request *req, const void *cur,
                                struct http_response *res)
 {
-	if (!http_header(req, "If-Match"))
+	if (!http_header(req, "If-Match") && !http_header(req, "If-None-Match"))
 		return true;
 	size_t len;
 	json_t *doc = r->encode(cur);
@@ -179,11 +175,26 @@ bool api_resource_precondition(const struct resource *r, struct http_request *re
 	char etag[19];
 	http_etag_of(text, len, etag);
 	free(text);
-	if (http_if_match_ok(req, etag, true))
-		return true;
-	http_problem(res, 412, "precondition-failed", "Precondition failed",
-	             "If-Match does not match the current ETag.");
-	return false;
+	if (!http_if_match_ok(req, etag, true)) {
+		http_problem(res, 412, "precondition-failed", "Precondition failed",
+		             "If-Match does not match the current ETag.");
+		return false;
+	}
+	/* On a write, an If-None-Match that matches fails (RFC 9110 section
+	 * 13.1.2): the client asked to change only another state. */
+	if (http_if_none_match(req, etag)) {
+		http_problem(res, 412, "precondition-failed", "Precondition failed",
+		             "If-None-Match matches the current ETag.");
+		return false;
+	}
+	return true;
+}
+
+/* A checked write (expected version given) to an entity deleted since it was
+ * read fails its precondition: 412 like any other change in between. */
+static enum store_status gone_if_checked(enum store_status st, int64_t version)
+{
+	return st == STORE_NOT_FOUND && version ? STORE_STALE : st;
 }
 
 /* Validates doc as the new state of cur and stores it. The version check
@@ -204,7 +215,8 @@ static enum store_status replace_with(const struct resource *r, struct http_requ
 			meta_of(e)->slug = xstrdup(meta_of(cur)->slug);
 		int64_t version =
 		    always_check || http_header(req, "If-Match") ? meta_of(cur)->version : 0;
-		st = r->replace(APP(req)->store, meta_of(cur)->id, version, e, &p);
+		st = gone_if_checked(r->replace(APP(req)->store, meta_of(cur)->id, version, e, &p),
+		                     version);
 		if (st != STORE_STALE || !always_check)
 			write_result(r, st, e, &p, 200, res);
 	}
@@ -266,19 +278,12 @@ void api_resource_delete(struct http_request *req, struct http_response *res)
 	if (api_resource_load(r, req, req->params[0], cur, res) == 0 &&
 	    api_resource_precondition(r, req, cur, res)) {
 		int64_t version = http_header(req, "If-Match") ? meta_of(cur)->version : 0;
-		enum store_status st = r->remove(APP(req)->store, meta_of(cur)->id, version);
-		char detail[160];
-		if (st == STORE_OK) {
+		enum store_status st =
+		    gone_if_checked(r->remove(APP(req)->store, meta_of(cur)->id, version), version);
+		if (st == STORE_OK)
 			http_set_body(res, 204, NULL, NULL, 0);
-		} else if (st == STORE_CONFLICT) {
-			snprintf(detail, sizeof detail,
-			         "This %s is still referenced by meetings; remove those references "
-			         "first.",
-			         r->name);
-			http_problem(res, 409, "conflict", "Still referenced", detail);
-		} else {
+		else
 			api_store_problem(res, st, r->name);
-		}
 	}
 	r->clear(cur);
 	free(cur);

@@ -55,7 +55,8 @@ int api_resource_load(const struct resource *r, struct http_request *req, const 
                       void *out, struct http_response *res);
 
 /* Whether the current representation of cur satisfies the request's
- * If-Match; answers 412 when it does not. */
+ * If-Match and If-None-Match (as a write: a match is a failure); answers
+ * 412 when it does not. */
 bool api_resource_precondition(const struct resource *r, struct http_request *req, const void *cur,
                                struct http_response *res);
 

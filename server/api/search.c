@@ -121,15 +121,11 @@ HANDLER(api_search)
 		goto done;
 	struct search_hit *hits = NULL;
 	size_t n = 0;
-	bool more = false;
+	char *next_key = NULL;
 	int64_t total = 0;
 	enum store_status st =
 	    store_search(APP(req)->store, match, kinds, page.has_after ? &page.after : NULL,
-	                 page.limit, &hits, &n, &more, page.count ? &total : NULL);
-	if (st == STORE_INVALID_REF) {
-		api_bad_request(res, "cursor is not one this server issued for this list.");
-		goto done;
-	}
+	                 page.limit, &hits, &n, &next_key, page.count ? &total : NULL);
 	if (st != STORE_OK) {
 		api_store_problem(res, st, "search");
 		goto done;
@@ -146,12 +142,10 @@ HANDLER(api_search)
 		free(snippet);
 	}
 	struct cursor_pos last = {0};
-	if (more) {
-		char *key = store_search_key(hits[n - 1].kind, hits[n - 1].score);
-		api_cursor_pos(&last, key, hits[n - 1].id);
-		free(key);
-	}
-	api_page_respond(req, &page, data, more ? &last : NULL, total, res);
+	if (next_key)
+		api_cursor_pos(&last, next_key, hits[n - 1].id);
+	api_page_respond(req, &page, data, next_key ? &last : NULL, total, res);
+	free(next_key);
 	for (size_t i = 0; i < n; i++)
 		search_hit_clear(&hits[i]);
 	free(hits);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/handlers.h"
 #include "api/resource.h"
@@ -59,6 +60,8 @@ enum export_phase {
 
 struct api_export {
 	struct store_export *x;
+	atomic_int *open_count; /* the app's count of open exports, or NULL */
+	int64_t deadline_ms;    /* monotonic ms when the stream is cut; 0: never */
 	enum export_phase phase;
 	bool first; /* no item of the current list written yet */
 	char *buf;  /* encoded text not yet handed out */
@@ -131,10 +134,25 @@ static void export_next(struct api_export *e)
 	e->len = e->buf ? strlen(e->buf) : 0;
 }
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 long api_export_fill(void *ctx, char *buf, size_t max)
 {
 	struct api_export *e = ctx;
 	size_t n = 0;
+	if (e->deadline_ms && !e->failed && monotonic_ms() > e->deadline_ms) {
+		/* Its read snapshot keeps the WAL from being checkpointed: a
+		 * slow reader may not hold it for ever. */
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"export stream cut: open longer "
+		                "than --export-timeout\"}\n");
+		e->failed = true;
+		return -1;
+	}
 	while (n < max && !e->failed) {
 		if (e->off == e->len) {
 			if (e->phase == PHASE_END)
@@ -169,17 +187,34 @@ void api_export_close(void *ctx)
 		return;
 	store_export_close(e->x);
 	free(e->buf);
+	if (e->open_count) /* once its snapshot and connection are gone */
+		atomic_fetch_sub(e->open_count, 1);
 	free(e);
 }
 
 HANDLER(api_transfer_export)
 {
+	struct app *app = APP(req);
+	if (atomic_fetch_add(&app->exports, 1) >= app->max_exports) {
+		atomic_fetch_sub(&app->exports, 1);
+		char detail[160];
+		snprintf(detail, sizeof detail,
+		         "At most %d exports run at once (--max-exports); try again when one "
+		         "has finished.",
+		         app->max_exports);
+		http_problem(res, 503, "unavailable", "Too many exports", detail);
+		http_add_header(res, "Retry-After", "10");
+		return;
+	}
 	struct api_export *e = NULL;
-	enum store_status st = api_export_open(APP(req)->store, &e);
+	enum store_status st = api_export_open(app->store, &e);
 	if (st != STORE_OK) {
+		atomic_fetch_sub(&app->exports, 1);
 		api_store_problem(res, st, "export");
 		return;
 	}
+	e->open_count = &app->exports;
+	e->deadline_ms = monotonic_ms() + (int64_t)app->export_seconds * 1000;
 	http_set_stream(res, 200, "application/json", api_export_fill, e, api_export_close);
 	http_add_header(res, "Content-Disposition", "attachment; filename=\"readout-export.json\"");
 }
@@ -197,12 +232,22 @@ static void problems_move(struct model_problems *to, struct model_problems *from
 
 /* Reads the read-only fields an export carries: when created_at,
  * updated_at and version are all present and valid, a created record keeps
- * them; otherwise they are ignored, as read-only fields are everywhere. */
-static void decode_meta(json_t *item, struct entity_meta *m)
+ * them; otherwise they are ignored, as read-only fields are everywhere. A
+ * version that is present but not an integer from 1 to API_INT_MAX is a
+ * problem, though: stored, it could not be counted up as an integer (SQLite
+ * turns an overflowing integer into a REAL), and every conditional write
+ * of the record would fail. */
+static void decode_meta(json_t *item, struct entity_meta *m, struct model_problems *p)
 {
 	json_t *created = json_object_get(item, "created_at");
 	json_t *updated = json_object_get(item, "updated_at");
 	json_t *version = json_object_get(item, "version");
+	if (version && !json_is_null(version) &&
+	    !(json_is_integer(version) && json_integer_value(version) >= 1 &&
+	      json_integer_value(version) <= API_INT_MAX)) {
+		model_problems_add(p, "must be an integer from 1 to " API_INT_MAX_TEXT, "/version");
+		return;
+	}
 	if (!json_is_string(created) || !model_timestamp_valid(json_string_value(created)) ||
 	    !json_is_string(updated) || !model_timestamp_valid(json_string_value(updated)) ||
 	    strcmp(json_string_value(created), json_string_value(updated)) > 0 ||
@@ -243,7 +288,7 @@ static void *decode_list(json_t *doc, const char *key, const struct resource *r,
 		struct model_problems mine = {0};
 		r->decode(v, e, &mine);
 		api_required(v, "slug", "", &mine);
-		decode_meta(v, meta);
+		decode_meta(v, meta, &mine);
 		problems_move(p, &mine, base);
 		for (size_t k = 0; meta->slug && k < i; k++) {
 			const struct entity_meta *other = (const void *)(items + k * r->size);
@@ -297,10 +342,9 @@ void api_import_text(struct store *s, const char *text, size_t len, struct http_
 			    json_pack("{s:I, s:I}", "created", (json_int_t)counts[order[i]].created,
 			              "updated", (json_int_t)counts[order[i]].updated));
 		api_json(res, 200, out);
-	} else if (st == STORE_INVALID_REF) {
-		api_validation_problem(res, &p);
 	} else {
-		api_store_problem(res, st, "import");
+		const struct api_store_subject s = {.what = "import", .problems = &p};
+		api_store_failure(res, st, &s);
 	}
 	model_problems_clear(&p);
 	free_list(&api_participants, in.participants, in.participant_count);

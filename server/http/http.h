@@ -12,6 +12,7 @@
 
 #define HTTP_PARAMS_MAX 2   /* captures in a route pattern */
 #define HTTP_HEADERS_MAX 16 /* extra response headers */
+#define HTTP_HOST_MAX 261   /* a Host: 255 for the name, ":" and 5 digits of port */
 
 struct MHD_Connection;
 
@@ -28,8 +29,10 @@ enum http_method {
 
 struct http_request {
 	enum http_method method;
-	const char *method_name;             /* borrowed from the connection */
-	const char *path;                    /* borrowed, percent-decoded */
+	const char *method_name; /* borrowed from the connection */
+	const char *version;     /* borrowed: "HTTP/1.1"; NULL outside a server */
+	const char *path;        /* borrowed, percent-decoded */
+	const char *raw_path;    /* borrowed: the path as sent (routing splits it first) */
 	const char *params[HTTP_PARAMS_MAX]; /* path captures, borrowed from path_copy */
 	char *path_copy;                     /* owned: the path split into captures */
 	const char *body;                    /* NUL-terminated copy of the body, or NULL */
@@ -105,8 +108,20 @@ void http_etag_of(const char *body, size_t len, char out[19]);
  * or lists etag. False means 412. */
 bool http_if_match_ok(const struct http_request *req, const char *etag, bool exists);
 
-/* The request's full URL without query ("http://host/path") for Location and
- * Link headers; new string (caller frees). */
+/* True when host is an RFC 3986 host[:port] (reg-name, IPv4 or IP-literal,
+ * port of at most 5 digits) of at most HTTP_HOST_MAX bytes. */
+bool http_host_valid(const char *host);
+
+/* True when the If-None-Match header of req is "*" or lists etag, W/ or not
+ * (the weak comparison of RFC 9110 section 13.1.2). A GET answers 304, a
+ * write 412. */
+bool http_if_none_match(const struct http_request *req, const char *etag);
+
+/* The request's full URL without query ("http://host/path") for Link
+ * headers: the host is the request's Host in lower case (only ever a valid
+ * one: the server refuses others), the path percent-encoded where a URI
+ * needs it. Without a Host (HTTP/1.0) it is the path alone, a relative
+ * reference. New string (caller frees). */
 char *http_base_url(const struct http_request *req);
 
 #endif

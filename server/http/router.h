@@ -31,14 +31,18 @@ struct router {
 
 enum router_result { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_BAD_METHOD };
 
-/* Finds the route for method and path. On ROUTER_FOUND sets *index and fills
- * req->params (from req->path_copy, which it allocates; the request owns it).
- * On ROUTER_BAD_METHOD writes the Allow list ("GET, HEAD, PUT") into allow.
- * HEAD matches GET routes. */
+/* Finds the route for the request's method and path (req->raw_path, split
+ * into segments before each is percent-decoded; req->path when there is no
+ * raw path). On ROUTER_FOUND sets *index and fills req->params with the
+ * decoded captures (from req->path_copy, which it allocates; the request
+ * owns it). On ROUTER_BAD_METHOD writes the Allow list ("GET, HEAD, PUT")
+ * into allow. HEAD matches GET routes. */
 enum router_result router_match(const struct router *r, struct http_request *req, int *index,
                                 char *allow, size_t allow_len);
 
-/* True when path matches some pattern of the table (any method). */
-int router_path_known(const struct router *r, const char *path, char *allow, size_t allow_len);
+/* True when the request's path matches some pattern of the table (any
+ * method); writes the Allow list into allow. */
+int router_path_known(const struct router *r, const struct http_request *req, char *allow,
+                      size_t allow_len);
 
 #endif

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -54,6 +55,8 @@ struct request_state {
 	char *body;
 	size_t body_len, body_cap;
 	long limit;
+	char *raw_path; /* the path as sent, before any percent-decoding */
+	bool started;   /* the access handler has seen this request */
 	bool too_large;
 	bool queued;
 	struct timespec start;
@@ -159,57 +162,199 @@ const char *http_response_header(const struct http_response *res, const char *na
 
 void http_etag_of(const char *body, size_t len, char out[19])
 {
-	/* A 64-bit multiply-xorshift hash over 8-byte words: not for secrets,
-	 * only to tell representations apart, and fast on long bodies. */
-	uint64_t h = 0x9E3779B97F4A7C15ULL ^ len;
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w;
-		memcpy(&w, body + i, 8);
-		h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
-		h ^= h >> 32;
-	}
-	uint64_t tail = 0;
-	memcpy(&tail, body + i, len - i);
-	h = (h ^ tail) * 0xC4CEB9FE1A85EC53ULL;
-	h ^= h >> 29;
-	snprintf(out, 19, "\"%016llx\"", (unsigned long long)h);
+	/* SipHash-2-4 under a fixed, public key: no secret, only a strong
+	 * validator that changes whenever a byte of the body does. */
+	static const unsigned char key[crypto_shorthash_KEYBYTES] = {0};
+	unsigned char h[crypto_shorthash_BYTES];
+	crypto_shorthash(h, (const unsigned char *)body, len, key);
+	out[0] = '"';
+	sodium_bin2hex(out + 1, 2 * sizeof h + 1, h, sizeof h);
+	out[17] = '"';
+	out[18] = '\0';
 }
 
-/* True when the comma-separated entity-tag list contains etag (weak tags
- * never match strongly, so W/ entries are skipped). */
-static bool etag_list_has(const char *list, const char *etag)
+/* True when the comma-separated entity-tag list contains etag (a strong
+ * tag). The weak comparison (If-None-Match, RFC 9110 section 13.1.2)
+ * ignores a W/ prefix; the strong one (If-Match) never matches a weak tag. */
+static bool etag_list_has(const char *list, const char *etag, bool weak)
 {
 	size_t n = strlen(etag);
 	const char *p = list;
 	while (*p) {
-		while (*p == ' ' || *p == ',')
+		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;
 		size_t len = strcspn(p, ",");
 		size_t m = len;
-		while (m && p[m - 1] == ' ')
+		while (m && (p[m - 1] == ' ' || p[m - 1] == '\t'))
 			m--;
-		if (m == n && memcmp(p, etag, n) == 0)
+		const char *tag = p;
+		if (weak && m > 2 && tag[0] == 'W' && tag[1] == '/')
+			tag += 2, m -= 2;
+		if (m == n && memcmp(tag, etag, n) == 0)
 			return true;
 		p += len;
 	}
 	return false;
 }
 
+/* The value of a request header without the whitespace around it (RFC
+ * 9110 section 5.5), or NULL when absent. Borrowed: it points into the
+ * header; *len is its length. */
+static const char *header_trimmed(const struct http_request *req, const char *name, size_t *len)
+{
+	const char *v = http_header(req, name);
+	if (!v)
+		return NULL;
+	v += strspn(v, " \t");
+	size_t n = strlen(v);
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	*len = n;
+	return v;
+}
+
 bool http_if_match_ok(const struct http_request *req, const char *etag, bool exists)
 {
-	const char *im = http_header(req, "If-Match");
+	size_t len;
+	const char *im = header_trimmed(req, "If-Match", &len);
 	if (!im)
 		return true;
-	if (strcmp(im, "*") == 0)
+	if (len == 1 && im[0] == '*')
 		return exists;
-	return exists && etag && etag_list_has(im, etag);
+	return exists && etag && etag_list_has(im, etag, false);
+}
+
+static bool is_unreserved(unsigned char c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+static bool is_sub_delim(unsigned char c)
+{
+	return c != '\0' && strchr("!$&'()*+,;=", c) != NULL;
+}
+
+/* True when s[0..n) is an RFC 3986 reg-name: unreserved characters,
+ * sub-delims and %HH escapes (an IPv4 address is one too). */
+static bool reg_name_valid(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '%') {
+			if (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) ||
+			    !isxdigit((unsigned char)s[i + 2]))
+				return false;
+			i += 2;
+		} else if (!is_unreserved(c) && !is_sub_delim(c)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* True when s[0..n) is the inside of an RFC 3986 IP-literal: an IPv6
+ * address or "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ). */
+static bool ip_literal_valid(const char *s, size_t n)
+{
+	char addr[64];
+	if (n && (s[0] == 'v' || s[0] == 'V')) {
+		size_t hex = 1;
+		while (hex < n && isxdigit((unsigned char)s[hex]))
+			hex++;
+		if (hex == 1 || hex + 1 >= n || s[hex] != '.')
+			return false;
+		for (size_t i = hex + 1; i < n; i++)
+			if (!is_unreserved((unsigned char)s[i]) &&
+			    !is_sub_delim((unsigned char)s[i]) && s[i] != ':')
+				return false;
+		return true;
+	}
+	struct in6_addr in6;
+	if (n == 0 || n >= sizeof addr)
+		return false;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	return inet_pton(AF_INET6, addr, &in6) == 1;
+}
+
+bool http_host_valid(const char *host)
+{
+	if (!host)
+		return false;
+	size_t len = strlen(host), n;
+	if (len == 0 || len > HTTP_HOST_MAX)
+		return false;
+	if (host[0] == '[') {
+		const char *close = strchr(host, ']');
+		if (!close || !ip_literal_valid(host + 1, (size_t)(close - host - 1)))
+			return false;
+		n = (size_t)(close - host) + 1;
+	} else {
+		n = strcspn(host, ":");
+		if (n == 0 || !reg_name_valid(host, n))
+			return false;
+	}
+	if (host[n] == '\0')
+		return true;
+	/* RFC 3986 allows any run of digits (even none); a port has at most 5. */
+	const char *port = host + n + 1;
+	size_t digits = strspn(port, "0123456789");
+	return host[n] == ':' && port[digits] == '\0' && digits <= 5 &&
+	       strtol(port, NULL, 10) <= 65535;
+}
+
+/* Copies the request's Host into out in lower case (hosts are
+ * case-insensitive) without the whitespace around it (RFC 9110 section
+ * 5.5). Returns 1 when it is valid, 0 when there is none, -1 when it is
+ * not valid; out is "" unless it is valid. */
+static int host_of(const struct http_request *req, char out[HTTP_HOST_MAX + 1])
+{
+	const char *host = http_header(req, "Host");
+	out[0] = '\0';
+	if (!host)
+		return 0;
+	host += strspn(host, " \t");
+	size_t n = strlen(host);
+	while (n && (host[n - 1] == ' ' || host[n - 1] == '\t'))
+		n--;
+	if (n > HTTP_HOST_MAX)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)host[i]);
+	out[n] = '\0';
+	if (http_host_valid(out))
+		return 1;
+	out[0] = '\0';
+	return -1;
+}
+
+bool http_if_none_match(const struct http_request *req, const char *etag)
+{
+	size_t len;
+	const char *inm = header_trimmed(req, "If-None-Match", &len);
+	return inm && etag && ((len == 1 && inm[0] == '*') || etag_list_has(inm, etag, true));
 }
 
 char *http_base_url(const struct http_request *req)
 {
-	const char *host = http_header(req, "Host");
-	return xasprintf("http://%s%s", host ? host : "localhost", req->path);
+	char host[HTTP_HOST_MAX + 1];
+	host_of(req, host);
+	char *url = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&url, &len);
+	if (host[0])
+		fprintf(f, "http://%s", host);
+	/* The path is held decoded: encode again what may not stand in a URI
+	 * path, so that no request can put '>' or a space into a Link. */
+	for (const char *p = req->path; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (is_unreserved(c) || is_sub_delim(c) || c == '/' || c == ':' || c == '@')
+			fputc(c, f);
+		else
+			fprintf(f, "%%%02X", c);
+	}
+	fclose(f);
+	return url;
 }
 
 /* ---- the glue ---- */
@@ -221,42 +366,45 @@ static long elapsed_us(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) * 1000000L + (now.tv_nsec - start->tv_nsec) / 1000;
 }
 
-/* Compares a presented token with every configured one in time that depends
- * only on the lengths, never on where the first difference is. */
-static bool token_valid(const struct http_server *s, const char *presented)
+/* Compares a presented token (plen bytes) with every configured one through
+ * their BLAKE2b digests: fixed-length, compared in constant time, so the time
+ * depends on the lengths only, never on where the first difference is. */
+static bool token_valid(const struct http_server *s, const char *presented, size_t plen)
 {
-	size_t plen = strlen(presented);
-	unsigned ok = 0;
+	unsigned char got[crypto_generichash_BYTES], want[crypto_generichash_BYTES];
+	crypto_generichash(got, sizeof got, (const unsigned char *)presented, plen, NULL, 0);
+	bool ok = false;
 	for (size_t t = 0; t < s->opt.token_count; t++) {
 		const char *tok = s->opt.tokens[t];
-		size_t tlen = strlen(tok);
-		unsigned diff = (unsigned)(plen ^ tlen);
-		for (size_t i = 0; i < tlen; i++)
-			diff |=
-			    (unsigned char)tok[i] ^ (unsigned char)(i < plen ? presented[i] : 0);
-		ok |= diff == 0;
+		crypto_generichash(want, sizeof want, (const unsigned char *)tok, strlen(tok), NULL,
+		                   0);
+		ok |= sodium_memcmp(got, want, sizeof got) == 0;
 	}
-	return ok != 0;
+	return ok;
 }
 
+/* "Bearer" 1*SP token (RFC 6750 section 2.1); whitespace around the field
+ * value is not part of it (RFC 9110 section 5.5), so a token followed by
+ * spaces or tabs is that token. */
 static bool authorized(const struct http_server *s, const struct http_request *req)
 {
-	const char *auth = http_header(req, "Authorization");
-	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
+	size_t len;
+	const char *auth = header_trimmed(req, "Authorization", &len);
+	if (!auth || len < 7 || strncasecmp(auth, "Bearer ", 7) != 0)
 		return false;
-	auth += 7;
-	while (*auth == ' ')
-		auth++;
-	return *auth && token_valid(s, auth);
+	size_t skip = 7 + strspn(auth + 7, " ");
+	return len > skip && token_valid(s, auth + skip, len - skip);
 }
 
-/* True when the Content-Type names one of the JSON media types the route takes. */
+/* True when the Content-Type names one of the JSON media types the route
+ * takes (whitespace may follow it, before or without parameters). */
 static bool json_content_type(const struct http_request *req, int flags)
 {
-	const char *ct = http_header(req, "Content-Type");
+	size_t len;
+	const char *ct = header_trimmed(req, "Content-Type", &len);
 	if (!ct)
 		return false;
-	size_t n = strcspn(ct, "; ");
+	size_t n = strcspn(ct, "; \t");
 	if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
 		return true;
 	return (flags & ROUTE_MERGE_PATCH) && n == 28 &&
@@ -267,12 +415,16 @@ static const char *allowed_origin(const struct http_server *s, const struct http
 {
 	if (s->opt.cors_origin_count == 0)
 		return "*";
-	const char *origin = http_header(req, "Origin");
+	size_t len;
+	const char *origin = header_trimmed(req, "Origin", &len);
 	if (!origin)
 		return NULL;
+	/* The configured string is the answer: it is the Origin without the
+	 * whitespace around it. */
 	for (size_t i = 0; i < s->opt.cors_origin_count; i++)
-		if (strcmp(origin, s->opt.cors_origins[i]) == 0)
-			return origin;
+		if (strlen(s->opt.cors_origins[i]) == len &&
+		    memcmp(origin, s->opt.cors_origins[i], len) == 0)
+			return s->opt.cors_origins[i];
 	return NULL;
 }
 
@@ -285,13 +437,17 @@ static int append_arg(void *ctx, const char *key, const char *value)
 }
 
 /* Answers from the cache, or runs the handler and keeps its answer. The
- * key is the path and every query parameter in order. */
+ * key is the Host (Link headers name it), the path and every query
+ * parameter in order: every request header an answer depends on. CORS
+ * headers and the 304 for If-None-Match are added after the cache. */
 static void cached_handler(struct http_server *s, const struct route *route,
                            struct http_request *req, struct http_response *res)
 {
-	char *key = NULL;
+	char *key = NULL, host[HTTP_HOST_MAX + 1];
 	size_t len = 0;
 	FILE *f = open_memstream(&key, &len);
+	host_of(req, host);
+	fputs(host, f); /* a host holds no '/', so host and path cannot blur */
 	fputs(req->path, f);
 	http_query_each(req, append_arg, f);
 	fclose(f);
@@ -303,14 +459,47 @@ static void cached_handler(struct http_server *s, const struct route *route,
 	free(key);
 }
 
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+	int *hosts = cls;
+	(void)kind;
+	(void)value;
+	*hosts += strcasecmp(key, "Host") == 0;
+	return MHD_YES;
+}
+
+/* Refuses an HTTP/1.1 request without a Host, with more than one, or with
+ * one that is not an RFC 3986 host[:port] (RFC 9112 section 3.2): the URLs
+ * the server builds come from it. Returns false after filling res with 400. */
+static bool check_host(const struct http_request *req, struct http_response *res)
+{
+	int hosts = 0;
+	char host[HTTP_HOST_MAX + 1];
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, count_host, &hosts);
+	int valid = host_of(req, host);
+	const char *detail =
+	    hosts > 1   ? "The request has more than one Host header."
+	    : valid < 0 ? "The Host header is not a valid host[:port]."
+	    : valid == 0 && req->version && strcmp(req->version, MHD_HTTP_VERSION_1_0) != 0
+	        ? "An HTTP/1.1 request needs a Host header."
+	        : NULL;
+	if (!detail)
+		return true;
+	http_problem(res, 400, "bad-request", "Bad request", detail);
+	return false;
+}
+
 /* Runs routing, the checks every route shares, and the handler. */
 static void dispatch(struct http_server *s, struct request_state *st)
 {
 	struct http_request *req = &st->req;
 	struct http_response *res = &st->res;
 	char allow[128];
+	if (!check_host(req, res))
+		return;
 	if (req->method == HTTP_OPTIONS) {
-		if (!router_path_known(s->opt.router, req->path, allow, sizeof allow)) {
+		if (!router_path_known(s->opt.router, req, allow, sizeof allow)) {
 			http_problem(res, 404, "not-found", "Not found",
 			             "No resource at this path.");
 			return;
@@ -368,18 +557,18 @@ static void dispatch(struct http_server *s, struct request_state *st)
 	}
 	req->body = st->body;
 	req->body_len = st->body_len;
+	if (s->opt.request_start)
+		s->opt.request_start(s->opt.app);
 	if (route->flags & ROUTE_CACHE && s->cache)
 		cached_handler(s, route, req, res);
 	else
 		route->handler(req, res);
 	if (res->status == 0)
 		http_problem(res, 500, "internal", "Internal error", "The handler gave no answer.");
-	/* A GET whose representation the client already holds is 304. */
-	const char *etag = http_response_header(res, "ETag");
-	const char *inm = http_header(req, "If-None-Match");
-	if (res->status == 200 && etag && inm &&
-	    (req->method == HTTP_GET || req->method == HTTP_HEAD) &&
-	    (strcmp(inm, "*") == 0 || etag_list_has(inm, etag)))
+	/* A GET whose representation the client already holds is 304; the
+	 * comparison is weak (RFC 9110 section 13.1.2). */
+	if (res->status == 200 && (req->method == HTTP_GET || req->method == HTTP_HEAD) &&
+	    http_if_none_match(req, http_response_header(res, "ETag")))
 		http_set_body(res, 304, NULL, NULL, 0);
 }
 
@@ -606,21 +795,34 @@ static long body_limit(const struct http_server *s, struct request_state *st)
 	return s->opt.max_body;
 }
 
+/* Called with the request target as sent, before libmicrohttpd decodes
+ * it: keeps the path for routing (see http/router.c) in the request's
+ * state, which the access handler then gets as *con_cls and
+ * on_completed frees. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	struct request_state *st = xcalloc(1, sizeof *st);
+	st->raw_path = xstrndup(uri, strcspn(uri, "?"));
+	return st;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
 	struct http_server *s = cls;
 	struct request_state *st = *con_cls;
-	(void)version;
-	if (!st) {
-		st = xcalloc(1, sizeof *st);
-		*con_cls = st;
+	if (!st->started) { /* made by on_uri */
+		st->started = true;
 		clock_gettime(CLOCK_MONOTONIC, &st->start);
 		atomic_fetch_add(&s->in_flight, 1);
 		st->req.conn = conn;
 		st->req.path = url;
+		st->req.raw_path = st->raw_path;
 		st->req.method_name = method;
+		st->req.version = version;
 		st->req.method = parse_method(method);
 		st->req.route = -1;
 		st->req.app = s->opt.app;
@@ -732,7 +934,12 @@ static void log_request(const struct request_state *st, long us)
 	snprintf(ts + n, sizeof ts - n, ".%03ldZ", now.tv_nsec / 1000000);
 	char method[64], path[LOG_PATH_MAX * 6 + 16], line[sizeof path + 256];
 	log_escape(method, sizeof method, st->req.method_name ? st->req.method_name : "");
-	log_escape(path, sizeof path, st->req.path ? st->req.path : "");
+	/* The path as sent: "%2F" and "/" route differently, so the log
+	 * tells them apart. */
+	log_escape(path, sizeof path,
+	           st->raw_path   ? st->raw_path
+	           : st->req.path ? st->req.path
+	                          : "");
 	int len = snprintf(line, sizeof line,
 	                   "{\"time\":\"%s\",\"level\":\"%s\",\"method\":\"%s\",\"path\":\"%s\","
 	                   "\"status\":%d,\"duration_us\":%ld}\n",
@@ -763,9 +970,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		free(st->res.headers[i].value);
 	}
 	free(st->req.path_copy);
+	free(st->raw_path);
+	if (st->started)
+		atomic_fetch_sub(&s->in_flight, 1);
 	free(st);
 	*con_cls = NULL;
-	atomic_fetch_sub(&s->in_flight, 1);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -852,14 +1061,14 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(
 	    flags, 0, accept_policy, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_LISTEN_SOCKET,
-	    (MHD_socket)s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)opt->threads,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opt->timeout_seconds,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY_LIMIT,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)opt->max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)opt->max_connections_per_ip,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
-	    on_connection, s, MHD_OPTION_END);
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned int)opt->threads, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)opt->timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)HTTP_CONNECTION_MEMORY_LIMIT, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)opt->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)opt->max_connections_per_ip, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
 	if (!s->daemon) {
 		snprintf(err, errlen, "cannot start the HTTP server (see the message above)");
 		close(s->listen_fd);

@@ -35,6 +35,9 @@ struct http_server_options {
 	/* The data generation: changes whenever stored data may have changed
 	 * (required with a cache). */
 	unsigned long (*generation)(void *app);
+	/* Called on the worker thread as each request is dispatched, before its
+	 * handler (and before generation); NULL: not called. */
+	void (*request_start)(void *app);
 	const struct router *router; /* borrowed */
 	void *app;                   /* handed to handlers as req->app */
 };

@@ -21,7 +21,8 @@ struct cursor_pos {
 	int64_t id;
 };
 
-/* SipHash-2-4 of data with a 16-byte key. */
+/* SipHash-2-4 of data with a 16-byte key (libsodium's crypto_shorthash), as
+ * the little-endian number of its 8 output bytes. */
 uint64_t cursor_siphash(const uint8_t key[CURSOR_KEY_LEN], const void *data, size_t len);
 
 /* Encodes pos for scope as URL-safe base64 (no padding): the payload then a

@@ -388,7 +388,7 @@ int model_ref_parse(const char *s, struct model_ref *out)
 		for (size_t i = 0; i < n; i++) {
 			int d = s[i] - '0';
 			if (v > (INT64_MAX - d) / 10)
-				return -1;
+				return 1; /* well-formed, past every id */
 			v = v * 10 + d;
 		}
 		if (v == 0)

@@ -83,8 +83,10 @@ struct model_ref {
 	const char *slug; /* borrowed; set when id == 0 */
 };
 
-/* Parses a path segment: all digits -> id (1..INT64_MAX; "0" and overflow
- * fail), otherwise it must be a valid slug. Borrows s. Returns 0 or -1. */
+/* Parses a path segment: all digits -> id (1..INT64_MAX; "0" fails),
+ * otherwise it must be a valid slug. Borrows s. Returns 0, -1 when s is not
+ * a reference, or 1 when it is an id past INT64_MAX: well-formed, but no
+ * entity has it (out is then untouched). */
 int model_ref_parse(const char *s, struct model_ref *out);
 
 /* Enumerations: each has a NULL-terminated table of wire names and a parser

@@ -20,18 +20,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/rank.h"
 #include "store/store.h"
 
-struct store_conn;    /* the store's connection (store/internal.h) */
-struct store_db;      /* one connection (driver-defined) */
-struct store_db_stmt; /* one prepared statement of a connection (driver-defined) */
+struct store_conn;      /* the store's connection (store/internal.h) */
+struct store_rank_walk; /* frozen ranking statistics (store/internal.h) */
+struct store_db;        /* one connection (driver-defined) */
+struct store_db_stmt;   /* one prepared statement of a connection (driver-defined) */
 
 /* The SQL that differs between backends, in one place per driver. Each is a
  * fragment the shared statements splice in with %s. */
 struct store_dialect {
 	/* A ranked meeting list: the full-text index of meetings joined to
-	 * meetings m (after FROM), the score of a row (lower is better), and
-	 * the condition that the row matches $30. */
+	 * meetings m (after FROM), the score of a row (lower is better) with
+	 * the walk's statistics at $9 (see rank_bind), and the condition that
+	 * the row matches $30. */
 	const char *meeting_rank_from;
 	const char *meeting_rank_score;
 	const char *meeting_rank_match;
@@ -100,6 +103,15 @@ struct store_driver {
 	 * file it may not write read-only and keeps it so). */
 	bool (*read_only)(struct store_db *db);
 
+	/* An identity of what target names now (a file's device and inode), 0
+	 * when it names nothing; the store compares it with the one at open to
+	 * notice a database file removed or replaced under the server. A
+	 * backend that cannot move answers a constant. */
+	uint64_t (*target_identity)(const char *target);
+	/* Readies a connection for one long sequential read (an export): a
+	 * small page cache, since it reads each page once. */
+	void (*tune_for_scan)(struct store_db *db);
+
 	/* The number of migrations compiled in for this backend. */
 	int (*schema_target)(void);
 
@@ -109,8 +121,17 @@ struct store_driver {
 	 * the index upkeep of store_fts_add and store_fts_remove). */
 	enum store_status (*search)(struct store_conn *c, const char *match, unsigned kinds,
 	                            const struct cursor_pos *after, int limit,
-	                            struct search_hit **items, size_t *count, bool *more,
+	                            struct search_hit **items, size_t *count, char **next_key,
 	                            int64_t *total);
+	/* Reads into w the statistics of the full-text index of each kind in
+	 * kinds for match, inside the caller's transaction, adding to w->kinds
+	 * each kind with a matching record. */
+	enum store_status (*rank_freeze)(struct store_conn *c, const char *match, unsigned kinds,
+	                                 struct store_rank_walk *w);
+	/* Binds frozen statistics s (borrowed: they outlive the statement's
+	 * run) to parameter $i of a statement that ranks with them (the
+	 * dialect's meeting_rank_score). */
+	void (*rank_bind)(struct store_db_stmt *st, int i, const struct rank_stats *s);
 	enum store_status (*fts_remove)(struct store_conn *c, enum store_kind kind, int64_t id);
 	enum store_status (*fts_add)(struct store_conn *c, enum store_kind kind, int64_t id);
 };

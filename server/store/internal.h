@@ -12,12 +12,22 @@
 #include "store/store.h"
 
 #define STORE_BUSY_TIMEOUT_MS 5000
-#define STORE_STMT_CACHE 256               /* prepared statements kept per connection */
-#define STORE_QUERY_BUDGET_MS 5000         /* default of store_set_budget */
-#define STORE_PROGRESS_STEPS 10000         /* VM steps between deadline checks */
+#define STORE_STMT_CACHE 256       /* prepared statements kept per connection */
+#define STORE_QUERY_BUDGET_MS 5000 /* default of store_set_budget */
+/* VM steps between deadline checks. Few, because one step can be long: an
+ * FTS5 snippet() of a prefix query is one step per row and took ~25 ms a
+ * row on 3,000 meetings; 10,000 steps let a 100-row page run for seconds
+ * past its deadline. A check (coarse clock) costs a few nanoseconds. */
+#define STORE_PROGRESS_STEPS 100
 #define STORE_VALUE_MAX (16 * 1024 * 1024) /* longest string or blob */
-#define STORE_SQL_MAX (64 * 1024)          /* longest statement text */
-#define STORE_VARIABLES_MAX 64             /* bound parameters per statement */
+/* The WAL is cut back to this size when it restarts after a checkpoint; it
+ * grows past it only while an old read snapshot (an export) is open. Twice
+ * the size of the automatic checkpoint (1000 pages of 4 KiB). */
+#define STORE_WAL_SIZE_LIMIT (8 * 1024 * 1024)
+/* Page cache of an export's connection (KiB): it reads each page once. */
+#define STORE_EXPORT_CACHE_KIB 512
+#define STORE_SQL_MAX (64 * 1024) /* longest statement text */
+#define STORE_VARIABLES_MAX 64    /* bound parameters per statement */
 
 /* A prepared statement of a connection, from its cache or (when the cache
  * is full) its own until store_done. */
@@ -41,9 +51,14 @@ struct store_conn {
 
 /* This thread's connection to s, opened on first use; NULL when it cannot be
  * opened. Borrowed: the store closes it. Each call starts an operation: its
- * statements may run the store's time budget in all before they are
- * interrupted (503). */
+ * statements are interrupted (503) at the deadline of the request under way
+ * on this thread (store_request_start), or, outside a request, once they
+ * have run the store's time budget in all. */
 struct store_conn *store_conn(struct store *s);
+
+/* Why store_conn gave no connection: STORE_MOVED when the database file is
+ * no longer the one the store opened, else STORE_BUSY. */
+enum store_status store_conn_failure(struct store *s);
 
 /* Lifts the time budget of the operation under way (an import). */
 void store_conn_unbounded(struct store_conn *c);
@@ -192,7 +207,7 @@ enum store_status store_save(struct store *s, const struct store_entity_ops *ops
                              int64_t expected_version, void *entity, struct model_problems *p);
 
 /* Deletes row id of kind (checked against expected_version, 0: any) with its
- * full-text entry; STORE_CONFLICT when referenced_sql (a SELECT EXISTS with
+ * full-text entry; STORE_REFERENCED when referenced_sql (a SELECT EXISTS with
  * the id as $1, read as a boolean; NULL: no check) finds it referenced. */
 enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id,
                                int64_t expected_version, const char *referenced_sql);
@@ -243,6 +258,37 @@ enum store_status store_meeting_clear_nested(struct store_conn *c, int64_t id);
  * problems get pointers under base ("" or "/meetings/3"). */
 enum store_status store_meeting_write_nested(struct store_conn *c, int64_t id, struct meeting *m,
                                              const char *base, struct model_problems *p);
+
+/* ---- relevance walks ----
+ * The statistics a relevance-ordered walk ranks each kind of record with:
+ * read at its first page (store_rank_freeze), carried in its cursor key
+ * from page to page (store_rank_key, store_rank_key_parse). */
+struct store_rank_walk {
+	unsigned kinds; /* the kinds in the walk (a bit per enum store_kind): those
+	                 * with no match when it began are left out */
+	struct rank_stats stats[STORE_KINDS];
+};
+
+/* Reads into *w the statistics of the indexes of kinds (a bit per enum
+ * store_kind) for the full-text expression match, inside the caller's read
+ * transaction; a kind with no matching record is left out of w->kinds. */
+enum store_status store_rank_freeze(struct store_conn *c, const char *match, unsigned kinds,
+                                    struct store_rank_walk *w /* OUT */);
+
+/* Binds the statistics of kind in w (borrowed: they must outlive the
+ * statement's run) to parameter i. */
+void store_rank_bind(struct store_stmt *st, int i, const struct store_rank_walk *w,
+                     enum store_kind kind);
+
+/* The cursor key after a row of kind with score in the walk w (new
+ * string, at most CURSOR_KEY_MAX characters). */
+char *store_rank_key(const struct store_rank_walk *w, int kind, double score);
+
+/* Parses a key of store_rank_key into *kind, *score and *w; a key without
+ * statistics (issued before walks carried them) gives w->kinds 0, for the
+ * caller to freeze them now. Returns 0, or -1 when key is not such a key. */
+int store_rank_key_parse(const char *key, int *kind /* OUT */, double *score /* OUT */,
+                         struct store_rank_walk *w /* OUT */);
 
 /* ---- full-text search (per backend: the driver's search hooks) ----
  * Keep the full-text index of one record in step, inside the caller's

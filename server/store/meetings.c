@@ -508,7 +508,7 @@ static enum store_status begin_nested(struct store *s, int64_t id, int64_t expec
 {
 	*c = store_conn(s);
 	if (!*c)
-		return STORE_BUSY;
+		return store_conn_failure(s);
 	enum store_status r = store_begin_write(*c);
 	if (r != STORE_OK) {
 		*c = NULL;
@@ -655,7 +655,7 @@ enum store_status store_meeting_remove_invocation(struct store *s, int64_t id,
 }
 
 /* Resolves the participant and principle filters to ids; a filter that
- * names nothing is STORE_INVALID_REF. */
+ * names nothing is STORE_UNKNOWN_FILTER. */
 static enum store_status resolve_filters(struct store_conn *c, const struct meeting_filter *f,
                                          int64_t *participants, int64_t *principle)
 {
@@ -667,7 +667,7 @@ static enum store_status resolve_filters(struct store_conn *c, const struct meet
 	if (r == STORE_OK && (f->principle.id || f->principle.slug))
 		r = store_resolve(c, STORE_PRINCIPLES, f->principle.id, f->principle.slug,
 		                  principle);
-	return r == STORE_NOT_FOUND ? STORE_INVALID_REF : r;
+	return r == STORE_NOT_FOUND ? STORE_UNKNOWN_FILTER : r;
 }
 
 /* A meeting list: the filters, their resolved ids and the cursor. */
@@ -676,6 +676,9 @@ struct meeting_list_ctx {
 	int64_t participants[MEETING_FILTER_PARTICIPANTS_MAX];
 	int64_t principle;
 	const struct cursor_pos *after;
+	bool ranked;
+	double after_score;          /* ranked: the cursor's score */
+	struct store_rank_walk walk; /* ranked: the statistics of the walk */
 };
 
 /* Appends the WHERE conditions of l to sql (parameters $1 to $5, $10 up for
@@ -729,10 +732,14 @@ static void meeting_list_bind(struct store_stmt *st, const void *ctx, bool page)
 		store_bind_text(st, 30, f->match);
 	for (size_t i = 0; i < f->participant_count; i++)
 		store_bind_int64(st, (int)(10 + i), l->participants[i]);
-	if (page && l->after) {
+	if (page && l->ranked)
+		store_rank_bind(st, 9, &l->walk, STORE_MEETINGS);
+	if (page && l->after && l->ranked)
+		store_bind_double(st, 6, l->after_score);
+	else if (page && l->after)
 		store_bind_text(st, 6, l->after->key);
+	if (page && l->after)
 		store_bind_int64(st, 7, l->after->id);
-	}
 }
 
 static void meeting_summary_row_read(struct store_stmt *st, void *out)
@@ -756,32 +763,47 @@ static enum store_status meeting_list_finish(struct store_conn *c, void *items, 
 
 enum store_status store_meeting_list(struct store *s, const struct meeting_filter *f,
                                      const struct cursor_pos *after, int limit,
-                                     struct meeting **items, size_t *count, bool *more,
+                                     struct meeting **items, size_t *count, char **next_key,
                                      int64_t *total)
 {
+	*next_key = NULL;
 	struct store_conn *c = store_conn(s);
 	if (!c)
 		return STORE_BUSY;
 	const struct store_dialect *d = c->drv->sql;
-	struct meeting_list_ctx l = {.f = f, .after = after};
-	enum store_status r = resolve_filters(c, f, l.participants, &l.principle);
-	if (r != STORE_OK)
+	struct meeting_list_ctx *l = xcalloc(1, sizeof *l);
+	l->f = f;
+	l->after = after;
+	l->ranked = f->sort == MEETING_SORT_RANK && f->match;
+	enum store_status r = resolve_filters(c, f, l->participants, &l->principle);
+	if (r == STORE_OK && l->ranked) {
+		int kind;
+		if (after && store_rank_key_parse(after->key, &kind, &l->after_score, &l->walk))
+			r = STORE_BAD_CURSOR;
+		/* The first page (or one after a key without statistics) freezes
+		 * them; the index's whole statistics, as bm25's, whatever the
+		 * filters. */
+		else if (!(l->walk.kinds & (1u << STORE_MEETINGS)))
+			r = store_rank_freeze(c, f->match, 1u << STORE_MEETINGS, &l->walk);
+	}
+	if (r != STORE_OK) {
+		free(l);
 		return r;
+	}
 	bool desc = f->sort == MEETING_SORT_DATE_DESC;
-	bool ranked = f->sort == MEETING_SORT_RANK && f->match;
 	char *sql = NULL, *count_sql = NULL;
 	size_t sql_len = 0, count_len = 0;
 	FILE *q = open_memstream(&sql, &sql_len);
-	if (ranked) {
+	if (l->ranked) {
 		/* Best match first; the score (column 12) is the keyset. */
 		fprintf(q, "SELECT * FROM (SELECT " SUMMARY_COLUMNS ", %s AS score FROM %s",
 		        d->meeting_rank_score, d->meeting_rank_from);
-		filter_sql(q, d, &l, true);
+		filter_sql(q, d, l, true);
 		fprintf(q, ") AS ranked%s ORDER BY score, id LIMIT $8",
-		        after ? " WHERE (score, id) > (CAST($6 AS DOUBLE PRECISION), $7)" : "");
+		        after ? " WHERE (score, id) > ($6, $7)" : "");
 	} else {
 		fputs("SELECT " SUMMARY_COLUMNS " FROM meetings m", q);
-		filter_sql(q, d, &l, false);
+		filter_sql(q, d, l, false);
 		if (after)
 			/* The plain date bound lets the planner seek the index to
 			 * the cursor; the row value alone makes SQLite scan from
@@ -794,24 +816,32 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
 	fclose(q);
 	q = open_memstream(&count_sql, &count_len);
 	fputs("SELECT count(*) FROM meetings m", q);
-	filter_sql(q, d, &l, false);
+	filter_sql(q, d, l, false);
 	fclose(q);
 	const struct store_page_query query = {
 	    .sql = sql,
 	    .count_sql = count_sql,
 	    .limit_param = 8,
 	    .bind = meeting_list_bind,
-	    .ctx = &l,
+	    .ctx = l,
 	    .item_size = sizeof(struct meeting),
-	    .row_read = ranked ? meeting_ranked_row_read : meeting_summary_row_read,
+	    .row_read = l->ranked ? meeting_ranked_row_read : meeting_summary_row_read,
 	    .item_clear = meeting_clear_any,
 	    .finish = meeting_list_finish,
 	};
 	void *out = NULL;
-	r = store_page(c, &query, limit, &out, count, more, total);
+	bool more = false;
+	r = store_page(c, &query, limit, &out, count, &more, total);
 	free(sql);
 	free(count_sql);
-	if (r == STORE_OK)
+	if (r == STORE_OK) {
 		*items = out;
+		if (more) {
+			const struct meeting *last = &(*items)[*count - 1];
+			*next_key = l->ranked ? store_rank_key(&l->walk, STORE_MEETINGS, last->rank)
+			                      : xstrdup(last->date);
+		}
+	}
+	free(l);
 	return r;
 }

@@ -143,6 +143,7 @@ struct participant_list_ctx {
 	const struct participant_filter *f;
 	const char *pattern;
 	const struct cursor_pos *after;
+	const char *after_key; /* the cursor's key as the order compares it */
 };
 
 static void participant_list_bind(struct store_stmt *st, const void *ctx, bool page)
@@ -152,7 +153,7 @@ static void participant_list_bind(struct store_stmt *st, const void *ctx, bool p
 	if (l->f->country)
 		store_bind_text(st, 2, l->f->country);
 	if (page && l->after) {
-		store_bind_text(st, 3, l->after->key);
+		store_bind_text(st, 3, l->after_key);
 		store_bind_int64(st, 4, l->after->id);
 	}
 }
@@ -163,14 +164,15 @@ enum store_status store_participant_list(struct store *s, const struct participa
                                          int64_t *total)
 {
 	static const char *const order[] = {
-	    [PARTICIPANT_SORT_NAME] = "name COLLATE NOCASE, id",
-	    [PARTICIPANT_SORT_NAME_DESC] = "name COLLATE NOCASE DESC, id DESC",
+	    [PARTICIPANT_SORT_NAME] = "lower(name), id",
+	    [PARTICIPANT_SORT_NAME_DESC] = "lower(name) DESC, id DESC",
 	    [PARTICIPANT_SORT_COUNT] = "meeting_count, id",
 	    [PARTICIPANT_SORT_COUNT_DESC] = "meeting_count DESC, id DESC",
 	};
 	static const char *const keyset[] = {
-	    [PARTICIPANT_SORT_NAME] = "(name COLLATE NOCASE, id) > ($3, $4)",
-	    [PARTICIPANT_SORT_NAME_DESC] = "(name COLLATE NOCASE, id) < ($3, $4)",
+	    /* The plain bound beside the row value lets the planner seek. */
+	    [PARTICIPANT_SORT_NAME] = "lower(name) >= $3 AND (lower(name), id) > ($3, $4)",
+	    [PARTICIPANT_SORT_NAME_DESC] = "lower(name) <= $3 AND (lower(name), id) < ($3, $4)",
 	    [PARTICIPANT_SORT_COUNT] = "(meeting_count, id) > (CAST($3 AS BIGINT), $4)",
 	    [PARTICIPANT_SORT_COUNT_DESC] = "(meeting_count, id) < (CAST($3 AS BIGINT), $4)",
 	};
@@ -191,7 +193,12 @@ enum store_status store_participant_list(struct store *s, const struct participa
 	snprintf(count_sql, sizeof count_sql, "SELECT count(*) FROM participants WHERE %s",
 	         filters);
 	char *pattern = f->q ? store_like_pattern(f->q) : NULL;
-	struct participant_list_ctx ctx = {f, pattern, after};
+	/* Name orders compare lower(name): the cursor's name is lowered here. */
+	bool by_name = f->sort == PARTICIPANT_SORT_NAME || f->sort == PARTICIPANT_SORT_NAME_DESC;
+	char *after_key = !after    ? NULL
+	                  : by_name ? store_name_key(after->key)
+	                            : xstrdup(after->key);
+	struct participant_list_ctx ctx = {f, pattern, after, after_key};
 	const struct store_page_query query = {
 	    .sql = sql,
 	    .count_sql = count_sql,
@@ -205,6 +212,7 @@ enum store_status store_participant_list(struct store *s, const struct participa
 	void *out = NULL;
 	enum store_status r = store_page(c, &query, limit, &out, count, more, total);
 	free(pattern);
+	free(after_key);
 	if (r == STORE_OK)
 		*items = out;
 	return r;

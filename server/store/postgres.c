@@ -762,7 +762,7 @@ static bool pg_read_only(struct store_db *db)
 	"SELECT id, " columns                                                                 \
 	", " PG_SNIPPET("concat_ws(' … ', " texts                                             \
 	                ")") " FROM " table ", readout_tsquery($1) AS q WHERE id IN (SELECT " \
-	                                    "CAST(value AS BIGINT) FROM json_each($2))"
+	                     "CAST(value AS BIGINT) FROM json_each($2))"
 
 /* Undoes PG_SNIPPET's substitutions in place. */
 static void restore_snippet(char *s)
@@ -848,22 +848,8 @@ struct search_ctx {
 	const struct cursor_pos *after;
 	int after_kind;
 	double after_score;
+	struct store_rank_walk walk;
 };
-
-/* Parses a key of store_search_key; -1 when it is not one. */
-static int parse_key(const char *key, int *kind, double *score)
-{
-	char *end;
-	long k = strtol(key, &end, 10);
-	if (end == key || *end != ':' || k < 0 || k >= STORE_KINDS)
-		return -1;
-	const char *num = end + 1;
-	*score = strtod(num, &end);
-	if (end == num || *end)
-		return -1;
-	*kind = (int)k;
-	return 0;
-}
 
 static void search_bind(struct store_stmt *st, const void *ctx, bool page)
 {
@@ -883,7 +869,7 @@ static enum store_status search_finish(struct store_conn *c, void *items, size_t
 
 static enum store_status pg_search(struct store_conn *c, const char *match, unsigned kinds,
                                    const struct cursor_pos *after, int limit,
-                                   struct search_hit **items, size_t *count, bool *more,
+                                   struct search_hit **items, size_t *count, char **next_key,
                                    int64_t *total)
 {
 	static const char *const parts[] = {
@@ -897,9 +883,15 @@ static enum store_status pg_search(struct store_conn *c, const char *match, unsi
 	        "p.search") " AS score FROM principles p, readout_tsquery($1) AS q "
 	                    "WHERE p.search @@ q",
 	};
-	struct search_ctx ctx = {match, after, 0, 0};
-	if (after && parse_key(after->key, &ctx.after_kind, &ctx.after_score))
-		return STORE_INVALID_REF;
+	*next_key = NULL;
+	struct search_ctx ctx = {.match = match, .after = after};
+	if (after && store_rank_key_parse(after->key, &ctx.after_kind, &ctx.after_score, &ctx.walk))
+		return STORE_BAD_CURSOR;
+	if (!ctx.walk.kinds) {
+		enum store_status r = store_rank_freeze(c, match, kinds, &ctx.walk);
+		if (r != STORE_OK)
+			return r;
+	}
 	char hits[1024], sql[1280], count_sql[1280];
 	size_t used = 0;
 	for (int k = 0; k < STORE_KINDS; k++) {
@@ -926,10 +918,47 @@ static enum store_status pg_search(struct store_conn *c, const char *match, unsi
 	    .finish = search_finish,
 	};
 	void *out = NULL;
-	enum store_status r = store_page(c, &query, limit, &out, count, more, total);
-	if (r == STORE_OK)
+	bool more = false;
+	enum store_status r = store_page(c, &query, limit, &out, count, &more, total);
+	if (r == STORE_OK) {
 		*items = out;
+		if (more)
+			*next_key = store_rank_key(&ctx.walk, (*items)[*count - 1].kind,
+			                           (*items)[*count - 1].score);
+	}
 	return r;
+}
+
+/* ts_rank reads the document alone: no collection statistics to freeze, and
+ * a row's score cannot move during a walk. Every kind asked for is in the
+ * walk (rows 1: the least rank_stats allows). */
+static enum store_status pg_rank_freeze(struct store_conn *c, const char *match, unsigned kinds,
+                                        struct store_rank_walk *w)
+{
+	(void)c, (void)match;
+	for (int k = 0; k < STORE_KINDS; k++) {
+		if (kinds & (1u << k)) {
+			w->stats[k].rows = 1;
+			w->kinds |= 1u << k;
+		}
+	}
+	return STORE_OK;
+}
+
+static void pg_rank_bind(struct store_db_stmt *st, int i, const struct rank_stats *s)
+{
+	(void)st, (void)i, (void)s; /* PG_RANK takes no statistics */
+}
+
+static uint64_t pg_target_identity(const char *target)
+{
+	(void)target;
+	return 1; /* a server, not a file: it cannot be moved under readoutd */
+}
+
+static void pg_tune_for_scan(struct store_db *db)
+{
+	(void)db; /* the server's buffer cache is shared: nothing to size per connection */
 }
 
 static const struct store_dialect pg_dialect = {
@@ -970,9 +999,13 @@ const struct store_driver store_pg_driver = {
     .migrate = pg_migrate,
     .backup = pg_backup,
     .read_only = pg_read_only,
+    .target_identity = pg_target_identity,
+    .tune_for_scan = pg_tune_for_scan,
     .schema_target = pg_schema_target,
     .sql = &pg_dialect,
     .search = pg_search,
+    .rank_freeze = pg_rank_freeze,
+    .rank_bind = pg_rank_bind,
     .fts_remove = pg_fts_none,
     .fts_add = pg_fts_none,
 };

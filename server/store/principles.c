@@ -153,16 +153,14 @@ static void list_sql(char *sql, size_t len, const char *filters, enum principle_
                      const struct cursor_pos *after)
 {
 	static const char *const order[] = {
-	    [PRINCIPLE_SORT_NAME] = "name COLLATE NOCASE, id",
-	    [PRINCIPLE_SORT_NAME_DESC] = "name COLLATE NOCASE DESC, id DESC",
+	    [PRINCIPLE_SORT_NAME] = "lower(name), id",
+	    [PRINCIPLE_SORT_NAME_DESC] = "lower(name) DESC, id DESC",
 	    [PRINCIPLE_SORT_COUNT] = "invocation_count, id",
 	    [PRINCIPLE_SORT_COUNT_DESC] = "invocation_count DESC, id DESC",
 	};
 	static const char *const keyset[] = {
-	    [PRINCIPLE_SORT_NAME] = "name COLLATE NOCASE >= $3 AND "
-	                            "(name COLLATE NOCASE, id) > ($3, $4)",
-	    [PRINCIPLE_SORT_NAME_DESC] = "name COLLATE NOCASE <= $3 AND "
-	                                 "(name COLLATE NOCASE, id) < ($3, $4)",
+	    [PRINCIPLE_SORT_NAME] = "lower(name) >= $3 AND (lower(name), id) > ($3, $4)",
+	    [PRINCIPLE_SORT_NAME_DESC] = "lower(name) <= $3 AND (lower(name), id) < ($3, $4)",
 	    [PRINCIPLE_SORT_COUNT] = "(invocation_count, id) > (CAST($3 AS BIGINT), $4)",
 	    [PRINCIPLE_SORT_COUNT_DESC] = "(invocation_count, id) < (CAST($3 AS BIGINT), $4)",
 	};
@@ -195,6 +193,7 @@ struct principle_list_ctx {
 	const struct principle_filter *f;
 	const char *pattern;
 	const struct cursor_pos *after;
+	const char *after_key; /* the cursor's key as the order compares it */
 };
 
 static void principle_list_bind(struct store_stmt *st, const void *ctx, bool page)
@@ -204,7 +203,7 @@ static void principle_list_bind(struct store_stmt *st, const void *ctx, bool pag
 	if (l->f->framework)
 		store_bind_text(st, 2, l->f->framework);
 	if (page && l->after) {
-		store_bind_text(st, 3, l->after->key);
+		store_bind_text(st, 3, l->after_key);
 		store_bind_int64(st, 4, l->after->id);
 	}
 }
@@ -226,7 +225,12 @@ enum store_status store_principle_list(struct store *s, const struct principle_f
 	list_sql(sql, sizeof sql, filters, f->sort, after);
 	snprintf(count_sql, sizeof count_sql, "SELECT count(*) FROM principles WHERE %s", filters);
 	char *pattern = f->q ? store_like_pattern(f->q) : NULL;
-	struct principle_list_ctx ctx = {f, pattern, after};
+	/* Name orders compare lower(name): the cursor's name is lowered here. */
+	bool by_name = f->sort == PRINCIPLE_SORT_NAME || f->sort == PRINCIPLE_SORT_NAME_DESC;
+	char *after_key = !after    ? NULL
+	                  : by_name ? store_name_key(after->key)
+	                            : xstrdup(after->key);
+	struct principle_list_ctx ctx = {f, pattern, after, after_key};
 	const struct store_page_query query = {
 	    .sql = sql,
 	    .count_sql = count_sql,
@@ -240,6 +244,7 @@ enum store_status store_principle_list(struct store *s, const struct principle_f
 	void *out = NULL;
 	enum store_status r = store_page(c, &query, limit, &out, count, more, total);
 	free(pattern);
+	free(after_key);
 	if (r == STORE_OK)
 		*items = out;
 	return r;

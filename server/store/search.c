@@ -2,9 +2,15 @@
  * The SQLite full-text search (the search hooks of store/sqlite.c): keeping
  * the FTS5 tables in step with the records, and ranked search across
  * meetings, participants and principles. Scores are
- * bm25 with the title or name weighted above the rest. Snippets are made in
- * a second query for the page's rows only.
+ * bm25 with the title or name weighted above the rest, computed by an FTS5
+ * auxiliary function of our own (readout_rank) with collection statistics
+ * frozen when a walk begins and carried in its cursor, so that rows added,
+ * changed or removed during the walk cannot move the rows around them
+ * across the cursor. Snippets are made in a second query for the page's
+ * rows only.
  */
+#include <sqlite3.h>
+
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,24 +51,155 @@ enum store_status store_sqlite_fts_add(struct store_conn *c, enum store_kind kin
 	return store_exec_ids(c, sql[kind], 1, id, 0, 0);
 }
 
-char *store_search_key(int kind, double score)
+/* ---- ranking with frozen statistics ---- */
+
+/* What readout_rank derives from the statistics once per query. */
+struct rank_query {
+	int phrases;
+	double avgdl;
+	double *freq; /* the current row's weighted frequency of each phrase */
+	double idf[]; /* each phrase's, then freq's room */
+};
+
+/* readout_rank(fts, stats, weight...): the bm25 score of the current row
+ * under the bound statistics, each column's hits counted with its weight
+ * (1 when none is given), like bm25(fts, weight...). */
+static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
+                     sqlite3_value **val)
 {
-	return xasprintf("%d:%.17g", kind, score);
+	struct rank_query *q = api->xGetAuxdata(fts, 0);
+	if (!q) {
+		const struct rank_stats *s =
+		    nval > 0 ? sqlite3_value_pointer(val[0], STORE_RANK_POINTER) : NULL;
+		if (!s) {
+			sqlite3_result_error(ctx, "readout_rank: no statistics bound", -1);
+			return;
+		}
+		int n = api->xPhraseCount(fts);
+		q = xmalloc(sizeof *q + 2 * (size_t)n * sizeof(double));
+		q->phrases = n;
+		q->avgdl = rank_avgdl(s);
+		q->freq = q->idf + n;
+		for (int i = 0; i < n; i++)
+			q->idf[i] = rank_idf(s, i);
+		int rc = api->xSetAuxdata(fts, q, free); /* frees q when it fails */
+		if (rc != SQLITE_OK) {
+			sqlite3_result_error_code(ctx, rc);
+			return;
+		}
+	}
+	memset(q->freq, 0, (size_t)q->phrases * sizeof(double));
+	int ninst = 0, ntok = 0;
+	int rc = api->xInstCount(fts, &ninst);
+	for (int i = 0; rc == SQLITE_OK && i < ninst; i++) {
+		int phrase, col, off;
+		rc = api->xInst(fts, i, &phrase, &col, &off);
+		if (rc == SQLITE_OK && phrase >= 0 && phrase < q->phrases)
+			q->freq[phrase] +=
+			    nval - 1 > col ? sqlite3_value_double(val[1 + col]) : 1.0;
+	}
+	if (rc == SQLITE_OK)
+		rc = api->xColumnSize(fts, -1, &ntok);
+	if (rc != SQLITE_OK) {
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	sqlite3_result_double(ctx, rank_bm25(q->idf, q->freq, q->phrases, ntok, q->avgdl));
 }
 
-/* Parses a key of store_search_key; -1 when it is not one. */
-static int parse_key(const char *key, int *kind, double *score)
+static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *count)
 {
-	char *end;
-	long k = strtol(key, &end, 10);
-	if (end == key || *end != ':' || k < 0 || k >= STORE_KINDS)
-		return -1;
-	const char *num = end + 1;
-	*score = strtod(num, &end);
-	if (end == num || *end)
-		return -1;
-	*kind = (int)k;
-	return 0;
+	(void)api;
+	(void)fts;
+	(*(sqlite3_int64 *)count)++;
+	return SQLITE_OK;
+}
+
+/* readout_rank_stats(fts, stats): fills the bound statistics with the
+ * index's now (one call per query is enough) and returns 1. */
+static void fts_rank_stats(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                           int nval, sqlite3_value **val)
+{
+	struct rank_stats *s = nval > 0 ? sqlite3_value_pointer(val[0], STORE_RANK_POINTER) : NULL;
+	if (!s) {
+		sqlite3_result_error(ctx, "readout_rank_stats: no statistics bound", -1);
+		return;
+	}
+	memset(s, 0, sizeof *s);
+	sqlite3_int64 rows = 0, tokens = 0;
+	int rc = api->xRowCount(fts, &rows);
+	if (rc == SQLITE_OK)
+		rc = api->xColumnTotalSize(fts, -1, &tokens);
+	s->rows = rows;
+	s->tokens = tokens;
+	int n = api->xPhraseCount(fts);
+	/* A query of more phrases ranks them alike: their counts would not
+	 * fit in a cursor (and reading them would cost a pass each). */
+	for (int i = 0; rc == SQLITE_OK && n <= RANK_PHRASES_MAX && i < n; i++) {
+		sqlite3_int64 hits = 0;
+		rc = api->xQueryPhrase(fts, i, &hits, count_row);
+		s->hits[i] = hits;
+		s->phrases = i + 1;
+	}
+	if (rc != SQLITE_OK)
+		sqlite3_result_error_code(ctx, rc);
+	else
+		sqlite3_result_int(ctx, 1);
+}
+
+int store_search_register(sqlite3 *db)
+{
+	fts5_api *fts = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_pointer(st, 1, &fts, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	rc = sqlite3_finalize(st);
+	if (rc == SQLITE_OK && !fts)
+		rc = SQLITE_ERROR;
+	if (rc == SQLITE_OK)
+		rc = fts->xCreateFunction(fts, "readout_rank", NULL, fts_rank, NULL);
+	if (rc == SQLITE_OK)
+		rc = fts->xCreateFunction(fts, "readout_rank_stats", NULL, fts_rank_stats, NULL);
+	return rc;
+}
+
+enum store_status store_sqlite_rank_freeze(struct store_conn *c, const char *match, unsigned kinds,
+                                           struct store_rank_walk *w)
+{
+	static const char *const sql[] = {
+	    [STORE_MEETINGS] = "SELECT readout_rank_stats(meetings_fts, $2) FROM meetings_fts "
+	                       "WHERE meetings_fts MATCH $1 LIMIT 1",
+	    [STORE_PARTICIPANTS] = "SELECT readout_rank_stats(participants_fts, $2) FROM "
+	                           "participants_fts WHERE participants_fts MATCH $1 LIMIT 1",
+	    [STORE_PRINCIPLES] = "SELECT readout_rank_stats(principles_fts, $2) FROM "
+	                         "principles_fts WHERE principles_fts MATCH $1 LIMIT 1",
+	};
+	for (int k = 0; k < STORE_KINDS; k++) {
+		if (!(kinds & (1u << k)))
+			continue;
+		struct store_stmt *st;
+		enum store_status r = store_prepare(c, sql[k], &st);
+		if (r != STORE_OK)
+			return r;
+		store_bind_text(st, 1, match);
+		store_sqlite_rank_bind(st->handle, 2, &w->stats[k]);
+		bool row;
+		r = store_step(st, &row);
+		store_done(st);
+		if (r != STORE_OK)
+			return r;
+		if (row)
+			w->kinds |= 1u << k;
+	}
+	return STORE_OK;
+}
+
+void store_sqlite_rank_bind(struct store_db_stmt *st, int i, const struct rank_stats *s)
+{
+	sqlite3_bind_pointer((sqlite3_stmt *)st, i, (void *)s, STORE_RANK_POINTER, NULL);
 }
 
 static bool hit_of_kind(const void *item, const void *ctx)
@@ -140,23 +277,31 @@ static void search_hit_row_read(struct store_stmt *st, void *out)
 	h->score = store_col_double(st, 2);
 }
 
-/* A search: the match and the cursor, parsed. */
+/* A search: the match, the cursor (parsed) and the walk's statistics. */
 struct search_ctx {
 	const char *match;
+	unsigned kinds; /* those ranked: asked for and in the walk */
 	const struct cursor_pos *after;
 	int after_kind;
 	double after_score;
+	struct store_rank_walk walk;
 };
 
 static void search_bind(struct store_stmt *st, const void *ctx, bool page)
 {
+	static const int stats_param[] = {6, 7, 8};
 	const struct search_ctx *q = ctx;
 	store_bind_text(st, 1, q->match);
-	if (page && q->after) {
+	if (!page)
+		return;
+	if (q->after) {
 		store_bind_double(st, 2, q->after_score);
 		store_bind_int64(st, 3, q->after_kind);
 		store_bind_int64(st, 4, q->after->id);
 	}
+	for (int k = 0; k < STORE_KINDS; k++)
+		if (q->kinds & (1u << k))
+			store_rank_bind(st, stats_param[k], &q->walk, k);
 }
 
 static enum store_status search_finish(struct store_conn *c, void *items, size_t n, const void *ctx)
@@ -166,46 +311,80 @@ static enum store_status search_finish(struct store_conn *c, void *items, size_t
 
 enum store_status store_sqlite_search(struct store_conn *c, const char *match, unsigned kinds,
                                       const struct cursor_pos *after, int limit,
-                                      struct search_hit **items, size_t *count, bool *more,
+                                      struct search_hit **items, size_t *count, char **next_key,
                                       int64_t *total)
 {
 	static const char *const parts[] = {
-	    [STORE_MEETINGS] = "SELECT 0 AS kind, rowid AS id, " MEETING_BM25
-	                       " AS score FROM meetings_fts WHERE meetings_fts MATCH $1",
-	    [STORE_PARTICIPANTS] =
-	        "SELECT 1 AS kind, rowid AS id, " PARTICIPANT_BM25
-	        " AS score FROM participants_fts WHERE participants_fts MATCH $1",
-	    [STORE_PRINCIPLES] = "SELECT 2 AS kind, rowid AS id, " PRINCIPLE_BM25
-	                         " AS score FROM principles_fts WHERE principles_fts MATCH $1",
+	    [STORE_MEETINGS] = "SELECT 0 AS kind, rowid AS id, " MEETING_RANK(
+	        6) " AS score FROM meetings_fts WHERE meetings_fts MATCH $1",
+	    [STORE_PARTICIPANTS] = "SELECT 1 AS kind, rowid AS id, " PARTICIPANT_RANK(
+	        7) " AS score FROM participants_fts WHERE participants_fts MATCH $1",
+	    [STORE_PRINCIPLES] = "SELECT 2 AS kind, rowid AS id, " PRINCIPLE_RANK(
+	        8) " AS score FROM principles_fts WHERE principles_fts MATCH $1",
 	};
-	struct search_ctx ctx = {match, after, 0, 0};
-	if (after && parse_key(after->key, &ctx.after_kind, &ctx.after_score))
-		return STORE_INVALID_REF;
+	static const char *const counted[] = {
+	    [STORE_MEETINGS] = "SELECT rowid FROM meetings_fts WHERE meetings_fts MATCH $1",
+	    [STORE_PARTICIPANTS] =
+	        "SELECT rowid FROM participants_fts WHERE participants_fts MATCH $1",
+	    [STORE_PRINCIPLES] = "SELECT rowid FROM principles_fts WHERE principles_fts MATCH $1",
+	};
+	*next_key = NULL;
+	struct search_ctx *q = xcalloc(1, sizeof *q);
+	q->match = match;
+	q->after = after;
+	if (after && store_rank_key_parse(after->key, &q->after_kind, &q->after_score, &q->walk)) {
+		free(q);
+		return STORE_BAD_CURSOR;
+	}
+	/* The first page (or one after a key without statistics) freezes them. */
+	enum store_status r =
+	    q->walk.kinds ? STORE_OK : store_rank_freeze(c, match, kinds, &q->walk);
+	if (r != STORE_OK) {
+		free(q);
+		return r;
+	}
+	q->kinds = kinds & q->walk.kinds;
 	char hits[768], sql[1024], count_sql[1024];
 	size_t used = 0;
 	for (int k = 0; k < STORE_KINDS; k++) {
-		if (kinds & (1u << k))
+		if (q->kinds & (1u << k))
 			used += (size_t)snprintf(hits + used, sizeof hits - used, "%s%s",
 			                         used ? " UNION ALL " : "", parts[k]);
 	}
-	snprintf(sql, sizeof sql,
-	         "SELECT kind, id, score FROM (%s) AS hits%s ORDER BY score, kind, id LIMIT $5",
-	         hits, after ? " WHERE (score, kind, id) > ($2, $3, $4)" : "");
+	if (used)
+		snprintf(sql, sizeof sql,
+		         "SELECT kind, id, score FROM (%s) AS hits%s ORDER BY score, kind, id "
+		         "LIMIT $5",
+		         hits, after ? " WHERE (score, kind, id) > ($2, $3, $4)" : "");
+	else /* nothing matched when the walk began */
+		snprintf(sql, sizeof sql, "SELECT 0, 0, 0.0 WHERE $1 IS NULL LIMIT $5");
+	used = 0;
+	for (int k = 0; k < STORE_KINDS; k++) {
+		if (kinds & (1u << k))
+			used += (size_t)snprintf(hits + used, sizeof hits - used, "%s%s",
+			                         used ? " UNION ALL " : "", counted[k]);
+	}
 	snprintf(count_sql, sizeof count_sql, "SELECT count(*) FROM (%s) AS hits", hits);
 	const struct store_page_query query = {
 	    .sql = sql,
 	    .count_sql = count_sql,
 	    .limit_param = 5,
 	    .bind = search_bind,
-	    .ctx = &ctx,
+	    .ctx = q,
 	    .item_size = sizeof(struct search_hit),
 	    .row_read = search_hit_row_read,
 	    .item_clear = search_hit_clear_any,
 	    .finish = search_finish,
 	};
 	void *out = NULL;
-	enum store_status r = store_page(c, &query, limit, &out, count, more, total);
-	if (r == STORE_OK)
+	bool more = false;
+	r = store_page(c, &query, limit, &out, count, &more, total);
+	if (r == STORE_OK) {
 		*items = out;
+		if (more)
+			*next_key = store_rank_key(&q->walk, (*items)[*count - 1].kind,
+			                           (*items)[*count - 1].score);
+	}
+	free(q);
 	return r;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,10 +64,13 @@ static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, model_fold(text), -1, free);
 }
 
+/* The coarse clock costs a few nanoseconds, and its resolution (a few
+ * milliseconds) is far finer than any budget. Deadlines are set on the same
+ * clock (store.c). */
 static int64_t now_ms(void)
 {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
@@ -87,21 +91,72 @@ static int configure(sqlite3 *db)
 	sqlite3_create_function(db, "fold", 1,
 	                        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
 	                        sql_fold, NULL, NULL);
+	int rc = store_search_register(db);
+	if (rc != SQLITE_OK)
+		return rc;
 	int on = 1;
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &on);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &on);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, &on);
 	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
-	return sqlite3_exec(
-	    db,
-	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-	    "PRAGMA trusted_schema=OFF;",
-	    NULL, NULL, NULL);
+	char sql[256];
+	snprintf(sql, sizeof sql,
+	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+	         "PRAGMA trusted_schema=OFF; PRAGMA journal_size_limit=%d;",
+	         STORE_WAL_SIZE_LIMIT);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* Keeps -wal and -shm writable by their owner. SQLite creates them with
+ * the database file's mode, so opened on a read-only file (0444) they are
+ * read-only too, and stay so after the file's write permission is back:
+ * every later connection, of this server or another writer, then opens
+ * them read-only, and SQLite maps -shm once per process, read-only for as
+ * long as any connection of the process has it open. Called before each
+ * connection is opened, so the mapping is made writable from the start.
+ * Only files this process's user owns (who could chmod them anyway), only
+ * the owner's bits while the database file is read-only, and its mode
+ * (the one SQLite would have given them) once it is writable. */
+static void sidecar_repair(const char *path)
+{
+	struct stat db;
+	if (stat(path, &db))
+		return;
+	bool writable = access(path, W_OK) == 0;
+	static const char *const suffix[] = {"-wal", "-shm"};
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		char side[4096];
+		struct stat sb;
+		if ((size_t)snprintf(side, sizeof side, "%s%s", path, suffix[i]) >= sizeof side ||
+		    lstat(side, &sb) || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid())
+			continue;
+		mode_t want = (writable ? db.st_mode : sb.st_mode) & 0777;
+		want |= S_IRUSR | S_IWUSR;
+		if ((sb.st_mode & 0777) != want)
+			chmod(side, want);
+	}
+}
+
+/* The file's device and inode, one stat() (about a microsecond). */
+static uint64_t sqlite_target_identity(const char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb))
+		return 0;
+	return ((uint64_t)sb.st_dev << 40) ^ (uint64_t)sb.st_ino ^ 1;
+}
+
+static void sqlite_tune_for_scan(struct store_db *db)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", STORE_EXPORT_CACHE_KIB);
+	sqlite3_exec(db->handle, sql, NULL, NULL, NULL);
 }
 
 static struct store_db *sqlite_open(const char *path, bool create, char *err, size_t errlen)
 {
 	sqlite3 *h = NULL;
+	sidecar_repair(path);
 	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 	int rc = sqlite3_open_v2(path, &h, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
 	if (rc == SQLITE_OK)
@@ -394,7 +449,7 @@ static bool sqlite_read_only(struct store_db *db)
 
 static const struct store_dialect sqlite_dialect = {
     .meeting_rank_from = "meetings_fts JOIN meetings m ON m.id = meetings_fts.rowid",
-    .meeting_rank_score = MEETING_BM25,
+    .meeting_rank_score = MEETING_RANK(9),
     .meeting_rank_match = "meetings_fts MATCH $30",
     .meeting_match = "m.id IN (SELECT rowid FROM meetings_fts WHERE meetings_fts MATCH $30)",
     /* Moves when another connection (another thread, or another process
@@ -431,8 +486,17 @@ const struct store_driver store_sqlite_driver = {
     .backup = sqlite_backup,
     .read_only = sqlite_read_only,
     .schema_target = sqlite_schema_target,
+    .target_identity = sqlite_target_identity,
+    .tune_for_scan = sqlite_tune_for_scan,
     .sql = &sqlite_dialect,
     .search = store_sqlite_search,
     .fts_remove = store_sqlite_fts_remove,
     .fts_add = store_sqlite_fts_add,
+    .rank_freeze = store_sqlite_rank_freeze,
+    .rank_bind = store_sqlite_rank_bind,
 };
+
+struct sqlite3 *store_sqlite_handle(struct store_conn *c)
+{
+	return c->db->handle;
+}

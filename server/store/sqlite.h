@@ -8,15 +8,33 @@
 #include "store/internal.h"
 
 /* Search scores: bm25 with column weights title > summary > readout and
- * name > aliases or framework > description. Lower is better. */
-#define MEETING_BM25 "bm25(meetings_fts, 10.0, 4.0, 1.0)"
-#define PARTICIPANT_BM25 "bm25(participants_fts, 10.0, 5.0)"
-#define PRINCIPLE_BM25 "bm25(principles_fts, 10.0, 4.0, 1.0)"
+ * name > aliases or framework > description, computed by readout_rank with
+ * the collection statistics bound (a struct rank_stats pointer, see
+ * store_rank_bind) at parameter $p, frozen for a whole walk. Lower is
+ * better. */
+#define MEETING_RANK(p) "readout_rank(meetings_fts, $" #p ", 10.0, 4.0, 1.0)"
+#define PARTICIPANT_RANK(p) "readout_rank(participants_fts, $" #p ", 10.0, 5.0)"
+#define PRINCIPLE_RANK(p) "readout_rank(principles_fts, $" #p ", 10.0, 4.0, 1.0)"
+
+/* The type of the struct rank_stats pointers that readout_rank and
+ * readout_rank_stats take (sqlite3_bind_pointer: SQL text cannot forge one). */
+#define STORE_RANK_POINTER "readout_rank_stats"
+
+/* Registers the full-text functions (readout_rank, readout_rank_stats) on a
+ * new connection. Returns a SQLite result code. */
+struct sqlite3;
+int store_search_register(struct sqlite3 *db);
+
+/* The SQLite handle of a connection (for tests of the SQL functions). */
+struct sqlite3 *store_sqlite_handle(struct store_conn *c);
 
 enum store_status store_sqlite_search(struct store_conn *c, const char *match, unsigned kinds,
                                       const struct cursor_pos *after, int limit,
-                                      struct search_hit **items, size_t *count, bool *more,
+                                      struct search_hit **items, size_t *count, char **next_key,
                                       int64_t *total);
+enum store_status store_sqlite_rank_freeze(struct store_conn *c, const char *match, unsigned kinds,
+                                           struct store_rank_walk *w);
+void store_sqlite_rank_bind(struct store_db_stmt *st, int i, const struct rank_stats *s);
 enum store_status store_sqlite_fts_remove(struct store_conn *c, enum store_kind kind, int64_t id);
 enum store_status store_sqlite_fts_add(struct store_conn *c, enum store_kind kind, int64_t id);
 

@@ -10,13 +10,15 @@
  */
 #include "store/internal.h"
 
+#include <float.h>
+#include <math.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "model/model.h"
@@ -32,6 +34,7 @@ struct store {
 	atomic_ulong errors;
 	atomic_ulong generation; /* see store_generation */
 	int budget_ms;           /* an operation's time budget (store_set_budget) */
+	uint64_t identity;       /* what path named at open (driver's target_identity) */
 };
 
 const struct store_kind_info store_kinds[STORE_KINDS] = {
@@ -56,11 +59,46 @@ static const struct store_driver *driver_for(const char *target, char *err, size
 	return &store_sqlite_driver;
 }
 
+/* The coarse clock costs a few nanoseconds, and its resolution (a few
+ * milliseconds) is far finer than any budget. */
 static int64_t now_ms(void)
 {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The deadline of the request this thread is serving (store_request_start),
+ * for the store it was started on; 0: none. */
+static _Thread_local const struct store *request_store;
+static _Thread_local int64_t request_deadline_ms;
+
+void store_request_start(struct store *s)
+{
+	request_store = s;
+	request_deadline_ms = now_ms() + s->budget_ms;
+}
+
+/* The deadline of an operation starting now on s: the request's when one is
+ * under way on this thread, else the budget from now. */
+static int64_t operation_deadline(const struct store *s)
+{
+	if (request_store == s && request_deadline_ms)
+		return request_deadline_ms;
+	return now_ms() + s->budget_ms;
+}
+
+/* True when the database at the store's path is gone or another than the
+ * one opened at start (its directory or it removed, or it replaced): writes
+ * would go where nobody will find them again. One stat() for a file, about
+ * a microsecond: done before each write transaction (a commit costs ~0.3
+ * ms) and for /readyz, not on reads. */
+static bool file_moved(struct store *s)
+{
+	bool moved = s->drv->target_identity(s->path) != s->identity;
+	if (moved)
+		atomic_fetch_add(&s->errors, 1);
+	return moved;
 }
 
 enum store_status store_count_error(struct store_conn *c, enum store_status r)
@@ -93,6 +131,8 @@ static void conn_close(struct store_conn *c)
 struct store_conn *store_conn_private(struct store *s)
 {
 	char err[256];
+	if (file_moved(s))
+		return NULL; /* never open (and create) a file other than the store's */
 	struct store_db *db = s->drv->open(s->path, false, err, sizeof err);
 	if (!db) {
 		atomic_fetch_add(&s->errors, 1);
@@ -129,8 +169,13 @@ struct store_conn *store_conn(struct store *s)
 		pthread_mutex_unlock(&s->lock);
 		pthread_setspecific(s->key, c);
 	}
-	c->drv->set_deadline(c->db, now_ms() + s->budget_ms);
+	c->drv->set_deadline(c->db, operation_deadline(s));
 	return c;
+}
+
+enum store_status store_conn_failure(struct store *s)
+{
+	return file_moved(s) ? STORE_MOVED : STORE_BUSY;
 }
 
 static size_t sql_hash(const char *s)
@@ -239,11 +284,13 @@ static void conn_reopen_writable(struct store_conn *c)
 	c->drv->close(c->db);
 	c->db = db;
 	c->data_version = 0; /* a new connection's count: compare from scratch */
-	c->drv->set_deadline(db, now_ms() + c->store->budget_ms);
+	c->drv->set_deadline(db, operation_deadline(c->store));
 }
 
 enum store_status store_begin_write(struct store_conn *c)
 {
+	if (file_moved(c->store))
+		return STORE_MOVED;
 	if (c->drv->read_only(c->db))
 		conn_reopen_writable(c);
 	enum store_status r = store_count_error(c, c->drv->begin_write(c->db));
@@ -437,8 +484,7 @@ static int load_cursor_key(struct store_conn *c, uint8_t key[CURSOR_KEY_LEN])
 	}
 	if (ok)
 		return 0;
-	if (getrandom(key, CURSOR_KEY_LEN, 0) != CURSOR_KEY_LEN)
-		return -1;
+	randombytes_buf(key, CURSOR_KEY_LEN);
 	if (store_prepare(c,
 	                  "INSERT INTO settings (key, value) VALUES ('cursor_key', $1) "
 	                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -465,6 +511,12 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	drv->close(db);
 	struct store *s = xcalloc(1, sizeof *s);
 	s->drv = drv;
+	s->identity = drv->target_identity(path);
+	if (!s->identity) {
+		snprintf(err, errlen, "cannot stat database %s", path);
+		free(s);
+		return -1;
+	}
 	s->path = xstrdup(path);
 	s->budget_ms = STORE_QUERY_BUDGET_MS;
 	struct store_conn *c = store_conn_private(s);
@@ -510,6 +562,8 @@ unsigned long store_error_count(const struct store *s)
 
 enum store_status store_ready(struct store *s)
 {
+	if (file_moved(s))
+		return STORE_MOVED;
 	struct store_conn *c = store_conn(s);
 	if (!c)
 		return STORE_BUSY;
@@ -662,7 +716,7 @@ enum store_status store_save(struct store *s, const struct store_entity_ops *ops
 {
 	struct store_conn *c = store_conn(s);
 	if (!c)
-		return STORE_BUSY;
+		return store_conn_failure(s);
 	enum store_status r = store_begin_write(c);
 	if (r != STORE_OK)
 		return r;
@@ -689,7 +743,7 @@ enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id
 {
 	struct store_conn *c = store_conn(s);
 	if (!c)
-		return STORE_BUSY;
+		return store_conn_failure(s);
 	enum store_status r = store_begin_write(c);
 	if (r != STORE_OK)
 		return r;
@@ -703,7 +757,7 @@ enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id
 			bool row;
 			r = store_step(st, &row);
 			if (r == STORE_OK && row && store_col_int64(st, 0))
-				r = STORE_CONFLICT;
+				r = STORE_REFERENCED;
 			store_done(st);
 		}
 	}
@@ -789,14 +843,90 @@ char *store_id_list(const void *items, size_t n, size_t item_size, size_t id_off
 	return out;
 }
 
+enum store_status store_rank_freeze(struct store_conn *c, const char *match, unsigned kinds,
+                                    struct store_rank_walk *w)
+{
+	memset(w, 0, sizeof *w);
+	enum store_status r = c->drv->rank_freeze(c, match, kinds, w);
+	if (r != STORE_OK)
+		return r;
+	/* The key must fit in a cursor whatever the score; only counts far
+	 * beyond any real collection could make it too long. */
+	char *key = store_rank_key(w, STORE_KINDS - 1, -DBL_MAX);
+	if (strlen(key) > CURSOR_KEY_MAX)
+		for (int k = 0; k < STORE_KINDS; k++)
+			w->stats[k].phrases = 0;
+	free(key);
+	return STORE_OK;
+}
+
+void store_rank_bind(struct store_stmt *st, int i, const struct store_rank_walk *w,
+                     enum store_kind kind)
+{
+	st->conn->drv->rank_bind(st->handle, i, &w->stats[kind]);
+}
+
+/* A key is "kind:score", then for each kind ":" and its statistics as
+ * rank_stats_format writes them, or nothing for a kind not in the walk. */
+char *store_rank_key(const struct store_rank_walk *w, int kind, double score)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	fprintf(f, "%d:%.17g", kind, score);
+	for (int k = 0; k < STORE_KINDS; k++) {
+		char stats[RANK_STATS_TEXT_MAX + 1] = "";
+		if (w->kinds & (1u << k))
+			rank_stats_format(&w->stats[k], stats, sizeof stats);
+		fprintf(f, ":%s", stats);
+	}
+	fclose(f);
+	return out;
+}
+
+int store_rank_key_parse(const char *key, int *kind, double *score, struct store_rank_walk *w)
+{
+	memset(w, 0, sizeof *w);
+	char *end;
+	long k = 0;
+	const char *p = key;
+	/* A ranked meeting list's keys were once its score alone. */
+	if (strchr(key, ':')) {
+		k = strtol(key, &end, 10);
+		if (end == key || *end != ':' || k < 0 || k >= STORE_KINDS)
+			return -1;
+		p = end + 1;
+	}
+	*score = strtod(p, &end);
+	if (end == p || isnan(*score))
+		return -1;
+	const char *q = end;
+	for (int i = 0; *q && i < STORE_KINDS; i++) {
+		if (*q != ':')
+			return -1;
+		size_t n = strcspn(++q, ":");
+		if (n) {
+			if (rank_stats_parse(q, n, &w->stats[i]))
+				return -1;
+			w->kinds |= 1u << i;
+		}
+		q += n;
+	}
+	if (*q)
+		return -1;
+	*kind = (int)k;
+	return 0;
+}
+
 enum store_status store_search(struct store *s, const char *match, unsigned kinds,
                                const struct cursor_pos *after, int limit, struct search_hit **items,
-                               size_t *count, bool *more, int64_t *total)
+                               size_t *count, char **next_key, int64_t *total)
 {
+	*next_key = NULL;
 	struct store_conn *c = store_conn(s);
 	if (!c)
 		return STORE_BUSY;
-	return c->drv->search(c, match, kinds, after, limit, items, count, more, total);
+	return c->drv->search(c, match, kinds, after, limit, items, count, next_key, total);
 }
 
 void store_set_budget(struct store *s, int ms)

@@ -16,12 +16,16 @@
 enum store_status {
 	STORE_OK,
 	STORE_NOT_FOUND,
-	STORE_CONFLICT,    /* a unique slug taken, or a delete of something still referenced */
-	STORE_BUSY,        /* locked past the busy timeout, disk full, read-only: try later */
-	STORE_INVALID_REF, /* a nested reference names nothing; details in the problems list */
-	STORE_STALE,       /* the entity changed since the version the caller read */
-	STORE_ERROR,       /* anything else: a bug or a broken database */
-	STORE_UNSUPPORTED, /* this backend has no such operation (backup on PostgreSQL) */
+	STORE_CONFLICT,       /* a unique value (a slug) taken */
+	STORE_REFERENCED,     /* a delete of something still referenced */
+	STORE_BUSY,           /* locked past the busy timeout, disk full, read-only: try later */
+	STORE_INVALID_REF,    /* a nested reference names nothing; details in the problems list */
+	STORE_UNKNOWN_FILTER, /* a list filter names no stored record */
+	STORE_BAD_CURSOR,     /* a cursor key this list cannot have issued */
+	STORE_STALE,          /* the entity changed since the version the caller read */
+	STORE_MOVED,          /* the database file was removed or replaced under the server */
+	STORE_ERROR,          /* anything else: a bug or a broken database */
+	STORE_UNSUPPORTED,    /* this backend has no such operation (backup on PostgreSQL) */
 };
 
 struct store;
@@ -34,15 +38,21 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen);
 /* Closes every connection and frees the store. Call once no thread uses it. NULL ok. */
 void store_close(struct store *s);
 
-/* Sets how long one operation's statements may run in all before they are
+/* Sets how long one request's statements may run in all before they are
  * interrupted and it answers STORE_BUSY (default 5000 ms; an import has no
  * budget). Set it before the store is used from more than one thread. */
 void store_set_budget(struct store *s, int ms);
 
+/* Starts a request on the calling thread: every statement of every store
+ * call it makes from now on, until the next store_request_start on this
+ * thread, shares one deadline, the budget from now. Touches no database. */
+void store_request_start(struct store *s);
+
 /* The schema version this binary migrates to. */
 int store_schema_version(void);
 
-/* STORE_OK when the database answers and is fully migrated. */
+/* STORE_OK when the database answers and is fully migrated; STORE_MOVED
+ * when the file at the store's path is no longer the one it opened. */
 enum store_status store_ready(struct store *s);
 
 /* The 16-byte key that signs pagination cursors, kept in the database so
@@ -121,7 +131,7 @@ enum store_status store_participant_get(struct store *s, const struct model_ref 
 enum store_status store_participant_create(struct store *s, struct participant *p);
 enum store_status store_participant_replace(struct store *s, int64_t id, int64_t expected_version,
                                             struct participant *p);
-/* STORE_CONFLICT while the participant attended any meeting. */
+/* STORE_REFERENCED while the participant attended any meeting. */
 enum store_status store_participant_delete(struct store *s, int64_t id, int64_t expected_version);
 enum store_status store_participant_list(struct store *s, const struct participant_filter *f,
                                          const struct cursor_pos *after, int limit,
@@ -141,7 +151,7 @@ enum store_status store_principle_get(struct store *s, const struct model_ref *r
 enum store_status store_principle_create(struct store *s, struct principle *p);
 enum store_status store_principle_replace(struct store *s, int64_t id, int64_t expected_version,
                                           struct principle *p);
-/* STORE_CONFLICT while the principle is invoked at any meeting. */
+/* STORE_REFERENCED while the principle is invoked at any meeting. */
 enum store_status store_principle_delete(struct store *s, int64_t id, int64_t expected_version);
 /* PRINCIPLE_SORT_FIRST_INVOKED puts never-invoked principles last. */
 enum store_status store_principle_list(struct store *s, const struct principle_filter *f,
@@ -202,11 +212,14 @@ enum store_status store_meeting_remove_invocation(struct store *s, int64_t id,
 
 /* A page of meeting summaries (no readout, sources or related) with their
  * participants and principles, in a fixed number of queries. A participant
- * or principle filter that names nothing is STORE_INVALID_REF. */
+ * or principle filter that names nothing is STORE_UNKNOWN_FILTER. *next_key
+ * is the cursor key after the page's last row (a new string), NULL on the
+ * last page; best-match-first pages rank with the statistics of the walk's
+ * first page, as store_search does. */
 enum store_status store_meeting_list(struct store *s, const struct meeting_filter *f,
                                      const struct cursor_pos *after, int limit,
-                                     struct meeting **items, size_t *count, bool *more,
-                                     int64_t *total);
+                                     struct meeting **items, size_t *count,
+                                     char **next_key /* OUT */, int64_t *total);
 
 /* ---- search (store/search.c) ---- */
 
@@ -214,13 +227,15 @@ enum store_kind { STORE_MEETINGS, STORE_PARTICIPANTS, STORE_PRINCIPLES, STORE_KI
 
 /* A page of search hits for the FTS5 expression match over the kinds in
  * kinds (a bit per enum store_kind), best first; snippets are made for the
- * page's rows only. The cursor key is the hit's kind and score. *total,
- * when total is not NULL, counts every hit. */
+ * page's rows only. Scores are computed with the collection statistics of
+ * the walk's first page, carried in the cursor key, so rows added, changed
+ * or removed meanwhile cannot move the others across the cursor (a kind
+ * with no hit at the first page stays out of the walk). *next_key is the
+ * cursor key after the page's last hit (a new string), NULL on the last
+ * page. *total, when total is not NULL, counts every hit now. */
 enum store_status store_search(struct store *s, const char *match, unsigned kinds,
                                const struct cursor_pos *after, int limit, struct search_hit **items,
-                               size_t *count, bool *more, int64_t *total);
-/* The cursor key of a hit, and of a ranked meeting list row (new strings). */
-char *store_search_key(int kind, double score);
+                               size_t *count, char **next_key /* OUT */, int64_t *total);
 
 /* ---- import and export (store/transfer.c) ---- */
 

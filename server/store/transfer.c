@@ -19,6 +19,7 @@ enum store_status store_export_open(struct store *s, struct store_export **out)
 	struct store_conn *c = store_conn_private(s);
 	if (!c)
 		return STORE_BUSY;
+	c->drv->tune_for_scan(c->db);
 	enum store_status r = store_begin_read(c);
 	if (r != STORE_OK) {
 		store_conn_free(c);
@@ -146,7 +147,7 @@ enum store_status store_import_apply(struct store *s, struct store_import *doc,
 {
 	struct store_conn *c = store_conn(s);
 	if (!c)
-		return STORE_BUSY;
+		return store_conn_failure(s);
 	store_conn_unbounded(c); /* a large document takes its time */
 	enum store_status r = store_begin_write(c);
 	if (r != STORE_OK)

@@ -27,18 +27,10 @@ readoutd=$(realpath "$readoutd")
 chromium=${CHROMIUM:-/usr/bin/chromium}
 
 # Debian packages, only the missing ones.
-missing=()
-[ -x "$chromium" ] || missing+=(chromium)
-command -v node >/dev/null || missing+=(nodejs)
-command -v npm >/dev/null || missing+=(npm)
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "run.sh: installing ${missing[*]}"
-	sudo=""
-	[ "$(id -u)" -ne 0 ] && sudo="sudo"
-	timeout 300 $sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive timeout 900 $sudo apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=scripts/deps.sh
+. "$root/scripts/deps.sh"
+[ -x "$chromium" ] || readout_install chromium
+readout_install_node
 [ -x "$chromium" ] || { echo "run.sh: $chromium is missing after install" >&2; exit 2; }
 
 # playwright-core at the version package.json pins; never a browser download.

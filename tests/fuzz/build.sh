@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh
-readout_install clang libclang-rt-14-dev "${READOUT_BUILD_PACKAGES[@]}"
+readout_install "${READOUT_FUZZ_PACKAGES[@]}" "${READOUT_BUILD_PACKAGES[@]}"
 if ! command -v clang >/dev/null; then
 	echo "build.sh: clang not found (apt-get install clang libclang-rt-14-dev)" >&2
 	exit 1
@@ -26,7 +26,7 @@ flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
 	-D_DEFAULT_SOURCE -D_GNU_SOURCE -I server)
 
 # fuzz_search: the search text translation, run against FTS5.
-clang "${flags[@]}" server/model/*.c tests/fuzz/fuzz_search.c -lsqlite3 \
+clang "${flags[@]}" server/model/*.c tests/fuzz/fuzz_search.c -lsqlite3 -lsodium -lm \
 	-o build-fuzz/fuzz_search
 echo "built build-fuzz/fuzz_search"
 
@@ -55,7 +55,7 @@ compile='n=$#; exec clang "${@:1:n-2}" -c "${@:n-1:1}" -o "${@:n:1}"'
 for i in "${!sources[@]}"; do
 	printf '%s\0%s\0' "${sources[$i]}" "${objects[$i]}"
 done | xargs -0 -n 2 -P 2 bash -c "$compile" _ "${objflags[@]}"
-libs=(-lmicrohttpd -ljansson -lsqlite3 -lpthread)
+libs=(-lmicrohttpd -ljansson -lsqlite3 -lsodium -lm -lpthread)
 for name in body query request; do
 	clang "${flags[@]}" "${objects[@]}" "tests/fuzz/fuzz_$name.c" "${libs[@]}" \
 		-o "build-fuzz/fuzz_$name"

@@ -225,6 +225,12 @@ static void fuzz_ref(const char *s)
 	bool digits = n > 0;
 	for (size_t i = 0; i < n; i++)
 		digits &= digit(s[i]);
+	if (rc > 0) {
+		/* Past INT64_MAX: digits only, more than 18 after any zeros. */
+		if (!digits || n - strspn(s, "0") < 19 || ref.id != -7)
+			fail("model_ref_parse called a reference too large for an id", s);
+		return;
+	}
 	if (rc != 0) {
 		if (slug_reference(s))
 			fail("model_ref_parse refused a slug", s);
