@@ -26,9 +26,12 @@
  * slugs give "x" and "x-2", two If-Match writes have exactly one winner and
  * one 412. SERIALIZABLE would instead fail the loser with 40001 (a 503 to
  * retry) where SQLite answers, and row locks (FOR UPDATE) cannot lock a
- * slug that no row holds yet. Readers never wait for the lock. The same
- * BEGIN bumps the data generation (migrations/postgres/0003), which the
- * response cache of every instance reads.
+ * slug that no row holds yet. Readers never wait for the lock.
+ *
+ * The response cache stays on: every transaction that writes a record moves
+ * a one-row data generation (triggers of migrations/postgres/0003, so a
+ * write by any client counts), and store_generation reads it with one
+ * primary-key SELECT, as SQLite's PRAGMA data_version.
  */
 #include <libpq-fe.h>
 
@@ -44,6 +47,10 @@
 #include "store/internal.h"
 
 #define PG_MIN_VERSION 150000
+#define PG_INT2_OID 21
+#define PG_INT4_OID 23
+#define PG_INT8_OID 20
+#define PG_TEXT_OID 25
 #define PG_CANCEL_GRACE_MS 2000  /* how long a cancelled statement may take to stop */
 #define PG_CONTROL_WAIT_MS 10000 /* COMMIT and ROLLBACK: never cut short, never a hang */
 /* pg_advisory_xact_lock keys: "RDOW" (the writers) and "RDOM" (migrations). */
@@ -273,10 +280,15 @@ static struct store_db *pg_open(const char *target, bool create, char *err, size
 	if (!conn || PQstatus(conn) != CONNECTION_OK) {
 		char why[256];
 		first_line(conn, why, sizeof why);
-		snprintf(err, errlen,
-		         "cannot connect to PostgreSQL database \"%s\" as \"%s\": %s (check --db, "
-		         "the password and that the server runs)",
-		         conn ? PQdb(conn) : "?", conn ? PQuser(conn) : "?", why);
+		if (conn && PQdb(conn) && PQuser(conn))
+			snprintf(
+			    err, errlen,
+			    "cannot connect to PostgreSQL database \"%s\" as \"%s\": %s (check "
+			    "--db, the password and that the server runs)",
+			    PQdb(conn), PQuser(conn), why);
+		else /* the URI itself: the password it may hold is not repeated */
+			snprintf(err, errlen, "--db is not a PostgreSQL URI libpq accepts: %s",
+			         why);
 		PQfinish(conn);
 		return NULL;
 	}
@@ -346,6 +358,30 @@ static void deallocate_unused(struct store_db *db)
 	forget_unused(db);
 }
 
+static void unused_add(struct store_db *db, const char *name)
+{
+	db->unused = xrealloc(db->unused, (db->unused_count + 1) * sizeof *db->unused);
+	db->unused[db->unused_count++] = xstrdup(name);
+}
+
+/* Prepares st under its name with parameter types (0: inferred). */
+static enum store_status prepare_as(struct store_db_stmt *st, const Oid *types)
+{
+	struct store_db *db = st->db;
+	if (!PQsendPrepare(db->conn, st->name, st->sql, st->nparams, types)) {
+		db->broken = PQstatus(db->conn) != CONNECTION_OK;
+		return STORE_BUSY;
+	}
+	PGresult *res = await_result(db, db->deadline_ms);
+	enum store_status r = pg_status(db, res);
+	PQclear(res);
+	if (r == STORE_OK)
+		st->epoch = db->epoch;
+	else if (r == STORE_ERROR)
+		fprintf(stderr, "readoutd: postgres: in: %.500s\n", st->sql);
+	return r;
+}
+
 /* Prepares st on db's current session. */
 static enum store_status send_prepare(struct store_db_stmt *st)
 {
@@ -356,17 +392,34 @@ static enum store_status send_prepare(struct store_db_stmt *st)
 	 * PostgreSQL cannot tell it; the others are inferred from their use. */
 	Oid types[STORE_VARIABLES_MAX];
 	for (int i = 0; i < st->nparams; i++)
-		types[i] = used[i + 1] ? 0 : 25;
-	if (!PQsendPrepare(db->conn, st->name, st->sql, st->nparams, types)) {
+		types[i] = used[i + 1] ? 0 : PG_TEXT_OID;
+	enum store_status r = prepare_as(st, types);
+	if (r != STORE_OK || st->nparams == 0)
+		return r;
+	/* Integers are 64 bits, as SQLite's; a parameter first met beside a
+	 * small literal ("$2 = 0") is inferred as integer (32 bits) and would
+	 * refuse a large id or version: prepare such a statement again with
+	 * bigint there. */
+	if (!PQsendDescribePrepared(db->conn, st->name)) {
 		db->broken = PQstatus(db->conn) != CONNECTION_OK;
 		return STORE_BUSY;
 	}
 	PGresult *res = await_result(db, db->deadline_ms);
-	enum store_status r = pg_status(db, res);
+	r = pg_status(db, res);
+	bool narrow = false;
+	for (int i = 0; r == STORE_OK && i < st->nparams && i < PQnparams(res); i++) {
+		Oid t = PQparamtype(res, i);
+		if (t == PG_INT4_OID || t == PG_INT2_OID) {
+			types[i] = PG_INT8_OID;
+			narrow = true;
+		}
+	}
 	PQclear(res);
-	if (r == STORE_OK)
-		st->epoch = db->epoch;
-	return r;
+	if (r != STORE_OK || !narrow)
+		return r;
+	unused_add(db, st->name);
+	snprintf(st->name, sizeof st->name, "r%u", ++db->names);
+	return prepare_as(st, types);
 }
 
 static enum store_status pg_prepare(struct store_db *db, const char *sql,
@@ -424,10 +477,8 @@ static void pg_finalize(struct store_db_stmt *st)
 		return;
 	pg_reset(st);
 	struct store_db *db = st->db;
-	if (st->epoch == db->epoch) {
-		db->unused = xrealloc(db->unused, (db->unused_count + 1) * sizeof *db->unused);
-		db->unused[db->unused_count++] = xstrdup(st->name);
-	}
+	if (st->epoch == db->epoch)
+		unused_add(db, st->name);
 	free(st->values);
 	free(st->sql);
 	free(st);
@@ -607,8 +658,7 @@ static enum store_status pg_begin_write(struct store_db *db)
 {
 	enum store_status r = exec_simple(
 	    db,
-	    "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK
-	    "); UPDATE data_generation SET n = n + 1 WHERE id = 1",
+	    "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")",
 	    db->deadline_ms, NULL);
 	db->in_tx = r == STORE_OK || PQtransactionStatus(db->conn) == PQTRANS_INERROR;
 	return r;
@@ -845,6 +895,7 @@ static void search_hit_row_read(struct store_stmt *st, void *out)
 /* A search: the match and the cursor, parsed. */
 struct search_ctx {
 	const char *match;
+	unsigned kinds; /* those ranked: asked for and in the walk */
 	const struct cursor_pos *after;
 	int after_kind;
 	double after_score;
@@ -855,11 +906,16 @@ static void search_bind(struct store_stmt *st, const void *ctx, bool page)
 {
 	const struct search_ctx *q = ctx;
 	store_bind_text(st, 1, q->match);
-	if (page && q->after) {
+	if (!page)
+		return;
+	if (q->after) {
 		store_bind_double(st, 2, q->after_score);
 		store_bind_int64(st, 3, q->after_kind);
 		store_bind_int64(st, 4, q->after->id);
 	}
+	for (int k = 0; k < STORE_KINDS; k++)
+		if (q->kinds & (1u << k))
+			store_rank_bind(st, 6 + k, &q->walk, k);
 }
 
 static enum store_status search_finish(struct store_conn *c, void *items, size_t n, const void *ctx)
@@ -867,21 +923,28 @@ static enum store_status search_finish(struct store_conn *c, void *items, size_t
 	return describe(c, ((const struct search_ctx *)ctx)->match, items, n);
 }
 
+/* The hits of a table ranked in a walk whose id bound is at $bound, and
+ * those a count includes (all matches). */
+#define PG_HITS(kind, table, bound)              \
+	"SELECT " kind " AS kind, id, " PG_RANK( \
+	    "search") " AS score FROM " table    \
+	              ", readout_tsquery($1) AS q WHERE search @@ q AND id < $" bound
+#define PG_COUNTED(table) "SELECT id FROM " table " WHERE search @@ (SELECT readout_tsquery($1))"
+
 static enum store_status pg_search(struct store_conn *c, const char *match, unsigned kinds,
                                    const struct cursor_pos *after, int limit,
                                    struct search_hit **items, size_t *count, char **next_key,
                                    int64_t *total)
 {
 	static const char *const parts[] = {
-	    [STORE_MEETINGS] = "SELECT 0 AS kind, m.id, " PG_RANK(
-	        "m.search") " AS score FROM meetings m, readout_tsquery($1) AS q "
-	                    "WHERE m.search @@ q",
-	    [STORE_PARTICIPANTS] = "SELECT 1 AS kind, p.id, " PG_RANK(
-	        "p.search") " AS score FROM participants p, readout_tsquery($1) AS q "
-	                    "WHERE p.search @@ q",
-	    [STORE_PRINCIPLES] = "SELECT 2 AS kind, p.id, " PG_RANK(
-	        "p.search") " AS score FROM principles p, readout_tsquery($1) AS q "
-	                    "WHERE p.search @@ q",
+	    [STORE_MEETINGS] = PG_HITS("0", "meetings", "6"),
+	    [STORE_PARTICIPANTS] = PG_HITS("1", "participants", "7"),
+	    [STORE_PRINCIPLES] = PG_HITS("2", "principles", "8"),
+	};
+	static const char *const counted[] = {
+	    [STORE_MEETINGS] = PG_COUNTED("meetings"),
+	    [STORE_PARTICIPANTS] = PG_COUNTED("participants"),
+	    [STORE_PRINCIPLES] = PG_COUNTED("principles"),
 	};
 	*next_key = NULL;
 	struct search_ctx ctx = {.match = match, .after = after};
@@ -892,19 +955,31 @@ static enum store_status pg_search(struct store_conn *c, const char *match, unsi
 		if (r != STORE_OK)
 			return r;
 	}
+	ctx.kinds = kinds & ctx.walk.kinds;
 	char hits[1024], sql[1280], count_sql[1280];
 	size_t used = 0;
 	for (int k = 0; k < STORE_KINDS; k++) {
-		if (kinds & (1u << k))
+		if (ctx.kinds & (1u << k))
 			used += (size_t)snprintf(hits + used, sizeof hits - used, "%s%s",
 			                         used ? " UNION ALL " : "", parts[k]);
 	}
-	snprintf(sql, sizeof sql,
-	         "SELECT kind, id, score FROM (%s) AS hits%s ORDER BY score, kind, id LIMIT $5",
-	         hits,
-	         after ? " WHERE (score, kind, id) > (CAST($2 AS DOUBLE PRECISION), "
-	                 "CAST($3 AS INTEGER), CAST($4 AS BIGINT))"
-	               : "");
+	if (used)
+		snprintf(sql, sizeof sql,
+		         "SELECT kind, id, score FROM (%s) AS hits%s ORDER BY score, kind, id "
+		         "LIMIT $5",
+		         hits,
+		         after ? " WHERE (score, kind, id) > (CAST($2 AS DOUBLE PRECISION), "
+		                 "CAST($3 AS INTEGER), CAST($4 AS BIGINT))"
+		               : "");
+	else /* no kind asked for is in the walk */
+		snprintf(sql, sizeof sql,
+		         "SELECT 0, 0, 0.0 WHERE CAST($1 AS TEXT) IS NULL LIMIT $5");
+	used = 0;
+	for (int k = 0; k < STORE_KINDS; k++) {
+		if (kinds & (1u << k))
+			used += (size_t)snprintf(hits + used, sizeof hits - used, "%s%s",
+			                         used ? " UNION ALL " : "", counted[k]);
+	}
 	snprintf(count_sql, sizeof count_sql, "SELECT count(*) FROM (%s) AS hits", hits);
 	const struct store_page_query query = {
 	    .sql = sql,
@@ -929,25 +1004,42 @@ static enum store_status pg_search(struct store_conn *c, const char *match, unsi
 	return r;
 }
 
-/* ts_rank reads the document alone: no collection statistics to freeze, and
- * a row's score cannot move during a walk. Every kind asked for is in the
- * walk (rows 1: the least rank_stats allows). */
+/* ts_rank reads the document alone: there are no collection statistics to
+ * freeze, and a row's score cannot move during a walk. What a walk freezes
+ * instead is where each table's ids ended when it began (rows: the next id),
+ * and it ranks only the rows below: the rows present at the start, each once,
+ * and a walk that ends while rows are added (ids only grow). A row that
+ * outranks the cursor is never reached anyway; one that would follow it is
+ * new since the walk began. */
 static enum store_status pg_rank_freeze(struct store_conn *c, const char *match, unsigned kinds,
                                         struct store_rank_walk *w)
 {
-	(void)c, (void)match;
+	(void)match;
 	for (int k = 0; k < STORE_KINDS; k++) {
-		if (kinds & (1u << k)) {
-			w->stats[k].rows = 1;
-			w->kinds |= 1u << k;
-		}
+		if (!(kinds & (1u << k)))
+			continue;
+		char sql[96];
+		snprintf(sql, sizeof sql, "SELECT coalesce(max(id), 0) + 1 FROM %s",
+		         store_kinds[k].table);
+		struct store_stmt *st;
+		enum store_status r = store_prepare(c, sql, &st);
+		if (r != STORE_OK)
+			return r;
+		bool row;
+		r = store_step(st, &row);
+		w->stats[k].rows = row ? store_col_int64(st, 0) : 1;
+		store_done(st);
+		if (r != STORE_OK)
+			return r;
+		w->kinds |= 1u << k;
 	}
 	return STORE_OK;
 }
 
+/* Binds the walk's id bound of a table. */
 static void pg_rank_bind(struct store_db_stmt *st, int i, const struct rank_stats *s)
 {
-	(void)st, (void)i, (void)s; /* PG_RANK takes no statistics */
+	pg_bind_int64(st, i, s->rows);
 }
 
 static uint64_t pg_target_identity(const char *target)
@@ -965,9 +1057,9 @@ static const struct store_dialect pg_dialect = {
     /* The query is parsed once, in FROM, not once a row. */
     .meeting_rank_from = "meetings m CROSS JOIN readout_tsquery($30) AS q",
     .meeting_rank_score = PG_RANK("m.search"),
-    .meeting_rank_match = "m.search @@ q",
+    .meeting_rank_match = "m.search @@ q AND m.id < $9", /* the walk's bound: pg_rank_freeze */
     .meeting_match = "m.search @@ (SELECT readout_tsquery($30))",
-    /* Moves with every write transaction of any instance (pg_begin_write). */
+    /* Moves with every transaction that writes a record, from any client. */
     .data_version = "SELECT n FROM data_generation WHERE id = 1",
     .schema_version = "SELECT coalesce(max(version), 0) FROM schema_migrations",
 };
