@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <curl/curl.h>
+#include <sqlite3.h>
 #include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -103,6 +104,27 @@ void harness_restart(struct harness *h, const char *const *args)
 	app_stop(h->app);
 	config_free(&h->cfg);
 	start_on(h, args);
+}
+
+void harness_sql(struct harness *h, const char *sql)
+{
+	if (h->pg_name[0]) {
+		char cmd[512];
+		snprintf(cmd, sizeof cmd, "psql -X -q -v ON_ERROR_STOP=1 '%s' >/dev/null", h->db);
+		FILE *p = popen(cmd, "w");
+		ck_assert_ptr_nonnull(p);
+		fputs(sql, p);
+		ck_assert_msg(pclose(p) == 0, "psql failed: %s", sql);
+		return;
+	}
+	sqlite3 *db = NULL;
+	ck_assert_int_eq(sqlite3_open(h->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
+	sqlite3_free(msg);
+	sqlite3_close(db);
 }
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)

@@ -36,6 +36,11 @@ void harness_start(struct harness *h, const char *const *args);
 int harness_postgres(void);
 int harness_sqlite_only(const char *why);
 
+/* Runs sql on h's database through a connection of its own, as another
+ * process would (sqlite3, or psql on PostgreSQL); aborts the test when it
+ * fails. */
+void harness_sql(struct harness *h, const char *sql);
+
 /* Stops the server and removes the temporary directory. */
 void harness_stop(struct harness *h);
 

@@ -254,6 +254,88 @@ if [ -n "$PORT" ]; then
 		[ "$(export_counts "$WORK/final.json" 2>/dev/null)" = "$((4 + WRITERS * WRITES)) 13 3" ]
 fi
 
+# ---- PostgreSQL (READOUT_TEST_DB=postgres: on the cluster scripts/test started) ----
+if [ "${READOUT_TEST_DB:-sqlite}" = postgres ] && [ -n "${READOUT_TEST_PG:-}" ]; then
+	pg_admin() {
+		psql -X -q -v ON_ERROR_STOP=1 -h "$READOUT_TEST_PG" -p 5432 -U postgres -d postgres "$@"
+	}
+	pg_uri() { echo "postgresql:///$1?host=$READOUT_TEST_PG&port=5432&user=readout"; }
+	pg_new() {
+		pg_admin -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" \
+			-c "CREATE DATABASE $1 OWNER readout" >/dev/null 2>&1
+	}
+	# Every field but ids, timestamps and versions of two export documents.
+	same_export() {
+		python3 - "$1" "$2" <<'PY'
+import json, sys
+def strip(doc):
+    for kind in ("participants", "principles", "meetings"):
+        for e in doc[kind]:
+            for k in ("id", "created_at", "updated_at", "version"):
+                e.pop(k, None)
+    return doc
+a, b = (strip(json.load(open(p, encoding="utf-8"))) for p in sys.argv[1:3])
+sys.exit(0 if a == b else 1)
+PY
+	}
+	PGDB=$(pg_uri cli_main)
+	pg_new cli_main
+	run import "$SAMPLE" --db "$PGDB"
+	check "import into PostgreSQL exits 0 (rc=$rc: $(head -c 300 "$err"))" [ "$rc" -eq 0 ]
+	run export --db "$PGDB"
+	check "export from PostgreSQL exits 0 (rc=$rc)" [ "$rc" -eq 0 ]
+	check "the PostgreSQL export holds the sample" \
+		[ "$(export_counts "$out" 2>/dev/null)" = "$(export_counts "$SAMPLE" 2>/dev/null)" ]
+	cp "$out" "$WORK/pg-export.json"
+	pg_new cli_copy
+	run import "$WORK/pg-export.json" --db "$(pg_uri cli_copy)"
+	run export --db "$(pg_uri cli_copy)"
+	check "export, import, export on PostgreSQL gives the same document" \
+		same_export "$WORK/pg-export.json" "$out"
+
+	run backup "$WORK/pg.db" --db "$PGDB"
+	check "backup on PostgreSQL exits 2 (rc=$rc)" [ "$rc" -eq 2 ]
+	check "backup on PostgreSQL says to use pg_dump" grep -q 'pg_dump' "$err"
+	check "backup on PostgreSQL writes nothing" [ ! -e "$WORK/pg.db" ]
+
+	run export --db "$(pg_uri no_such_database)"
+	check "a missing PostgreSQL database exits 1 (rc=$rc)" [ "$rc" -eq 1 ]
+	check "a missing PostgreSQL database is one line naming it" \
+		grep -q 'no_such_database' "$err"
+	check "(one line: $(wc -l <"$err"))" [ "$(wc -l <"$err")" -eq 1 ]
+	run export --db "postgresql://readout@/readout?host=$WORK/nowhere"
+	check "an unreachable PostgreSQL server exits 1 (rc=$rc)" [ "$rc" -eq 1 ]
+	check "(one line: $(wc -l <"$err"))" [ "$(wc -l <"$err")" -eq 1 ]
+	run export --db "postgresql://readout@/readout?no_such_option=1"
+	check "a malformed PostgreSQL URI exits 1 (rc=$rc)" [ "$rc" -eq 1 ]
+	check "(one line: $(wc -l <"$err"))" [ "$(wc -l <"$err")" -eq 1 ]
+
+	# Four instances starting together on a new database migrate it once.
+	pg_new cli_race
+	pids=()
+	for i in 1 2 3 4; do
+		"$READOUTD" export --db "$(pg_uri cli_race)" >"$WORK/race$i.out" 2>"$WORK/race$i.err" &
+		pids+=($!)
+	done
+	race_ok=0
+	for pid in "${pids[@]}"; do
+		wait "$pid" && race_ok=$((race_ok + 1))
+	done
+	check "four instances starting together all start ($race_ok of 4)" [ "$race_ok" -eq 4 ]
+	migrations=$(psql -X -A -t "$(pg_uri cli_race)" -c \
+		'SELECT count(*) || '"' '"' || count(DISTINCT version) FROM schema_migrations')
+	check "and the migrations ran once ($migrations)" [ "${migrations% *}" = "${migrations#* }" ]
+
+	psql -X -q "$(pg_uri cli_race)" \
+		-c "INSERT INTO schema_migrations (version, name) VALUES (999, '0999_future.sql')"
+	run export --db "$(pg_uri cli_race)"
+	check "a database of a newer readoutd is refused (rc=$rc)" [ "$rc" -eq 1 ]
+	check "in one line that says so" grep -q 'newer than this readoutd' "$err"
+	check "(one line: $(wc -l <"$err"))" [ "$(wc -l <"$err")" -eq 1 ]
+	pg_admin -c 'DROP DATABASE cli_main WITH (FORCE)' -c 'DROP DATABASE cli_copy WITH (FORCE)' \
+		-c 'DROP DATABASE cli_race WITH (FORCE)' >/dev/null 2>&1
+fi
+
 # ---- --version, --help and bad flags ----
 run --version
 check "--version exits 0 (rc=$rc)" [ "$rc" -eq 0 ]
