@@ -550,6 +550,16 @@ void store_close(struct store *s)
 	free(s);
 }
 
+const char *store_backend(const struct store *s)
+{
+	return s->drv->name;
+}
+
+int store_schema(const struct store *s)
+{
+	return s->drv->schema_target();
+}
+
 const uint8_t *store_cursor_key(struct store *s)
 {
 	return s->cursor_key;
