@@ -332,8 +332,73 @@ PY
 	check "a database of a newer readoutd is refused (rc=$rc)" [ "$rc" -eq 1 ]
 	check "in one line that says so" grep -q 'newer than this readoutd' "$err"
 	check "(one line: $(wc -l <"$err"))" [ "$(wc -l <"$err")" -eq 1 ]
+	# Two instances on one database: a write on one is seen by the next
+	# read on the other (whose cache holds the older answer), If-Match races
+	# across them have exactly one winner, and so do creates of one slug.
+	pg_new cli_two
+	start_instance() { # $1: name; sets PORT_<name>
+		"$READOUTD" --db "$(pg_uri cli_two)" --port 0 --token "$TOKEN" --threads 2 \
+			>"$WORK/$1.out" 2>"$WORK/$1.err" &
+		WRITER_PIDS+=($!)
+		local port=
+		for _ in $(seq 1 100); do
+			port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/$1.out")
+			[ -n "$port" ] && break
+			sleep 0.1
+		done
+		eval "PORT_$1=$port"
+	}
+	start_instance a
+	start_instance b
+	check "two instances start on one database (ports ${PORT_a:-none} ${PORT_b:-none})" \
+		[ -n "$PORT_a" ] && [ -n "$PORT_b" ]
+	api() { # METHOD PORT PATH [BODY [HEADER]]: prints the status, the body in $WORK/api.body
+		curl -s -o "$WORK/api.body" -D "$WORK/api.headers" -w '%{http_code}' --max-time 10 -X "$1" \
+			-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+			${5:+-H "$5"} ${4:+-d "$4"} "http://127.0.0.1:$2$3"
+	}
+	if [ -n "$PORT_a" ] && [ -n "$PORT_b" ]; then
+		api POST "$PORT_a" /v1/participants '{"name":"Shared Person"}' >/dev/null
+		api GET "$PORT_b" /v1/participants/shared-person >/dev/null
+		api GET "$PORT_b" /v1/participants/shared-person >/dev/null # cached now
+		api PATCH "$PORT_a" /v1/participants/shared-person '{"title":"Envoy"}' >/dev/null
+		api GET "$PORT_b" /v1/participants/shared-person >/dev/null
+		check "a write on one instance is seen by the next read on the other" \
+			grep -q '"title":"Envoy"' "$WORK/api.body"
+
+		for round in 1 2 3; do
+			api GET "$PORT_a" /v1/participants/shared-person >/dev/null
+			etag=$(sed -n 's/^[Ee][Tt][Aa][Gg]: *\(.*\)\r$/\1/p' "$WORK/api.headers")
+			api PATCH "$PORT_a" /v1/participants/shared-person "{\"title\":\"A$round\"}" \
+				"If-Match: $etag" >"$WORK/race.a" &
+			p1=$!
+			api PATCH "$PORT_b" /v1/participants/shared-person "{\"title\":\"B$round\"}" \
+				"If-Match: $etag" >"$WORK/race.b" &
+			wait "$p1" $!
+			codes=$(sort "$WORK/race.a" "$WORK/race.b" | tr '\n' ' ')
+			check "If-Match racing on two instances: one 200, one 412 ($codes)" \
+				[ "$codes" = "200 412 " ]
+
+			api POST "$PORT_a" /v1/principles "{\"slug\":\"race-$round\",\"name\":\"Race A\"}" \
+				>"$WORK/race.a" &
+			p1=$!
+			api POST "$PORT_b" /v1/principles "{\"slug\":\"race-$round\",\"name\":\"Race B\"}" \
+				>"$WORK/race.b" &
+			wait "$p1" $!
+			codes=$(sort "$WORK/race.a" "$WORK/race.b" | tr '\n' ' ')
+			check "one slug created on two instances at once: one 201, one 409 ($codes)" \
+				[ "$codes" = "201 409 " ]
+		done
+	fi
+	for pid in "${WRITER_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	WRITER_PIDS=()
+
 	pg_admin -c 'DROP DATABASE cli_main WITH (FORCE)' -c 'DROP DATABASE cli_copy WITH (FORCE)' \
-		-c 'DROP DATABASE cli_race WITH (FORCE)' >/dev/null 2>&1
+		-c 'DROP DATABASE cli_race WITH (FORCE)' -c 'DROP DATABASE cli_two WITH (FORCE)' \
+		>/dev/null 2>&1
 fi
 
 # ---- --version, --help and bad flags ----
