@@ -302,3 +302,36 @@ long long jint(json_t *doc, const char *dotted)
 	json_t *v = jget(doc, dotted);
 	return v ? (long long)json_integer_value(v) : -1;
 }
+
+void assert_problem(const struct reply *r, long status, const char *kind)
+{
+	ck_assert_msg(r->status == status, "status %ld, want %ld: %.400s", r->status, status,
+	              r->body);
+	const char *ct = reply_header(r, "Content-Type");
+	ck_assert_pstr_eq(ct, "application/problem+json");
+	ck_assert_msg(r->json != NULL, "problem body is not JSON: %.400s", r->body);
+	const char *type = jstr(r->json, "type");
+	ck_assert_ptr_nonnull(type);
+	if (kind) {
+		char want[128];
+		snprintf(want, sizeof want, "urn:readout:problem:%s", kind);
+		ck_assert_str_eq(type, want);
+	} else {
+		ck_assert_msg(strncmp(type, "urn:readout:problem:", 20) == 0, "type %s", type);
+	}
+	ck_assert_int_eq(jint(r->json, "status"), status);
+	ck_assert_ptr_nonnull(jstr(r->json, "title"));
+}
+
+bool has_pointer(const struct reply *r, const char *pointer)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(jget(r->json, "errors"), i, e)
+	{
+		const char *p = jstr(e, "pointer");
+		if (p && strcmp(p, pointer) == 0)
+			return true;
+	}
+	return false;
+}

@@ -10,6 +10,7 @@
 #define READOUT_TEST_HARNESS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -80,5 +81,13 @@ const char *path_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 json_t *jget(json_t *doc, const char *dotted);
 const char *jstr(json_t *doc, const char *dotted);
 long long jint(json_t *doc, const char *dotted);
+
+/* Asserts that r is a problem+json answer with status and the problem type
+ * urn:readout:problem:<kind> (any of ours when kind is NULL), its body
+ * carrying the same status and a title. */
+void assert_problem(const struct reply *r, long status, const char *kind);
+
+/* True when the problem r lists an error at pointer. */
+bool has_pointer(const struct reply *r, const char *pointer);
 
 #endif

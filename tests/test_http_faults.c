@@ -852,8 +852,9 @@ START_TEST(search_stops_at_the_request_deadline)
 	              (long long)took, budget_ms);
 	int64_t first = took;
 
-	/* A cheap query of the same size is well within the budget. */
-	r = get(&h, "/v1/search?q=w1&limit=200");
+	/* The next request gets a budget of its own: a cheap read answers. (A
+	 * cheap search would be a timing bet on a loaded or sanitized build.) */
+	r = get(&h, "/v1/meetings?limit=1");
 	assert_status(r, 200);
 	reply_free(r);
 

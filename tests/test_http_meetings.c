@@ -75,37 +75,14 @@ static json_t *get_ok(const char *path)
 	return doc;
 }
 
-static void assert_problem(const struct reply *r, long status, const char *type)
-{
-	ck_assert_msg(r->status == status, "expected %ld, got %ld: %s", status, r->status, r->body);
-	const char *ct = reply_header(r, "Content-Type");
-	ck_assert_msg(ct && strcmp(ct, "application/problem+json") == 0, "content type %s",
-	              ct ? ct : "(none)");
-	ck_assert_str_eq(jstr(r->json, "type"), F("urn:readout:problem:%s", type));
-	ck_assert_int_eq(jint(r->json, "status"), status);
-}
-
-static bool has_pointer(json_t *problem, const char *pointer)
-{
-	size_t i;
-	json_t *e;
-	json_array_foreach(json_object_get(problem, "errors"), i, e)
-	{
-		const char *p = json_string_value(json_object_get(e, "pointer"));
-		if (p && strcmp(p, pointer) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* r is a 422 whose errors name exactly the NULL-terminated pointers. */
 static void assert_422(const struct reply *r, const char *const *pointers)
 {
 	assert_problem(r, 422, "validation");
 	size_t n = 0;
 	for (; pointers[n]; n++)
-		ck_assert_msg(has_pointer(r->json, pointers[n]), "no error at %s in %s",
-		              pointers[n], r->body);
+		ck_assert_msg(has_pointer(r, pointers[n]), "no error at %s in %s", pointers[n],
+		              r->body);
 	json_t *errors = json_object_get(r->json, "errors");
 	ck_assert_msg(json_array_size(errors) == n, "expected %zu errors, got %s", n, r->body);
 	size_t i;

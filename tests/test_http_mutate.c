@@ -1,7 +1,8 @@
 /* The bad-input sweep: thousands of requests made by mutating valid ones
  * (truncation, type swaps, huge numbers, deep nesting, odd Unicode, duplicate
  * keys, strange methods, headers and framing). Whatever arrives, the server
- * must answer with a complete HTTP response that is not a 5xx (503 aside),
+ * must answer with a complete HTTP response that is not a 5xx (503 aside,
+ * and 501 for a method the server does not implement),
  * must not drop a connection without answering (unless the request itself
  * was cut short), and must stay healthy.
  *
@@ -140,6 +141,14 @@ static void failure(const char *what, const char *method, const char *target, co
 		         shown_body);
 }
 
+/* True for a status that means the server failed: a 5xx, except 503 (the
+ * database is busy) and 501 (the mutated method is one the server does not
+ * implement, which is the right answer to it). */
+static bool server_failed(long status)
+{
+	return status >= 500 && status != 503 && status != 501;
+}
+
 static void count_status(long status)
 {
 	if (status >= 100 && status < 600)
@@ -212,7 +221,7 @@ static void send_curl(const char *method, const char *target, const char *const 
 		failure(what, method, target, body, body_len);
 	} else {
 		count_status(status);
-		if (status >= 500 && status != 503) {
+		if (server_failed(status)) {
 			char what[160];
 			snprintf(what, sizeof what, "status %ld %.100s", status,
 			         out.s ? out.s : "");
@@ -260,7 +269,7 @@ static int check_statuses(const char *buf, size_t len, const char *req, size_t r
 			continue;
 		finals++;
 		count_status(status);
-		if (status >= 500 && status != 503) {
+		if (server_failed(status)) {
 			char what[64];
 			snprintf(what, sizeof what, "status %ld", status);
 			failure(what, "raw", "", req, req_len);

@@ -34,27 +34,6 @@ static struct reply *post(const char *body)
 	return write_json(&h, "POST", COLL, body);
 }
 
-/* Asserts a problem+json answer with status and the urn:readout:problem:kind
- * type (kind NULL: any readout problem type). */
-static void assert_problem(const struct reply *r, long status, const char *kind)
-{
-	ck_assert_msg(r->status == status, "status %ld, want %ld: %s", r->status, status, r->body);
-	const char *ct = reply_header(r, "Content-Type");
-	ck_assert_pstr_eq(ct, "application/problem+json");
-	ck_assert_msg(r->json != NULL, "problem body is not JSON: %s", r->body);
-	const char *type = jstr(r->json, "type");
-	ck_assert_ptr_nonnull(type);
-	if (kind) {
-		char want[128];
-		snprintf(want, sizeof want, "urn:readout:problem:%s", kind);
-		ck_assert_str_eq(type, want);
-	} else {
-		ck_assert_msg(strncmp(type, "urn:readout:problem:", 20) == 0, "type %s", type);
-	}
-	ck_assert_int_eq(jint(r->json, "status"), status);
-	ck_assert_ptr_nonnull(jstr(r->json, "title"));
-}
-
 /* True when the problem's errors[] has an item with this pointer (and a
  * non-empty detail). */
 static bool has_error(json_t *doc, const char *pointer)

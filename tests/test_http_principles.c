@@ -50,30 +50,6 @@ static const char *header_line(const char *name, const char *value)
 	return line;
 }
 
-static void assert_problem(const struct reply *r, long status, const char *kind)
-{
-	ck_assert_msg(r->status == status, "want %ld, got %ld: %s", status, r->status, r->body);
-	ck_assert_str_eq(reply_header(r, "Content-Type"), "application/problem+json");
-	char type[96];
-	snprintf(type, sizeof type, "urn:readout:problem:%s", kind);
-	ck_assert_str_eq(jstr(r->json, "type"), type);
-	ck_assert_int_eq(jint(r->json, "status"), status);
-}
-
-/* True when the 422 reply lists a problem at pointer. */
-static bool has_pointer(const struct reply *r, const char *pointer)
-{
-	json_t *errors = jget(r->json, "errors");
-	size_t i;
-	json_t *e;
-	json_array_foreach(errors, i, e)
-	{
-		if (strcmp(jstr(e, "pointer"), pointer) == 0)
-			return true;
-	}
-	return false;
-}
-
 START_TEST(create_and_read)
 {
 	struct reply *r =

@@ -23,31 +23,6 @@
 
 /* ---- helpers ---- */
 
-static void assert_problem(const struct reply *r, long status, const char *kind)
-{
-	ck_assert_msg(r->status == status, "want %ld, got %ld: %.400s", status, r->status, r->body);
-	ck_assert_str_eq(reply_header(r, "Content-Type"), "application/problem+json");
-	char type[96];
-	snprintf(type, sizeof type, "urn:readout:problem:%s", kind);
-	ck_assert_str_eq(jstr(r->json, "type"), type);
-	ck_assert_int_eq(jint(r->json, "status"), status);
-}
-
-/* True when the problem reply lists a problem at pointer. */
-static bool has_pointer(const struct reply *r, const char *pointer)
-{
-	json_t *errors = jget(r->json, "errors");
-	size_t i;
-	json_t *e;
-	json_array_foreach(errors, i, e)
-	{
-		const char *p = jstr(e, "pointer");
-		if (p && strcmp(p, pointer) == 0)
-			return true;
-	}
-	return false;
-}
-
 static struct reply *import_doc(struct harness *s, const char *doc)
 {
 	return write_json(s, "POST", "/v1/import", doc);

@@ -82,10 +82,11 @@ static int64_t count_all(void)
 	struct participant_filter f = {0};
 	struct participant *items = NULL;
 	size_t n = 0;
-	bool more = true;
+	char *next = NULL;
 	int64_t total = -1;
-	ck_assert_int_eq(store_participant_list(s, &f, NULL, 1, &items, &n, &more, &total),
+	ck_assert_int_eq(store_participant_list(s, &f, NULL, 1, &items, &n, &next, &total),
 	                 STORE_OK);
+	free(next);
 	for (size_t i = 0; i < n; i++)
 		participant_clear(&items[i]);
 	free(items);
@@ -471,10 +472,11 @@ static size_t list_all(const struct participant_filter *f, int limit, int64_t *i
 		ck_assert_msg(pages < 500, "the walk does not end");
 		struct participant *items = NULL;
 		size_t n = 0;
-		bool more = false;
+		char *next = NULL;
 		ck_assert_int_eq(store_participant_list(s, f, has_after ? &after : NULL, limit,
-		                                        &items, &n, &more, NULL),
+		                                        &items, &n, &next, NULL),
 		                 STORE_OK);
+		bool more = next != NULL;
 		ck_assert_int_le(n, (size_t)limit);
 		if (more)
 			ck_assert_int_eq(n, (size_t)limit);
@@ -483,12 +485,11 @@ static size_t list_all(const struct participant_filter *f, int limit, int64_t *i
 			ids[got++] = items[i].meta.id;
 		}
 		if (more) {
-			char *key = store_participant_sort_key(&items[n - 1], f->sort);
-			snprintf(after.key, sizeof after.key, "%s", key);
+			snprintf(after.key, sizeof after.key, "%s", next);
 			after.id = items[n - 1].meta.id;
 			has_after = true;
-			free(key);
 		}
+		free(next);
 		for (size_t i = 0; i < n; i++)
 			participant_clear(&items[i]);
 		free(items);
@@ -565,15 +566,15 @@ START_TEST(list_filters_and_orders)
 		struct participant_filter g = {cases[i].q, cases[i].country, PARTICIPANT_SORT_NAME};
 		struct participant *items = NULL;
 		size_t m = 0;
-		bool more = true;
+		char *next = NULL;
 		int64_t total = -1;
-		ck_assert_int_eq(store_participant_list(s, &g, NULL, 10, &items, &m, &more, &total),
+		ck_assert_int_eq(store_participant_list(s, &g, NULL, 10, &items, &m, &next, &total),
 		                 STORE_OK);
+		ck_assert_ptr_null(next);
 		ck_assert_msg(m == (cases[i].want ? 1u : 0u), "q=%s country=%s: %zu rows",
 		              cases[i].q ? cases[i].q : "-",
 		              cases[i].country ? cases[i].country : "-", m);
 		ck_assert_int_eq(total, (int64_t)m);
-		ck_assert(!more);
 		if (m)
 			ck_assert_int_eq(items[0].meta.id, cases[i].want);
 		for (size_t k = 0; k < m; k++)
@@ -635,22 +636,23 @@ START_TEST(list_total_and_more)
 	struct participant_filter f = {NULL, "JP", PARTICIPANT_SORT_NAME};
 	struct participant *items = NULL;
 	size_t n = 0;
-	bool more = false;
+	char *next = NULL;
 	int64_t total = 0;
-	ck_assert_int_eq(store_participant_list(s, &f, NULL, 2, &items, &n, &more, &total),
+	ck_assert_int_eq(store_participant_list(s, &f, NULL, 2, &items, &n, &next, &total),
 	                 STORE_OK);
 	ck_assert_int_eq(n, 2);
-	ck_assert(more);
+	ck_assert_ptr_nonnull(next);
+	free(next);
 	ck_assert_int_eq(total, 3);
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_str_eq(items[i].country, "JP");
 		participant_clear(&items[i]);
 	}
 	free(items);
-	ck_assert_int_eq(store_participant_list(s, &f, NULL, 3, &items, &n, &more, &total),
+	ck_assert_int_eq(store_participant_list(s, &f, NULL, 3, &items, &n, &next, &total),
 	                 STORE_OK);
 	ck_assert_int_eq(n, 3);
-	ck_assert(!more);
+	ck_assert_ptr_null(next);
 	for (size_t i = 0; i < n; i++)
 		participant_clear(&items[i]);
 	free(items);

@@ -438,6 +438,25 @@ static int collect_participant(void *ctx, const char *key, const char *value)
 	return 0;
 }
 
+/* A meeting summary in a list; ctx, when it points to a participant id
+ * other than 0, adds that participant's "role". */
+static json_t *meeting_item_json(const void *item, const void *ctx)
+{
+	const struct meeting *m = item;
+	int64_t role_of = *(const int64_t *)ctx;
+	json_t *out = api_meeting_json(m, false);
+	for (size_t k = 0; role_of && k < m->participant_count; k++)
+		if (m->participants[k].participant_id == role_of)
+			json_object_set_new(out, "role",
+			                    json_string(model_role_names[m->participants[k].role]));
+	return out;
+}
+
+static int64_t meeting_item_id(const void *item)
+{
+	return ((const struct meeting *)item)->meta.id;
+}
+
 /* Answers a page of meetings; role_of, when not 0, adds that participant's
  * "role" to each item. */
 static void respond_meetings(struct http_request *req, struct http_response *res,
@@ -453,30 +472,11 @@ static void respond_meetings(struct http_request *req, struct http_response *res
 	enum store_status st =
 	    store_meeting_list(APP(req)->store, f, page.has_after ? &page.after : NULL, page.limit,
 	                       &items, &n, &next_key, page.count ? &total : NULL);
-	if (st != STORE_OK) {
-		const struct api_store_subject s = {.what = "meeting",
-		                                    .filters = "participant or principle"};
-		api_store_failure(res, st, &s);
-		return;
-	}
-	json_t *data = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_t *item = api_meeting_json(&items[i], false);
-		for (size_t k = 0; role_of && k < items[i].participant_count; k++)
-			if (items[i].participants[k].participant_id == role_of)
-				json_object_set_new(
-				    item, "role",
-				    json_string(model_role_names[items[i].participants[k].role]));
-		json_array_append_new(data, item);
-	}
-	struct cursor_pos last = {0};
-	if (next_key)
-		api_cursor_pos(&last, next_key, items[n - 1].meta.id);
-	api_page_respond(req, &page, data, next_key ? &last : NULL, total, res);
-	free(next_key);
-	for (size_t i = 0; i < n; i++)
-		meeting_clear(&items[i]);
-	free(items);
+	const struct api_store_subject about = {.what = "meeting",
+	                                        .filters = "participant or principle"};
+	const struct api_list_items kind = {sizeof(struct meeting), meeting_item_json, &role_of,
+	                                    meeting_item_id, meeting_clear_any};
+	api_list_respond(req, &page, st, &about, &kind, items, n, next_key, total, res);
 }
 
 HANDLER(api_meetings_list)

@@ -140,6 +140,21 @@ const struct resource api_participants = {
     .clear = participant_clear_any,
 };
 
+static json_t *participant_item_json(const void *item, const void *ctx)
+{
+	(void)ctx;
+	return api_participant_json(item);
+}
+
+static int64_t participant_item_id(const void *item)
+{
+	return ((const struct participant *)item)->meta.id;
+}
+
+static const struct api_list_items participant_items = {sizeof(struct participant),
+                                                        participant_item_json, NULL,
+                                                        participant_item_id, participant_clear_any};
+
 static const char *const sort_names[] = {"name", "-name", "meeting_count", "-meeting_count", NULL};
 
 HANDLER(api_participants_list)
@@ -172,26 +187,12 @@ HANDLER(api_participants_list)
 		return;
 	struct participant *items = NULL;
 	size_t n = 0;
-	bool more = false;
+	char *next_key = NULL;
 	int64_t total = 0;
 	enum store_status st =
 	    store_participant_list(APP(req)->store, &f, page.has_after ? &page.after : NULL,
-	                           page.limit, &items, &n, &more, page.count ? &total : NULL);
-	if (st != STORE_OK) {
-		api_store_problem(res, st, "participant");
-		return;
-	}
-	json_t *data = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(data, api_participant_json(&items[i]));
-	struct cursor_pos last = {0};
-	if (more) {
-		char *key = store_participant_sort_key(&items[n - 1], f.sort);
-		api_cursor_pos(&last, key, items[n - 1].meta.id);
-		free(key);
-	}
-	api_page_respond(req, &page, data, more ? &last : NULL, total, res);
-	for (size_t i = 0; i < n; i++)
-		participant_clear(&items[i]);
-	free(items);
+	                           page.limit, &items, &n, &next_key, page.count ? &total : NULL);
+	const struct api_store_subject about = {.what = "participant"};
+	api_list_respond(req, &page, st, &about, &participant_items, items, n, next_key, total,
+	                 res);
 }

@@ -97,6 +97,20 @@ const struct resource api_principles = {
 static const char *const sort_names[] = {
     "name", "-name", "invocation_count", "-invocation_count", "first_invoked_date", NULL};
 
+static json_t *principle_item_json(const void *item, const void *ctx)
+{
+	(void)ctx;
+	return api_principle_json(item);
+}
+
+static int64_t principle_item_id(const void *item)
+{
+	return ((const struct principle *)item)->meta.id;
+}
+
+static const struct api_list_items principle_items = {sizeof(struct principle), principle_item_json,
+                                                      NULL, principle_item_id, principle_clear_any};
+
 HANDLER(api_principles_list)
 {
 	struct principle_filter f = {0};
@@ -129,28 +143,13 @@ HANDLER(api_principles_list)
 		return;
 	struct principle *items = NULL;
 	size_t n = 0;
-	bool more = false;
+	char *next_key = NULL;
 	int64_t total = 0;
 	enum store_status st =
 	    store_principle_list(APP(req)->store, &f, page.has_after ? &page.after : NULL,
-	                         page.limit, &items, &n, &more, page.count ? &total : NULL);
-	if (st != STORE_OK) {
-		api_store_problem(res, st, "principle");
-		return;
-	}
-	json_t *data = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(data, api_principle_json(&items[i]));
-	struct cursor_pos last = {0};
-	if (more) {
-		char *key = store_principle_sort_key(&items[n - 1], f.sort);
-		api_cursor_pos(&last, key, items[n - 1].meta.id);
-		free(key);
-	}
-	api_page_respond(req, &page, data, more ? &last : NULL, total, res);
-	for (size_t i = 0; i < n; i++)
-		principle_clear(&items[i]);
-	free(items);
+	                         page.limit, &items, &n, &next_key, page.count ? &total : NULL);
+	const struct api_store_subject about = {.what = "principle"};
+	api_list_respond(req, &page, st, &about, &principle_items, items, n, next_key, total, res);
 }
 
 /* One timeline item as API.md gives it (new reference). */
@@ -165,6 +164,26 @@ static json_t *timeline_entry_json(const struct timeline_entry *t)
 	    "slug", t->meeting_slug, "title", t->meeting_title, "date", t->meeting_date, "stance",
 	    model_stance_names[t->stance], "invoked_by", invoked_by, "quote", api_str(t->quote));
 }
+
+static json_t *timeline_item_json(const void *item, const void *ctx)
+{
+	(void)ctx;
+	return timeline_entry_json(item);
+}
+
+/* A timeline's cursor holds the meeting's id. */
+static int64_t timeline_item_id(const void *item)
+{
+	return ((const struct timeline_entry *)item)->meeting_id;
+}
+
+static void timeline_item_clear(void *item)
+{
+	timeline_entry_clear(item);
+}
+
+static const struct api_list_items timeline_items = {
+    sizeof(struct timeline_entry), timeline_item_json, NULL, timeline_item_id, timeline_item_clear};
 
 HANDLER(api_principles_timeline)
 {
@@ -181,23 +200,11 @@ HANDLER(api_principles_timeline)
 		return;
 	struct timeline_entry *items = NULL;
 	size_t n = 0;
-	bool more = false;
+	char *next_key = NULL;
 	int64_t total = 0;
 	enum store_status st =
 	    store_principle_timeline(APP(req)->store, id, page.has_after ? &page.after : NULL,
-	                             page.limit, &items, &n, &more, page.count ? &total : NULL);
-	if (st != STORE_OK) {
-		api_store_problem(res, st, "principle");
-		return;
-	}
-	json_t *data = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(data, timeline_entry_json(&items[i]));
-	struct cursor_pos last = {0};
-	if (more)
-		api_cursor_pos(&last, items[n - 1].meeting_date, items[n - 1].meeting_id);
-	api_page_respond(req, &page, data, more ? &last : NULL, total, res);
-	for (size_t i = 0; i < n; i++)
-		timeline_entry_clear(&items[i]);
-	free(items);
+	                             page.limit, &items, &n, &next_key, page.count ? &total : NULL);
+	const struct api_store_subject about = {.what = "principle"};
+	api_list_respond(req, &page, st, &about, &timeline_items, items, n, next_key, total, res);
 }

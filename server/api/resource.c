@@ -388,6 +388,29 @@ void api_page_respond(struct http_request *req, const struct api_page *page, jso
 	free(cursor);
 }
 
+void api_list_respond(struct http_request *req, const struct api_page *page, enum store_status st,
+                      const struct api_store_subject *s, const struct api_list_items *k,
+                      void *items, size_t n, char *next_key, int64_t total,
+                      struct http_response *res)
+{
+	char *item = items;
+	if (st != STORE_OK) {
+		api_store_failure(res, st, s);
+	} else {
+		json_t *data = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(data, k->encode(item + i * k->size, k->ctx));
+		struct cursor_pos last = {0};
+		if (next_key && n)
+			api_cursor_pos(&last, next_key, k->id_of(item + (n - 1) * k->size));
+		api_page_respond(req, page, data, next_key && n ? &last : NULL, total, res);
+	}
+	for (size_t i = 0; items && i < n; i++)
+		k->clear(item + i * k->size);
+	free(items);
+	free(next_key);
+}
+
 void api_page_empty(struct http_request *req, const char *scope, struct http_response *res)
 {
 	struct api_page page;

@@ -96,6 +96,24 @@ int api_page_begin(struct http_request *req, const char *scope, struct api_page 
 void api_page_respond(struct http_request *req, const struct api_page *page, json_t *data,
                       const struct cursor_pos *last, int64_t total, struct http_response *res);
 
+/* How the items of a list become its page. */
+struct api_list_items {
+	size_t size;                                          /* of an item */
+	json_t *(*encode)(const void *item, const void *ctx); /* new reference */
+	const void *ctx;                                      /* for encode */
+	int64_t (*id_of)(const void *item);                   /* the id a cursor after it holds */
+	void (*clear)(void *item);
+};
+
+/* The one list responder: answers what a store list call returned, its
+ * failure (about s) or the page of its n items (encoded), the cursor after
+ * the last when next_key is not NULL, and total. Frees items and next_key
+ * (steals both, whatever st). */
+void api_list_respond(struct http_request *req, const struct api_page *page, enum store_status st,
+                      const struct api_store_subject *s, const struct api_list_items *k,
+                      void *items, size_t n, char *next_key, int64_t total,
+                      struct http_response *res);
+
 /* Answers an empty page (for a search text that can match nothing),
  * checking limit, count and cursor as any page would. */
 void api_page_empty(struct http_request *req, const char *scope, struct http_response *res);

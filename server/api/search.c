@@ -10,13 +10,6 @@
 #include "model/search.h"
 #include "model/xalloc.h"
 
-static const char *const kind_names[] = {
-    [STORE_MEETINGS] = "meeting",
-    [STORE_PARTICIPANTS] = "participant",
-    [STORE_PRINCIPLES] = "principle",
-    [STORE_KINDS] = NULL,
-};
-
 int api_search_text(const char *q, char **match, struct http_response *res)
 {
 	switch (model_search_translate(q, match)) {
@@ -81,7 +74,8 @@ static int collect_type(void *ctx, const char *key, const char *value)
 		size_t n = strcspn(p, ",");
 		int k;
 		for (k = 0; k < STORE_KINDS; k++)
-			if (strlen(kind_names[k]) == n && strncmp(kind_names[k], p, n) == 0)
+			if (strlen(store_kinds[k].singular) == n &&
+			    strncmp(store_kinds[k].singular, p, n) == 0)
 				break;
 		if (k == STORE_KINDS)
 			return 1;
@@ -90,6 +84,34 @@ static int collect_type(void *ctx, const char *key, const char *value)
 	} while (*p++ == ',');
 	return 0;
 }
+
+/* One hit as API.md gives it (new reference). */
+static json_t *hit_json(const void *item, const void *ctx)
+{
+	(void)ctx;
+	const struct search_hit *h = item;
+	char *snippet = snippet_html(h->snippet);
+	json_t *out =
+	    json_pack("{s:s, s:I, s:s?, s:s?, s:o, s:s, s:f}", "type",
+	              store_kinds[h->kind].singular, "id", (json_int_t)h->id, "slug", h->slug,
+	              "title", h->title, "date", h->date[0] ? json_string(h->date) : json_null(),
+	              "snippet", snippet, "score", -h->score);
+	free(snippet);
+	return out;
+}
+
+static int64_t hit_id(const void *item)
+{
+	return ((const struct search_hit *)item)->id;
+}
+
+static void hit_clear(void *item)
+{
+	search_hit_clear(item);
+}
+
+static const struct api_list_items hit_items = {sizeof(struct search_hit), hit_json, NULL, hit_id,
+                                                hit_clear};
 
 HANDLER(api_search)
 {
@@ -126,29 +148,8 @@ HANDLER(api_search)
 	enum store_status st =
 	    store_search(APP(req)->store, match, kinds, page.has_after ? &page.after : NULL,
 	                 page.limit, &hits, &n, &next_key, page.count ? &total : NULL);
-	if (st != STORE_OK) {
-		api_store_problem(res, st, "search");
-		goto done;
-	}
-	json_t *data = json_array();
-	for (size_t i = 0; i < n; i++) {
-		char *snippet = snippet_html(hits[i].snippet);
-		json_array_append_new(
-		    data, json_pack("{s:s, s:I, s:s?, s:s?, s:o, s:s, s:f}", "type",
-		                    kind_names[hits[i].kind], "id", (json_int_t)hits[i].id, "slug",
-		                    hits[i].slug, "title", hits[i].title, "date",
-		                    hits[i].date[0] ? json_string(hits[i].date) : json_null(),
-		                    "snippet", snippet, "score", -hits[i].score));
-		free(snippet);
-	}
-	struct cursor_pos last = {0};
-	if (next_key)
-		api_cursor_pos(&last, next_key, hits[n - 1].id);
-	api_page_respond(req, &page, data, next_key ? &last : NULL, total, res);
-	free(next_key);
-	for (size_t i = 0; i < n; i++)
-		search_hit_clear(&hits[i]);
-	free(hits);
+	const struct api_store_subject about = {.what = "search"};
+	api_list_respond(req, &page, st, &about, &hit_items, hits, n, next_key, total, res);
 done:
 	free(scope);
 	free(match);

@@ -333,12 +333,12 @@ void api_import_text(struct store *s, const char *text, size_t len, struct http_
 	enum store_status st = p.count ? STORE_INVALID_REF : store_import_apply(s, &in, &p, counts);
 	if (st == STORE_OK) {
 		json_t *out = json_object();
+		/* The document's order: what others refer to first. */
 		static const enum store_kind order[] = {STORE_PARTICIPANTS, STORE_PRINCIPLES,
 		                                        STORE_MEETINGS};
-		static const char *const names[] = {"participants", "principles", "meetings"};
 		for (int i = 0; i < STORE_KINDS; i++)
 			json_object_set_new(
-			    out, names[i],
+			    out, store_kinds[order[i]].plural,
 			    json_pack("{s:I, s:I}", "created", (json_int_t)counts[order[i]].created,
 			              "updated", (json_int_t)counts[order[i]].updated));
 		api_json(res, 200, out);

@@ -10,9 +10,9 @@
 
 #include "model/xalloc.h"
 
-static const int status_codes[METRICS_STATUS_SLOTS] = {200, 201, 204, 304, 400, 401, 403,
-                                                       404, 405, 406, 409, 412, 413, 414,
-                                                       415, 422, 431, 500, 503, 0};
+static const int status_codes[METRICS_STATUS_SLOTS] = {200, 201, 204, 304, 400, 401, 403, 404,
+                                                       405, 406, 408, 409, 412, 413, 414, 415,
+                                                       417, 422, 431, 500, 501, 503, 0};
 static const double bucket_seconds[METRICS_BUCKETS] = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0};
 

@@ -11,7 +11,7 @@
 
 #include "http/router.h"
 
-#define METRICS_STATUS_SLOTS 20
+#define METRICS_STATUS_SLOTS 23
 #define METRICS_BUCKETS 12
 
 struct metrics {

@@ -16,7 +16,27 @@ struct MHD_Daemon;
 /* Per connection, for the request's headers and the response's: libmicrohttpd
  * clears it for every request, so it costs time as well as memory. */
 #define HTTP_CONNECTION_MEMORY_LIMIT (32 * 1024)
-#define HTTP_URL_MAX 8192 /* longer request lines are 414 */
+
+/* Limits on a request head, decided before any handler runs. What the head
+ * costs in the connection's memory (its bytes, plus HTTP_FIELD_COST for each
+ * header field, query parameter and cookie libmicrohttpd records) may be at
+ * most HTTP_HEAD_MAX: the other half of HTTP_CONNECTION_MEMORY_LIMIT is kept
+ * for the answer's head, so that a handler never commits a write it cannot
+ * answer. The largest answer head is a list's Link, which repeats the target
+ * with every byte possibly percent-encoded: 3 * HTTP_URL_MAX fits. */
+#define HTTP_HEAD_MAX (16 * 1024) /* a costlier head is 431 */
+#define HTTP_FIELD_COST 64        /* bytes libmicrohttpd keeps per value */
+#define HTTP_URL_MAX 4096         /* a longer decoded path plus query is 414 */
+#define HTTP_QUERY_PARAMS_MAX 64  /* more query parameters are 414 */
+
+/* Time limits on receiving a request, closing the connection with a 408:
+ * the whole head must arrive within HTTP_HEAD_DEADLINE_S of its first byte,
+ * and a body within HTTP_BODY_DEADLINE_S plus its size over
+ * HTTP_BODY_MIN_RATE of the end of the head. (--timeout bounds idle time
+ * only: a client that trickles a byte now and then is never idle.) */
+#define HTTP_HEAD_DEADLINE_S 10
+#define HTTP_BODY_DEADLINE_S 10
+#define HTTP_BODY_MIN_RATE (64 * 1024) /* bytes a second */
 
 struct http_server_options {
 	const char *bind;

@@ -103,11 +103,10 @@ struct store_driver {
 	 * file it may not write read-only and keeps it so). */
 	bool (*read_only)(struct store_db *db);
 
-	/* An identity of what target names now (a file's device and inode), 0
-	 * when it names nothing; the store compares it with the one at open to
-	 * notice a database file removed or replaced under the server. A
-	 * backend that cannot move answers a constant. */
-	uint64_t (*target_identity)(const char *target);
+	/* The file the connection opened (a new string), which the store
+	 * watches so as to notice the database removed or replaced under the
+	 * server; NULL when there is none (in memory; a database server). */
+	char *(*watched_file)(struct store_db *db);
 	/* Readies a connection for one long sequential read (an export): a
 	 * small page cache, since it reads each page once. */
 	void (*tune_for_scan)(struct store_db *db);

@@ -150,12 +150,6 @@ void store_read_meta(struct store_stmt *st, int col, struct entity_meta *m);
 
 /* ---- kinds of record ---- */
 
-struct store_kind_info {
-	const char *table;    /* "participants" */
-	const char *singular; /* "participant": slugs and problem details */
-};
-extern const struct store_kind_info store_kinds[STORE_KINDS];
-
 /* Resolves a ref (id > 0, a slug, or both, which must then name the same
  * row) of kind to an id. STORE_NOT_FOUND when there is none. */
 enum store_status store_resolve(struct store_conn *c, enum store_kind kind, int64_t id,
@@ -214,9 +208,10 @@ enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id
 
 /* ---- list pages ----
  * One keyset page: the page statement (its LIMIT bound to limit + 1) read
- * into a new array of item_size items, *more when a row beyond limit came
- * (then dropped), finish run on the page (nested lists, snippets), and
- * with total the count statement, all in one read transaction. */
+ * into a new array of item_size items; when a row beyond limit came (then
+ * dropped), *next_key is key_of the page's last item (a new string), else
+ * NULL; finish runs on the page (nested lists, snippets), and with total
+ * the count statement, all in one read transaction. */
 struct store_page_query {
 	const char *sql;       /* the page */
 	const char *count_sql; /* count(*) of every row the filters match; NULL: no total */
@@ -230,9 +225,11 @@ struct store_page_query {
 	void (*item_clear)(void *item);
 	/* Optional: completes the page's n items before the count. */
 	enum store_status (*finish)(struct store_conn *c, void *items, size_t n, const void *ctx);
+	/* The cursor key after item (a new string). */
+	char *(*key_of)(const void *item, const void *ctx);
 };
 enum store_status store_page(struct store_conn *c, const struct store_page_query *q, int limit,
-                             void **items, size_t *count, bool *more, int64_t *total);
+                             void **items, size_t *count, char **next_key, int64_t *total);
 
 /* The ids of n items (each of item_size bytes, an int64_t id at id_offset,
  * those for which keep is NULL or true) as a JSON array text for

@@ -754,6 +754,13 @@ static void meeting_ranked_row_read(struct store_stmt *st, void *out)
 	m->rank = store_col_double(st, 12);
 }
 
+static char *meeting_list_key(const void *item, const void *ctx)
+{
+	const struct meeting_list_ctx *l = ctx;
+	const struct meeting *m = item;
+	return l->ranked ? store_rank_key(&l->walk, STORE_MEETINGS, m->rank) : xstrdup(m->date);
+}
+
 static enum store_status meeting_list_finish(struct store_conn *c, void *items, size_t n,
                                              const void *ctx)
 {
@@ -828,20 +835,14 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
 	    .row_read = l->ranked ? meeting_ranked_row_read : meeting_summary_row_read,
 	    .item_clear = meeting_clear_any,
 	    .finish = meeting_list_finish,
+	    .key_of = meeting_list_key,
 	};
 	void *out = NULL;
-	bool more = false;
-	r = store_page(c, &query, limit, &out, count, &more, total);
+	r = store_page(c, &query, limit, &out, count, next_key, total);
 	free(sql);
 	free(count_sql);
-	if (r == STORE_OK) {
+	if (r == STORE_OK)
 		*items = out;
-		if (more) {
-			const struct meeting *last = &(*items)[*count - 1];
-			*next_key = l->ranked ? store_rank_key(&l->walk, STORE_MEETINGS, last->rank)
-			                      : xstrdup(last->date);
-		}
-	}
 	free(l);
 	return r;
 }

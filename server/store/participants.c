@@ -146,6 +146,12 @@ struct participant_list_ctx {
 	const char *after_key; /* the cursor's key as the order compares it */
 };
 
+static char *participant_list_key(const void *item, const void *ctx)
+{
+	const struct participant_list_ctx *l = ctx;
+	return store_participant_sort_key(item, l->f->sort);
+}
+
 static void participant_list_bind(struct store_stmt *st, const void *ctx, bool page)
 {
 	const struct participant_list_ctx *l = ctx;
@@ -160,7 +166,7 @@ static void participant_list_bind(struct store_stmt *st, const void *ctx, bool p
 
 enum store_status store_participant_list(struct store *s, const struct participant_filter *f,
                                          const struct cursor_pos *after, int limit,
-                                         struct participant **items, size_t *count, bool *more,
+                                         struct participant **items, size_t *count, char **next_key,
                                          int64_t *total)
 {
 	static const char *const order[] = {
@@ -209,9 +215,10 @@ enum store_status store_participant_list(struct store *s, const struct participa
 	    .item_size = sizeof(struct participant),
 	    .row_read = participant_row_read,
 	    .item_clear = participant_clear_any,
+	    .key_of = participant_list_key,
 	};
 	void *out = NULL;
-	enum store_status r = store_page(c, &query, limit, &out, count, more, total);
+	enum store_status r = store_page(c, &query, limit, &out, count, next_key, total);
 	free(pattern);
 	free(after_key);
 	if (r == STORE_OK)

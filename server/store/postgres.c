@@ -918,6 +918,12 @@ static void search_bind(struct store_stmt *st, const void *ctx, bool page)
 			store_rank_bind(st, 6 + k, &q->walk, k);
 }
 
+static char *search_key(const void *item, const void *ctx)
+{
+	const struct search_hit *h = item;
+	return store_rank_key(&((const struct search_ctx *)ctx)->walk, h->kind, h->score);
+}
+
 static enum store_status search_finish(struct store_conn *c, void *items, size_t n, const void *ctx)
 {
 	return describe(c, ((const struct search_ctx *)ctx)->match, items, n);
@@ -991,16 +997,12 @@ static enum store_status pg_search(struct store_conn *c, const char *match, unsi
 	    .row_read = search_hit_row_read,
 	    .item_clear = search_hit_clear_any,
 	    .finish = search_finish,
+	    .key_of = search_key,
 	};
 	void *out = NULL;
-	bool more = false;
-	enum store_status r = store_page(c, &query, limit, &out, count, &more, total);
-	if (r == STORE_OK) {
+	enum store_status r = store_page(c, &query, limit, &out, count, next_key, total);
+	if (r == STORE_OK)
 		*items = out;
-		if (more)
-			*next_key = store_rank_key(&ctx.walk, (*items)[*count - 1].kind,
-			                           (*items)[*count - 1].score);
-	}
 	return r;
 }
 
@@ -1042,10 +1044,10 @@ static void pg_rank_bind(struct store_db_stmt *st, int i, const struct rank_stat
 	pg_bind_int64(st, i, s->rows);
 }
 
-static uint64_t pg_target_identity(const char *target)
+static char *pg_watched_file(struct store_db *db)
 {
-	(void)target;
-	return 1; /* a server, not a file: it cannot be moved under readoutd */
+	(void)db;
+	return NULL; /* a server, not a file: it cannot be moved under readoutd */
 }
 
 static void pg_tune_for_scan(struct store_db *db)
@@ -1091,7 +1093,7 @@ const struct store_driver store_pg_driver = {
     .migrate = pg_migrate,
     .backup = pg_backup,
     .read_only = pg_read_only,
-    .target_identity = pg_target_identity,
+    .watched_file = pg_watched_file,
     .tune_for_scan = pg_tune_for_scan,
     .schema_target = pg_schema_target,
     .sql = &pg_dialect,

@@ -196,6 +196,12 @@ struct principle_list_ctx {
 	const char *after_key; /* the cursor's key as the order compares it */
 };
 
+static char *principle_list_key(const void *item, const void *ctx)
+{
+	const struct principle_list_ctx *l = ctx;
+	return store_principle_sort_key(item, l->f->sort);
+}
+
 static void principle_list_bind(struct store_stmt *st, const void *ctx, bool page)
 {
 	const struct principle_list_ctx *l = ctx;
@@ -210,7 +216,7 @@ static void principle_list_bind(struct store_stmt *st, const void *ctx, bool pag
 
 enum store_status store_principle_list(struct store *s, const struct principle_filter *f,
                                        const struct cursor_pos *after, int limit,
-                                       struct principle **items, size_t *count, bool *more,
+                                       struct principle **items, size_t *count, char **next_key,
                                        int64_t *total)
 {
 	struct store_conn *c = store_conn(s);
@@ -241,9 +247,10 @@ enum store_status store_principle_list(struct store *s, const struct principle_f
 	    .item_size = sizeof(struct principle),
 	    .row_read = principle_row_read,
 	    .item_clear = principle_clear_any,
+	    .key_of = principle_list_key,
 	};
 	void *out = NULL;
-	enum store_status r = store_page(c, &query, limit, &out, count, more, total);
+	enum store_status r = store_page(c, &query, limit, &out, count, next_key, total);
 	free(pattern);
 	free(after_key);
 	if (r == STORE_OK)
@@ -276,6 +283,13 @@ struct timeline_ctx {
 	const struct cursor_pos *after;
 };
 
+/* The cursor key of the timeline: the meeting date (its id the meeting's). */
+static char *timeline_key(const void *item, const void *ctx)
+{
+	(void)ctx;
+	return xstrdup(((const struct timeline_entry *)item)->meeting_date);
+}
+
 static void timeline_bind(struct store_stmt *st, const void *ctx, bool page)
 {
 	const struct timeline_ctx *t = ctx;
@@ -288,8 +302,8 @@ static void timeline_bind(struct store_stmt *st, const void *ctx, bool page)
 
 enum store_status store_principle_timeline(struct store *s, int64_t id,
                                            const struct cursor_pos *after, int limit,
-                                           struct timeline_entry **items, size_t *count, bool *more,
-                                           int64_t *total)
+                                           struct timeline_entry **items, size_t *count,
+                                           char **next_key, int64_t *total)
 {
 	/* The principle's invocations through their index, then each meeting
 	 * by id (CROSS JOIN keeps that order in SQLite): a page costs the
@@ -322,9 +336,10 @@ enum store_status store_principle_timeline(struct store *s, int64_t id,
 	    .item_size = sizeof(struct timeline_entry),
 	    .row_read = timeline_row_read,
 	    .item_clear = timeline_clear_any,
+	    .key_of = timeline_key,
 	};
 	void *out = NULL;
-	r = store_page(c, &query, limit, &out, count, more, total);
+	r = store_page(c, &query, limit, &out, count, next_key, total);
 	if (r == STORE_OK)
 		*items = out;
 	return r;

@@ -21,34 +21,50 @@
 
 #define SNIPPET_TOKENS "24"
 
+/* The full-text index of each kind of record: one row per enum store_kind,
+ * from which every statement of this file is written. */
+static const struct fts_kind {
+	const char *fts;     /* its FTS5 table */
+	const char *columns; /* the indexed columns, in the index's order */
+	const char *source;  /* what they hold, read from the record's row */
+	bool external;       /* external content: a removal is told the old text */
+	const char *weights; /* the columns' weights in the score (readout_rank) */
+	const char *title;   /* the column a hit's title comes from */
+	const char *date;    /* the column its date comes from, or NULL */
+	int stats_param;     /* the $N of its statistics in a search */
+} fts_kinds[STORE_KINDS] = {
+    [STORE_MEETINGS] = {"meetings_fts", "title, summary, readout", "title, summary, readout", true,
+                        MEETING_WEIGHTS, "title", "date", 6},
+    [STORE_PARTICIPANTS] = {"participants_fts", "name, aliases",
+                            "name, (SELECT group_concat(value, '; ') FROM "
+                            "json_each(participants.aliases))",
+                            false, PARTICIPANT_WEIGHTS, "name", NULL, 7},
+    [STORE_PRINCIPLES] = {"principles_fts", "name, framework, description",
+                          "name, framework, description", false, PRINCIPLE_WEIGHTS, "name", NULL,
+                          8},
+};
+
 enum store_status store_sqlite_fts_remove(struct store_conn *c, enum store_kind kind, int64_t id)
 {
-	static const char *const sql[] = {
-	    /* External content: the index is told the text it holds, from the row. */
-	    [STORE_MEETINGS] =
-	        "INSERT INTO meetings_fts (meetings_fts, rowid, title, summary, "
-	        "readout) SELECT 'delete', id, title, summary, readout FROM meetings "
-	        "WHERE id = $1",
-	    [STORE_PARTICIPANTS] = "DELETE FROM participants_fts WHERE rowid = $1",
-	    [STORE_PRINCIPLES] = "DELETE FROM principles_fts WHERE rowid = $1",
-	};
-	return store_exec_ids(c, sql[kind], 1, id, 0, 0);
+	const struct fts_kind *f = &fts_kinds[kind];
+	char sql[512];
+	if (f->external) /* the index is told the text it holds, from the row */
+		snprintf(
+		    sql, sizeof sql,
+		    "INSERT INTO %s (%s, rowid, %s) SELECT 'delete', id, %s FROM %s WHERE id = $1",
+		    f->fts, f->fts, f->columns, f->source, store_kinds[kind].table);
+	else
+		snprintf(sql, sizeof sql, "DELETE FROM %s WHERE rowid = $1", f->fts);
+	return store_exec_ids(c, sql, 1, id, 0, 0);
 }
 
 enum store_status store_sqlite_fts_add(struct store_conn *c, enum store_kind kind, int64_t id)
 {
-	static const char *const sql[] = {
-	    [STORE_MEETINGS] = "INSERT INTO meetings_fts (rowid, title, summary, readout) "
-	                       "SELECT id, title, summary, readout FROM meetings WHERE id = $1",
-	    [STORE_PARTICIPANTS] =
-	        "INSERT INTO participants_fts (rowid, name, aliases) "
-	        "SELECT id, name, (SELECT group_concat(value, '; ') FROM "
-	        "json_each(participants.aliases)) FROM participants WHERE id = $1",
-	    [STORE_PRINCIPLES] =
-	        "INSERT INTO principles_fts (rowid, name, framework, description) "
-	        "SELECT id, name, framework, description FROM principles WHERE id = $1",
-	};
-	return store_exec_ids(c, sql[kind], 1, id, 0, 0);
+	const struct fts_kind *f = &fts_kinds[kind];
+	char sql[512];
+	snprintf(sql, sizeof sql, "INSERT INTO %s (rowid, %s) SELECT id, %s FROM %s WHERE id = $1",
+	         f->fts, f->columns, f->source, store_kinds[kind].table);
+	return store_exec_ids(c, sql, 1, id, 0, 0);
 }
 
 /* ---- ranking with frozen statistics ---- */
@@ -169,19 +185,16 @@ int store_search_register(sqlite3 *db)
 enum store_status store_sqlite_rank_freeze(struct store_conn *c, const char *match, unsigned kinds,
                                            struct store_rank_walk *w)
 {
-	static const char *const sql[] = {
-	    [STORE_MEETINGS] = "SELECT readout_rank_stats(meetings_fts, $2) FROM meetings_fts "
-	                       "WHERE meetings_fts MATCH $1 LIMIT 1",
-	    [STORE_PARTICIPANTS] = "SELECT readout_rank_stats(participants_fts, $2) FROM "
-	                           "participants_fts WHERE participants_fts MATCH $1 LIMIT 1",
-	    [STORE_PRINCIPLES] = "SELECT readout_rank_stats(principles_fts, $2) FROM "
-	                         "principles_fts WHERE principles_fts MATCH $1 LIMIT 1",
-	};
 	for (int k = 0; k < STORE_KINDS; k++) {
 		if (!(kinds & (1u << k)))
 			continue;
+		const char *fts = fts_kinds[k].fts;
+		char sql[256];
+		snprintf(sql, sizeof sql,
+		         "SELECT readout_rank_stats(%s, $2) FROM %s WHERE %s MATCH $1 LIMIT 1", fts,
+		         fts, fts);
 		struct store_stmt *st;
-		enum store_status r = store_prepare(c, sql[k], &st);
+		enum store_status r = store_prepare(c, sql, &st);
 		if (r != STORE_OK)
 			return r;
 		store_bind_text(st, 1, match);
@@ -211,24 +224,6 @@ static bool hit_of_kind(const void *item, const void *ctx)
 static enum store_status describe(struct store_conn *c, const char *match, struct search_hit *hits,
                                   size_t n)
 {
-	static const char *const sql[] = {
-	    [STORE_MEETINGS] =
-	        "SELECT m.id, m.slug, m.title, m.date, snippet(meetings_fts, -1, "
-	        "char(1), char(2), '…', " SNIPPET_TOKENS ") FROM meetings_fts "
-	        "JOIN meetings m ON m.id = meetings_fts.rowid WHERE meetings_fts "
-	        "MATCH $1 AND meetings_fts.rowid IN (SELECT value FROM json_each($2))",
-	    [STORE_PARTICIPANTS] =
-	        "SELECT p.id, p.slug, p.name, NULL, snippet(participants_fts, -1, "
-	        "char(1), char(2), '…', " SNIPPET_TOKENS ") FROM participants_fts "
-	        "JOIN participants p ON p.id = participants_fts.rowid WHERE "
-	        "participants_fts MATCH $1 AND participants_fts.rowid IN "
-	        "(SELECT value FROM json_each($2))",
-	    [STORE_PRINCIPLES] = "SELECT p.id, p.slug, p.name, NULL, snippet(principles_fts, -1, "
-	                         "char(1), char(2), '…', " SNIPPET_TOKENS ") FROM principles_fts "
-	                         "JOIN principles p ON p.id = principles_fts.rowid WHERE "
-	                         "principles_fts MATCH $1 AND principles_fts.rowid IN "
-	                         "(SELECT value FROM json_each($2))",
-	};
 	enum store_status r = STORE_OK;
 	for (int kind = 0; kind < STORE_KINDS && r == STORE_OK; kind++) {
 		char *ids = store_id_list(hits, n, sizeof *hits, offsetof(struct search_hit, id),
@@ -237,8 +232,17 @@ static enum store_status describe(struct store_conn *c, const char *match, struc
 			free(ids);
 			continue;
 		}
+		const struct fts_kind *f = &fts_kinds[kind];
+		char sql[512];
+		snprintf(sql, sizeof sql,
+		         "SELECT r.id, r.slug, r.%s, %s%s, snippet(%s, -1, char(1), char(2), "
+		         "'…', " SNIPPET_TOKENS
+		         ") FROM %s JOIN %s r ON r.id = %s.rowid WHERE %s MATCH $1 "
+		         "AND %s.rowid IN (SELECT value FROM json_each($2))",
+		         f->title, f->date ? "r." : "", f->date ? f->date : "NULL", f->fts, f->fts,
+		         store_kinds[kind].table, f->fts, f->fts, f->fts);
 		struct store_stmt *st;
-		r = store_prepare(c, sql[kind], &st);
+		r = store_prepare(c, sql, &st);
 		if (r != STORE_OK) {
 			free(ids);
 			return r;
@@ -289,7 +293,6 @@ struct search_ctx {
 
 static void search_bind(struct store_stmt *st, const void *ctx, bool page)
 {
-	static const int stats_param[] = {6, 7, 8};
 	const struct search_ctx *q = ctx;
 	store_bind_text(st, 1, q->match);
 	if (!page)
@@ -301,7 +304,13 @@ static void search_bind(struct store_stmt *st, const void *ctx, bool page)
 	}
 	for (int k = 0; k < STORE_KINDS; k++)
 		if (q->kinds & (1u << k))
-			store_rank_bind(st, stats_param[k], &q->walk, k);
+			store_rank_bind(st, fts_kinds[k].stats_param, &q->walk, k);
+}
+
+static char *search_key(const void *item, const void *ctx)
+{
+	const struct search_hit *h = item;
+	return store_rank_key(&((const struct search_ctx *)ctx)->walk, h->kind, h->score);
 }
 
 static enum store_status search_finish(struct store_conn *c, void *items, size_t n, const void *ctx)
@@ -314,20 +323,6 @@ enum store_status store_sqlite_search(struct store_conn *c, const char *match, u
                                       struct search_hit **items, size_t *count, char **next_key,
                                       int64_t *total)
 {
-	static const char *const parts[] = {
-	    [STORE_MEETINGS] = "SELECT 0 AS kind, rowid AS id, " MEETING_RANK(
-	        6) " AS score FROM meetings_fts WHERE meetings_fts MATCH $1",
-	    [STORE_PARTICIPANTS] = "SELECT 1 AS kind, rowid AS id, " PARTICIPANT_RANK(
-	        7) " AS score FROM participants_fts WHERE participants_fts MATCH $1",
-	    [STORE_PRINCIPLES] = "SELECT 2 AS kind, rowid AS id, " PRINCIPLE_RANK(
-	        8) " AS score FROM principles_fts WHERE principles_fts MATCH $1",
-	};
-	static const char *const counted[] = {
-	    [STORE_MEETINGS] = "SELECT rowid FROM meetings_fts WHERE meetings_fts MATCH $1",
-	    [STORE_PARTICIPANTS] =
-	        "SELECT rowid FROM participants_fts WHERE participants_fts MATCH $1",
-	    [STORE_PRINCIPLES] = "SELECT rowid FROM principles_fts WHERE principles_fts MATCH $1",
-	};
 	*next_key = NULL;
 	struct search_ctx *q = xcalloc(1, sizeof *q);
 	q->match = match;
@@ -347,9 +342,14 @@ enum store_status store_sqlite_search(struct store_conn *c, const char *match, u
 	char hits[768], sql[1024], count_sql[1024];
 	size_t used = 0;
 	for (int k = 0; k < STORE_KINDS; k++) {
+		const struct fts_kind *f = &fts_kinds[k];
 		if (q->kinds & (1u << k))
-			used += (size_t)snprintf(hits + used, sizeof hits - used, "%s%s",
-			                         used ? " UNION ALL " : "", parts[k]);
+			used +=
+			    (size_t)snprintf(hits + used, sizeof hits - used,
+			                     "%sSELECT %d AS kind, rowid AS id, readout_rank(%s, "
+			                     "$%d, %s) AS score FROM %s WHERE %s MATCH $1",
+			                     used ? " UNION ALL " : "", k, f->fts, f->stats_param,
+			                     f->weights, f->fts, f->fts);
 	}
 	if (used)
 		snprintf(sql, sizeof sql,
@@ -361,8 +361,10 @@ enum store_status store_sqlite_search(struct store_conn *c, const char *match, u
 	used = 0;
 	for (int k = 0; k < STORE_KINDS; k++) {
 		if (kinds & (1u << k))
-			used += (size_t)snprintf(hits + used, sizeof hits - used, "%s%s",
-			                         used ? " UNION ALL " : "", counted[k]);
+			used += (size_t)snprintf(hits + used, sizeof hits - used,
+			                         "%sSELECT rowid FROM %s WHERE %s MATCH $1",
+			                         used ? " UNION ALL " : "", fts_kinds[k].fts,
+			                         fts_kinds[k].fts);
 	}
 	snprintf(count_sql, sizeof count_sql, "SELECT count(*) FROM (%s) AS hits", hits);
 	const struct store_page_query query = {
@@ -375,16 +377,12 @@ enum store_status store_sqlite_search(struct store_conn *c, const char *match, u
 	    .row_read = search_hit_row_read,
 	    .item_clear = search_hit_clear_any,
 	    .finish = search_finish,
+	    .key_of = search_key,
 	};
 	void *out = NULL;
-	bool more = false;
-	r = store_page(c, &query, limit, &out, count, &more, total);
-	if (r == STORE_OK) {
+	r = store_page(c, &query, limit, &out, count, next_key, total);
+	if (r == STORE_OK)
 		*items = out;
-		if (more)
-			*next_key = store_rank_key(&q->walk, (*items)[*count - 1].kind,
-			                           (*items)[*count - 1].score);
-	}
 	free(q);
 	return r;
 }

@@ -137,13 +137,12 @@ static void sidecar_repair(const char *path)
 	}
 }
 
-/* The file's device and inode, one stat() (about a microsecond). */
-static uint64_t sqlite_target_identity(const char *path)
+/* The file SQLite opened: none ("") for an in-memory database (a file:
+ * URI with mode=memory), which no one can remove. */
+static char *sqlite_watched_file(struct store_db *db)
 {
-	struct stat sb;
-	if (stat(path, &sb))
-		return 0;
-	return ((uint64_t)sb.st_dev << 40) ^ (uint64_t)sb.st_ino ^ 1;
+	const char *file = sqlite3_db_filename(db->handle, "main");
+	return file && *file ? xstrdup(file) : NULL;
 }
 
 static void sqlite_tune_for_scan(struct store_db *db)
@@ -486,7 +485,7 @@ const struct store_driver store_sqlite_driver = {
     .backup = sqlite_backup,
     .read_only = sqlite_read_only,
     .schema_target = sqlite_schema_target,
-    .target_identity = sqlite_target_identity,
+    .watched_file = sqlite_watched_file,
     .tune_for_scan = sqlite_tune_for_scan,
     .sql = &sqlite_dialect,
     .search = store_sqlite_search,

@@ -12,9 +12,10 @@
  * the collection statistics bound (a struct rank_stats pointer, see
  * store_rank_bind) at parameter $p, frozen for a whole walk. Lower is
  * better. */
-#define MEETING_RANK(p) "readout_rank(meetings_fts, $" #p ", 10.0, 4.0, 1.0)"
-#define PARTICIPANT_RANK(p) "readout_rank(participants_fts, $" #p ", 10.0, 5.0)"
-#define PRINCIPLE_RANK(p) "readout_rank(principles_fts, $" #p ", 10.0, 4.0, 1.0)"
+#define MEETING_WEIGHTS "10.0, 4.0, 1.0"
+#define PARTICIPANT_WEIGHTS "10.0, 5.0"
+#define PRINCIPLE_WEIGHTS "10.0, 4.0, 1.0"
+#define MEETING_RANK(p) "readout_rank(meetings_fts, $" #p ", " MEETING_WEIGHTS ")"
 
 /* The type of the struct rank_stats pointers that readout_rank and
  * readout_rank_stats take (sqlite3_bind_pointer: SQL text cannot forge one). */

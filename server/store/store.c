@@ -10,6 +10,7 @@
  */
 #include "store/internal.h"
 
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "model/model.h"
@@ -34,13 +36,15 @@ struct store {
 	atomic_ulong errors;
 	atomic_ulong generation; /* see store_generation */
 	int budget_ms;           /* an operation's time budget (store_set_budget) */
-	uint64_t identity;       /* what path named at open (driver's target_identity) */
+	char *file;              /* the file opened at path (NULL: none to watch) */
+	dev_t dev;               /* its identity, to notice it removed or replaced */
+	ino_t ino;
 };
 
 const struct store_kind_info store_kinds[STORE_KINDS] = {
-    [STORE_MEETINGS] = {"meetings", "meeting"},
-    [STORE_PARTICIPANTS] = {"participants", "participant"},
-    [STORE_PRINCIPLES] = {"principles", "principle"},
+    [STORE_MEETINGS] = {"meeting", "meetings", "meetings"},
+    [STORE_PARTICIPANTS] = {"participant", "participants", "participants"},
+    [STORE_PRINCIPLES] = {"principle", "principles", "principles"},
 };
 
 int store_schema_version(void)
@@ -95,7 +99,10 @@ static int64_t operation_deadline(const struct store *s)
  * ms) and for /readyz, not on reads. */
 static bool file_moved(struct store *s)
 {
-	bool moved = s->drv->target_identity(s->path) != s->identity;
+	if (!s->file)
+		return false;
+	struct stat sb;
+	bool moved = stat(s->file, &sb) != 0 || sb.st_dev != s->dev || sb.st_ino != s->ino;
 	if (moved)
 		atomic_fetch_add(&s->errors, 1);
 	return moved;
@@ -508,15 +515,19 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		drv->close(db);
 		return -1;
 	}
+	char *file = drv->watched_file(db);
 	drv->close(db);
-	struct store *s = xcalloc(1, sizeof *s);
-	s->drv = drv;
-	s->identity = drv->target_identity(path);
-	if (!s->identity) {
-		snprintf(err, errlen, "cannot stat database %s", path);
-		free(s);
+	struct stat sb;
+	if (file && stat(file, &sb)) {
+		snprintf(err, errlen, "cannot stat database %s: %s", file, strerror(errno));
+		free(file);
 		return -1;
 	}
+	struct store *s = xcalloc(1, sizeof *s);
+	s->drv = drv;
+	s->file = file;
+	s->dev = file ? sb.st_dev : 0;
+	s->ino = file ? sb.st_ino : 0;
 	s->path = xstrdup(path);
 	s->budget_ms = STORE_QUERY_BUDGET_MS;
 	struct store_conn *c = store_conn_private(s);
@@ -524,6 +535,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot write to database %s (check its permissions)", path);
 		store_conn_free(c);
 		free(s->path);
+		free(s->file);
 		free(s);
 		return -1;
 	}
@@ -547,6 +559,7 @@ void store_close(struct store *s)
 	pthread_key_delete(s->key);
 	pthread_mutex_destroy(&s->lock);
 	free(s->path);
+	free(s->file);
 	free(s);
 }
 
@@ -787,8 +800,9 @@ enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id
 }
 
 enum store_status store_page(struct store_conn *c, const struct store_page_query *q, int limit,
-                             void **items, size_t *count, bool *more, int64_t *total)
+                             void **items, size_t *count, char **next_key, int64_t *total)
 {
+	*next_key = NULL;
 	enum store_status r = store_begin_read(c);
 	if (r != STORE_OK)
 		return r;
@@ -804,8 +818,8 @@ enum store_status store_page(struct store_conn *c, const struct store_page_query
 			q->row_read(st, out + n++ * q->item_size);
 		store_done(st);
 	}
-	*more = n > (size_t)limit;
-	if (*more)
+	bool more = n > (size_t)limit;
+	if (more)
 		q->item_clear(out + --n * q->item_size);
 	if (r == STORE_OK && q->finish)
 		r = q->finish(c, out, n, q->ctx);
@@ -826,6 +840,8 @@ enum store_status store_page(struct store_conn *c, const struct store_page_query
 		free(out);
 		return r;
 	}
+	if (more)
+		*next_key = q->key_of(out + (n - 1) * q->item_size, q->ctx);
 	*items = out;
 	*count = n;
 	return STORE_OK;

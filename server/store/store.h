@@ -83,7 +83,8 @@ enum store_status store_backup(struct store *s, const char *path, char *err, siz
 /* ---- lists ----
  * Every list is a keyset page: rows strictly after the cursor position
  * `after` (NULL for the first page) in the list's order, at most limit of
- * them. *more tells whether rows follow; *total (when total is not NULL)
+ * them. *next_key is the cursor key after the page's last row (a new
+ * string; its id is the row's), NULL on the last page; *total (when total is not NULL)
  * counts every row the filters match. Items are new arrays the caller frees
  * with the entity's *_clear on each and free() on the array. */
 
@@ -140,7 +141,7 @@ enum store_status store_participant_replace(struct store *s, int64_t id, int64_t
 enum store_status store_participant_delete(struct store *s, int64_t id, int64_t expected_version);
 enum store_status store_participant_list(struct store *s, const struct participant_filter *f,
                                          const struct cursor_pos *after, int limit,
-                                         struct participant **items, size_t *count, bool *more,
+                                         struct participant **items, size_t *count, char **next_key,
                                          int64_t *total);
 
 /* The cursor key of a participant in the order sort (new string). */
@@ -161,7 +162,7 @@ enum store_status store_principle_delete(struct store *s, int64_t id, int64_t ex
 /* PRINCIPLE_SORT_FIRST_INVOKED puts never-invoked principles last. */
 enum store_status store_principle_list(struct store *s, const struct principle_filter *f,
                                        const struct cursor_pos *after, int limit,
-                                       struct principle **items, size_t *count, bool *more,
+                                       struct principle **items, size_t *count, char **next_key,
                                        int64_t *total);
 
 /* The cursor key of a principle in the order sort (new string). */
@@ -173,8 +174,8 @@ char *store_principle_sort_key(const struct principle *p, enum principle_sort so
  * such principle. */
 enum store_status store_principle_timeline(struct store *s, int64_t id,
                                            const struct cursor_pos *after, int limit,
-                                           struct timeline_entry **items, size_t *count, bool *more,
-                                           int64_t *total);
+                                           struct timeline_entry **items, size_t *count,
+                                           char **next_key, int64_t *total);
 
 /* ---- meetings (store/meetings.c) ----
  * Writes take the meeting in m (owned by the caller; a NULL slug is derived
@@ -229,6 +230,14 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
 /* ---- search (store/search.c) ---- */
 
 enum store_kind { STORE_MEETINGS, STORE_PARTICIPANTS, STORE_PRINCIPLES, STORE_KINDS };
+
+/* The one table of record kinds, a row per enum store_kind. */
+struct store_kind_info {
+	const char *singular; /* "participant": a search hit's type, problem details, slugs */
+	const char *plural;   /* "participants": its list in an import or export document */
+	const char *table;    /* its table */
+};
+extern const struct store_kind_info store_kinds[STORE_KINDS];
 
 /* A page of search hits for the FTS5 expression match over the kinds in
  * kinds (a bit per enum store_kind), best first; snippets are made for the
