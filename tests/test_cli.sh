@@ -389,6 +389,24 @@ PY
 			check "one slug created on two instances at once: one 201, one 409 ($codes)" \
 				[ "$codes" = "201 409 " ]
 		done
+
+		# The server goes away and comes back: 503 with Retry-After while
+		# it is down (at once, not a hang), then service resumes by itself.
+		"$SRC/tests/pg/cluster.sh" halt "$READOUT_TEST_PG"
+		code=$(api GET "$PORT_a" /v1/participants/shared-person)
+		check "while PostgreSQL is down a read is 503 ($code)" [ "$code" = 503 ]
+		check "with Retry-After" grep -qi '^retry-after: ' "$WORK/api.headers"
+		code=$(api GET "$PORT_a" /readyz)
+		check "and /readyz is 503 ($code)" [ "$code" = 503 ]
+		"$SRC/tests/pg/cluster.sh" start "$READOUT_TEST_PG" >/dev/null 2>&1
+		for _ in $(seq 1 50); do
+			code=$(api GET "$PORT_a" /readyz)
+			[ "$code" = 200 ] && break
+			sleep 0.1
+		done
+		check "once it is back, /readyz is 200 again ($code)" [ "$code" = 200 ]
+		code=$(api PATCH "$PORT_b" /v1/participants/shared-person '{"title":"Back"}')
+		check "and writes go through on the other instance ($code)" [ "$code" = 200 ]
 	fi
 	for pid in "${WRITER_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null

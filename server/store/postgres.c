@@ -253,24 +253,40 @@ static PGresult *await_result(struct store_db *db, int64_t deadline)
 	return keep;
 }
 
+/* True when a statement that just failed may run again on a new
+ * connection: the old one is lost (a server restart closes every session),
+ * no transaction of the store was open on it, and there is time left. A
+ * session closed by a restart is only found out by the next statement;
+ * without this, each worker thread's first request after a restart would
+ * be a 503. */
+static bool may_retry(const struct store_db *db, int64_t deadline)
+{
+	return !db->in_tx && (db->broken || !db->conn || PQstatus(db->conn) != CONNECTION_OK) &&
+	       (!deadline || now_ms() < deadline);
+}
+
 /* Runs sql (one or more statements, no parameters) and maps the outcome. */
 static enum store_status exec_simple(struct store_db *db, const char *sql, int64_t deadline,
                                      PGresult **out)
 {
-	enum store_status r = ensure(db);
-	if (r != STORE_OK)
+	for (int attempt = 0;; attempt++) {
+		enum store_status r = ensure(db);
+		if (r != STORE_OK)
+			return r;
+		PGresult *res = NULL;
+		if (PQsendQuery(db->conn, sql))
+			res = await_result(db, deadline);
+		else
+			db->broken = PQstatus(db->conn) != CONNECTION_OK;
+		r = pg_status(db, res);
+		if (out && r == STORE_OK)
+			*out = res;
+		else
+			PQclear(res);
+		if (r == STORE_BUSY && attempt == 0 && may_retry(db, deadline))
+			continue;
 		return r;
-	if (!PQsendQuery(db->conn, sql)) {
-		db->broken = PQstatus(db->conn) != CONNECTION_OK;
-		return STORE_BUSY;
 	}
-	PGresult *res = await_result(db, deadline);
-	r = pg_status(db, res);
-	if (out && r == STORE_OK)
-		*out = res;
-	else
-		PQclear(res);
-	return r;
 }
 
 static struct store_db *pg_open(const char *target, bool create, char *err, size_t errlen)
@@ -442,6 +458,8 @@ static enum store_status pg_prepare(struct store_db *db, const char *sql,
 	st->values = xcalloc((size_t)n + 1, sizeof *st->values);
 	st->row = -1;
 	r = send_prepare(st);
+	if (r == STORE_BUSY && may_retry(db, db->deadline_ms) && ensure(db) == STORE_OK)
+		r = send_prepare(st);
 	if (r != STORE_OK) {
 		free(st->values);
 		free(st->sql);
@@ -577,21 +595,25 @@ static enum store_status pg_step(struct store_db_stmt *st, bool *row)
 	struct store_db *db = st->db;
 	if (db->deadline_ms && now_ms() >= db->deadline_ms)
 		return STORE_BUSY; /* out of time before it starts */
-	enum store_status r = ensure(db);
-	if (r == STORE_OK && st->epoch != db->epoch)
-		r = send_prepare(st); /* a new session since it was prepared */
-	if (r != STORE_OK)
-		return r;
-	if (!PQsendQueryPrepared(db->conn, st->name, st->nparams, (const char *const *)st->values,
-	                         NULL, NULL, 0)) {
-		db->broken = PQstatus(db->conn) != CONNECTION_OK;
-		return STORE_BUSY;
-	}
-	PGresult *res = await_result(db, db->deadline_ms);
-	r = pg_status(db, res);
-	if (r != STORE_OK) {
+	PGresult *res = NULL;
+	for (int attempt = 0;; attempt++) {
+		enum store_status r = ensure(db);
+		if (r == STORE_OK && st->epoch != db->epoch)
+			r = send_prepare(st); /* a new session since it was prepared */
+		if (r == STORE_OK) {
+			if (PQsendQueryPrepared(db->conn, st->name, st->nparams,
+			                        (const char *const *)st->values, NULL, NULL, 0))
+				res = await_result(db, db->deadline_ms);
+			else
+				db->broken = PQstatus(db->conn) != CONNECTION_OK;
+			r = pg_status(db, res);
+		}
+		if (r == STORE_OK)
+			break;
 		PQclear(res);
-		return r;
+		res = NULL;
+		if (r != STORE_BUSY || attempt > 0 || !may_retry(db, db->deadline_ms))
+			return r;
 	}
 	const char *tag = PQcmdStatus(res);
 	if (strncmp(tag, "INSERT", 6) == 0 || strncmp(tag, "UPDATE", 6) == 0 ||
