@@ -198,7 +198,10 @@ struct reply *req(struct harness *h, const char *method, const char *path, const
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hdr);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	/* 30 s, or READOUT_TEST_HTTP_TIMEOUT_S (scripts/check-valgrind: memcheck
+	 * runs a large import many times slower). */
+	const char *limit = getenv("READOUT_TEST_HTTP_TIMEOUT_S");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, limit ? strtol(limit, NULL, 10) : 30L);
 	CURLcode rc = curl_easy_perform(c);
 	ck_assert_msg(rc == CURLE_OK, "%s %s: %s", method, path, curl_easy_strerror(rc));
 	struct reply *r = calloc(1, sizeof *r);

@@ -243,6 +243,40 @@ START_TEST(derived_slugs_dedupe)
 }
 END_TEST
 
+/* The lowest free suffix is found among many taken ones (in one query):
+ * a gap is filled, suffixes that are not derived candidates ("-02",
+ * "-2x") are not counted, and past the last the next number is taken. */
+START_TEST(derived_slug_fills_the_first_gap)
+{
+	for (int i = 1; i <= 30; i++) {
+		struct participant p = make("Many Names", NULL, NULL, NULL);
+		ck_assert_int_eq(store_participant_create(s, &p), STORE_OK);
+		participant_clear(&p);
+	}
+	create("Other", "many-names-02", NULL);
+	create("Other", "many-names-2x", NULL);
+	create("Other", "many-names-40", NULL);
+	struct participant p;
+	ck_assert_int_eq(get_slug("many-names-17", &p), STORE_OK);
+	ck_assert_int_eq(store_participant_delete(s, p.meta.id, 0), STORE_OK);
+	participant_clear(&p);
+	p = make("Many names", NULL, NULL, NULL);
+	ck_assert_int_eq(store_participant_create(s, &p), STORE_OK);
+	ck_assert_str_eq(p.meta.slug, "many-names-17");
+	participant_clear(&p);
+	p = make("MANY NAMES", NULL, NULL, NULL);
+	ck_assert_int_eq(store_participant_create(s, &p), STORE_OK);
+	ck_assert_str_eq(p.meta.slug, "many-names-31");
+	/* Replacing a record keeps its own slug free for itself. */
+	int64_t id = p.meta.id;
+	participant_clear(&p);
+	p = make("Many Names", NULL, NULL, NULL);
+	ck_assert_int_eq(store_participant_replace(s, id, 0, &p), STORE_OK);
+	ck_assert_str_eq(p.meta.slug, "many-names-31");
+	participant_clear(&p);
+}
+END_TEST
+
 START_TEST(explicit_slug_conflict)
 {
 	int64_t a = create("First", "taken", NULL);
@@ -707,6 +741,7 @@ int main(void)
 	tcase_add_test(tc, unset_fields_stay_null);
 	tcase_add_test(tc, get_missing);
 	tcase_add_test(tc, derived_slugs_dedupe);
+	tcase_add_test(tc, derived_slug_fills_the_first_gap);
 	tcase_add_test(tc, explicit_slug_conflict);
 	tcase_add_test(tc, replace_and_versions);
 	tcase_add_test(tc, delete_rows);

@@ -68,6 +68,7 @@ struct api_store_subject {
 	const struct model_problems *problems; /* STORE_INVALID_REF: listed in the 422 */
 	const char *filters; /* what a list's filters name: STORE_UNKNOWN_FILTER */
 	bool conditional;    /* If-Match given: STORE_NOT_FOUND is 412 */
+	bool readiness;      /* a readiness check: STORE_BUSY is "Not ready" */
 };
 
 /* The one mapping of store statuses to HTTP: answers the failure st (not

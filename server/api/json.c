@@ -415,6 +415,12 @@ void api_store_failure(struct http_response *res, enum store_status st,
 		api_bad_request(res, "cursor is not one this server issued for this list.");
 		return;
 	case STORE_BUSY:
+		if (s->readiness) {
+			http_problem(res, 503, "unavailable", "Not ready",
+			             "The database does not answer or is not fully migrated.");
+			http_add_header(res, "Retry-After", "1");
+			return;
+		}
 		http_problem(res, 503, "unavailable", "Service unavailable",
 		             "The database cannot serve this request now; try again shortly.");
 		http_add_header(res, "Retry-After", "1");

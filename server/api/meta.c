@@ -35,14 +35,9 @@ void api_meta_healthz(struct http_request *req, struct http_response *res)
 void api_meta_readyz(struct http_request *req, struct http_response *res)
 {
 	enum store_status st = store_ready(APP(req)->store);
-	if (st == STORE_MOVED) {
-		api_store_problem(res, st, "database");
-		return;
-	}
 	if (st != STORE_OK) {
-		http_problem(res, 503, "unavailable", "Not ready",
-		             "The database does not answer or is not fully migrated.");
-		http_add_header(res, "Retry-After", "1");
+		const struct api_store_subject s = {.what = "database", .readiness = true};
+		api_store_failure(res, st, &s);
 		return;
 	}
 	struct store *s = APP(req)->store;

@@ -76,6 +76,7 @@ struct store_driver {
 	const char *(*column_text)(struct store_db_stmt *st, int i);
 	const void *(*column_blob)(struct store_db_stmt *st, int i, size_t *len);
 	bool (*column_is_null)(struct store_db_stmt *st, int i);
+	bool (*column_bool)(struct store_db_stmt *st, int i); /* a boolean column (EXISTS) */
 	/* Makes the statement ready to bind and run again, bindings cleared. */
 	void (*reset)(struct store_db_stmt *st);
 	/* Rows the last INSERT, UPDATE or DELETE of the connection changed. */

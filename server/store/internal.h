@@ -118,6 +118,11 @@ static inline bool store_col_is_null(struct store_stmt *st, int i)
 {
 	return st->conn->drv->column_is_null(st->handle, i);
 }
+/* A boolean column (an EXISTS): SQLite gives 0 or 1, PostgreSQL t or f. */
+static inline bool store_col_bool(struct store_stmt *st, int i)
+{
+	return st->conn->drv->column_bool(st->handle, i);
+}
 /* Column i as a new string, or NULL for SQL NULL. */
 char *store_column_text(struct store_stmt *st, int i);
 /* Copies text column i into buf (size n), "" for NULL. */

@@ -644,6 +644,12 @@ static int64_t pg_column_int64(struct store_db_stmt *st, int i)
 	return strtoll(v, NULL, 10);
 }
 
+static bool pg_column_bool(struct store_db_stmt *st, int i)
+{
+	const char *v = value(st, i);
+	return v && (strcmp(v, "t") == 0 || strtoll(v, NULL, 10) != 0);
+}
+
 static double pg_column_double(struct store_db_stmt *st, int i)
 {
 	const char *v = value(st, i);
@@ -1105,6 +1111,7 @@ const struct store_driver store_pg_driver = {
     .column_text = pg_column_text,
     .column_blob = pg_column_blob,
     .column_is_null = pg_column_is_null,
+    .column_bool = pg_column_bool,
     .reset = pg_reset,
     .changes = pg_changes,
     .begin_write = pg_begin_write,

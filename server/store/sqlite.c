@@ -284,6 +284,11 @@ static bool sqlite_column_is_null(struct store_db_stmt *st, int i)
 	return sqlite3_column_type(STMT(st), i) == SQLITE_NULL;
 }
 
+static bool sqlite_column_bool(struct store_db_stmt *st, int i)
+{
+	return sqlite3_column_int64(STMT(st), i) != 0;
+}
+
 static void sqlite_reset(struct store_db_stmt *st)
 {
 	sqlite3_reset(STMT(st));
@@ -474,6 +479,7 @@ const struct store_driver store_sqlite_driver = {
     .column_text = sqlite_column_text,
     .column_blob = sqlite_column_blob,
     .column_is_null = sqlite_column_is_null,
+    .column_bool = sqlite_column_bool,
     .reset = sqlite_reset,
     .changes = sqlite_changes,
     .begin_write = sqlite_begin_write,

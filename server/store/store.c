@@ -618,7 +618,7 @@ enum store_status store_is_empty(struct store *s, bool *empty)
 	bool row;
 	r = store_step(st, &row);
 	if (r == STORE_OK && row)
-		*empty = store_col_int64(st, 0) == 0;
+		*empty = !store_col_bool(st, 0);
 	store_done(st);
 	return r;
 }
@@ -779,7 +779,7 @@ enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id
 			store_bind_int64(st, 1, id);
 			bool row;
 			r = store_step(st, &row);
-			if (r == STORE_OK && row && store_col_int64(st, 0))
+			if (r == STORE_OK && row && store_col_bool(st, 0))
 				r = STORE_REFERENCED;
 			store_done(st);
 		}

@@ -1,8 +1,10 @@
 /*
- * The data-access layer: the only code that knows SQL. A store is one SQLite
- * file; every thread that uses it gets its own connection (opened on first
- * use, with its prepared statements kept for the thread's life). Functions
- * return a store_status and fill out-parameters; they never print or exit.
+ * The data-access layer: the only code that knows SQL, and the api layer's
+ * only interface to it. A store is one database, whichever backend holds it
+ * (store/driver.h); every thread that uses it gets its own connection
+ * (opened on first use, with its prepared statements kept for the thread's
+ * life). Functions return a store_status and fill out-parameters; they
+ * never print or exit.
  */
 #ifndef READOUT_STORE_H
 #define READOUT_STORE_H
@@ -123,7 +125,7 @@ struct meeting_filter {
 	struct model_ref participants[MEETING_FILTER_PARTICIPANTS_MAX]; /* attended by all */
 	size_t participant_count;
 	struct model_ref principle; /* invoked; id 0 and slug NULL for any */
-	const char *match;          /* an FTS5 expression (model_search_translate), or NULL */
+	const char *match;          /* a search expression (model_search_translate), or NULL */
 	enum meeting_sort sort;
 };
 
@@ -239,7 +241,7 @@ struct store_kind_info {
 };
 extern const struct store_kind_info store_kinds[STORE_KINDS];
 
-/* A page of search hits for the FTS5 expression match over the kinds in
+/* A page of search hits for the search expression match over the kinds in
  * kinds (a bit per enum store_kind), best first; snippets are made for the
  * page's rows only. Scores are computed with the collection statistics of
  * the walk's first page, carried in the cursor key, so rows added, changed
