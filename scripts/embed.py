@@ -7,10 +7,67 @@
     starts with (0001_initial.sql -> 1).
 --documents OUT FILE...:  one `const char *const doc_<stem>` and `doc_<stem>_len`
     per file (openapi.json -> doc_openapi).
+--web OUT FILE...:        `const struct explore_file explore_files[]`: the explorer's
+    files (web/), each asset renamed by its content hash (app.js ->
+    app.1f2e3d4c5b6a.js) and every reference to it rewritten, so an asset can be
+    cached for good; index.html keeps no name (it is /explore/ itself).
 """
+import hashlib
 import os
 import re
 import sys
+
+WEB_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+}
+# References to a sibling file: `from './x.js'`, `import './x.js'`, and
+# src="x.js" / href="style.css" in HTML.
+WEB_REF = re.compile(r"""(?P<pre>\bfrom\s*|\bimport\s*|\b(?:src|href)=)(?P<q>['"])(?:\./)?(?P<name>[\w-]+\.(?:js|css|svg))(?P=q)""")
+
+
+def web_files(inputs):
+    """[(name, content type, bytes, etag, immutable)]: the index first, under the name ""."""
+    sources = {}
+    for path in inputs:
+        name = os.path.basename(path)
+        ext = os.path.splitext(name)[1]
+        if ext not in WEB_TYPES:
+            sys.exit(f"{name}: no content type for {ext} files in the explorer")
+        sources[name] = open(path, "rb").read()
+    if "index.html" not in sources:
+        sys.exit("the explorer needs an index.html")
+    hashed = {}  # name -> (final name, final bytes)
+
+    def resolve(name, seen):
+        if name in hashed:
+            return hashed[name]
+        if name in seen:
+            sys.exit(f"{name}: the explorer's files must not import each other in a cycle")
+        if name not in sources:
+            sys.exit(f"{seen[-1]} refers to {name}, which is not one of the explorer's files")
+
+        def rename(m):
+            return f"{m['pre']}{m['q']}./{resolve(m['name'], seen + [name])[0]}{m['q']}"
+
+        data = WEB_REF.sub(rename, sources[name].decode("utf-8")).encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
+        if name == "index.html":
+            final = ""
+        else:
+            stem, ext = os.path.splitext(name)
+            final = f"{stem}.{digest[:12]}{ext}"
+        hashed[name] = (final, data, digest)
+        return hashed[name]
+
+    out = []
+    for name in ["index.html"] + sorted(n for n in sources if n != "index.html"):
+        final, data, digest = resolve(name, [])
+        ext = os.path.splitext(name)[1]
+        out.append((final, WEB_TYPES[ext], data, f'"{digest[:16]}"', final != ""))
+    return out
 
 
 def c_bytes(data):
@@ -54,8 +111,20 @@ def main():
             lines.append(f"static const unsigned char {stem}_bytes[] = {{\n{c_bytes(data)}\n}};")
             lines.append(f"const char *const doc_{stem} = (const char *){stem}_bytes;")
             lines.append(f"const size_t doc_{stem}_len = {len(data)};")
+    elif mode == "--web":
+        lines.append('#include "api/explore.h"')
+        files = web_files(inputs)
+        for i, (_, _, data, _, _) in enumerate(files):
+            lines.append(f"static const unsigned char web_{i}[] = {{\n{c_bytes(data)}\n}};")
+        lines.append("const struct explore_file explore_files[] = {")
+        for i, (name, ctype, data, etag, immutable) in enumerate(files):
+            etag_c = etag.replace('"', '\\"')
+            lines.append(f'\t{{"{name}", "{ctype}", (const char *)web_{i}, {len(data)}, '
+                         f'"{etag_c}", {"true" if immutable else "false"}}},')
+        lines.append("};")
+        lines.append(f"const size_t explore_file_count = {len(files)};")
     else:
-        sys.exit("usage: embed.py --migrations[=PREFIX]|--documents OUT FILE...")
+        sys.exit("usage: embed.py --migrations[=PREFIX]|--documents|--web OUT FILE...")
     with open(out, "w") as f:
         f.write("\n".join(lines) + "\n")
 

@@ -77,6 +77,106 @@ START_TEST(openapi_document)
 }
 END_TEST
 
+/* The file name the index refers to after prefix ("./app."), up to its
+ * closing quote, copied into out; "" when there is none. */
+static void explore_asset_name(const char *html, const char *prefix, char *out, size_t size)
+{
+	const char *at = strstr(html, prefix);
+	out[0] = '\0';
+	if (!at)
+		return;
+	at += 2; /* past "./" */
+	size_t len = strcspn(at, "\"");
+	if (len < size) {
+		memcpy(out, at, len);
+		out[len] = '\0';
+	}
+}
+
+/* A GET with If-None-Match: etag answers 304 and keeps cache_control. */
+static void assert_revalidates(const char *path, const char *etag, const char *cache_control)
+{
+	char tag[64];
+	snprintf(tag, sizeof tag, "If-None-Match: %s", etag);
+	const char *const hdr[] = {tag, NULL};
+	struct reply *r = req(&h, "GET", path, NULL, hdr);
+	ck_assert_int_eq(r->status, 304);
+	ck_assert_int_eq(r->len, 0);
+	ck_assert_str_eq(reply_header(r, "Cache-Control"), cache_control);
+	reply_free(r);
+}
+
+START_TEST(explorer_index)
+{
+	struct reply *r = get(&h, "/explore/");
+	ck_assert_int_eq(r->status, 200);
+	ck_assert_str_eq(reply_header(r, "Content-Type"), "text/html; charset=utf-8");
+	ck_assert_str_eq(reply_header(r, "Content-Security-Policy"), "default-src 'self'");
+	ck_assert_str_eq(reply_header(r, "Cache-Control"), "no-cache");
+	ck_assert_str_eq(reply_header(r, "X-Content-Type-Options"), "nosniff");
+	ck_assert_ptr_nonnull(strstr(r->body, "<main id=\"main\""));
+	char etag[64];
+	snprintf(etag, sizeof etag, "%s", reply_header(r, "ETag"));
+	ck_assert_int_eq(etag[0], '"');
+	assert_revalidates("/explore/", etag, "no-cache");
+	reply_free(r);
+
+	struct reply *head = req(&h, "HEAD", "/explore/", NULL, NULL);
+	ck_assert_int_eq(head->status, 200);
+	ck_assert_int_eq(head->len, 0);
+	ck_assert_str_eq(reply_header(head, "Content-Security-Policy"), "default-src 'self'");
+	reply_free(head);
+
+	struct reply *bare = get(&h, "/explore");
+	ck_assert_int_eq(bare->status, 308);
+	ck_assert_str_eq(reply_header(bare, "Location"), "/explore/");
+	reply_free(bare);
+}
+END_TEST
+
+START_TEST(explorer_assets)
+{
+	struct reply *index = get(&h, "/explore/");
+	ck_assert_int_eq(index->status, 200);
+	const struct {
+		const char *prefix, *type;
+	} assets[] = {{"./app.", "text/javascript"}, {"./style.", "text/css"}};
+	for (size_t i = 0; i < sizeof assets / sizeof assets[0]; i++) {
+		char name[128], path[160], etag[64];
+		explore_asset_name(index->body, assets[i].prefix, name, sizeof name);
+		ck_assert_msg(name[0], "the index names no %sHASH file", assets[i].prefix);
+		/* app.0123456789ab.js: the name holds 12 hex digits of its hash. */
+		const char *hash = strchr(name, '.') + 1;
+		ck_assert_int_eq(strspn(hash, "0123456789abcdef"), 12);
+		snprintf(path, sizeof path, "/explore/%s", name);
+		struct reply *r = get(&h, path);
+		ck_assert_int_eq(r->status, 200);
+		ck_assert_str_eq(reply_header(r, "Content-Type"), assets[i].type);
+		ck_assert_str_eq(reply_header(r, "Cache-Control"),
+		                 "public, max-age=31536000, immutable");
+		ck_assert_str_eq(reply_header(r, "Content-Security-Policy"), "default-src 'self'");
+		ck_assert_str_eq(reply_header(r, "X-Content-Type-Options"), "nosniff");
+		ck_assert_uint_gt(r->len, 100);
+		snprintf(etag, sizeof etag, "%s", reply_header(r, "ETag"));
+		assert_revalidates(path, etag, "public, max-age=31536000, immutable");
+		reply_free(r);
+	}
+	reply_free(index);
+
+	/* Only the hashed names exist: not the source name, not another hash. */
+	const char *missing[] = {"/explore/app.js", "/explore/app.000000000000.js",
+	                         "/explore/index.html", "/explore/nope", NULL};
+	for (int i = 0; missing[i]; i++) {
+		struct reply *r = get(&h, missing[i]);
+		ck_assert_int_eq(r->status, 404);
+		ck_assert_str_eq(reply_header(r, "Content-Type"), "application/problem+json");
+		ck_assert_str_eq(jstr(r->json, "type"), "urn:readout:problem:not-found");
+		ck_assert_str_eq(reply_header(r, "Cache-Control"), "no-cache");
+		reply_free(r);
+	}
+}
+END_TEST
+
 START_TEST(not_found_is_problem)
 {
 	const char *paths[] = {"/nope", "/v1", "/healthz/extra", "/v1/unknown/1", NULL};
@@ -215,6 +315,8 @@ int main(void)
 	tcase_add_test(tc, readyz);
 	tcase_add_test(tc, index_links);
 	tcase_add_test(tc, openapi_document);
+	tcase_add_test(tc, explorer_index);
+	tcase_add_test(tc, explorer_assets);
 	tcase_add_test(tc, not_found_is_problem);
 	tcase_add_test(tc, method_not_allowed);
 	tcase_add_test(tc, head_like_get);

@@ -11,6 +11,9 @@ HANDLER(api_meta_healthz);
 HANDLER(api_meta_readyz);
 HANDLER(api_meta_metrics);
 HANDLER(api_meta_openapi);
+HANDLER(api_explore_redirect);
+HANDLER(api_explore_index);
+HANDLER(api_explore_asset);
 
 HANDLER(api_participants_list);
 HANDLER(api_participants_meetings);

@@ -553,7 +553,10 @@ static enum MHD_Result queue(struct http_server *s, struct request_state *st)
 	for (size_t i = 0; i < res->header_count; i++)
 		MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Cache-Control", "no-cache");
+	/* Revalidated with ETags, unless the handler knows better (a file named
+	 * by its content hash never changes). */
+	if (!http_response_header(res, "Cache-Control"))
+		MHD_add_response_header(r, "Cache-Control", "no-cache");
 	const char *origin = allowed_origin(s, &st->req);
 	if (origin) {
 		MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);

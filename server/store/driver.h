@@ -48,7 +48,7 @@ struct store_dialect {
 };
 
 struct store_driver {
-	const char *name; /* "sqlite": what /readyz reports */
+	const char *name; /* "sqlite", as API.md section 9 names a store */
 
 	/* Opens a connection to target (creating the database when create).
 	 * NULL with a one-line reason in err. */

@@ -34,13 +34,14 @@ echo "built build-fuzz/fuzz_search"
 # with the sanitizers and libFuzzer's coverage, then linked into each.
 python3 scripts/embed.py --migrations build-fuzz/migrations.c migrations/sqlite/*.sql
 python3 scripts/embed.py --documents build-fuzz/documents.c schema/openapi.json data/sample.json
+python3 scripts/embed.py --web build-fuzz/explore_files.c web/*.html web/*.css web/*.svg web/*.js
 version=$(sed -n "s/^ *version *: *'\([^']*\)'.*/\1/p" meson.build | head -n 1)
 # shellcheck disable=SC2054
 objflags=(-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 	-D_DEFAULT_SOURCE -D_GNU_SOURCE -I server "-DREADOUT_VERSION=\"${version:-fuzz}\"")
 sources=()
 for f in server/*.c server/http/*.c server/api/*.c server/model/*.c server/store/*.c \
-	build-fuzz/migrations.c build-fuzz/documents.c; do
+	build-fuzz/migrations.c build-fuzz/documents.c build-fuzz/explore_files.c; do
 	[ "$f" = server/main.c ] || sources+=("$f")
 done
 rm -rf build-fuzz/obj
