@@ -390,6 +390,24 @@ PY
 				[ "$codes" = "201 409 " ]
 		done
 
+		# Another session holds the writers' lock: a write waits for it no
+		# longer than the request's budget (5 s) and is 503; reads go on.
+		psql -X -q "$(pg_uri cli_two)" -c 'BEGIN' \
+			-c 'SELECT pg_advisory_xact_lock(1380209495)' -c 'SELECT pg_sleep(8)' \
+			-c 'COMMIT' >/dev/null 2>&1 &
+		locker=$!
+		sleep 0.5
+		code=$(api GET "$PORT_b" /v1/participants/shared-person)
+		check "a read while the writers' lock is held elsewhere is 200 ($code)" [ "$code" = 200 ]
+		started=$(date +%s%N)
+		code=$(api PATCH "$PORT_a" /v1/participants/shared-person '{"title":"Locked"}')
+		took=$((($(date +%s%N) - started) / 1000000))
+		check "a write waiting past its budget for the lock is 503 ($code after $took ms)" \
+			[ "$code" = 503 ] && [ "$took" -lt 7000 ]
+		wait "$locker"
+		code=$(api PATCH "$PORT_a" /v1/participants/shared-person '{"title":"Unlocked"}')
+		check "and once the lock is free, writes go through ($code)" [ "$code" = 200 ]
+
 		# The server goes away and comes back: 503 with Retry-After while
 		# it is down (at once, not a hang), then service resumes by itself.
 		"$SRC/tests/pg/cluster.sh" halt "$READOUT_TEST_PG"

@@ -682,22 +682,39 @@ static int64_t pg_changes(struct store_db *db)
 	return db->changes;
 }
 
+/* Ends a transaction still open on the session, if any. */
+static void end_leftover(struct store_db *db)
+{
+	if (db->conn && !db->broken && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		exec_simple(db, "ROLLBACK", now_ms() + PG_CONTROL_WAIT_MS, NULL);
+}
+
+/* Opens a transaction with sql. One that fails leaves none open (a BEGIN
+ * whose lock wait was cancelled at the deadline leaves an aborted one), as
+ * the store ends only the transactions it opened; one left open before it
+ * (which the store never does) is rolled back first. */
+static enum store_status pg_begin(struct store_db *db, const char *sql)
+{
+	end_leftover(db);
+	db->in_tx = false;
+	enum store_status r = exec_simple(db, sql, db->deadline_ms, NULL);
+	if (r != STORE_OK)
+		end_leftover(db);
+	db->in_tx = r == STORE_OK;
+	return r;
+}
+
 static enum store_status pg_begin_write(struct store_db *db)
 {
-	enum store_status r = exec_simple(
-	    db,
-	    "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")",
-	    db->deadline_ms, NULL);
-	db->in_tx = r == STORE_OK || PQtransactionStatus(db->conn) == PQTRANS_INERROR;
-	return r;
+	return pg_begin(
+	    db, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK
+	        ")");
 }
 
 static enum store_status pg_begin_read(struct store_db *db)
 {
-	enum store_status r = exec_simple(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-	                                  db->deadline_ms, NULL);
-	db->in_tx = r == STORE_OK;
-	return r;
+	return pg_begin(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 }
 
 static enum store_status pg_commit(struct store_db *db)
