@@ -4,7 +4,7 @@
 #
 # Two stages on debian:bookworm-slim: the build stage has the -dev packages and
 # meson and runs the same build as the README; the runtime stage has only the
-# four runtime libraries and the binary, and runs as the non-root user
+# five runtime libraries and the binary, and runs as the non-root user
 # "readout" (uid 10001) with the database on the volume /data.
 # scripts/test-container builds this file and checks all of that by running it.
 
@@ -14,7 +14,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential meson ninja-build pkg-config python3 \
-      libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev \
+      libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libpq-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -30,7 +30,7 @@ FROM debian:bookworm-slim
 
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libmicrohttpd12 libjansson4 libsqlite3-0 libsodium23 \
+      libmicrohttpd12 libjansson4 libsqlite3-0 libsodium23 libpq5 \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
 

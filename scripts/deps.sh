@@ -24,7 +24,7 @@ readout_install_node() {
 
 # scripts/run: the compiler, meson and the libraries (scripts/embed.py is python3).
 READOUT_BUILD_PACKAGES=(gcc libc6-dev meson ninja-build pkg-config python3
-	libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev)
+	libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libpq-dev)
 # scripts/test: Check and libcurl for the suites; tests/test_cli.sh and
 # tests/crash.sh run curl, sqlite3 and python3 (a build package).
 READOUT_TEST_PACKAGES=(check libcurl4-openssl-dev curl sqlite3)

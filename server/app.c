@@ -226,13 +226,14 @@ static int offline(const struct config *cfg)
 		return 1;
 	}
 	int rc = 0;
+	enum store_status r;
 	if (cfg->command == CONFIG_IMPORT) {
 		rc = import_file(store, cfg->command_arg);
 	} else if (cfg->command == CONFIG_EXPORT) {
 		rc = export_stdout(store);
-	} else if (store_backup(store, cfg->command_arg, err, sizeof err) != STORE_OK) {
+	} else if ((r = store_backup(store, cfg->command_arg, err, sizeof err)) != STORE_OK) {
 		fprintf(stderr, "readoutd: %s\n", err);
-		rc = 1;
+		rc = r == STORE_UNSUPPORTED ? 2 : 1; /* 2: not a failure to retry, a wrong tool */
 	} else {
 		fprintf(stderr, "readoutd: backup of %s written to %s (integrity ok)\n", cfg->db,
 		        cfg->command_arg);

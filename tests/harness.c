@@ -6,6 +6,7 @@
 #include <check.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <sqlite3.h>
 #include <ftw.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -44,13 +45,61 @@ static void start_on(struct harness *h, const char *const *args)
 	h->port = app_port(h->app);
 }
 
+int harness_postgres(void)
+{
+	const char *db = getenv("READOUT_TEST_DB");
+	return db && strcmp(db, "postgres") == 0;
+}
+
+int harness_sqlite_only(const char *why)
+{
+	if (!harness_postgres())
+		return 1;
+	fprintf(stderr, "skipped on PostgreSQL: %s\n", why);
+	return 0;
+}
+
+/* The cluster's directory (its Unix socket lives there). */
+static const char *pg_dir(void)
+{
+	const char *dir = getenv("READOUT_TEST_PG");
+	ck_assert_msg(dir && *dir,
+	              "READOUT_TEST_DB=postgres needs READOUT_TEST_PG, the directory of a cluster "
+	              "that tests/pg/cluster.sh started (scripts/test starts one)");
+	return dir;
+}
+
+/* Runs one statement as the cluster's superuser; 0 when it succeeded. */
+static int pg_admin(const char *sql)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+	         "psql -X -q -v ON_ERROR_STOP=1 -h '%s' -p 5432 -U postgres -d postgres -c '%s' "
+	         ">/dev/null",
+	         pg_dir(), sql);
+	return system(cmd);
+}
+
 void harness_start(struct harness *h, const char *const *args)
 {
+	static unsigned databases;
 	memset(h, 0, sizeof *h);
 	snprintf(h->dir, sizeof h->dir, "%s/readout-test-XXXXXX",
 	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(h->dir));
-	snprintf(h->db, sizeof h->db, "%s/test.db", h->dir);
+	if (harness_postgres()) {
+		snprintf(h->pg_name, sizeof h->pg_name, "test_%ld_%u", (long)getpid(), databases++);
+		char sql[256];
+		snprintf(
+		    sql, sizeof sql,
+		    "CREATE DATABASE %s OWNER readout TEMPLATE readout_template STRATEGY FILE_COPY",
+		    h->pg_name);
+		ck_assert_msg(pg_admin(sql) == 0, "cannot create database %s", h->pg_name);
+		snprintf(h->db, sizeof h->db, "postgresql:///%s?host=%s&port=5432&user=readout",
+		         h->pg_name, pg_dir());
+	} else {
+		snprintf(h->db, sizeof h->db, "%s/test.db", h->dir);
+	}
 	start_on(h, args);
 }
 
@@ -59,6 +108,27 @@ void harness_restart(struct harness *h, const char *const *args)
 	app_stop(h->app);
 	config_free(&h->cfg);
 	start_on(h, args);
+}
+
+void harness_sql(struct harness *h, const char *sql)
+{
+	if (h->pg_name[0]) {
+		char cmd[512];
+		snprintf(cmd, sizeof cmd, "psql -X -q -v ON_ERROR_STOP=1 '%s' >/dev/null", h->db);
+		FILE *p = popen(cmd, "w");
+		ck_assert_ptr_nonnull(p);
+		fputs(sql, p);
+		ck_assert_msg(pclose(p) == 0, "psql failed: %s", sql);
+		return;
+	}
+	sqlite3 *db = NULL;
+	ck_assert_int_eq(sqlite3_open(h->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
+	sqlite3_free(msg);
+	sqlite3_close(db);
 }
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -73,6 +143,11 @@ void harness_stop(struct harness *h)
 	h->app = NULL;
 	config_free(&h->cfg);
 	nftw(h->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	if (h->pg_name[0]) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", h->pg_name);
+		pg_admin(sql);
+	}
 }
 
 struct buf {

@@ -1,7 +1,10 @@
 /*
  * Test harness: starts the real server in the test process on port 0 with a
- * fresh database file in a temporary directory, and talks HTTP to it with
- * libcurl.
+ * fresh database, and talks HTTP to it with libcurl. The database is a file
+ * in a temporary directory, or with READOUT_TEST_DB=postgres a new database
+ * on the test run's PostgreSQL cluster (READOUT_TEST_PG, the directory
+ * tests/pg/cluster.sh runs it in; scripts/test starts it), copied from its
+ * migrated template database readout_template and dropped at stop.
  */
 #ifndef READOUT_TEST_HARNESS_H
 #define READOUT_TEST_HARNESS_H
@@ -18,7 +21,8 @@ struct harness {
 	struct app *app;
 	struct config cfg; /* borrowed by the running server */
 	char dir[256];
-	char db[300];
+	char db[300];     /* the --db value: a file path or a PostgreSQL URI */
+	char pg_name[64]; /* the test's PostgreSQL database, "" on SQLite */
 	int port;
 };
 
@@ -26,6 +30,17 @@ struct harness {
  * NULL). The server has TEST_TOKEN as its write token unless args give
  * --token. Aborts the test on failure. */
 void harness_start(struct harness *h, const char *const *args);
+
+/* True when the suites run on PostgreSQL (READOUT_TEST_DB=postgres). A test
+ * of something SQLite alone has (its file, its WAL, backup) calls
+ * harness_sqlite_only first and returns when it answers false. */
+int harness_postgres(void);
+int harness_sqlite_only(const char *why);
+
+/* Runs sql on h's database through a connection of its own, as another
+ * process would (sqlite3, or psql on PostgreSQL); aborts the test when it
+ * fails. */
+void harness_sql(struct harness *h, const char *sql);
 
 /* Stops the server and removes the temporary directory. */
 void harness_stop(struct harness *h);

@@ -2,7 +2,6 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,13 +124,7 @@ START_TEST(writes_by_another_process_are_seen)
 	ck_assert_ptr_nonnull(strstr(r->body, "Mutual respect"));
 	reply_free(r);
 	/* Another connection (as readoutd import would be) changes the row. */
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open(h.db, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	ck_assert_int_eq(
-	    sqlite3_exec(db, "UPDATE principles SET name = 'Changed elsewhere'", NULL, NULL, NULL),
-	    SQLITE_OK);
-	sqlite3_close(db);
+	harness_sql(&h, "UPDATE principles SET name = 'Changed elsewhere'");
 	r = get(&h, "/v1/principles/mutual-respect");
 	ck_assert_msg(strstr(r->body, "Changed elsewhere") != NULL, "stale: %s", r->body);
 	reply_free(r);

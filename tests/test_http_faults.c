@@ -453,6 +453,8 @@ static void check_disk_full(const struct disk *disk)
 
 START_TEST(disk_full_file_size_limit)
 {
+	if (!harness_sqlite_only("a full disk under a database file (SQLite's file and WAL)"))
+		return;
 	const struct disk disk = {fsize_fill, fsize_free};
 	check_disk_full(&disk);
 }
@@ -460,6 +462,8 @@ END_TEST
 
 START_TEST(disk_full_tmpfs)
 {
+	if (!harness_sqlite_only("a full disk under a database file (SQLite's file and WAL)"))
+		return;
 	if (!on_tmpfs) {
 		fprintf(stderr, "disk_full_tmpfs: skipped, cannot mount a tmpfs (needs "
 		                "CAP_SYS_ADMIN)\n");
@@ -505,6 +509,8 @@ static void assert_sidecars_writable(void)
  * without a restart, and so does a writer of another connection. */
 START_TEST(read_only_refuses_writes_keeps_reads)
 {
+	if (!harness_sqlite_only("a database file made read-only"))
+		return;
 	struct seed s;
 	seed(&s);
 	dac_override(false);
@@ -610,6 +616,8 @@ static int remove_tree_entry(const char *path, const struct stat *sb, int flag, 
  * writes work again. */
 START_TEST(removed_database_refuses_writes)
 {
+	if (!harness_sqlite_only("a database file removed or replaced"))
+		return;
 	/* One worker: the read below must land on a thread whose connection
 	 * was opened before the file went (a thread without one answers 503). */
 	harness_restart(&h, (const char *const[]){"--threads", "1", NULL});
@@ -665,6 +673,8 @@ END_TEST
 
 START_TEST(busy_past_timeout_is_503_reads_go_on)
 {
+	if (!harness_sqlite_only("SQLite's write lock, held by another connection"))
+		return;
 	struct seed s;
 	seed(&s);
 	unsigned long errors = db_errors();
@@ -717,6 +727,8 @@ static void *release_later(void *arg)
 /* A lock released within the busy timeout is waited for, not a 503. */
 START_TEST(busy_within_timeout_waits)
 {
+	if (!harness_sqlite_only("SQLite's write lock, held by another connection"))
+		return;
 	struct seed s;
 	seed(&s);
 	sqlite3 *lock = NULL;
@@ -827,6 +839,9 @@ static void *expensive_search(void *arg)
  * answers while four such searches keep both worker threads busy. */
 START_TEST(search_stops_at_the_request_deadline)
 {
+	if (!harness_sqlite_only("PostgreSQL answers this search well within the budget "
+	                         "(query_past_its_budget_is_503 covers the deadline)"))
+		return;
 	import_meetings(10000, 100, 5000);
 	const int budget_ms = 300;
 	harness_restart(&h,

@@ -40,6 +40,7 @@ START_TEST(readyz)
 	ck_assert_int_eq(r->status, 200);
 	ck_assert_str_eq(jstr(r->json, "status"), "ok");
 	ck_assert_int_ge(jint(r->json, "schema_version"), 1);
+	ck_assert_str_eq(jstr(r->json, "store"), harness_postgres() ? "postgres" : "sqlite");
 	reply_free(r);
 }
 END_TEST

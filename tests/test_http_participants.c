@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1827,14 +1826,7 @@ END_TEST
 
 static void raw_sql(const char *sql)
 {
-	sqlite3 *db = NULL;
-	ck_assert_int_eq(sqlite3_open(h.db, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
-	sqlite3_free(msg);
-	sqlite3_close(db);
+	harness_sql(&h, sql);
 }
 
 START_TEST(attended_participant)

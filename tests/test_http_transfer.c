@@ -838,8 +838,9 @@ START_TEST(exports_are_bounded_and_released)
 				reply_free(r);
 				free(body);
 			}
-			ck_assert_msg(wal_size(&h) > WAL_SIZE_LIMIT, "WAL only %lld bytes",
-			              (long long)wal_size(&h));
+			/* PostgreSQL keeps no WAL beside a database file. */
+			ck_assert_msg(harness_postgres() || wal_size(&h) > WAL_SIZE_LIMIT,
+			              "WAL only %lld bytes", (long long)wal_size(&h));
 		}
 		for (int i = 0; i < EXPORTS; i++)
 			close(held[i]);
@@ -853,7 +854,7 @@ START_TEST(exports_are_bounded_and_released)
 		ck_assert_int_eq(r->status, 201);
 		reply_free(r);
 	}
-	ck_assert_msg(wal_size(&h) <= WAL_SIZE_LIMIT, "WAL still %lld bytes",
+	ck_assert_msg(harness_postgres() || wal_size(&h) <= WAL_SIZE_LIMIT, "WAL still %lld bytes",
 	              (long long)wal_size(&h));
 	/* SQLite may keep one closed connection's descriptor while the others
 	 * hold locks on the file, to reuse it: at most one more. */

@@ -437,6 +437,7 @@ void api_store_failure(struct http_response *res, enum store_status st,
 		http_add_header(res, "Retry-After", "60");
 		return;
 	case STORE_ERROR:
+	case STORE_UNSUPPORTED:
 	case STORE_OK:
 		break;
 	}

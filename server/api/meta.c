@@ -40,8 +40,10 @@ void api_meta_readyz(struct http_request *req, struct http_response *res)
 		api_store_failure(res, st, &s);
 		return;
 	}
+	struct store *s = APP(req)->store;
 	api_json(res, 200,
-	         json_pack("{s:s, s:i}", "status", "ok", "schema_version", store_schema_version()));
+	         json_pack("{s:s, s:s, s:i}", "status", "ok", "store", store_backend(s),
+	                   "schema_version", store_schema(s)));
 }
 
 void api_meta_metrics(struct http_request *req, struct http_response *res)

@@ -138,5 +138,7 @@ struct store_driver {
 
 /* The SQLite driver (store/sqlite.c). */
 extern const struct store_driver store_sqlite_driver;
+/* The PostgreSQL driver (store/postgres.c). */
+extern const struct store_driver store_pg_driver;
 
 #endif

@@ -1,4 +1,5 @@
-/* The migrations compiled into the binary by scripts/embed.py. */
+/* The migrations compiled into the binary by scripts/embed.py: SQLite's
+ * (migrations/sqlite/). */
 #ifndef READOUT_STORE_MIGRATIONS_H
 #define READOUT_STORE_MIGRATIONS_H
 
@@ -10,5 +11,9 @@ struct store_migration {
 
 extern const struct store_migration store_migrations[];
 extern const int store_migration_count;
+
+/* PostgreSQL's (migrations/postgres/). */
+extern const struct store_migration store_pg_migrations[];
+extern const int store_pg_migration_count;
 
 #endif

@@ -188,7 +188,8 @@ enum store_status store_participant_list(struct store *s, const struct participa
 	/* The country test is left out when there is none, so that with it
 	 * the (country, name) index can be walked. */
 	const char *q =
-	    "($1 IS NULL OR fold(name) LIKE fold($1) ESCAPE '\\' OR EXISTS (SELECT 1 FROM "
+	    "(CAST($1 AS TEXT) IS NULL OR fold(name) LIKE fold($1) ESCAPE '\\' OR EXISTS (SELECT 1 "
+	    "FROM "
 	    "json_each(participants.aliases) WHERE fold(value) LIKE fold($1) ESCAPE '\\'))";
 	char filters[512];
 	snprintf(filters, sizeof filters, "%s%s", q, f->country ? " AND country = $2" : "");

@@ -224,9 +224,10 @@ enum store_status store_principle_list(struct store *s, const struct principle_f
 		return STORE_BUSY;
 	/* The framework test is left out when there is none, so that with it
 	 * the (framework, name) index can be walked. */
-	const char *filters = f->framework ? "($1 IS NULL OR fold(name) LIKE fold($1) ESCAPE '\\') "
-	                                     "AND framework = $2"
-	                                   : "($1 IS NULL OR fold(name) LIKE fold($1) ESCAPE '\\')";
+	const char *filters =
+	    f->framework ? "(CAST($1 AS TEXT) IS NULL OR fold(name) LIKE fold($1) ESCAPE '\\') "
+	                   "AND framework = $2"
+	                 : "(CAST($1 AS TEXT) IS NULL OR fold(name) LIKE fold($1) ESCAPE '\\')";
 	char sql[2048], count_sql[512];
 	list_sql(sql, sizeof sql, filters, f->sort, after);
 	snprintf(count_sql, sizeof count_sql, "SELECT count(*) FROM principles WHERE %s", filters);

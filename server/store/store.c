@@ -56,12 +56,10 @@ int store_schema_version(void)
  * with a reason when this binary has no driver for it. */
 static const struct store_driver *driver_for(const char *target, char *err, size_t errlen)
 {
+	(void)err, (void)errlen;
 	if (strncasecmp(target, "postgres://", 11) == 0 ||
-	    strncasecmp(target, "postgresql://", 13) == 0) {
-		snprintf(err, errlen, "--db %s: this readoutd has no PostgreSQL driver yet",
-		         target);
-		return NULL;
-	}
+	    strncasecmp(target, "postgresql://", 13) == 0)
+		return &store_pg_driver;
 	return &store_sqlite_driver;
 }
 
@@ -563,6 +561,16 @@ void store_close(struct store *s)
 	free(s->path);
 	free(s->file);
 	free(s);
+}
+
+const char *store_backend(const struct store *s)
+{
+	return s->drv->name;
+}
+
+int store_schema(const struct store *s)
+{
+	return s->drv->schema_target();
 }
 
 const uint8_t *store_cursor_key(struct store *s)

@@ -27,6 +27,7 @@ enum store_status {
 	STORE_STALE,          /* the entity changed since the version the caller read */
 	STORE_MOVED,          /* the database file was removed or replaced under the server */
 	STORE_ERROR,          /* anything else: a bug or a broken database */
+	STORE_UNSUPPORTED,    /* this backend has no such operation (backup on PostgreSQL) */
 };
 
 struct store;
@@ -49,8 +50,13 @@ void store_set_budget(struct store *s, int ms);
  * thread, shares one deadline, the budget from now. Touches no database. */
 void store_request_start(struct store *s);
 
-/* The schema version this binary migrates to. */
+/* The schema version this binary migrates SQLite databases to. */
 int store_schema_version(void);
+
+/* The backend of an open store ("sqlite", "postgres") and the schema version
+ * this binary migrates its databases to. */
+const char *store_backend(const struct store *s);
+int store_schema(const struct store *s);
 
 /* STORE_OK when the database answers and is fully migrated; STORE_MOVED
  * when the file at the store's path is no longer the one it opened. */
