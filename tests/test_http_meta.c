@@ -39,7 +39,8 @@ START_TEST(readyz)
 	struct reply *r = get(&h, "/readyz");
 	ck_assert_int_eq(r->status, 200);
 	ck_assert_str_eq(jstr(r->json, "status"), "ok");
-	ck_assert_int_ge(jint(r->json, "schema_version"), 1);
+	ck_assert_int_ge(jint(r->json, "schema"), 1);
+	ck_assert_int_eq(jint(r->json, "schema_version"), jint(r->json, "schema"));
 	ck_assert_str_eq(jstr(r->json, "store"), harness_postgres() ? "postgres" : "sqlite");
 	reply_free(r);
 }

@@ -41,9 +41,11 @@ void api_meta_readyz(struct http_request *req, struct http_response *res)
 		return;
 	}
 	struct store *s = APP(req)->store;
+	/* "schema" is the name of API.md section 9; "schema_version" the one
+	 * version 1 answered, kept for its clients. */
 	api_json(res, 200,
-	         json_pack("{s:s, s:s, s:i}", "status", "ok", "store", store_backend(s),
-	                   "schema_version", store_schema(s)));
+	         json_pack("{s:s, s:s, s:i, s:i}", "status", "ok", "store", store_backend(s),
+	                   "schema", store_schema(s), "schema_version", store_schema(s)));
 }
 
 void api_meta_metrics(struct http_request *req, struct http_response *res)
