@@ -310,130 +310,18 @@ PY
 	check "a malformed PostgreSQL URI exits 1 (rc=$rc)" [ "$rc" -eq 1 ]
 	check "(one line: $(wc -l <"$err"))" [ "$(wc -l <"$err")" -eq 1 ]
 
-	# Four instances starting together on a new database migrate it once.
-	pg_new cli_race
-	pids=()
-	for i in 1 2 3 4; do
-		"$READOUTD" export --db "$(pg_uri cli_race)" >"$WORK/race$i.out" 2>"$WORK/race$i.err" &
-		pids+=($!)
-	done
-	race_ok=0
-	for pid in "${pids[@]}"; do
-		wait "$pid" && race_ok=$((race_ok + 1))
-	done
-	check "four instances starting together all start ($race_ok of 4)" [ "$race_ok" -eq 4 ]
-	migrations=$(psql -X -A -t "$(pg_uri cli_race)" -c \
-		'SELECT count(*) || '"' '"' || count(DISTINCT version) FROM schema_migrations')
-	check "and the migrations ran once ($migrations)" [ "${migrations% *}" = "${migrations#* }" ]
-
-	psql -X -q "$(pg_uri cli_race)" \
+	# (Several instances on one database: tests/test_multi.sh.)
+	pg_new cli_newer
+	run export --db "$(pg_uri cli_newer)"
+	check "export migrates a new PostgreSQL database (rc=$rc)" [ "$rc" -eq 0 ]
+	psql -X -q "$(pg_uri cli_newer)" \
 		-c "INSERT INTO schema_migrations (version, name) VALUES (999, '0999_future.sql')"
-	run export --db "$(pg_uri cli_race)"
+	run export --db "$(pg_uri cli_newer)"
 	check "a database of a newer readoutd is refused (rc=$rc)" [ "$rc" -eq 1 ]
 	check "in one line that says so" grep -q 'newer than this readoutd' "$err"
 	check "(one line: $(wc -l <"$err"))" [ "$(wc -l <"$err")" -eq 1 ]
-	# Two instances on one database: a write on one is seen by the next
-	# read on the other (whose cache holds the older answer), If-Match races
-	# across them have exactly one winner, and so do creates of one slug.
-	pg_new cli_two
-	start_instance() { # $1: name; sets PORT_<name>
-		"$READOUTD" --db "$(pg_uri cli_two)" --port 0 --token "$TOKEN" --threads 2 \
-			>"$WORK/$1.out" 2>"$WORK/$1.err" &
-		WRITER_PIDS+=($!)
-		local port=
-		for _ in $(seq 1 100); do
-			port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/$1.out")
-			[ -n "$port" ] && break
-			sleep 0.1
-		done
-		eval "PORT_$1=$port"
-	}
-	start_instance a
-	start_instance b
-	check "two instances start on one database (ports ${PORT_a:-none} ${PORT_b:-none})" \
-		[ -n "$PORT_a" ] && [ -n "$PORT_b" ]
-	api() { # METHOD PORT PATH [BODY [HEADER]]: prints the status, the body in $WORK/api.body
-		curl -s -o "$WORK/api.body" -D "$WORK/api.headers" -w '%{http_code}' --max-time 10 -X "$1" \
-			-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-			${5:+-H "$5"} ${4:+-d "$4"} "http://127.0.0.1:$2$3"
-	}
-	if [ -n "$PORT_a" ] && [ -n "$PORT_b" ]; then
-		api POST "$PORT_a" /v1/participants '{"name":"Shared Person"}' >/dev/null
-		api GET "$PORT_b" /v1/participants/shared-person >/dev/null
-		api GET "$PORT_b" /v1/participants/shared-person >/dev/null # cached now
-		api PATCH "$PORT_a" /v1/participants/shared-person '{"title":"Envoy"}' >/dev/null
-		api GET "$PORT_b" /v1/participants/shared-person >/dev/null
-		check "a write on one instance is seen by the next read on the other" \
-			grep -q '"title":"Envoy"' "$WORK/api.body"
-
-		for round in 1 2 3; do
-			api GET "$PORT_a" /v1/participants/shared-person >/dev/null
-			etag=$(sed -n 's/^[Ee][Tt][Aa][Gg]: *\(.*\)\r$/\1/p' "$WORK/api.headers")
-			api PATCH "$PORT_a" /v1/participants/shared-person "{\"title\":\"A$round\"}" \
-				"If-Match: $etag" >"$WORK/race.a" &
-			p1=$!
-			api PATCH "$PORT_b" /v1/participants/shared-person "{\"title\":\"B$round\"}" \
-				"If-Match: $etag" >"$WORK/race.b" &
-			wait "$p1" $!
-			codes=$(sort "$WORK/race.a" "$WORK/race.b" | tr '\n' ' ')
-			check "If-Match racing on two instances: one 200, one 412 ($codes)" \
-				[ "$codes" = "200 412 " ]
-
-			api POST "$PORT_a" /v1/principles "{\"slug\":\"race-$round\",\"name\":\"Race A\"}" \
-				>"$WORK/race.a" &
-			p1=$!
-			api POST "$PORT_b" /v1/principles "{\"slug\":\"race-$round\",\"name\":\"Race B\"}" \
-				>"$WORK/race.b" &
-			wait "$p1" $!
-			codes=$(sort "$WORK/race.a" "$WORK/race.b" | tr '\n' ' ')
-			check "one slug created on two instances at once: one 201, one 409 ($codes)" \
-				[ "$codes" = "201 409 " ]
-		done
-
-		# Another session holds the writers' lock: a write waits for it no
-		# longer than the request's budget (5 s) and is 503; reads go on.
-		psql -X -q "$(pg_uri cli_two)" -c 'BEGIN' \
-			-c 'SELECT pg_advisory_xact_lock(1380209495)' -c 'SELECT pg_sleep(8)' \
-			-c 'COMMIT' >/dev/null 2>&1 &
-		locker=$!
-		sleep 0.5
-		code=$(api GET "$PORT_b" /v1/participants/shared-person)
-		check "a read while the writers' lock is held elsewhere is 200 ($code)" [ "$code" = 200 ]
-		started=$(date +%s%N)
-		code=$(api PATCH "$PORT_a" /v1/participants/shared-person '{"title":"Locked"}')
-		took=$((($(date +%s%N) - started) / 1000000))
-		check "a write waiting past its budget for the lock is 503 ($code after $took ms)" \
-			[ "$code" = 503 ] && [ "$took" -lt 7000 ]
-		wait "$locker"
-		code=$(api PATCH "$PORT_a" /v1/participants/shared-person '{"title":"Unlocked"}')
-		check "and once the lock is free, writes go through ($code)" [ "$code" = 200 ]
-
-		# The server goes away and comes back: 503 with Retry-After while
-		# it is down (at once, not a hang), then service resumes by itself.
-		"$SRC/tests/pg/cluster.sh" halt "$READOUT_TEST_PG"
-		code=$(api GET "$PORT_a" /v1/participants/shared-person)
-		check "while PostgreSQL is down a read is 503 ($code)" [ "$code" = 503 ]
-		check "with Retry-After" grep -qi '^retry-after: ' "$WORK/api.headers"
-		code=$(api GET "$PORT_a" /readyz)
-		check "and /readyz is 503 ($code)" [ "$code" = 503 ]
-		"$SRC/tests/pg/cluster.sh" start "$READOUT_TEST_PG" >/dev/null 2>&1
-		for _ in $(seq 1 50); do
-			code=$(api GET "$PORT_a" /readyz)
-			[ "$code" = 200 ] && break
-			sleep 0.1
-		done
-		check "once it is back, /readyz is 200 again ($code)" [ "$code" = 200 ]
-		code=$(api PATCH "$PORT_b" /v1/participants/shared-person '{"title":"Back"}')
-		check "and writes go through on the other instance ($code)" [ "$code" = 200 ]
-	fi
-	for pid in "${WRITER_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	WRITER_PIDS=()
-
 	pg_admin -c 'DROP DATABASE cli_main WITH (FORCE)' -c 'DROP DATABASE cli_copy WITH (FORCE)' \
-		-c 'DROP DATABASE cli_race WITH (FORCE)' -c 'DROP DATABASE cli_two WITH (FORCE)' \
+		-c 'DROP DATABASE cli_newer WITH (FORCE)' \
 		>/dev/null 2>&1
 fi
 
