@@ -293,6 +293,16 @@ PY
 	check "export, import, export on PostgreSQL gives the same document" \
 		same_export "$WORK/pg-export.json" "$out"
 
+	# pg_dump is the backup on PostgreSQL: a dump restores whole, without an
+	# error, into an empty database and serves the same document.
+	pg_new cli_restored
+	pg_dump -Fc "$PGDB" >"$WORK/pg.dump"
+	check "pg_restore of a pg_dump restores without an error" \
+		pg_restore --no-owner -d "$(pg_uri cli_restored)" "$WORK/pg.dump"
+	run export --db "$(pg_uri cli_restored)"
+	check "the restored database exports the same document" \
+		same_export "$WORK/pg-export.json" "$out"
+
 	run backup "$WORK/pg.db" --db "$PGDB"
 	check "backup on PostgreSQL exits 2 (rc=$rc)" [ "$rc" -eq 2 ]
 	check "backup on PostgreSQL says to use pg_dump" grep -q 'pg_dump' "$err"
@@ -321,7 +331,7 @@ PY
 	check "in one line that says so" grep -q 'newer than this readoutd' "$err"
 	check "(one line: $(wc -l <"$err"))" [ "$(wc -l <"$err")" -eq 1 ]
 	pg_admin -c 'DROP DATABASE cli_main WITH (FORCE)' -c 'DROP DATABASE cli_copy WITH (FORCE)' \
-		-c 'DROP DATABASE cli_newer WITH (FORCE)' \
+		-c 'DROP DATABASE cli_newer WITH (FORCE)' -c 'DROP DATABASE cli_restored WITH (FORCE)' \
 		>/dev/null 2>&1
 fi
 
