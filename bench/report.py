@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Turns one benchmark run into markdown (and a JSON twin).
 
-    report.py RUNDIR OUT.md [--baseline DIR_OR_JSON]
+    report.py RUNDIR OUT.md [--baseline JSON]
 
 RUNDIR holds meta.tsv (key<TAB>value lines written by bench/run) and
 wrk/<scenario>.<server>.json (written by bench/lua/common.lua's done()).
 OUT.md gets the tables; OUT.json (same name) the figures, which a later
 1m report reads as its 10k baseline for the scale target.
+
+When meta.tsv says store=postgres, the baseline is the JSON of the SQLite run
+of the same invocation, and every scenario is given as a ratio to it.
 """
 import glob
 import json
@@ -74,6 +77,120 @@ def verdict(ok):
     return "**met**" if ok else "**missed**"
 
 
+def machine(w, meta):
+    w("## Machine")
+    w("")
+    for k in ("cpu", "nproc", "memory", "kernel", "disk", "versions", "pg_version", "pg_settings"):
+        if k in meta:
+            w(f"- {k.replace('_', ' ')}: {meta[k]}")
+    if "idle_load" in meta:
+        w(f"- load from other processes just before the run: {meta['idle_load']} of "
+          f"{meta.get('nproc', '?')} cores (see each scenario's note for the load during it)")
+    w("")
+
+
+def postgres_report(meta, res, sqlite, out_md):
+    """The PostgreSQL run, each scenario as a ratio to the SQLite run beside it."""
+    lite = sqlite.get("wrk", {})
+    lmeta = sqlite.get("meta", {})
+    size = meta.get("size", "?")
+    smoke = meta.get("mode") == "smoke"
+    lines = []
+    w = lines.append
+    w(f"# Readout benchmark on PostgreSQL: {size} meetings, {meta.get('date', '')}")
+    w("")
+    if smoke:
+        w(f"**Smoke run** ({meta.get('duration')} s per scenario): it proves the harness works; "
+          "its figures are not measurements.")
+        w("")
+    w(f"Tree: `{meta.get('git', '?')}`. readoutd: `{meta.get('readoutd_version', '?')}`, "
+      f"release build, `--threads {meta.get('threads', '2')}`, `--db` a libpq URI of a "
+      "PostgreSQL cluster on a Unix socket on the same machine (tests/pg/cluster.sh, fsync on). "
+      f"Load: `wrk -t2 -c32 -d{meta.get('duration')}s --latency` "
+      f"(after a {meta.get('warmup', '0')} s warm-up per scenario). "
+      f"The same generated data (bench/gen.py) was imported; the reference is the SQLite run "
+      f"of the same invocation ({lmeta.get('date', '?')}, `{os.path.basename(out_md).replace('-postgres', '')}`), "
+      "so a ratio below 1 means PostgreSQL is slower.")
+    w("")
+    w("## PostgreSQL / SQLite")
+    w("")
+    w("| scenario | PostgreSQL req/s | SQLite req/s | ratio (req/s) | PostgreSQL p99 | SQLite p99 | errors (PG) |")
+    w("|---|---:|---:|---:|---:|---:|---:|")
+    for key, title, _ in SCENARIOS:
+        pg = res.get(key, {}).get("readoutd")
+        sq = lite.get(key, {}).get("readoutd")
+        if not pg or not sq:
+            w(f"| {title} | {rps(pg['rps']) if pg else '-'} | {rps(sq['rps']) if sq else '-'} | - | "
+              f"{ms(pg['p99_us']) if pg else '-'} | {ms(sq['p99_us']) if sq else '-'} | "
+              f"{errors(pg) if pg else '-'} |")
+            continue
+        ratio = pg["rps"] / sq["rps"] if sq["rps"] else 0
+        w(f"| {title} | {rps(pg['rps'])} | {rps(sq['rps'])} | **{ratio:.2f}** | {ms(pg['p99_us'])} | "
+          f"{ms(sq['p99_us'])} | {errors(pg)} |")
+    w("")
+    w("## Server CPU per request")
+    w("")
+    w("On PostgreSQL the server is readoutd plus every PostgreSQL process (postmaster and "
+      "backends); on SQLite it is readoutd alone.")
+    w("")
+    w("| scenario | PostgreSQL | SQLite | other load during the PG run (of 2 cores) |")
+    w("|---|---:|---:|---:|")
+    for key, title, _ in SCENARIOS:
+        pg = res.get(key, {}).get("readoutd")
+        sq = lite.get(key, {}).get("readoutd")
+        if not pg:
+            continue
+        other = pg.get("cpu", {}).get("other_cores")
+        w(f"| {title} | {cpu(pg)} | {cpu(sq) if sq else '-'} | "
+          f"{'-' if other is None else f'{other:.2f}'}{' (noisy)' if other and other > 0.2 else ''} |")
+    w("")
+    for key, title, _ in SCENARIOS:
+        pg = res.get(key, {}).get("readoutd")
+        if pg and errors(pg):
+            w(f"{title} errors on PostgreSQL: " +
+              ", ".join(f"{k} {v}" for k, v in pg["errors"].items() if v) + ".")
+            w("")
+    if meta.get("search") != "available":
+        w(f"Search answered {meta.get('search_status', '?')} on PostgreSQL, so it did not run.")
+        w("")
+    machine(w, meta)
+    w("## Store")
+    w("")
+    w(f"- {meta.get('store_desc', '')}")
+    if "store_build" in meta:
+        w(f"- generation + import into PostgreSQL: {meta['store_build']} "
+          f"(SQLite, cached: {lmeta.get('store_build', '?')})")
+    if "store_bytes" in meta:
+        w(f"- database size (pg_database_size): {int(meta['store_bytes']) / 2**20:,.0f} MiB "
+          f"(SQLite file: {int(lmeta.get('store_bytes', '0') or 0) / 2**20:,.0f} MiB)")
+    if "walk" in meta:
+        p = json.loads(meta["walk"])
+        w(f"- deep cursors: {p['deep_cursors']} cursors issued between rows {p['rows'] // 2:,} "
+          f"and {p['rows']:,} of the list (walked again on this store)")
+    w("")
+    w("## Process")
+    w("")
+    hwm = int(meta.get("vmhwm_kb", "0") or 0)
+    lhwm = int(lmeta.get("vmhwm_kb", "0") or 0)
+    w(f"- peak RSS of readoutd: {hwm / 1024:.1f} MiB (SQLite run: {lhwm / 1024:.1f} MiB; "
+      "PostgreSQL's own processes not counted)")
+    starts = [float(x) for x in meta.get("start_ms", "").split() if x]
+    lstarts = [float(x) for x in lmeta.get("start_ms", "").split() if x]
+    if starts:
+        med = sorted(starts)[len(starts) // 2]
+        lmed = sorted(lstarts)[len(lstarts) // 2] if lstarts else None
+        w(f"- exec to first 200 of /healthz: " + ", ".join(f"{x:.1f}" for x in starts) +
+          f" ms (median {med:.1f} ms; SQLite run {'-' if lmed is None else f'{lmed:.1f}'} ms)")
+    w("")
+    w("Raw figures: the `.json` file beside this one.")
+    text = "\n".join(lines) + "\n"
+    with open(out_md, "w") as f:
+        f.write(text)
+    with open(out_md[:-3] + ".json", "w") as f:
+        json.dump({"meta": meta, "wrk": res}, f, indent=1, sort_keys=True)
+    sys.stdout.write(text)
+
+
 def main():
     run, out_md = sys.argv[1], sys.argv[2]
     baseline = None
@@ -82,6 +199,11 @@ def main():
             baseline = json.load(f)
     meta = load_meta(run)
     res = load_wrk(run)
+    if meta.get("store", "sqlite") != "sqlite":
+        if not baseline:
+            sys.exit("report.py: a PostgreSQL run needs --baseline (the SQLite run's JSON)")
+        postgres_report(meta, res, baseline, out_md)
+        return
     size = meta.get("size", "?")
     smoke = meta.get("mode") == "smoke"
     commit_rate = float(meta.get("commit_per_s", "0") or 0)
@@ -100,15 +222,7 @@ def main():
       f"(after a {meta.get('warmup', '0')} s warm-up per server and scenario), "
       "on the same 2 cores as the server; nothing pinned.")
     w("")
-    w("## Machine")
-    w("")
-    for k in ("cpu", "nproc", "memory", "kernel", "disk", "versions"):
-        if k in meta:
-            w(f"- {k}: {meta[k]}")
-    if "idle_load" in meta:
-        w(f"- load from other processes just before the run: {meta['idle_load']} of "
-          f"{meta.get('nproc', '?')} cores (see each scenario's note for the load during it)")
-    w("")
+    machine(w, meta)
     w("## Store")
     w("")
     w(f"- {meta.get('store_desc', '')}")
