@@ -26,29 +26,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-pass() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
-fail() {
-	failed=$((failed + 1))
-	echo "FAIL - $1"
-	if [ $# -gt 1 ]; then
-		printf '    %s\n' "$2"
-	fi
-}
-# check DESCRIPTION COMMAND...: passes when the command succeeds.
-check() {
-	local desc=$1
-	shift
-	if "$@"; then
-		pass "$desc"
-	else
-		fail "$desc"
-	fi
-}
+# shellcheck source=tests/checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 # Runs readoutd with the arguments; sets rc, and out/err to the files holding
 # its stdout and stderr.
@@ -357,5 +336,4 @@ check "an unknown subcommand exits 2 (rc=$rc)" [ "$rc" -eq 2 ]
 reports=$(grep -lE 'runtime error|Sanitizer' "$WORK"/*.err 2>/dev/null | tr '\n' ' ')
 check "no sanitizer report on any stderr (${reports:-none})" [ -z "$reports" ]
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_end

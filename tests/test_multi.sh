@@ -42,26 +42,8 @@ T0=$(date +%s%N)
 	exit 1
 }
 
-passed=0
-failed=0
-pass() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
-fail() {
-	failed=$((failed + 1))
-	echo "FAIL - $1"
-}
-# check DESCRIPTION COMMAND...: passes when the command succeeds.
-check() {
-	local desc=$1
-	shift
-	if "$@"; then
-		pass "$desc"
-	else
-		fail "$desc"
-	fi
-}
+# shellcheck source=tests/checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 elapsed() { echo "$((($(date +%s%N) - T0) / 1000000)) ms"; }
 section() { echo "# $1 (at $(elapsed))"; }
 
@@ -480,5 +462,4 @@ reports=$(grep -lE 'runtime error|Sanitizer' "$WORK"/*.err 2>/dev/null | tr '\n'
 check "no sanitizer report on any stderr (${reports:-none})" [ -z "$reports" ]
 
 echo "# took $(elapsed)"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_end
