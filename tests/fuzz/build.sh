@@ -33,15 +33,18 @@ echo "built build-fuzz/fuzz_search"
 # The whole server (all but main.c) for the other harnesses: compiled once
 # with the sanitizers and libFuzzer's coverage, then linked into each.
 python3 scripts/embed.py --migrations build-fuzz/migrations.c migrations/sqlite/*.sql
+python3 scripts/embed.py --migrations=store_pg build-fuzz/pg_migrations.c migrations/postgres/*.sql
 python3 scripts/embed.py --documents build-fuzz/documents.c schema/openapi.json data/sample.json
 python3 scripts/embed.py --web build-fuzz/explore_files.c web/*.html web/*.css web/*.svg web/*.js
 version=$(sed -n "s/^ *version *: *'\([^']*\)'.*/\1/p" meson.build | head -n 1)
 # shellcheck disable=SC2054
 objflags=(-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-	-D_DEFAULT_SOURCE -D_GNU_SOURCE -I server "-DREADOUT_VERSION=\"${version:-fuzz}\"")
+	-D_DEFAULT_SOURCE -D_GNU_SOURCE -I server "-I$(pkg-config --variable=includedir libpq)"
+	"-DREADOUT_VERSION=\"${version:-fuzz}\"")
 sources=()
 for f in server/*.c server/http/*.c server/api/*.c server/model/*.c server/store/*.c \
-	build-fuzz/migrations.c build-fuzz/documents.c build-fuzz/explore_files.c; do
+	build-fuzz/migrations.c build-fuzz/pg_migrations.c build-fuzz/documents.c \
+	build-fuzz/explore_files.c; do
 	[ "$f" = server/main.c ] || sources+=("$f")
 done
 rm -rf build-fuzz/obj
@@ -56,7 +59,7 @@ compile='n=$#; exec clang "${@:1:n-2}" -c "${@:n-1:1}" -o "${@:n:1}"'
 for i in "${!sources[@]}"; do
 	printf '%s\0%s\0' "${sources[$i]}" "${objects[$i]}"
 done | xargs -0 -n 2 -P 2 bash -c "$compile" _ "${objflags[@]}"
-libs=(-lmicrohttpd -ljansson -lsqlite3 -lsodium -lm -lpthread)
+libs=(-lmicrohttpd -ljansson -lsqlite3 -lpq -lsodium -lm -lpthread)
 for name in body query request; do
 	clang "${flags[@]}" "${objects[@]}" "tests/fuzz/fuzz_$name.c" "${libs[@]}" \
 		-o "build-fuzz/fuzz_$name"
