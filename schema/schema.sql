@@ -166,3 +166,22 @@ CREATE INDEX participants_name ON participants (lower(name), id);
 CREATE INDEX participants_country_name ON participants (country, lower(name), id);
 CREATE INDEX principles_name ON principles (lower(name), id);
 CREATE INDEX principles_framework_name ON principles (framework, lower(name), id);
+CREATE TABLE changes (
+	seq INTEGER PRIMARY KEY,
+	at TEXT NOT NULL,
+	action TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete')),
+	type TEXT NOT NULL CHECK (type IN ('meeting', 'participant', 'principle')),
+	entity_id INTEGER NOT NULL,
+	slug TEXT NOT NULL,
+	version INTEGER NOT NULL,
+	actor TEXT,
+	body TEXT
+);
+CREATE UNIQUE INDEX changes_entity ON changes (type, entity_id, version);
+CREATE INDEX changes_type ON changes (type, seq);
+CREATE INDEX changes_slug ON changes (type, slug, seq);
+CREATE TABLE change_log (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	last_seq INTEGER NOT NULL,
+	pruned_seq INTEGER NOT NULL
+);

@@ -16,12 +16,17 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "api/resource.h"
 #include "api/transfer.h"
 #include "http/problem.h"
 #include "http/server.h"
 #include "model/xalloc.h"
+
+#define APP_PRUNE_EVERY_S 60 /* API.md: at least once a minute */
+#define APP_PRUNE_BATCH 500  /* changes removed per transaction */
 
 /* Prints an import's answer: counts on success, the problem otherwise.
  * Returns 0 on success. */
@@ -68,16 +73,96 @@ static unsigned long app_generation(void *ctx)
 	return store_generation(((struct app *)ctx)->store);
 }
 
-/* Every statement of one request shares one deadline (--query-budget). */
-static void app_request_start(void *ctx)
+/* Every statement of one request shares one deadline (--query-budget), and
+ * its writes are recorded as made by its token's name. */
+static void app_request_start(void *ctx, const struct http_request *req)
 {
-	store_request_start(((struct app *)ctx)->store);
+	store_request_start(((struct app *)ctx)->store, req->actor);
+}
+
+/* Opens the store of --db, its versions rendered as the API answers them. */
+static int open_store(const struct config *cfg, struct store **out, char *err, size_t errlen)
+{
+	if (store_open(cfg->db, out, err, errlen))
+		return -1;
+	store_set_render(*out, api_render);
+	return 0;
+}
+
+/* Sleeps up to ms, unless the app stops meanwhile: true when it does. */
+static bool app_sleep(struct app *app, long ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += ms % 1000 * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&app->lock);
+	while (!app->stopping && pthread_cond_timedwait(&app->stop, &app->lock, &until) == 0)
+		;
+	bool stopping = app->stopping;
+	pthread_mutex_unlock(&app->lock);
+	return stopping;
+}
+
+/* --changes-retention: at start, then every APP_PRUNE_EVERY_S, removes the
+ * changes and versions older than the retention, a batch per transaction
+ * so that writes go on between them. */
+static void *app_pruner(void *arg)
+{
+	struct app *app = arg;
+	do {
+		char before[MODEL_TIMESTAMP_LEN + 1];
+		model_timestamp_ago(app->retention_days * 86400L, before);
+		int64_t removed = 0;
+		enum store_status r =
+		    store_changes_prune(app->store, before, APP_PRUNE_BATCH, &removed);
+		if (r != STORE_OK)
+			fprintf(stderr,
+			        "readoutd: pruning changes older than %s failed; trying again "
+			        "in %d s\n",
+			        before, APP_PRUNE_EVERY_S);
+		else if (removed)
+			fprintf(stderr, "readoutd: pruned %lld changes older than %s\n",
+			        (long long)removed, before);
+	} while (!app_sleep(app, APP_PRUNE_EVERY_S * 1000L));
+	return NULL;
+}
+
+/* Starts the background threads the configuration asks for. */
+static void app_background_start(struct app *app, const struct config *cfg)
+{
+	pthread_mutex_init(&app->lock, NULL);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&app->stop, &attr);
+	pthread_condattr_destroy(&attr);
+	app->retention_days = cfg->changes_retention_days;
+	if (app->retention_days)
+		app->pruning = pthread_create(&app->pruner, NULL, app_pruner, app) == 0;
+}
+
+/* Stops the background threads and waits for them. */
+static void app_background_stop(struct app *app)
+{
+	pthread_mutex_lock(&app->lock);
+	app->stopping = true;
+	pthread_cond_broadcast(&app->stop);
+	pthread_mutex_unlock(&app->lock);
+	if (app->pruning)
+		pthread_join(app->pruner, NULL);
+	pthread_cond_destroy(&app->stop);
+	pthread_mutex_destroy(&app->lock);
 }
 
 struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 {
 	struct app *app = xcalloc(1, sizeof *app);
-	if (store_open(cfg->db, &app->store, err, errlen))
+	if (open_store(cfg, &app->store, err, errlen))
 		goto fail;
 	store_set_budget(app->store, cfg->query_budget_ms);
 	app->max_exports = cfg->max_exports;
@@ -106,6 +191,7 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 	app->server = http_server_start(&opt, err, errlen);
 	if (!app->server)
 		goto fail;
+	app_background_start(app, cfg);
 	return app;
 fail:
 	store_close(app->store);
@@ -127,6 +213,7 @@ void app_stop(struct app *app)
 {
 	if (!app)
 		return;
+	app_background_stop(app);
 	http_server_stop(app->server);
 	store_close(app->store);
 	free(app);
@@ -221,7 +308,7 @@ static int offline(const struct config *cfg)
 {
 	char err[512];
 	struct store *store = NULL;
-	if (store_open(cfg->db, &store, err, sizeof err)) {
+	if (open_store(cfg, &store, err, sizeof err)) {
 		fprintf(stderr, "readoutd: %s\n", err);
 		return 1;
 	}

@@ -47,6 +47,8 @@ static const struct option_spec options[] = {
     {"--query-budget", "READOUT_QUERY_BUDGET", V_INT, OFF(query_budget_ms), 1, 600000},
     {"--max-exports", "READOUT_MAX_EXPORTS", V_INT, OFF(max_exports), 1, 1000},
     {"--export-timeout", "READOUT_EXPORT_TIMEOUT", V_INT, OFF(export_seconds), 1, 86400},
+    {"--changes-retention", "READOUT_CHANGES_RETENTION", V_INT, OFF(changes_retention_days), 0,
+     36500},
     {"--sample-data", NULL, V_BOOL, OFF(sample_data), 0, 0},
 };
 
@@ -78,6 +80,8 @@ void config_usage(void *f)
 	    "  --query-budget MS        [READOUT_QUERY_BUDGET]  time one request may query (5000)\n"
 	    "  --max-exports N          [READOUT_MAX_EXPORTS]   exports open at once (4)\n"
 	    "  --export-timeout SECONDS [READOUT_EXPORT_TIMEOUT] longest export stream (600)\n"
+	    "  --changes-retention DAYS [READOUT_CHANGES_RETENTION] keep changes and versions,\n"
+	    "                           0: forever (0)\n"
 	    "  --sample-data            load the sample records into an empty database\n"
 	    "  --version, --help\n",
 	    (FILE *)f);

@@ -43,6 +43,7 @@ struct config {
 	int query_budget_ms;
 	int max_exports;    /* GET /v1/export streams open at once */
 	int export_seconds; /* longest an export stream may stay open */
+	int changes_retention_days; /* 0: keep changes and versions forever */
 	bool sample_data;
 };
 

@@ -6,7 +6,9 @@
 #define READOUT_API_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include "http/http.h"
 #include "http/router.h"
@@ -22,6 +24,13 @@ struct app {
 	int max_exports;            /* export streams open at once (--max-exports) */
 	int export_seconds;         /* longest an export stream stays open (--export-timeout) */
 	atomic_int exports;         /* export streams open now */
+	/* Background work of app.c: pruning old changes, waking followers. */
+	pthread_t pruner, notifier;
+	bool pruning, notifying; /* the threads run */
+	pthread_mutex_t lock;
+	pthread_cond_t stop; /* signalled once stopping is set */
+	bool stopping;
+	int retention_days;
 };
 
 #define APP(req) ((struct app *)(req)->app)
@@ -69,6 +78,7 @@ struct api_store_subject {
 	const char *filters; /* what a list's filters name: STORE_UNKNOWN_FILTER */
 	bool conditional;    /* If-Match given: STORE_NOT_FOUND is 412 */
 	bool readiness;      /* a readiness check: STORE_BUSY is "Not ready" */
+	int64_t next_since;  /* STORE_GONE: the seq to follow from after a new export */
 };
 
 /* The one mapping of store statuses to HTTP: answers the failure st (not
@@ -125,7 +135,12 @@ int api_search_text(const char *q, char **match, struct http_response *res);
 
 /* Query parameter helpers: each returns 0 (absent leaves *out alone) or -1
  * after filling res with 400. */
+int api_query_int(const struct http_request *req, const char *name, int64_t min, int64_t max,
+                  int64_t *out, struct http_response *res);
 int api_query_limit(const struct http_request *req, int *out, struct http_response *res);
+/* type= (repeatable, or a comma list of meeting, participant, principle)
+ * as a bit set of enum store_kind; absent: every kind. */
+int api_query_kinds(const struct http_request *req, unsigned *out, struct http_response *res);
 int api_query_bool(const struct http_request *req, const char *name, bool *out,
                    struct http_response *res);
 int api_query_date(const struct http_request *req, const char *name, const char **out,

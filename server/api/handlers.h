@@ -27,5 +27,8 @@ HANDLER(api_principles_timeline);
 HANDLER(api_transfer_export);
 HANDLER(api_transfer_import);
 HANDLER(api_search);
+HANDLER(api_changes);
+HANDLER(api_versions);
+HANDLER(api_version);
 
 #endif

@@ -436,6 +436,14 @@ void api_store_failure(struct http_response *res, enum store_status st,
 		             "writes are refused until it is back or the server restarts.");
 		http_add_header(res, "Retry-After", "60");
 		return;
+	case STORE_GONE:
+		snprintf(detail, sizeof detail,
+		         "Changes after this since were pruned; read /v1/export again, then "
+		         "follow from next_since (%lld).",
+		         (long long)s->next_since);
+		http_problem_with(res, 410, "changes-pruned", "Changes pruned", detail,
+		                  json_pack("{s:I}", "next_since", (json_int_t)s->next_since));
+		return;
 	case STORE_ERROR:
 	case STORE_UNSUPPORTED:
 	case STORE_OK:
@@ -465,7 +473,8 @@ void api_validation_problem(struct http_response *res, const struct model_proble
 	else
 		snprintf(detail, sizeof detail, "%zu fields are invalid; the first %zu are listed",
 		         p->count, p->listed);
-	http_problem_errors(res, 422, "validation", "Invalid request body", detail, errors);
+	http_problem_with(res, 422, "validation", "Invalid request body", detail,
+	                  json_pack("{s:o}", "errors", errors));
 }
 
 void api_bad_request(struct http_response *res, const char *detail)
@@ -613,19 +622,65 @@ void api_unknown_fields(json_t *obj, const char *base, const char *const allowed
 	}
 }
 
-int api_query_limit(const struct http_request *req, int *out, struct http_response *res)
+int api_query_int(const struct http_request *req, const char *name, int64_t min, int64_t max,
+                  int64_t *out, struct http_response *res)
 {
-	const char *v = http_query(req, "limit");
+	const char *v = http_query(req, name);
 	if (!v)
 		return 0;
 	char *end;
 	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < 1 || n > 200) {
-		api_bad_request(res, "limit must be an integer from 1 to 200.");
+	long long n = strtoll(v, &end, 10);
+	if (errno || !(*v >= '0' && *v <= '9') || *end || n < min || n > max) {
+		char detail[128];
+		snprintf(detail, sizeof detail, "%s must be an integer from %lld to %lld.", name,
+		         (long long)min, (long long)max);
+		api_bad_request(res, detail);
 		return -1;
 	}
+	*out = n;
+	return 0;
+}
+
+int api_query_limit(const struct http_request *req, int *out, struct http_response *res)
+{
+	int64_t n = *out;
+	if (api_query_int(req, "limit", 1, 200, &n, res))
+		return -1;
 	*out = (int)n;
+	return 0;
+}
+
+/* Reads one type= value (a comma list) into a bit set of kinds. */
+static int collect_type(void *ctx, const char *key, const char *value)
+{
+	unsigned *kinds = ctx;
+	if (strcmp(key, "type") != 0)
+		return 0;
+	const char *p = value;
+	do {
+		size_t n = strcspn(p, ",");
+		int k;
+		for (k = 0; k < STORE_KINDS; k++)
+			if (strlen(store_kinds[k].singular) == n &&
+			    strncmp(store_kinds[k].singular, p, n) == 0)
+				break;
+		if (k == STORE_KINDS)
+			return 1;
+		*kinds |= 1u << k;
+		p += n;
+	} while (*p++ == ',');
+	return 0;
+}
+
+int api_query_kinds(const struct http_request *req, unsigned *out, struct http_response *res)
+{
+	unsigned kinds = 0;
+	if (http_query_each(req, collect_type, &kinds)) {
+		api_bad_request(res, "type must be meeting, participant or principle.");
+		return -1;
+	}
+	*out = kinds ? kinds : (1u << STORE_KINDS) - 1;
 	return 0;
 }
 

@@ -71,6 +71,10 @@ json_t *api_participant_json(const struct participant *p);
 json_t *api_meeting_json(const struct meeting *m, bool full);
 json_t *api_principle_json(const struct principle *p);
 
+/* The representation of a record of kind, as a GET answers it (a
+ * store_render for the versions of writes). */
+char *api_render(enum store_kind kind, const void *record, size_t *len);
+
 /* Answers the entity in e with status and its ETag. */
 void api_resource_respond(const struct resource *r, const void *e, int status,
                           struct http_response *res);

@@ -63,28 +63,6 @@ static char *snippet_html(const char *s)
 	return out;
 }
 
-/* Reads type= (repeatable, or a comma list) into a bit set of kinds. */
-static int collect_type(void *ctx, const char *key, const char *value)
-{
-	unsigned *kinds = ctx;
-	if (strcmp(key, "type") != 0)
-		return 0;
-	const char *p = value;
-	do {
-		size_t n = strcspn(p, ",");
-		int k;
-		for (k = 0; k < STORE_KINDS; k++)
-			if (strlen(store_kinds[k].singular) == n &&
-			    strncmp(store_kinds[k].singular, p, n) == 0)
-				break;
-		if (k == STORE_KINDS)
-			return 1;
-		*kinds |= 1u << k;
-		p += n;
-	} while (*p++ == ',');
-	return 0;
-}
-
 /* One hit as API.md gives it (new reference). */
 static json_t *hit_json(const void *item, const void *ctx)
 {
@@ -120,13 +98,9 @@ HANDLER(api_search)
 		api_bad_request(res, "q (the search text) is required.");
 		return;
 	}
-	unsigned kinds = 0;
-	if (http_query_each(req, collect_type, &kinds)) {
-		api_bad_request(res, "type must be meeting, participant or principle.");
+	unsigned kinds;
+	if (api_query_kinds(req, &kinds, res))
 		return;
-	}
-	if (!kinds)
-		kinds = (1u << STORE_KINDS) - 1;
 	char *match = NULL;
 	if (api_search_text(q, &match, res))
 		return;

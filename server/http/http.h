@@ -40,7 +40,9 @@ struct http_request {
 	int route;              /* index in the route table, -1 when none matched */
 	const void *route_data; /* the matched route's data (see struct route) */
 	struct MHD_Connection *conn;
-	void *app; /* the application context given to http_server_start */
+	void *app;         /* the application context given to http_server_start */
+	const char *actor; /* the name of the request's valid token; NULL: none */
+	long wait_left_ms; /* -1 on a first run; else what is left of its wait */
 };
 
 struct http_header {
@@ -62,7 +64,8 @@ struct http_response {
 	const char *content_type; /* static string */
 	struct http_header headers[HTTP_HEADERS_MAX];
 	size_t header_count;
-	bool close; /* close the connection after this response */
+	bool close;  /* close the connection after this response */
+	int wait_ms; /* > 0: no answer yet; run the handler again within this */
 };
 
 /* A request handler. It fills res (status, body, headers); it never sees

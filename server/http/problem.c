@@ -7,8 +7,8 @@
 
 #include "model/xalloc.h"
 
-void http_problem_errors(struct http_response *res, int status, const char *kind, const char *title,
-                         const char *detail, json_t *errors)
+void http_problem_with(struct http_response *res, int status, const char *kind, const char *title,
+                       const char *detail, json_t *members)
 {
 	char type[96];
 	snprintf(type, sizeof type, "urn:readout:problem:%s", kind);
@@ -17,8 +17,9 @@ void http_problem_errors(struct http_response *res, int status, const char *kind
 		abort();
 	if (detail)
 		json_object_set_new(doc, "detail", json_string(detail));
-	if (errors)
-		json_object_set_new(doc, "errors", errors);
+	if (members)
+		json_object_update(doc, members);
+	json_decref(members);
 	size_t len = json_dumpb(doc, NULL, 0, JSON_COMPACT);
 	char *body = xmalloc(len + 1);
 	json_dumpb(doc, body, len, JSON_COMPACT);
@@ -30,5 +31,5 @@ void http_problem_errors(struct http_response *res, int status, const char *kind
 void http_problem(struct http_response *res, int status, const char *kind, const char *title,
                   const char *detail)
 {
-	http_problem_errors(res, status, kind, title, detail, NULL);
+	http_problem_with(res, status, kind, title, detail, NULL);
 }

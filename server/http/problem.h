@@ -14,8 +14,9 @@
 void http_problem(struct http_response *res, int status, const char *kind, const char *title,
                   const char *detail);
 
-/* The same, with an "errors" array (steals the reference to errors). */
-void http_problem_errors(struct http_response *res, int status, const char *kind, const char *title,
-                         const char *detail, json_t *errors);
+/* The same, with the members of the object members added ("errors",
+ * "next_since"); steals the reference (NULL: none). */
+void http_problem_with(struct http_response *res, int status, const char *kind, const char *title,
+                       const char *detail, json_t *members);
 
 #endif

@@ -490,7 +490,7 @@ static void dispatch(struct http_server *s, struct request_state *st)
 	req->body = st->body;
 	req->body_len = st->body_len;
 	if (s->opt.request_start)
-		s->opt.request_start(s->opt.app);
+		s->opt.request_start(s->opt.app, &st->req);
 	if (route->flags & ROUTE_CACHE && s->cache)
 		cached_handler(s, route, req, res);
 	else
@@ -1164,6 +1164,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		st->req.method = parse_method(method);
 		st->req.route = -1;
 		st->req.app = s->opt.app;
+		st->req.wait_left_ms = -1;
 		st->watch = watch_of(conn);
 		/* Whatever is refused here closes the connection: the body, if
 		 * any, is not read (and no 100 Continue is sent for it). */

@@ -57,7 +57,7 @@ struct http_server_options {
 	unsigned long (*generation)(void *app);
 	/* Called on the worker thread as each request is dispatched, before its
 	 * handler (and before generation); NULL: not called. */
-	void (*request_start)(void *app);
+	void (*request_start)(void *app, const struct http_request *req);
 	const struct router *router; /* borrowed */
 	void *app;                   /* handed to handlers as req->app */
 };

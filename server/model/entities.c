@@ -92,3 +92,12 @@ void search_hit_clear(struct search_hit *h)
 	free(h->snippet);
 	memset(h, 0, sizeof *h);
 }
+
+const char *const change_action_names[3] = {"create", "update", "delete"};
+
+void change_clear(struct change *c)
+{
+	free(c->slug);
+	free(c->actor);
+	memset(c, 0, sizeof *c);
+}

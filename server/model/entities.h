@@ -112,4 +112,22 @@ struct timeline_entry {
 
 void timeline_entry_clear(struct timeline_entry *t);
 
+/* What a change did to its record (API.md section 11). */
+enum change_action { CHANGE_CREATE, CHANGE_UPDATE, CHANGE_DELETE };
+extern const char *const change_action_names[3]; /* "create", "update", "delete" */
+
+/* One change of the feed, which is also one version of its record. */
+struct change {
+	int64_t seq;
+	char at[MODEL_TIMESTAMP_LEN + 1];
+	enum change_action action;
+	int kind; /* enum store_kind */
+	int64_t id;
+	char *slug;
+	int64_t version;
+	char *actor; /* the token's name; NULL for a write made without one */
+};
+
+void change_clear(struct change *c);
+
 #endif

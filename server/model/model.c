@@ -105,9 +105,16 @@ bool model_date_valid(const char *s)
 
 void model_timestamp_now(char out[MODEL_TIMESTAMP_LEN + 1])
 {
+	model_timestamp_ago(0, out);
+}
+
+void model_timestamp_ago(long seconds, char out[MODEL_TIMESTAMP_LEN + 1])
+{
 	struct timespec ts;
 	struct tm tm;
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || !gmtime_r(&ts.tv_sec, &tm)) {
+	bool now = clock_gettime(CLOCK_REALTIME, &ts) == 0;
+	ts.tv_sec -= seconds;
+	if (!now || !gmtime_r(&ts.tv_sec, &tm)) {
 		memcpy(out, "1970-01-01T00:00:00.000Z", MODEL_TIMESTAMP_LEN + 1);
 		return;
 	}

@@ -37,6 +37,8 @@ bool model_date_valid(const char *s);
 /* Writes the current UTC time as RFC 3339 with milliseconds
  * ("2026-11-27T03:37:34.123Z") into out, which holds MODEL_TIMESTAMP_LEN + 1. */
 void model_timestamp_now(char out[MODEL_TIMESTAMP_LEN + 1]);
+/* The same, for the time seconds ago. */
+void model_timestamp_ago(long seconds, char out[MODEL_TIMESTAMP_LEN + 1]);
 
 /* True when s has exactly the shape model_timestamp_now writes
  * (YYYY-MM-DDTHH:MM:SS.mmmZ) with a real date and time of day. */

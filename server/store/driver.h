@@ -112,6 +112,13 @@ struct store_driver {
 	 * small page cache, since it reads each page once. */
 	void (*tune_for_scan)(struct store_db *db);
 
+	/* Optional: blocks up to timeout_ms for a sign that another session
+	 * committed a change (PostgreSQL: a NOTIFY on readout_changes, which it
+	 * LISTENs to first). 1 when one came or the session is new (anything
+	 * may have been missed), 0 when none, -1 when the database cannot be
+	 * reached. NULL: the store polls instead. */
+	int (*wait_change)(struct store_db *db, int timeout_ms);
+
 	/* The number of migrations compiled in for this backend. */
 	int (*schema_target)(void);
 

@@ -193,6 +193,7 @@ enum store_status store_write_step(struct store_conn *c, enum store_kind kind,
 
 /* How store_save writes and reads one kind of record. */
 struct store_entity_ops {
+	enum store_kind kind;
 	size_t size; /* of the record struct */
 	enum store_status (*write)(struct store_conn *c, int64_t *id, int64_t expected_version,
 	                           void *entity, struct model_problems *p);
@@ -200,8 +201,14 @@ struct store_entity_ops {
 	void (*clear)(void *entity);
 };
 
-/* Writes entity as row id (0: a new row) in one transaction and, on
- * STORE_OK, clears it and fills it with the stored record. */
+extern const struct store_entity_ops store_participant_ops, store_principle_ops,
+    store_meeting_ops;
+/* The operations of each kind (store/participants.c, principles.c,
+ * meetings.c), indexed by enum store_kind. */
+extern const struct store_entity_ops *const store_entity_ops[STORE_KINDS];
+
+/* Writes entity as row id (0: a new row) in one transaction, with its
+ * change, and, on STORE_OK, clears it and fills it with the stored record. */
 enum store_status store_save(struct store *s, const struct store_entity_ops *ops, int64_t id,
                              int64_t expected_version, void *entity, struct model_problems *p);
 
@@ -210,6 +217,29 @@ enum store_status store_save(struct store *s, const struct store_entity_ops *ops
  * the id as $1, read as a boolean; NULL: no check) finds it referenced. */
 enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id,
                                int64_t expected_version, const char *referenced_sql);
+
+/* ---- history (store/history.c) ----
+ * The change and version of one write, inside the caller's write
+ * transaction, made by the actor of the request under way. */
+
+/* Records the write of record (a struct of kind, read back after the write:
+ * its meta says id, slug and version). */
+enum store_status store_history_add(struct store_conn *c, enum store_kind kind,
+                                    enum change_action action, const void *record);
+
+/* Reads record id of kind back and records its write. */
+enum store_status store_history_add_id(struct store_conn *c, enum store_kind kind,
+                                       enum change_action action, int64_t id);
+
+/* Records the delete of record id of kind; call it before the row goes. */
+enum store_status store_history_delete(struct store_conn *c, enum store_kind kind, int64_t id);
+
+/* The actor of the request under way on this thread for store s (NULL:
+ * none, or no token). */
+const char *store_request_actor(const struct store *s);
+
+/* The renderer of versions (store_set_render); NULL when none was set. */
+store_render store_renderer(const struct store *s);
 
 /* ---- list pages ----
  * One keyset page: the page statement (its LIMIT bound to limit + 1) read

@@ -432,18 +432,18 @@ static void meeting_clear_any(void *e)
 	meeting_clear(e);
 }
 
-static const struct store_entity_ops ops = {sizeof(struct meeting), meeting_write_any,
-                                            meeting_read_any, meeting_clear_any};
+const struct store_entity_ops store_meeting_ops = {
+    STORE_MEETINGS, sizeof(struct meeting), meeting_write_any, meeting_read_any, meeting_clear_any};
 
 enum store_status store_meeting_create(struct store *s, struct meeting *m, struct model_problems *p)
 {
-	return store_save(s, &ops, 0, 0, m, p);
+	return store_save(s, &store_meeting_ops, 0, 0, m, p);
 }
 
 enum store_status store_meeting_replace(struct store *s, int64_t id, int64_t expected_version,
                                         struct meeting *m, struct model_problems *p)
 {
-	return store_save(s, &ops, id, expected_version, m, p);
+	return store_save(s, &store_meeting_ops, id, expected_version, m, p);
 }
 
 enum store_status store_meeting_delete(struct store *s, int64_t id, int64_t expected_version)
@@ -460,6 +460,8 @@ static enum store_status nested_write_finish(struct store_conn *c, enum store_st
 	struct meeting stored = {0};
 	if (r == STORE_OK)
 		r = store_meeting_read(c, id, &stored);
+	if (r == STORE_OK)
+		r = store_history_add(c, STORE_MEETINGS, CHANGE_UPDATE, &stored);
 	if (r == STORE_OK)
 		r = store_commit(c);
 	else
@@ -631,6 +633,8 @@ static enum store_status remove_nested(struct store *s, int64_t id, int64_t expe
 		r = store_exec_ids(c, sql, 2, id, other, 0);
 	if (r == STORE_OK && store_changes(c) == 0)
 		r = STORE_NOT_FOUND;
+	if (r == STORE_OK)
+		r = store_history_add_id(c, STORE_MEETINGS, CHANGE_UPDATE, id);
 	if (r == STORE_OK)
 		return store_commit(c);
 	store_rollback(c);

@@ -111,18 +111,19 @@ static void participant_clear_any(void *e)
 	participant_clear(e);
 }
 
-static const struct store_entity_ops ops = {sizeof(struct participant), participant_write_any,
-                                            participant_read_any, participant_clear_any};
+const struct store_entity_ops store_participant_ops = {
+    STORE_PARTICIPANTS, sizeof(struct participant), participant_write_any, participant_read_any,
+    participant_clear_any};
 
 enum store_status store_participant_create(struct store *s, struct participant *p)
 {
-	return store_save(s, &ops, 0, 0, p, NULL);
+	return store_save(s, &store_participant_ops, 0, 0, p, NULL);
 }
 
 enum store_status store_participant_replace(struct store *s, int64_t id, int64_t expected_version,
                                             struct participant *p)
 {
-	return store_save(s, &ops, id, expected_version, p, NULL);
+	return store_save(s, &store_participant_ops, id, expected_version, p, NULL);
 }
 
 enum store_status store_participant_delete(struct store *s, int64_t id, int64_t expected_version)

@@ -66,9 +66,10 @@ struct store_db {
 	unsigned names; /* statement names handed out */
 	int64_t deadline_ms;
 	int64_t changes;
-	bool in_tx;    /* a transaction the store opened and has not ended */
-	bool broken;   /* replace before the next use */
-	char **unused; /* names of finalized statements to DEALLOCATE */
+	bool in_tx;         /* a transaction the store opened and has not ended */
+	bool broken;        /* replace before the next use */
+	unsigned listening; /* the epoch whose session LISTENs for changes; 0: none */
+	char **unused;      /* names of finalized statements to DEALLOCATE */
 	size_t unused_count;
 };
 
@@ -1111,6 +1112,41 @@ static const struct store_dialect pg_dialect = {
     .schema_version = "SELECT coalesce(max(version), 0) FROM schema_migrations",
 };
 
+/* Drains the notifications libpq has read; true when there was one. */
+static bool notified(struct store_db *db)
+{
+	bool any = false;
+	PGnotify *n;
+	while ((n = PQnotifies(db->conn))) {
+		PQfreemem(n);
+		any = true;
+	}
+	return any;
+}
+
+static int pg_wait_change(struct store_db *db, int timeout_ms)
+{
+	if (ensure(db) != STORE_OK)
+		return -1;
+	if (db->listening != db->epoch) {
+		if (exec_simple(db, "LISTEN readout_changes", db->deadline_ms, NULL) != STORE_OK)
+			return -1;
+		db->listening = db->epoch;
+		return 1;
+	}
+	if (notified(db))
+		return 1;
+	struct pollfd p = {.fd = PQsocket(db->conn), .events = POLLIN};
+	int n = poll(&p, 1, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -1;
+	if (n > 0 && !PQconsumeInput(db->conn)) {
+		db->broken = true;
+		return -1;
+	}
+	return notified(db);
+}
+
 const struct store_driver store_pg_driver = {
     .name = "postgres",
     .open = pg_open,
@@ -1141,6 +1177,7 @@ const struct store_driver store_pg_driver = {
     .read_only = pg_read_only,
     .watched_file = pg_watched_file,
     .tune_for_scan = pg_tune_for_scan,
+    .wait_change = pg_wait_change,
     .schema_target = pg_schema_target,
     .sql = &pg_dialect,
     .search = pg_search,

@@ -106,18 +106,19 @@ static void principle_clear_any(void *e)
 	principle_clear(e);
 }
 
-static const struct store_entity_ops ops = {sizeof(struct principle), principle_write_any,
-                                            principle_read_any, principle_clear_any};
+const struct store_entity_ops store_principle_ops = {STORE_PRINCIPLES, sizeof(struct principle),
+                                                     principle_write_any, principle_read_any,
+                                                     principle_clear_any};
 
 enum store_status store_principle_create(struct store *s, struct principle *p)
 {
-	return store_save(s, &ops, 0, 0, p, NULL);
+	return store_save(s, &store_principle_ops, 0, 0, p, NULL);
 }
 
 enum store_status store_principle_replace(struct store *s, int64_t id, int64_t expected_version,
                                           struct principle *p)
 {
-	return store_save(s, &ops, id, expected_version, p, NULL);
+	return store_save(s, &store_principle_ops, id, expected_version, p, NULL);
 }
 
 enum store_status store_principle_delete(struct store *s, int64_t id, int64_t expected_version)

@@ -39,6 +39,7 @@ struct store {
 	char *file;              /* the file opened at path (NULL: none to watch) */
 	dev_t dev;               /* its identity, to notice it removed or replaced */
 	ino_t ino;
+	store_render render; /* of the versions of writes (store_set_render) */
 };
 
 const struct store_kind_info store_kinds[STORE_KINDS] = {
@@ -76,11 +77,28 @@ static int64_t now_ms(void)
  * for the store it was started on; 0: none. */
 static _Thread_local const struct store *request_store;
 static _Thread_local int64_t request_deadline_ms;
+static _Thread_local const char *request_actor;
 
-void store_request_start(struct store *s)
+void store_request_start(struct store *s, const char *actor)
 {
 	request_store = s;
 	request_deadline_ms = now_ms() + s->budget_ms;
+	request_actor = actor;
+}
+
+const char *store_request_actor(const struct store *s)
+{
+	return request_store == s ? request_actor : NULL;
+}
+
+void store_set_render(struct store *s, store_render render)
+{
+	s->render = render;
+}
+
+store_render store_renderer(const struct store *s)
+{
+	return s->render;
 }
 
 /* The deadline of an operation starting now on s: the request's when one is
@@ -744,9 +762,12 @@ enum store_status store_save(struct store *s, const struct store_entity_ops *ops
 	if (r != STORE_OK)
 		return r;
 	void *stored = xcalloc(1, ops->size);
+	enum change_action action = id ? CHANGE_UPDATE : CHANGE_CREATE;
 	r = ops->write(c, &id, expected_version, entity, p);
 	if (r == STORE_OK)
 		r = ops->read(c, id, stored);
+	if (r == STORE_OK)
+		r = store_history_add(c, ops->kind, action, stored);
 	if (r == STORE_OK)
 		r = store_commit(c);
 	else
@@ -784,6 +805,8 @@ enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id
 			store_done(st);
 		}
 	}
+	if (r == STORE_OK)
+		r = store_history_delete(c, kind, id);
 	if (r == STORE_OK)
 		r = store_fts_remove(c, kind, id);
 	char sql[96];

@@ -28,6 +28,7 @@ enum store_status {
 	STORE_MOVED,          /* the database file was removed or replaced under the server */
 	STORE_ERROR,          /* anything else: a bug or a broken database */
 	STORE_UNSUPPORTED,    /* this backend has no such operation (backup on PostgreSQL) */
+	STORE_GONE,           /* changes after the given seq were pruned */
 };
 
 struct store;
@@ -47,8 +48,10 @@ void store_set_budget(struct store *s, int ms);
 
 /* Starts a request on the calling thread: every statement of every store
  * call it makes from now on, until the next store_request_start on this
- * thread, shares one deadline, the budget from now. Touches no database. */
-void store_request_start(struct store *s);
+ * thread, shares one deadline, the budget from now, and every write is
+ * recorded as made by actor (a token's name, borrowed until the next
+ * store_request_start; NULL: no token). Touches no database. */
+void store_request_start(struct store *s, const char *actor);
 
 /* The schema version this binary migrates SQLite databases to. */
 int store_schema_version(void);
@@ -252,6 +255,58 @@ extern const struct store_kind_info store_kinds[STORE_KINDS];
 enum store_status store_search(struct store *s, const char *match, unsigned kinds,
                                const struct cursor_pos *after, int limit, struct search_hit **items,
                                size_t *count, char **next_key /* OUT */, int64_t *total);
+
+/* ---- changes and versions (store/history.c) ----
+ * Every write records, in its own transaction, one change per record it
+ * wrote: the next seq of the feed and the version it made, holding the
+ * representation of the record as render gives it (the JSON the write
+ * answers). A delete records version + 1 with no representation. */
+
+/* The representation of a record of kind (a struct participant, principle
+ * or meeting) as a new string of *len bytes. */
+typedef char *(*store_render)(enum store_kind kind, const void *record, size_t *len);
+
+/* Sets the renderer of every later write's version. Set it before the
+ * store is used from more than one thread; without one, versions hold no
+ * representation. */
+void store_set_render(struct store *s, store_render render);
+
+/* The changes with seq > since of the kinds in kinds (a bit per enum
+ * store_kind), oldest first, at most limit; *latest gets the newest seq
+ * of the feed. STORE_GONE when retention removed changes after since. */
+enum store_status store_changes_since(struct store *s, int64_t since, unsigned kinds, int limit,
+                                      struct change **items, size_t *count, int64_t *latest);
+
+/* Waits up to timeout_ms for the feed to move past *seen (a commit of this
+ * process or of any other on the same database): STORE_OK with *seen set
+ * to the newest seq, STORE_NOT_FOUND when the time ran out. Meant for one
+ * notifier thread; PostgreSQL is told by LISTEN, a SQLite file is polled
+ * every few milliseconds. */
+enum store_status store_changes_wait(struct store *s, int64_t *seen, int timeout_ms);
+
+/* Removes changes (and the versions they made) older than before (a
+ * timestamp), oldest first, in transactions of at most batch rows, until
+ * none is left; *removed counts them. */
+enum store_status store_changes_prune(struct store *s, const char *before, int batch,
+                                      int64_t *removed);
+
+/* The id of the record of kind that ref names: a live one, or by id (or
+ * the newest slug) one that only its versions remember. STORE_NOT_FOUND
+ * when neither. */
+enum store_status store_versions_resolve(struct store *s, enum store_kind kind,
+                                         const struct model_ref *ref, int64_t *id);
+
+/* A page of the versions of record id of kind, newest first (the list
+ * rules above; the cursor key is the version number). */
+enum store_status store_versions(struct store *s, enum store_kind kind, int64_t id,
+                                 const struct cursor_pos *after, int limit, struct change **items,
+                                 size_t *count, char **next_key, int64_t *total);
+
+/* The representation version n of record id of kind holds (a new string of
+ * *len bytes) and its change; *body NULL for a delete. STORE_NOT_FOUND when
+ * there is no such version. */
+enum store_status store_version_get(struct store *s, enum store_kind kind, int64_t id, int64_t n,
+                                    struct change *meta, char **body, size_t *len);
 
 /* ---- import and export (store/transfer.c) ---- */
 

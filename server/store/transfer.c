@@ -101,28 +101,47 @@ static void count_write(struct store_import_counts counts[STORE_KINDS], enum sto
 		counts[kind].created++;
 }
 
+/* What an import wrote: the id of each record of the document, and
+ * whether it existed before (an update) or not (a create). */
+struct import_written {
+	size_t n[STORE_KINDS]; /* records of each kind in the document */
+	int64_t *ids[STORE_KINDS];
+	bool *existed[STORE_KINDS];
+};
+
+/* Matches the record of kind with slug and counts its write. */
+static enum store_status import_match(struct store_conn *c, enum store_kind kind, const char *slug,
+                                      struct import_written *w, size_t i,
+                                      struct store_import_counts counts[STORE_KINDS])
+{
+	enum store_status r = slug_match(c, kind, slug, &w->ids[kind][i]);
+	w->existed[kind][i] = w->ids[kind][i] != 0;
+	count_write(counts, kind, w->existed[kind][i]);
+	return r;
+}
+
 static enum store_status import_apply_all(struct store_conn *c, struct store_import *doc,
                                           struct model_problems *p,
-                                          struct store_import_counts counts[STORE_KINDS])
+                                          struct store_import_counts counts[STORE_KINDS],
+                                          struct import_written *w)
 {
 	enum store_status r = STORE_OK;
-	int64_t id;
+	int64_t *ids = w->ids[STORE_PARTICIPANTS];
 	for (size_t i = 0; i < doc->participant_count && r == STORE_OK; i++) {
-		r = slug_match(c, STORE_PARTICIPANTS, doc->participants[i].meta.slug, &id);
-		count_write(counts, STORE_PARTICIPANTS, id != 0);
+		r = import_match(c, STORE_PARTICIPANTS, doc->participants[i].meta.slug, w, i,
+		                 counts);
 		if (r == STORE_OK)
-			r = store_participant_write(c, &id, 0, &doc->participants[i]);
+			r = store_participant_write(c, &ids[i], 0, &doc->participants[i]);
 	}
+	ids = w->ids[STORE_PRINCIPLES];
 	for (size_t i = 0; i < doc->principle_count && r == STORE_OK; i++) {
-		r = slug_match(c, STORE_PRINCIPLES, doc->principles[i].meta.slug, &id);
-		count_write(counts, STORE_PRINCIPLES, id != 0);
+		r = import_match(c, STORE_PRINCIPLES, doc->principles[i].meta.slug, w, i, counts);
 		if (r == STORE_OK)
-			r = store_principle_write(c, &id, 0, &doc->principles[i]);
+			r = store_principle_write(c, &ids[i], 0, &doc->principles[i]);
 	}
-	int64_t *ids = xcalloc(doc->meeting_count + 1, sizeof *ids);
+	ids = w->ids[STORE_MEETINGS];
 	for (size_t i = 0; i < doc->meeting_count && r == STORE_OK; i++) {
-		r = slug_match(c, STORE_MEETINGS, doc->meetings[i].meta.slug, &ids[i]);
-		count_write(counts, STORE_MEETINGS, ids[i] != 0);
+		r = import_match(c, STORE_MEETINGS, doc->meetings[i].meta.slug, w, i, counts);
 		if (r == STORE_OK && ids[i])
 			r = store_meeting_clear_nested(c, ids[i]);
 		if (r == STORE_OK)
@@ -132,12 +151,26 @@ static enum store_status import_apply_all(struct store_conn *c, struct store_imp
 	     i++) {
 		char base[32];
 		snprintf(base, sizeof base, "/meetings/%zu", i);
-		enum store_status w =
+		enum store_status nested =
 		    store_meeting_write_nested(c, ids[i], &doc->meetings[i], base, p);
-		if (w != STORE_OK)
-			r = w;
+		if (nested != STORE_OK)
+			r = nested;
 	}
-	free(ids);
+	return r;
+}
+
+/* Records one change per record the import wrote, each as it reads after
+ * the whole document (its counts and nested names final). */
+static enum store_status import_record(struct store_conn *c, const struct import_written *w)
+{
+	static const enum store_kind order[] = {STORE_PARTICIPANTS, STORE_PRINCIPLES,
+	                                        STORE_MEETINGS};
+	enum store_status r = STORE_OK;
+	for (size_t k = 0; k < 3; k++)
+		for (size_t i = 0; i < w->n[order[k]] && r == STORE_OK; i++)
+			r = store_history_add_id(
+			    c, order[k], w->existed[order[k]][i] ? CHANGE_UPDATE : CHANGE_CREATE,
+			    w->ids[order[k]][i]);
 	return r;
 }
 
@@ -154,7 +187,22 @@ enum store_status store_import_apply(struct store *s, struct store_import *doc,
 		return r;
 	for (int k = 0; k < STORE_KINDS; k++)
 		counts[k].created = counts[k].updated = 0;
-	r = import_apply_all(c, doc, p, counts);
+	struct import_written w = {.n = {
+	                               [STORE_PARTICIPANTS] = doc->participant_count,
+	                               [STORE_PRINCIPLES] = doc->principle_count,
+	                               [STORE_MEETINGS] = doc->meeting_count,
+	                           }};
+	for (int k = 0; k < STORE_KINDS; k++) {
+		w.ids[k] = xcalloc(w.n[k] + 1, sizeof *w.ids[k]);
+		w.existed[k] = xcalloc(w.n[k] + 1, sizeof *w.existed[k]);
+	}
+	r = import_apply_all(c, doc, p, counts, &w);
+	if (r == STORE_OK)
+		r = import_record(c, &w);
+	for (int k = 0; k < STORE_KINDS; k++) {
+		free(w.ids[k]);
+		free(w.existed[k]);
+	}
 	if (r == STORE_OK)
 		return store_commit(c);
 	store_rollback(c);
