@@ -10,6 +10,8 @@
 #   - four instances under concurrent writers, one killed with SIGKILL:
 #     every acknowledged write is readable from a survivor, and the
 #     survivors keep answering and writing;
+#   - a follower walking the change feed across the instances during
+#     writes sees every change once, in commit order;
 #   - a PostgreSQL restart (immediate) under writers and readers on every
 #     instance: each request is answered in time, with success or 503 +
 #     Retry-After, never anything else; every instance serves again by
@@ -378,6 +380,73 @@ if [ -n "$PORT_k1" ] && [ -n "$PORT_k2" ] && [ -n "$PORT_k3" ] && [ -n "$PORT_k4
 	check "a new instance starts in place of the killed one (port ${PORT_k3:-none})" [ -n "$PORT_k3" ]
 	[ -n "$PORT_k3" ] && check "and every acknowledged write is readable through it" \
 		all_readable "$PORT_k3" "$WORK"/w.k*
+fi
+
+# ==== the change feed across instances ====
+section "the change feed, followed across four instances during writes"
+if [ -n "$PORT_k1" ] && [ -n "$PORT_k2" ] && [ -n "$PORT_k3" ] && [ -n "$PORT_k4" ]; then
+	# A follower asks each instance in turn for the next small page while
+	# two writers per instance create; it must see seq 1, 2, 3, ... once
+	# each, in order, and in the end exactly the rows of the changes table.
+	python3 - "$WORK/feed.out" "$PORT_k1" "$PORT_k2" "$PORT_k3" "$PORT_k4" <<'PY' &
+import http.client, json, os, sys, time
+out, ports = sys.argv[1], [int(p) for p in sys.argv[2:]]
+since, expect, problems, seen, idle = 0, 1, [], [], 0
+stop = os.path.join(os.path.dirname(out), "stop")
+deadline = time.time() + 30
+i = 0
+while time.time() < deadline:
+    port = ports[i % len(ports)]
+    i += 1
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("GET", "/v1/changes?since=%d&limit=13" % since)
+    r = c.getresponse()
+    doc = json.loads(r.read())
+    if r.status != 200:
+        problems.append("status %d on %d" % (r.status, port))
+        break
+    for ch in doc["data"]:
+        if ch["seq"] != expect:
+            problems.append("seq %d where %d was due (from %d)" % (ch["seq"], expect, port))
+        expect = ch["seq"] + 1
+        seen.append(ch["slug"])
+    since = doc["next_since"]
+    if doc["data"]:
+        idle = 0
+    else:
+        idle += 1
+        if os.path.exists(stop + ".feed") and idle > 8:
+            break
+        time.sleep(0.01)
+with open(out, "w") as f:
+    f.write("%d %d %s\n" % (expect - 1, len(set(seen)), "; ".join(problems[:5]) or "-"))
+PY
+	follower=$!
+	PIDS+=("$follower")
+	loops=()
+	for n in "${NAMES[@]}"; do
+		eval "port=\$PORT_$n"
+		writer "feed${n}a" "$port" 60 6 &
+		loops+=($!)
+		writer "feed${n}b" "$port" 60 6 &
+		loops+=($!)
+	done
+	for pid in "${loops[@]}"; do
+		wait "$pid"
+	done
+	touch "$WORK/stop.feed"
+	wait "$follower"
+	rm -f "$WORK/stop.feed"
+	read -r followed distinct problems <"$WORK/feed.out"
+	rows=$(psql -X -A -t "$(pg_uri multi_kill)" -c "SELECT count(*), max(seq) FROM changes" 2>&1)
+	check "the follower saw each change once, in commit order (${problems:-none})" [ "$problems" = - ]
+	check "and every change the database holds ($followed of ${rows%|*}, max seq ${rows#*|})" \
+		[ "$followed" = "${rows%|*}" ] && [ "$followed" = "${rows#*|}" ]
+	created=$(count_acked "$WORK"/w.feed*)
+	feed_creates=$(psql -X -A -t "$(pg_uri multi_kill)" -c \
+		"SELECT count(DISTINCT slug) FROM changes WHERE action = 'create' AND slug LIKE 'feed%'" 2>&1)
+	check "one create per acknowledged write ($created acknowledged, $feed_creates in the feed)" \
+		[ "$created" -gt 0 ] && [ "$created" = "$feed_creates" ]
 fi
 
 # ==== PostgreSQL restarted under load ====
