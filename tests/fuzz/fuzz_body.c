@@ -53,6 +53,7 @@ static void store_up(void)
 		fprintf(stderr, "fuzz_body: cannot open the store: %s\n", err);
 		abort();
 	}
+	store_set_render(store, api_render); /* as readoutd does: imports record versions */
 }
 
 static void store_down(void)
