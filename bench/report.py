@@ -345,6 +345,12 @@ def main():
     starts = [float(x) for x in meta.get("start_ms", "").split() if x]
     w(f"- peak RSS (VmHWM of readoutd after every scenario): {hwm / 1024:.1f} MiB "
       f"(target <= {limit} MiB)")
+    if meta.get("csv_rows"):
+        w(f"- CSV stream of every meeting (`GET /v1/meetings?format=csv`, one client): "
+          f"{int(meta['csv_rows']):,} rows, {int(meta['csv_bytes']) / 2**20:,.1f} MiB in "
+          f"{float(meta['csv_seconds']):.2f} s ({int(meta['csv_rows_per_s']):,} rows/s); "
+          f"server RSS {int(meta['csv_rss_before_kb']) / 1024:.1f} MiB before, "
+          f"peak {int(meta['csv_vmhwm_kb']) / 1024:.1f} MiB during the stream")
     if starts:
         srt = sorted(starts)
         w(f"- exec to first 200 of /healthz: " + ", ".join(f"{s:.1f}" for s in starts) +

@@ -18,6 +18,7 @@ HANDLER(api_explore_asset);
 HANDLER(api_participants_list);
 HANDLER(api_participants_meetings);
 HANDLER(api_meetings_list);
+HANDLER(api_meetings_atom);
 HANDLER(api_meetings_put_participant);
 HANDLER(api_meetings_delete_participant);
 HANDLER(api_meetings_put_principle);

@@ -479,50 +479,70 @@ static void respond_meetings(struct http_request *req, struct http_response *res
 	api_list_respond(req, &page, st, &about, &kind, items, n, next_key, total, res);
 }
 
-HANDLER(api_meetings_list)
+int api_meeting_filter(struct http_request *req, struct meeting_filter *f, char **match,
+                       struct http_response *res)
 {
-	struct meeting_filter f = {.kind = -1};
-	if (api_query_date(req, "from", &f.from, res) || api_query_date(req, "to", &f.to, res))
-		return;
+	*f = (struct meeting_filter){.kind = -1};
+	*match = NULL;
+	if (api_query_date(req, "from", &f->from, res) || api_query_date(req, "to", &f->to, res))
+		return -1;
 	const char *kind = http_query(req, "kind");
-	if (kind && (f.kind = model_enum_parse(model_kind_names, kind)) < 0) {
+	if (kind && (f->kind = model_enum_parse(model_kind_names, kind)) < 0) {
 		api_bad_request(
 		    res, "kind must be one of meeting, talks, phone_call, video_call, summit, "
 		         "visit, other.");
-		return;
+		return -1;
 	}
-	f.country = http_query(req, "country");
-	if (f.country && !model_country_valid(f.country)) {
+	f->country = http_query(req, "country");
+	if (f->country && !model_country_valid(f->country)) {
 		api_bad_request(res, "country must be an assigned ISO 3166-1 alpha-2 code.");
-		return;
+		return -1;
 	}
-	int rc = http_query_each(req, collect_participant, &f);
+	int rc = http_query_each(req, collect_participant, f);
 	if (rc) {
 		api_bad_request(res, rc == 1 ? "At most 16 participant filters are allowed."
 		                     : rc == 2
 		                         ? "participant must be a positive integer id or a slug."
 		                         : NOTHING_STORED);
-		return;
+		return -1;
 	}
 	const char *principle = http_query(req, "principle");
-	rc = principle ? model_ref_parse(principle, &f.principle) : 0;
+	rc = principle ? model_ref_parse(principle, &f->principle) : 0;
 	if (rc) {
 		api_bad_request(res, rc < 0 ? "principle must be a positive integer id or a slug."
 		                            : NOTHING_STORED);
-		return;
+		return -1;
 	}
 	const char *q = http_query(req, "q");
-	char *match = NULL;
-	if (q && api_search_text(q, &match, res))
-		return;
-	f.match = match;
+	if (q && api_search_text(q, match, res))
+		return -1;
+	f->match = *match;
 	const char *sort = http_query(req, "sort");
 	if (!sort) {
-		f.sort = q ? MEETING_SORT_RANK : MEETING_SORT_DATE_DESC;
+		f->sort = q ? MEETING_SORT_RANK : MEETING_SORT_DATE_DESC;
 	} else if (strcmp(sort, "date") == 0) {
-		f.sort = MEETING_SORT_DATE;
+		f->sort = MEETING_SORT_DATE;
 	} else if (strcmp(sort, "-date") != 0) {
 		api_bad_request(res, "sort must be -date or date.");
+		free(*match);
+		*match = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+HANDLER(api_meetings_list)
+{
+	int format = api_list_format(req, res);
+	if (format < 0)
+		return;
+	struct meeting_filter f;
+	char *match = NULL;
+	if (api_meeting_filter(req, &f, &match, res))
+		return;
+	const char *q = http_query(req, "q");
+	if (format == API_FORMAT_CSV) {
+		api_csv_meetings(req, res, &f, q && !match);
 		free(match);
 		return;
 	}

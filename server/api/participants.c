@@ -159,6 +159,9 @@ static const char *const sort_names[] = {"name", "-name", "meeting_count", "-mee
 
 HANDLER(api_participants_list)
 {
+	int format = api_list_format(req, res);
+	if (format < 0)
+		return;
 	struct participant_filter f = {0};
 	const char *sort = http_query(req, "sort");
 	int si = sort ? model_enum_parse(sort_names, sort) : 0;
@@ -176,6 +179,10 @@ HANDLER(api_participants_list)
 	}
 	if (f.country && !model_country_valid(f.country)) {
 		api_bad_request(res, "country must be an assigned ISO 3166-1 alpha-2 code.");
+		return;
+	}
+	if (format == API_FORMAT_CSV) {
+		api_csv_participants(req, res, &f);
 		return;
 	}
 	char *scope =

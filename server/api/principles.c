@@ -113,6 +113,9 @@ static const struct api_list_items principle_items = {sizeof(struct principle), 
 
 HANDLER(api_principles_list)
 {
+	int format = api_list_format(req, res);
+	if (format < 0)
+		return;
 	struct principle_filter f = {0};
 	const char *sort = http_query(req, "sort");
 	int si = sort ? model_enum_parse(sort_names, sort) : 0;
@@ -130,6 +133,10 @@ HANDLER(api_principles_list)
 	}
 	if (f.framework && (!*f.framework || model_utf8_length(f.framework) > MODEL_TEXT_MAX)) {
 		api_bad_request(res, "framework must be 1 to 200 characters.");
+		return;
+	}
+	if (format == API_FORMAT_CSV) {
+		api_csv_principles(req, res, &f);
 		return;
 	}
 	/* Both filters are free text: their lengths keep the scope unambiguous. */

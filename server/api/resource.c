@@ -322,8 +322,7 @@ int api_page_begin(struct http_request *req, const char *scope, struct api_page 
 	return 0;
 }
 
-/* Appends s percent-encoded (RFC 3986 unreserved characters kept). */
-static void url_encode(FILE *f, const char *s)
+void api_url_encode(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
@@ -347,9 +346,9 @@ static int copy_param(void *ctx, const char *key, const char *value)
 		return 0;
 	fputc(q->first ? '?' : '&', q->f);
 	q->first = false;
-	url_encode(q->f, key);
+	api_url_encode(q->f, key);
 	fputc('=', q->f);
-	url_encode(q->f, value);
+	api_url_encode(q->f, value);
 	return 0;
 }
 
@@ -379,7 +378,7 @@ void api_page_respond(struct http_request *req, const struct api_page *page, jso
 		struct query_copy q = {f, true};
 		http_query_each(req, copy_param, &q);
 		fprintf(f, "%ccursor=", q.first ? '?' : '&');
-		url_encode(f, cursor);
+		api_url_encode(f, cursor);
 		fputs(">; rel=\"next\"", f);
 		fclose(f);
 		http_add_header(res, "Link", url);

@@ -8,6 +8,8 @@
 #ifndef READOUT_API_RESOURCE_H
 #define READOUT_API_RESOURCE_H
 
+#include <stdio.h>
+
 #include "api/api.h"
 
 struct resource {
@@ -124,6 +126,38 @@ void api_page_empty(struct http_request *req, const char *scope, struct http_res
 
 /* Fills pos with key and id (the key cut to fit). */
 void api_cursor_pos(struct cursor_pos *pos, const char *key, int64_t id);
+
+/* Reads the filters and sort of a meeting list (from, to, kind, country,
+ * participant, principle, q, sort) from the query into f, borrowing its
+ * strings from req; *match gets the search expression of q (a new string;
+ * NULL without q, or when q can match nothing). Returns 0, or -1 after
+ * answering 400. */
+int api_meeting_filter(struct http_request *req, struct meeting_filter *f, char **match,
+                       struct http_response *res);
+
+/* Appends s to f percent-encoded (RFC 3986 unreserved characters kept). */
+void api_url_encode(FILE *f, const char *s);
+
+/* ---- api/csv.c: lists as CSV ---- */
+
+enum api_format { API_FORMAT_JSON, API_FORMAT_CSV };
+
+/* The representation a list request asks for: format=csv or format=json
+ * decides; without format, CSV only when Accept prefers text/csv to
+ * application/json (a tie, as with no Accept or with any/any, is JSON). Any
+ * other format is 400: returns -1 after answering. */
+int api_list_format(const struct http_request *req, struct http_response *res);
+
+/* Answer every row of a list that f (borrowed; copied for the stream)
+ * matches, in its order, as a CSV stream on an export snapshot (see
+ * api_export_begin); empty: the search text can match nothing, only the
+ * header row goes out. cursor is refused (400): CSV has no pages. */
+void api_csv_meetings(struct http_request *req, struct http_response *res,
+                      const struct meeting_filter *f, bool empty);
+void api_csv_participants(struct http_request *req, struct http_response *res,
+                          const struct participant_filter *f);
+void api_csv_principles(struct http_request *req, struct http_response *res,
+                        const struct principle_filter *f);
 
 /* Helpers for encoders: a JSON string or null (new reference). */
 json_t *api_str(const char *s);

@@ -7,6 +7,7 @@
 #include "api/resource.h"
 
 #define C (ROUTE_CACHE)
+#define CA (ROUTE_CACHE | ROUTE_VARY_ACCEPT)
 #define W (ROUTE_AUTH)
 #define WJ (ROUTE_AUTH | ROUTE_JSON_BODY)
 #define WP (ROUTE_AUTH | ROUTE_JSON_BODY | ROUTE_MERGE_PATCH)
@@ -20,7 +21,7 @@ static const struct route routes[] = {
     {HTTP_GET, "/explore", api_explore_redirect, 0, NULL},
     {HTTP_GET, "/explore/", api_explore_index, 0, NULL},
     {HTTP_GET, "/explore/{}", api_explore_asset, 0, NULL},
-    {HTTP_GET, "/v1/participants", api_participants_list, C, NULL},
+    {HTTP_GET, "/v1/participants", api_participants_list, CA, NULL},
     {HTTP_POST, "/v1/participants", api_resource_create, WJ, &api_participants},
     {HTTP_GET, "/v1/participants/{}", api_resource_get, C, &api_participants},
     {HTTP_PUT, "/v1/participants/{}", api_resource_replace, WJ, &api_participants},
@@ -29,8 +30,9 @@ static const struct route routes[] = {
     {HTTP_GET, "/v1/participants/{}/versions", api_versions, 0, &api_participants},
     {HTTP_GET, "/v1/participants/{}/versions/{}", api_version, 0, &api_participants},
     {HTTP_GET, "/v1/participants/{}/meetings", api_participants_meetings, C, NULL},
-    {HTTP_GET, "/v1/meetings", api_meetings_list, C, NULL},
+    {HTTP_GET, "/v1/meetings", api_meetings_list, CA, NULL},
     {HTTP_POST, "/v1/meetings", api_resource_create, WJ, &api_meetings},
+    {HTTP_GET, "/v1/meetings.atom", api_meetings_atom, C, NULL},
     {HTTP_GET, "/v1/meetings/{}", api_resource_get, C, &api_meetings},
     {HTTP_PUT, "/v1/meetings/{}", api_resource_replace, WJ, &api_meetings},
     {HTTP_PATCH, "/v1/meetings/{}", api_resource_patch, WP, &api_meetings},
@@ -41,7 +43,7 @@ static const struct route routes[] = {
     {HTTP_DELETE, "/v1/meetings/{}/participants/{}", api_meetings_delete_participant, W, NULL},
     {HTTP_PUT, "/v1/meetings/{}/principles/{}", api_meetings_put_principle, WJ, NULL},
     {HTTP_DELETE, "/v1/meetings/{}/principles/{}", api_meetings_delete_principle, W, NULL},
-    {HTTP_GET, "/v1/principles", api_principles_list, C, NULL},
+    {HTTP_GET, "/v1/principles", api_principles_list, CA, NULL},
     {HTTP_POST, "/v1/principles", api_resource_create, WJ, &api_principles},
     {HTTP_GET, "/v1/principles/{}", api_resource_get, C, &api_principles},
     {HTTP_PUT, "/v1/principles/{}", api_resource_replace, WJ, &api_principles},

@@ -58,18 +58,7 @@ enum export_phase {
 	PHASE_END
 };
 
-struct api_export {
-	struct store_export *x;
-	atomic_int *open_count; /* the app's count of open exports, or NULL */
-	int64_t deadline_ms;    /* monotonic ms when the stream is cut; 0: never */
-	enum export_phase phase;
-	bool first; /* no item of the current list written yet */
-	char *buf;  /* encoded text not yet handed out */
-	size_t len, off;
-	bool failed;
-};
-
-/* Encodes the next piece of the document into x->buf. */
+/* The export document's producer (api_export_next). */
 static void export_next(struct api_export *e)
 {
 	static const char *const names[] = {"", "participants", "principles", "meetings"};
@@ -108,6 +97,7 @@ static void export_next(struct api_export *e)
 	case PHASE_TAIL:
 		e->buf = xstrdup("]}\n");
 		e->phase = PHASE_END;
+		e->done = true;
 		break;
 	case PHASE_END:
 		break;
@@ -141,6 +131,14 @@ static int64_t monotonic_ms(void)
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+void api_export_put(struct api_export *e, char *text)
+{
+	free(e->buf);
+	e->buf = text;
+	e->len = text ? strlen(text) : 0;
+	e->off = 0;
+}
+
 long api_export_fill(void *ctx, char *buf, size_t max)
 {
 	struct api_export *e = ctx;
@@ -155,9 +153,9 @@ long api_export_fill(void *ctx, char *buf, size_t max)
 	}
 	while (n < max && !e->failed) {
 		if (e->off == e->len) {
-			if (e->phase == PHASE_END)
+			if (e->done)
 				break;
-			export_next(e);
+			e->next(e);
 			continue;
 		}
 		size_t take = e->len - e->off < max - n ? e->len - e->off : max - n;
@@ -176,6 +174,7 @@ enum store_status api_export_open(struct store *s, struct api_export **out)
 		return st;
 	struct api_export *e = xcalloc(1, sizeof *e);
 	e->x = x;
+	e->next = export_next;
 	*out = e;
 	return STORE_OK;
 }
@@ -185,6 +184,8 @@ void api_export_close(void *ctx)
 	struct api_export *e = ctx;
 	if (!e)
 		return;
+	if (e->producer_free)
+		e->producer_free(e->producer);
 	store_export_close(e->x);
 	free(e->buf);
 	if (e->open_count) /* once its snapshot and connection are gone */
@@ -192,31 +193,46 @@ void api_export_close(void *ctx)
 	free(e);
 }
 
-HANDLER(api_transfer_export)
+struct api_export *api_export_begin(struct http_request *req, struct http_response *res)
 {
 	struct app *app = APP(req);
 	if (atomic_fetch_add(&app->exports, 1) >= app->max_exports) {
 		atomic_fetch_sub(&app->exports, 1);
-		char detail[160];
+		char detail[200];
 		snprintf(detail, sizeof detail,
-		         "At most %d exports run at once (--max-exports); try again when one "
-		         "has finished.",
+		         "At most %d exports and CSV lists run at once (--max-exports); try again "
+		         "when one has finished.",
 		         app->max_exports);
 		http_problem(res, 503, "unavailable", "Too many exports", detail);
 		http_add_header(res, "Retry-After", "10");
-		return;
+		return NULL;
 	}
 	struct api_export *e = NULL;
 	enum store_status st = api_export_open(app->store, &e);
 	if (st != STORE_OK) {
 		atomic_fetch_sub(&app->exports, 1);
 		api_store_problem(res, st, "export");
-		return;
+		return NULL;
 	}
 	e->open_count = &app->exports;
 	e->deadline_ms = monotonic_ms() + (int64_t)app->export_seconds * 1000;
-	http_set_stream(res, 200, "application/json", api_export_fill, e, api_export_close);
-	http_add_header(res, "Content-Disposition", "attachment; filename=\"readout-export.json\"");
+	return e;
+}
+
+void api_export_stream(struct api_export *e, struct http_response *res, const char *content_type,
+                       const char *filename)
+{
+	http_set_stream(res, 200, content_type, api_export_fill, e, api_export_close);
+	char *disposition = xasprintf("attachment; filename=\"%s\"", filename);
+	http_add_header(res, "Content-Disposition", disposition);
+	free(disposition);
+}
+
+HANDLER(api_transfer_export)
+{
+	struct api_export *e = api_export_begin(req, res);
+	if (e)
+		api_export_stream(e, res, "application/json", "readout-export.json");
 }
 
 /* ---- import ---- */

@@ -82,6 +82,14 @@ const char *http_header(const struct http_request *req, const char *name);
  * without a value ("?count") is "". */
 const char *http_query(const struct http_request *req, const char *name);
 
+/* The quality in thousandths (0 to 1000) that the request's Accept header
+ * gives the media type type ("text/csv"): that of the most specific media
+ * range matching it (type/subtype over type/any over any/any; parameters other
+ * than q are not compared), 0 when none does, 1000 without an Accept
+ * header (RFC 9110 section 12.5.1). A range with a malformed q is
+ * skipped. */
+int http_accept_quality(const struct http_request *req, const char *type);
+
 /* Calls fn for every query parameter (in order) with its key and value
  * (value may be ""), stopping when fn returns non-zero; returns that value. */
 int http_query_each(const struct http_request *req,

@@ -425,6 +425,10 @@ static void cached_handler(struct http_server *s, const struct route *route,
 	fputs(host, f); /* a host holds no '/', so host and path cannot blur */
 	fputs(req->path, f);
 	http_query_each(req, append_arg, f);
+	if (route->flags & ROUTE_VARY_ACCEPT) {
+		const char *accept = http_header(req, "Accept");
+		fprintf(f, "\x1d%s", accept ? accept : "");
+	}
 	fclose(f);
 	unsigned long gen = s->opt.generation(s->opt.app);
 	if (!http_cache_get(s->cache, key, len, gen, res)) {
@@ -563,8 +567,13 @@ static enum MHD_Result queue(struct http_server *s, struct request_state *st)
 		MHD_add_response_header(r, "Access-Control-Expose-Headers",
 		                        "ETag, Location, Link, X-Total-Count");
 	}
-	if (s->opt.cors_origin_count)
-		MHD_add_response_header(r, "Vary", "Origin");
+	bool vary_accept =
+	    st->req.route >= 0 && (s->opt.router->routes[st->req.route].flags & ROUTE_VARY_ACCEPT);
+	if (s->opt.cors_origin_count || vary_accept)
+		MHD_add_response_header(r, "Vary",
+		                        !vary_accept               ? "Origin"
+		                        : s->opt.cors_origin_count ? "Origin, Accept"
+		                                                   : "Accept");
 	if (res->close)
 		MHD_add_response_header(r, "Connection", "close");
 	/* Counted as it is queued, so a client that reads /metrics right after

@@ -43,6 +43,8 @@ struct store_conn {
 	struct store_db *db;
 	int64_t data_version; /* the driver's data version last seen; 0: never read */
 	bool writing;         /* in a write transaction */
+	bool snapshot;        /* held in one read transaction by its owner (an export):
+	                       * list pages run inside it instead of their own */
 	struct store *store;
 	struct store_stmt cache[STORE_STMT_CACHE];
 	size_t cached;
@@ -265,6 +267,22 @@ struct store_page_query {
 };
 enum store_status store_page(struct store_conn *c, const struct store_page_query *q, int limit,
                              void **items, size_t *count, char **next_key, int64_t *total);
+
+/* The list pages of store.h on connection c (an export's snapshot, or the
+ * thread's own). */
+enum store_status store_participant_list_on(struct store_conn *c,
+                                            const struct participant_filter *f,
+                                            const struct cursor_pos *after, int limit,
+                                            struct participant **items, size_t *count,
+                                            char **next_key, int64_t *total);
+enum store_status store_principle_list_on(struct store_conn *c, const struct principle_filter *f,
+                                          const struct cursor_pos *after, int limit,
+                                          struct principle **items, size_t *count, char **next_key,
+                                          int64_t *total);
+enum store_status store_meeting_list_on(struct store_conn *c, const struct meeting_filter *f,
+                                        const struct cursor_pos *after, int limit,
+                                        struct meeting **items, size_t *count, char **next_key,
+                                        int64_t *total);
 
 /* The ids of n items (each of item_size bytes, an int64_t id at id_offset,
  * those for which keep is NULL or true) as a JSON array text for

@@ -772,15 +772,12 @@ static enum store_status meeting_list_finish(struct store_conn *c, void *items, 
 	return load_nested(c, items, n, false);
 }
 
-enum store_status store_meeting_list(struct store *s, const struct meeting_filter *f,
-                                     const struct cursor_pos *after, int limit,
-                                     struct meeting **items, size_t *count, char **next_key,
-                                     int64_t *total)
+enum store_status store_meeting_list_on(struct store_conn *c, const struct meeting_filter *f,
+                                        const struct cursor_pos *after, int limit,
+                                        struct meeting **items, size_t *count, char **next_key,
+                                        int64_t *total)
 {
 	*next_key = NULL;
-	struct store_conn *c = store_conn(s);
-	if (!c)
-		return STORE_BUSY;
 	const struct store_dialect *d = c->drv->sql;
 	struct meeting_list_ctx *l = xcalloc(1, sizeof *l);
 	l->f = f;
@@ -849,4 +846,15 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
 		*items = out;
 	free(l);
 	return r;
+}
+
+enum store_status store_meeting_list(struct store *s, const struct meeting_filter *f,
+                                     const struct cursor_pos *after, int limit,
+                                     struct meeting **items, size_t *count, char **next_key,
+                                     int64_t *total)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return STORE_BUSY;
+	return store_meeting_list_on(c, f, after, limit, items, count, next_key, total);
 }

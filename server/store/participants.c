@@ -165,10 +165,11 @@ static void participant_list_bind(struct store_stmt *st, const void *ctx, bool p
 	}
 }
 
-enum store_status store_participant_list(struct store *s, const struct participant_filter *f,
-                                         const struct cursor_pos *after, int limit,
-                                         struct participant **items, size_t *count, char **next_key,
-                                         int64_t *total)
+enum store_status store_participant_list_on(struct store_conn *c,
+                                            const struct participant_filter *f,
+                                            const struct cursor_pos *after, int limit,
+                                            struct participant **items, size_t *count,
+                                            char **next_key, int64_t *total)
 {
 	static const char *const order[] = {
 	    [PARTICIPANT_SORT_NAME] = "lower(name), id",
@@ -183,9 +184,6 @@ enum store_status store_participant_list(struct store *s, const struct participa
 	    [PARTICIPANT_SORT_COUNT] = "(meeting_count, id) > (CAST($3 AS BIGINT), $4)",
 	    [PARTICIPANT_SORT_COUNT_DESC] = "(meeting_count, id) < (CAST($3 AS BIGINT), $4)",
 	};
-	struct store_conn *c = store_conn(s);
-	if (!c)
-		return STORE_BUSY;
 	/* The country test is left out when there is none, so that with it
 	 * the (country, name) index can be walked. */
 	const char *q =
@@ -225,4 +223,15 @@ enum store_status store_participant_list(struct store *s, const struct participa
 	if (r == STORE_OK)
 		*items = out;
 	return r;
+}
+
+enum store_status store_participant_list(struct store *s, const struct participant_filter *f,
+                                         const struct cursor_pos *after, int limit,
+                                         struct participant **items, size_t *count, char **next_key,
+                                         int64_t *total)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return STORE_BUSY;
+	return store_participant_list_on(c, f, after, limit, items, count, next_key, total);
 }

@@ -215,14 +215,11 @@ static void principle_list_bind(struct store_stmt *st, const void *ctx, bool pag
 	}
 }
 
-enum store_status store_principle_list(struct store *s, const struct principle_filter *f,
-                                       const struct cursor_pos *after, int limit,
-                                       struct principle **items, size_t *count, char **next_key,
-                                       int64_t *total)
+enum store_status store_principle_list_on(struct store_conn *c, const struct principle_filter *f,
+                                          const struct cursor_pos *after, int limit,
+                                          struct principle **items, size_t *count, char **next_key,
+                                          int64_t *total)
 {
-	struct store_conn *c = store_conn(s);
-	if (!c)
-		return STORE_BUSY;
 	/* The framework test is left out when there is none, so that with it
 	 * the (framework, name) index can be walked. */
 	const char *filters =
@@ -344,4 +341,15 @@ enum store_status store_principle_timeline(struct store *s, int64_t id,
 	if (r == STORE_OK)
 		*items = out;
 	return r;
+}
+
+enum store_status store_principle_list(struct store *s, const struct principle_filter *f,
+                                       const struct cursor_pos *after, int limit,
+                                       struct principle **items, size_t *count, char **next_key,
+                                       int64_t *total)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return STORE_BUSY;
+	return store_principle_list_on(c, f, after, limit, items, count, next_key, total);
 }

@@ -826,7 +826,7 @@ enum store_status store_page(struct store_conn *c, const struct store_page_query
                              void **items, size_t *count, char **next_key, int64_t *total)
 {
 	*next_key = NULL;
-	enum store_status r = store_begin_read(c);
+	enum store_status r = c->snapshot ? STORE_OK : store_begin_read(c);
 	if (r != STORE_OK)
 		return r;
 	char *out = xcalloc((size_t)limit + 1, q->item_size);
@@ -856,7 +856,8 @@ enum store_status store_page(struct store_conn *c, const struct store_page_query
 			store_done(st);
 		}
 	}
-	store_commit(c);
+	if (!c->snapshot)
+		store_commit(c);
 	if (r != STORE_OK) {
 		for (size_t i = 0; i < n; i++)
 			q->item_clear(out + i * q->item_size);

@@ -319,6 +319,21 @@ enum store_status store_export_open(struct store *s, struct store_export **out);
 enum store_status store_export_next_participant(struct store_export *x, struct participant *out);
 enum store_status store_export_next_principle(struct store_export *x, struct principle *out);
 enum store_status store_export_next_meeting(struct store_export *x, struct meeting *out);
+/* A list walked on the export's snapshot: the pages of store_*_list (without
+ * a total), so a stream of every row a list's filters match holds one page
+ * at a time and sees one state of the store from its first page to its
+ * last. */
+enum store_status store_export_participants(struct store_export *x,
+                                            const struct participant_filter *f,
+                                            const struct cursor_pos *after, int limit,
+                                            struct participant **items, size_t *count,
+                                            char **next_key);
+enum store_status store_export_principles(struct store_export *x, const struct principle_filter *f,
+                                          const struct cursor_pos *after, int limit,
+                                          struct principle **items, size_t *count, char **next_key);
+enum store_status store_export_meetings(struct store_export *x, const struct meeting_filter *f,
+                                        const struct cursor_pos *after, int limit,
+                                        struct meeting **items, size_t *count, char **next_key);
 void store_export_close(struct store_export *x); /* NULL ok */
 
 /* A whole import document, decoded. Entities are matched by slug (each has

@@ -25,6 +25,7 @@ enum store_status store_export_open(struct store *s, struct store_export **out)
 		store_conn_free(c);
 		return r;
 	}
+	c->snapshot = true;
 	struct store_export *x = xcalloc(1, sizeof *x);
 	x->c = c;
 	*out = x;
@@ -35,6 +36,7 @@ void store_export_close(struct store_export *x)
 {
 	if (!x)
 		return;
+	x->c->snapshot = false;
 	store_commit(x->c);
 	store_conn_free(x->c);
 	free(x);
@@ -77,6 +79,29 @@ enum store_status store_export_next_meeting(struct store_export *x, struct meeti
 {
 	enum store_status r = next_id(x, STORE_MEETINGS);
 	return r == STORE_OK ? store_meeting_read(x->c, x->last[STORE_MEETINGS], out) : r;
+}
+
+enum store_status store_export_participants(struct store_export *x,
+                                            const struct participant_filter *f,
+                                            const struct cursor_pos *after, int limit,
+                                            struct participant **items, size_t *count,
+                                            char **next_key)
+{
+	return store_participant_list_on(x->c, f, after, limit, items, count, next_key, NULL);
+}
+
+enum store_status store_export_principles(struct store_export *x, const struct principle_filter *f,
+                                          const struct cursor_pos *after, int limit,
+                                          struct principle **items, size_t *count, char **next_key)
+{
+	return store_principle_list_on(x->c, f, after, limit, items, count, next_key, NULL);
+}
+
+enum store_status store_export_meetings(struct store_export *x, const struct meeting_filter *f,
+                                        const struct cursor_pos *after, int limit,
+                                        struct meeting **items, size_t *count, char **next_key)
+{
+	return store_meeting_list_on(x->c, f, after, limit, items, count, next_key, NULL);
 }
 
 /* The id of the row of kind with slug (0 when none). */

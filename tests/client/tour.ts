@@ -13,7 +13,9 @@ type Problem = components["schemas"]["Problem"];
 
 const baseUrl = process.env["READOUT_URL"] ?? "http://127.0.0.1:8080";
 const token = process.env["READOUT_TOKEN"] ?? "";
-const api = createClient<paths>({ baseUrl });
+// The lists also answer text/csv (format=csv): this client reads JSON, so
+// its responses are typed by their JSON content alone (problem+json too).
+const api = createClient<paths, `${string}/${string}json`>({ baseUrl });
 
 const SAMPLE_SLUG =
 	"2024-04-26-president-xi-jinping-meets-u-s-secretary-of-state-antony-blinken";
