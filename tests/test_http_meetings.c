@@ -583,6 +583,44 @@ START_TEST(derived_slugs)
 }
 END_TEST
 
+/* Long titles of one date share the derived slug cut at 100 characters;
+ * each numbered one cuts the stem again to make room for its suffix, and
+ * the lowest free number is found whatever its width. */
+START_TEST(derived_slugs_of_one_long_title)
+{
+	const char *title = "Talks on the implementation of the understandings reached at the "
+	                    "summit in San Francisco between the two presidents";
+	char *slugs[12];
+	for (int i = 0; i < 12; i++) {
+		struct reply *r =
+		    wr("POST", "/v1/meetings", F("{'title':'%s','date':'2024-04-26'}", title));
+		ck_assert_int_eq(r->status, 201);
+		slugs[i] = strdup(jstr(r->json, "slug"));
+		reply_free(r);
+		ck_assert_uint_le(strlen(slugs[i]), 100);
+		for (int j = 0; j < i; j++)
+			ck_assert_str_ne(slugs[i], slugs[j]);
+		if (i) {
+			const char *dash = strrchr(slugs[i], '-');
+			ck_assert_int_eq(strtol(dash + 1, NULL, 10), i + 1);
+			ck_assert(strncmp(slugs[0], slugs[i], (size_t)(dash - slugs[i])) == 0);
+		}
+	}
+	/* A gap among the two-digit ones is filled first. */
+	struct reply *r = wr("DELETE", F("/v1/meetings/%s", slugs[10]), NULL);
+	ck_assert_int_eq(r->status, 204);
+	reply_free(r);
+	r = wr("POST", "/v1/meetings", F("{'title':'%s','date':'2024-04-26'}", title));
+	ck_assert_str_eq(jstr(r->json, "slug"), slugs[10]);
+	reply_free(r);
+	r = wr("POST", "/v1/meetings", F("{'title':'%s','date':'2024-04-26'}", title));
+	ck_assert_int_eq(strtol(strrchr(jstr(r->json, "slug"), '-') + 1, NULL, 10), 13);
+	reply_free(r);
+	for (int i = 0; i < 12; i++)
+		free(slugs[i]);
+}
+END_TEST
+
 START_TEST(derived_counts_follow_meetings)
 {
 	struct world w;
@@ -2623,6 +2661,7 @@ int main(void)
 	tcase_add_test(tc, create_with_nested_lists);
 	tcase_add_test(tc, create_minimal_has_every_field);
 	tcase_add_test(tc, derived_slugs);
+	tcase_add_test(tc, derived_slugs_of_one_long_title);
 	tcase_add_test(tc, derived_counts_follow_meetings);
 	tcase_add_test(tc, read_by_id_and_slug);
 	tcase_add_test(tc, invalid_dates);

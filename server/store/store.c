@@ -411,61 +411,81 @@ enum store_status store_resolve(struct store_conn *c, enum store_kind kind, int6
 	return r;
 }
 
-/* The first free slug of base in kind: base itself, else the lowest
- * "base-N" (N >= 2) no other row holds, found in one query: the taken
- * suffixes come from one range of the slug index and the first gap after
- * them from a window over their order. The row self (0 for none) counts
- * as free. A long base is cut to make room for the suffix, so a candidate
- * can still be taken: then the next is tried. Returns a new string in
- * *out. */
-static enum store_status free_slug(struct store_conn *c, enum store_kind kind, const char *base,
-                                   int64_t self, char **out)
+/* The lowest n >= lo such that "stem-n" is free in kind (no other row than
+ * self holds it), in one query: the taken suffixes of stem come from one
+ * range of the slug index, and the first gap after lo - 1 from a window
+ * over their order. */
+static enum store_status free_suffix(struct store_conn *c, enum store_kind kind, const char *stem,
+                                     int64_t lo, int64_t self, int64_t *n)
 {
-	const char *t = store_kinds[kind].table;
 	char sql[1024];
 	snprintf(sql, sizeof sql,
-	         "SELECT (SELECT id FROM %s WHERE slug = $1), "
-	         "(SELECT min(n) + 1 FROM (SELECT n, lead(n) OVER (ORDER BY n) AS next FROM "
-	         "(SELECT CAST(1 AS BIGINT) AS n UNION ALL "
+	         "SELECT min(n) + 1 FROM (SELECT n, lead(n) OVER (ORDER BY n) AS next FROM "
+	         "(SELECT CAST($3 AS BIGINT) - 1 AS n UNION ALL "
 	         "SELECT CAST(substr(slug, length($1) + 2) AS BIGINT) FROM %s "
 	         "WHERE slug > $1 || '-' AND slug < $1 || '.' AND id <> $2 "
 	         "AND substr(slug, length($1) + 2, 1) BETWEEN '1' AND '9' "
 	         "AND ltrim(substr(slug, length($1) + 2), '0123456789') = '' "
-	         "AND length(slug) <= length($1) + 10) AS taken) AS gaps "
-	         "WHERE next IS NULL OR next > n + 1)",
-	         t, t);
+	         "AND length(slug) <= length($1) + 10) AS taken "
+	         "WHERE n >= CAST($3 AS BIGINT) - 1) AS gaps "
+	         "WHERE next IS NULL OR next > n + 1",
+	         store_kinds[kind].table);
 	struct store_stmt *st;
 	enum store_status r = store_prepare(c, sql, &st);
 	if (r != STORE_OK)
 		return r;
-	store_bind_text(st, 1, base);
+	store_bind_text(st, 1, stem);
 	store_bind_int64(st, 2, self);
+	store_bind_int64(st, 3, lo);
 	bool row;
 	r = store_step(st, &row);
-	bool base_free = !row || store_col_is_null(st, 0) || store_col_int64(st, 0) == self;
-	int64_t first = row && !store_col_is_null(st, 1) ? store_col_int64(st, 1) : 2;
+	*n = r == STORE_OK && row && !store_col_is_null(st, 0) ? store_col_int64(st, 0) : lo;
 	store_done(st);
-	if (r != STORE_OK)
-		return r;
-	if (base_free) {
+	return r;
+}
+
+/* The stem model_slug_candidate puts before "-n" (base cut to make room
+ * for the suffix), which is the same for every n of one digit count. */
+static char *slug_stem(const char *base, int64_t n)
+{
+	char *candidate = model_slug_candidate(base, (int)n);
+	*strrchr(candidate, '-') = '\0';
+	return candidate;
+}
+
+/* The first free slug of base in kind: base itself, else the lowest
+ * "base-N" (N >= 2) no other row holds. A base near the length limit is cut
+ * to make room for the suffix, so its stem depends on the number of digits
+ * of N: one query for each stem, never one for each candidate. The row self
+ * (0 for none) counts as free. Returns a new string in *out. */
+static enum store_status free_slug(struct store_conn *c, enum store_kind kind, const char *base,
+                                   int64_t self, char **out)
+{
+	int64_t holder = 0;
+	enum store_status r = store_resolve(c, kind, 0, base, &holder);
+	if (r == STORE_NOT_FOUND || (r == STORE_OK && holder == self)) {
 		*out = xstrdup(base);
 		return STORE_OK;
 	}
-	for (int64_t n = first < 2 ? 2 : first; n < INT32_MAX; n++) {
-		char *candidate = model_slug_candidate(base, (int)n);
-		size_t len = strlen(base);
-		if (strncmp(candidate, base, len) == 0 && candidate[len] == '-') {
-			*out = candidate; /* base whole: the query's answer is free */
-			return STORE_OK;
+	if (r != STORE_OK)
+		return r;
+	for (int64_t lo = 2, hi = 9; lo < INT32_MAX; lo = hi + 1, hi = hi * 10 + 9) {
+		char *stem = slug_stem(base, lo);
+		/* Widths whose stem is the same are one range. */
+		while (hi < INT32_MAX / 10) {
+			char *next = slug_stem(base, hi + 1);
+			bool same = strcmp(next, stem) == 0;
+			free(next);
+			if (!same)
+				break;
+			hi = hi * 10 + 9;
 		}
-		int64_t other = 0;
-		r = store_resolve(c, kind, 0, candidate, &other);
-		if (r == STORE_NOT_FOUND || (r == STORE_OK && other == self)) {
-			*out = candidate;
-			return STORE_OK;
-		}
-		free(candidate);
-		if (r != STORE_OK)
+		int64_t n = 0;
+		r = free_suffix(c, kind, stem, lo, self, &n);
+		if (r == STORE_OK && n <= hi)
+			*out = xasprintf("%s-%lld", stem, (long long)n);
+		free(stem);
+		if (r != STORE_OK || n <= hi)
 			return r;
 	}
 	return STORE_CONFLICT;
