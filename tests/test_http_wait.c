@@ -114,7 +114,7 @@ static void request_start(void *app)
 
 static int port;
 
-static void start(int threads, int max_waiting)
+static void start_timeout(int threads, int max_waiting, int timeout_seconds)
 {
 	atomic_store(&counter, 0);
 	atomic_store(&runs, 0);
@@ -130,7 +130,7 @@ static void start(int threads, int max_waiting)
 	    .max_connections = 200,
 	    .max_connections_per_ip = 0,
 	    .max_waiting = max_waiting,
-	    .timeout_seconds = 30,
+	    .timeout_seconds = timeout_seconds,
 	    .cache_bytes = 1 << 20,
 	    .generation = generation,
 	    .request_start = request_start,
@@ -140,6 +140,11 @@ static void start(int threads, int max_waiting)
 	srv = http_server_start(&opt, err, sizeof err);
 	ck_assert_msg(srv != NULL, "%s", err);
 	port = http_server_port(srv);
+}
+
+static void start(int threads, int max_waiting)
+{
+	start_timeout(threads, max_waiting, 30);
 }
 
 struct call {
@@ -309,6 +314,25 @@ START_TEST(deadline_answers)
 }
 END_TEST
 
+/* A wait longer than --timeout: libmicrohttpd does not time out a
+ * suspended connection (its idle time starts again at the resume), nor does
+ * the head and body watcher. */
+START_TEST(outlives_idle_timeout)
+{
+	start_timeout(2, 16, 1);
+	struct call c;
+	call_start(&c, "/wait?since=5&ms=2500");
+	call_join(&c);
+	long took = c.ended_ms - c.started_ms;
+	printf("a 2500 ms wait with --timeout 1 answered after %ld ms\n", took);
+	ck_assert_int_eq(c.rc, CURLE_OK);
+	ck_assert_int_eq(c.status, 200);
+	ck_assert_str_eq(c.body, "timeout");
+	ck_assert_int_ge(took, 2490);
+	http_server_stop(srv);
+}
+END_TEST
+
 #define MANY 20
 
 START_TEST(waiters_hold_no_thread)
@@ -464,6 +488,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, wake_answers_at_once);
 	tcase_add_test(tc, deadline_answers);
+	tcase_add_test(tc, outlives_idle_timeout);
 	tcase_add_test(tc, waiters_hold_no_thread);
 	tcase_add_test(tc, wake_race_not_lost);
 	tcase_add_test(tc, max_waiting_refuses);
