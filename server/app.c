@@ -175,6 +175,7 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 	    .max_import_body = cfg->max_import_body,
 	    .max_connections = cfg->max_connections,
 	    .max_connections_per_ip = cfg->max_connections_per_ip,
+	    .max_waiting = cfg->max_waiting,
 	    .timeout_seconds = cfg->timeout_seconds,
 	    .cache_bytes = (size_t)cfg->cache_bytes,
 	    .generation = app_generation,

@@ -15,6 +15,7 @@
 
 #define TOKEN_MAX_LEN 4096
 #define TOKEN_MIN_LEN 8
+#define MAX_WAITING_DEFAULT 256
 
 enum value_kind { V_STRING, V_INT, V_LONG, V_TOKEN, V_TOKEN_FILE, V_ORIGINS, V_BOOL };
 
@@ -42,6 +43,7 @@ static const struct option_spec options[] = {
     {"--max-connections", "READOUT_MAX_CONNECTIONS", V_INT, OFF(max_connections), 1, 100000},
     {"--max-connections-per-ip", "READOUT_MAX_CONNECTIONS_PER_IP", V_INT,
      OFF(max_connections_per_ip), 0, 100000},
+    {"--max-waiting", "READOUT_MAX_WAITING", V_INT, OFF(max_waiting), 0, 100000},
     {"--timeout", "READOUT_TIMEOUT", V_INT, OFF(timeout_seconds), 1, 3600},
     {"--cache-size", "READOUT_CACHE_SIZE", V_LONG, OFF(cache_bytes), 0, CONFIG_MAX_BODY_LIMIT},
     {"--query-budget", "READOUT_QUERY_BUDGET", V_INT, OFF(query_budget_ms), 1, 600000},
@@ -74,6 +76,8 @@ void config_usage(void *f)
 	    "  --max-import-body BYTES  [READOUT_MAX_IMPORT_BODY] import limit (67108864)\n"
 	    "  --max-connections N      [READOUT_MAX_CONNECTIONS] total (1024)\n"
 	    "  --max-connections-per-ip N [READOUT_MAX_CONNECTIONS_PER_IP] 0: none (256)\n"
+	    "  --max-waiting N          [READOUT_MAX_WAITING]   requests waiting at once, below\n"
+	    "                           --max-connections; 0: none may wait (256)\n"
 	    "  --timeout SECONDS        [READOUT_TIMEOUT]       idle connection timeout (30)\n"
 	    "  --cache-size BYTES       [READOUT_CACHE_SIZE]    response cache, 0: none "
 	    "(16777216)\n"
@@ -229,6 +233,7 @@ static void set_defaults(struct config *cfg)
 	cfg->max_import_body = 64L * 1024 * 1024;
 	cfg->max_connections = 1024;
 	cfg->max_connections_per_ip = 256;
+	cfg->max_waiting = -1; /* not given: MAX_WAITING_DEFAULT (config_parse) */
 	cfg->timeout_seconds = 30;
 	cfg->cache_bytes = 16L * 1024 * 1024;
 	cfg->query_budget_ms = 5000;
@@ -311,6 +316,17 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
 		}
 		if (apply(cfg, o, v, o->flag, err, errlen))
 			return -1;
+	}
+	/* Waiting requests keep their connections: others must still get in.
+	 * Unless given, the limit shrinks below a small --max-connections. */
+	if (cfg->max_waiting < 0) {
+		cfg->max_waiting = MAX_WAITING_DEFAULT < cfg->max_connections
+		                       ? MAX_WAITING_DEFAULT
+		                       : cfg->max_connections - 1;
+	} else if (cfg->max_waiting >= cfg->max_connections) {
+		snprintf(err, errlen, "--max-waiting %d: must be below --max-connections (%d)",
+		         cfg->max_waiting, cfg->max_connections);
+		return -1;
 	}
 	return 0;
 }

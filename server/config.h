@@ -38,6 +38,7 @@ struct config {
 	long max_import_body;
 	int max_connections;
 	int max_connections_per_ip;
+	int max_waiting; /* requests waiting at once (long polls), below max_connections */
 	int timeout_seconds;
 	long cache_bytes;
 	int query_budget_ms;

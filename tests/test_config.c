@@ -17,11 +17,20 @@ static int parse(struct config *cfg, char *err, const char *const *argv)
 
 static void clear_env(void)
 {
-	const char *vars[] = {
-	    "READOUT_BIND",        "READOUT_PORT",           "READOUT_DB",
-	    "READOUT_TOKEN",       "READOUT_TOKEN_FILE",     "READOUT_CORS_ORIGIN",
-	    "READOUT_THREADS",     "READOUT_MAX_BODY",       "READOUT_MAX_IMPORT_BODY",
-	    "READOUT_MAX_EXPORTS", "READOUT_EXPORT_TIMEOUT", NULL};
+	const char *vars[] = {"READOUT_BIND",
+	                      "READOUT_PORT",
+	                      "READOUT_DB",
+	                      "READOUT_TOKEN",
+	                      "READOUT_TOKEN_FILE",
+	                      "READOUT_CORS_ORIGIN",
+	                      "READOUT_THREADS",
+	                      "READOUT_MAX_BODY",
+	                      "READOUT_MAX_IMPORT_BODY",
+	                      "READOUT_MAX_EXPORTS",
+	                      "READOUT_EXPORT_TIMEOUT",
+	                      "READOUT_MAX_WAITING",
+	                      "READOUT_MAX_CONNECTIONS",
+	                      NULL};
 	for (int i = 0; vars[i]; i++)
 		unsetenv(vars[i]);
 }
@@ -44,8 +53,59 @@ START_TEST(defaults)
 	ck_assert_int_eq(c.max_import_body, 64L * 1024 * 1024);
 	ck_assert_int_eq(c.max_exports, 4);
 	ck_assert_int_eq(c.export_seconds, 600);
+	ck_assert_int_eq(c.max_waiting, 256);
 	ck_assert(!c.sample_data);
 	config_free(&c);
+}
+END_TEST
+
+/* --max-waiting: its flag and variable, its range, and its bound below
+ * --max-connections (a default that would break it shrinks instead). */
+START_TEST(max_waiting)
+{
+	clear_env();
+	struct config c;
+	char err[256] = "";
+	const char *flag[] = {"readoutd", "--max-waiting", "10", NULL};
+	ck_assert_int_eq(parse(&c, err, flag), 0);
+	ck_assert_int_eq(c.max_waiting, 10);
+	config_free(&c);
+	const char *none[] = {"readoutd", "--max-waiting=0", NULL};
+	ck_assert_int_eq(parse(&c, err, none), 0);
+	ck_assert_int_eq(c.max_waiting, 0);
+	config_free(&c);
+	setenv("READOUT_MAX_WAITING", "7", 1);
+	const char *plain[] = {"readoutd", NULL};
+	ck_assert_int_eq(parse(&c, err, plain), 0);
+	ck_assert_int_eq(c.max_waiting, 7);
+	config_free(&c);
+	ck_assert_int_eq(parse(&c, err, flag), 0); /* the flag wins */
+	ck_assert_int_eq(c.max_waiting, 10);
+	config_free(&c);
+	clear_env();
+	const char *small[] = {"readoutd", "--max-connections", "100", NULL};
+	ck_assert_int_eq(parse(&c, err, small), 0);
+	ck_assert_int_eq(c.max_waiting, 99);
+	config_free(&c);
+	const char *bad[][5] = {
+	    {"readoutd", "--max-waiting", "-1", NULL},
+	    {"readoutd", "--max-waiting", "100001", NULL},
+	    {"readoutd", "--max-waiting", "many", NULL},
+	    {"readoutd", "--max-waiting", "1024", NULL},
+	    {"readoutd", "--max-connections", "50", "--max-waiting=50", NULL},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		ck_assert_msg(parse(&c, err, bad[i]) == -1, "%s %s accepted", bad[i][1], bad[i][2]);
+		ck_assert_msg(strstr(err, "--max-waiting") != NULL, "message '%s'", err);
+		config_free(&c);
+	}
+	ck_assert_ptr_nonnull(strstr(err, "--max-connections"));
+	setenv("READOUT_MAX_WAITING", "x", 1);
+	ck_assert_int_eq(parse(&c, err, plain), -1);
+	ck_assert_ptr_nonnull(strstr(err, "READOUT_MAX_WAITING"));
+	config_free(&c);
+	clear_env();
 }
 END_TEST
 
@@ -213,6 +273,7 @@ int main(void)
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
 	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, max_waiting);
 	tcase_add_test(tc, flags);
 	tcase_add_test(tc, environment_and_precedence);
 	tcase_add_test(tc, token_file);

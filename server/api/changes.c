@@ -67,7 +67,7 @@ HANDLER(api_changes)
 	}
 	/* Nothing newer: hold the request (without its worker thread) until a
 	 * commit wakes it or the wait runs out; it then runs again. */
-	long left = req->wait_left_ms < 0 ? (long)wait * 1000 : req->wait_left_ms;
+	long left = req->wait_left_ms == HTTP_WAIT_FIRST ? (long)wait * 1000 : req->wait_left_ms;
 	if (n == 0 && left > 0) {
 		free(items);
 		res->wait_ms = (int)left;

@@ -42,8 +42,16 @@ struct http_request {
 	struct MHD_Connection *conn;
 	void *app;         /* the application context given to http_server_start */
 	const char *actor; /* the name of the request's valid token; NULL: none */
-	long wait_left_ms; /* -1 on a first run; else what is left of its wait */
+	/* What is left of the request's wait (see http_response.wait_ms), in
+	 * ms: HTTP_WAIT_FIRST on the handler's first run, which may begin a
+	 * wait; on a run after a wait, the time left until the deadline its
+	 * first wait fixed (> 0: woken early by http_server_wake, the handler
+	 * may wait again for the rest), or 0 when the deadline has passed or
+	 * the server is stopping: the handler must then answer. */
+	long wait_left_ms;
 };
+
+#define HTTP_WAIT_FIRST (-1L) /* wait_left_ms of a handler's first run */
 
 struct http_header {
 	char *name, *value; /* owned */
@@ -64,12 +72,22 @@ struct http_response {
 	const char *content_type; /* static string */
 	struct http_header headers[HTTP_HEADERS_MAX];
 	size_t header_count;
-	bool close;  /* close the connection after this response */
-	int wait_ms; /* > 0: no answer yet; run the handler again within this */
+	bool close; /* close the connection after this response */
+	/* Set (> 0) instead of an answer to wait for news: the server answers
+	 * nothing yet, frees the worker thread and runs the handler again for
+	 * the same request when http_server_wake is called or the wait is
+	 * over. A request's first wait fixes its deadline, now + wait_ms; a
+	 * later wait (req->wait_left_ms > 0) goes on until that same deadline,
+	 * whatever wait_ms it gives. Ignored when the handler also set a
+	 * status (an answer wins). Beyond --max-waiting requests waiting, the
+	 * server answers 503 instead; a handler that waits when wait_left_ms
+	 * is 0 gets a 503 too. */
+	int wait_ms;
 };
 
-/* A request handler. It fills res (status, body, headers); it never sees
- * libmicrohttpd. */
+/* A request handler. It fills res (status, body, headers), or asks to wait
+ * (res->wait_ms); it never sees libmicrohttpd. A handler that may wait runs
+ * more than once for one request, each time with a fresh res. */
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);
 
 /* The wire name of a method ("GET"). */

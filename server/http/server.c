@@ -8,16 +8,24 @@
  * Per-request state is freed when libmicrohttpd reports completion, which is
  * also where the request is logged and counted. A watcher thread closes
  * connections whose head or body takes longer than its deadline.
+ *
+ * A handler may wait instead of answering (http_response.wait_ms): the
+ * connection is then suspended, holding no worker thread, until
+ * http_server_wake, its deadline (the watcher resumes it), the client's
+ * close (the watcher sees it) or the server's stop resumes it, and the
+ * handler runs again for the same request (see wait_begin).
  */
 #include "http/server.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -79,9 +87,15 @@ struct http_server {
 	pthread_cond_t watch_wake;
 	pthread_t watcher;
 	bool watcher_stop;          /* under watch_lock */
+	bool watcher_kick;          /* under watch_lock: look at the waits again */
 	struct conn_watch *watches; /* under watch_lock */
 	char *timeout_answer;       /* the whole 408 the watcher sends */
 	size_t timeout_answer_len;
+	pthread_mutex_t wait_lock;
+	struct request_state *waiters; /* suspended requests, under wait_lock */
+	atomic_int waiting;            /* requests holding a wait slot (--max-waiting) */
+	atomic_int suspended;          /* in waiters, or about to be (wait_begin) */
+	atomic_ulong wake_gen;         /* calls of http_server_wake */
 };
 
 struct request_state {
@@ -99,6 +113,14 @@ struct request_state {
 	char allow[128];           /* the Allow list of a known path */
 	struct conn_watch *watch;  /* the connection's, or NULL */
 	struct timespec start;
+	/* Waiting (http_response.wait_ms). */
+	struct request_state *wait_prev, *wait_next; /* in waiters, under wait_lock */
+	bool suspended;                              /* in waiters, under wait_lock */
+	bool wait_slot;                              /* counted in http_server.waiting */
+	atomic_bool gone;       /* the client closed while the request waited */
+	long wait_deadline_ms;  /* fixed by the first wait; 0: never waited */
+	unsigned long wake_gen; /* http_server.wake_gen before the handler's last run */
+	int fd;                 /* the connection's socket, while suspended */
 };
 
 static enum http_method parse_method(const char *m)
@@ -433,13 +455,29 @@ static void cached_handler(struct http_server *s, const struct route *route,
 	unsigned long gen = s->opt.generation(s->opt.app);
 	if (!http_cache_get(s->cache, key, len, gen, res)) {
 		route->handler(req, res);
-		http_cache_put(s->cache, key, len, gen, res);
+		if (res->status != 0) /* never a wait (http_cache_put keeps 200s only, too) */
+			http_cache_put(s->cache, key, len, gen, res);
 	}
 	free(key);
 }
 
+/* Runs the route's handler (through the cache when the route has one) for
+ * a fresh store operation. */
+static void run_handler(struct http_server *s, struct request_state *st)
+{
+	const struct route *route = &s->opt.router->routes[st->req.route];
+	/* Before the handler looks for news: see wait_begin. */
+	st->wake_gen = atomic_load(&s->wake_gen);
+	if (s->opt.request_start)
+		s->opt.request_start(s->opt.app, &st->req);
+	if (route->flags & ROUTE_CACHE && s->cache)
+		cached_handler(s, route, &st->req, &st->res);
+	else
+		route->handler(&st->req, &st->res);
+}
+
 /* Answers with the route decided on the first call: the checks every route
- * shares, then the handler. */
+ * shares, then the handler (respond finishes the answer). */
 static void dispatch(struct http_server *s, struct request_state *st)
 {
 	struct http_request *req = &st->req;
@@ -493,19 +531,8 @@ static void dispatch(struct http_server *s, struct request_state *st)
 	}
 	req->body = st->body;
 	req->body_len = st->body_len;
-	if (s->opt.request_start)
-		s->opt.request_start(s->opt.app, &st->req);
-	if (route->flags & ROUTE_CACHE && s->cache)
-		cached_handler(s, route, req, res);
-	else
-		route->handler(req, res);
-	if (res->status == 0)
-		http_problem(res, 500, "internal", "Internal error", "The handler gave no answer.");
-	/* A GET whose representation the client already holds is 304; the
-	 * comparison is weak (RFC 9110 section 13.1.2). */
-	if (res->status == 200 && (req->method == HTTP_GET || req->method == HTTP_HEAD) &&
-	    http_if_none_match(req, http_response_header(res, "ETag")))
-		http_set_body(res, 304, NULL, NULL, 0);
+	req->wait_left_ms = HTTP_WAIT_FIRST;
+	run_handler(s, st);
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -1084,22 +1111,35 @@ static void watch_check(struct http_server *s, struct conn_watch *w, long now)
 	metrics_observe(&s->metrics, -1, 408, 0);
 }
 
+static long waits_check(struct http_server *s, long now, bool hangups);
+
+/* Checks the head and body deadlines every WATCH_INTERVAL_MS (and then
+ * whether a waiting request's client has gone), and resumes each waiting
+ * request at its deadline. watch_wake runs on CLOCK_MONOTONIC. */
 static void *watcher_main(void *arg)
 {
 	struct http_server *s = arg;
+	long next_watch = now_ms() + WATCH_INTERVAL_MS, next_wait = LONG_MAX;
 	pthread_mutex_lock(&s->watch_lock);
 	while (!s->watcher_stop) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += WATCH_INTERVAL_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
+		long until = next_wait < next_watch ? next_wait : next_watch;
+		if (!s->watcher_kick) {
+			struct timespec at = {until / 1000, (until % 1000) * 1000000L};
+			pthread_cond_timedwait(&s->watch_wake, &s->watch_lock, &at);
 		}
-		pthread_cond_timedwait(&s->watch_wake, &s->watch_lock, &until);
+		s->watcher_kick = false;
 		long now = now_ms();
-		for (struct conn_watch *w = s->watches; w && !s->watcher_stop; w = w->next)
-			watch_check(s, w, now);
+		bool tick = now >= next_watch;
+		if (tick) {
+			for (struct conn_watch *w = s->watches; w && !s->watcher_stop; w = w->next)
+				watch_check(s, w, now);
+			next_watch = now + WATCH_INTERVAL_MS;
+		}
+		/* Not under watch_lock: wait_begin takes it (watcher_kick) after
+		 * wait_lock. */
+		pthread_mutex_unlock(&s->watch_lock);
+		next_wait = waits_check(s, now, tick);
+		pthread_mutex_lock(&s->watch_lock);
 	}
 	pthread_mutex_unlock(&s->watch_lock);
 	return NULL;
@@ -1117,6 +1157,204 @@ static void timeout_answer_make(struct http_server *s)
 	http_problem(&res, 408, "request-timeout", "Request timeout", detail);
 	s->timeout_answer = answer_text(s, NULL, &res, &s->timeout_answer_len);
 	free(res.body);
+}
+
+/* ---- waiting ---- */
+
+/* Frees what a run of the handler put in res and clears it for the next. */
+static void response_clear(struct http_response *res)
+{
+	if (res->fill && res->fill_done)
+		res->fill_done(res->fill_ctx);
+	free(res->body);
+	for (size_t i = 0; i < res->header_count; i++) {
+		free(res->headers[i].name);
+		free(res->headers[i].value);
+	}
+	memset(res, 0, sizeof *res);
+}
+
+/* Runs the handler again after a wait, with a fresh response and the time
+ * left until the deadline (none once the server stops). */
+static void rerun(struct http_server *s, struct request_state *st)
+{
+	response_clear(&st->res);
+	long left = st->wait_deadline_ms - now_ms();
+	st->req.wait_left_ms = atomic_load(&s->stopping) || left < 0 ? 0 : left;
+	run_handler(s, st);
+}
+
+/* Gives back the request's wait slot, if it holds one. */
+static void wait_release(struct http_server *s, struct request_state *st)
+{
+	if (st->wait_slot) {
+		st->wait_slot = false;
+		atomic_fetch_sub(&s->waiting, 1);
+	}
+}
+
+/* Asks the watcher to look at the waits again (a new deadline). */
+static void watcher_kick(struct http_server *s)
+{
+	pthread_mutex_lock(&s->watch_lock);
+	s->watcher_kick = true;
+	pthread_cond_signal(&s->watch_wake);
+	pthread_mutex_unlock(&s->watch_lock);
+}
+
+enum wait_outcome {
+	WAIT_SUSPENDED, /* the connection is suspended: answer nothing now */
+	WAIT_AGAIN,     /* run the handler again at once */
+	WAIT_FULL,      /* --max-waiting requests wait already */
+	WAIT_OVER,      /* the handler waited when it had to answer */
+};
+
+/* The handler asked to wait: suspends the connection, unless the wait is
+ * over or something happened since the handler ran. A wake between the
+ * handler's look for news and the suspension is never lost: suspended is
+ * raised before wake_gen is compared (under wait_lock) and
+ * http_server_wake raises wake_gen before it reads suspended, so either
+ * this sees the new generation and runs the handler again, or the wake
+ * sees this request and (waiting for wait_lock) resumes it once suspended.
+ * Runs on the connection's worker thread, as MHD_suspend_connection must. */
+static enum wait_outcome wait_begin(struct http_server *s, struct request_state *st)
+{
+	if (st->req.wait_left_ms == 0)
+		return WAIT_OVER;
+	long now = now_ms();
+	if (!st->wait_deadline_ms)
+		st->wait_deadline_ms = now + st->res.wait_ms;
+	const union MHD_ConnectionInfo *fd =
+	    MHD_get_connection_info(st->req.conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	st->fd = fd ? fd->connect_fd : -1;
+	pthread_mutex_lock(&s->wait_lock);
+	if (!st->wait_slot) {
+		if (atomic_load(&s->waiting) >= s->opt.max_waiting) {
+			pthread_mutex_unlock(&s->wait_lock);
+			return WAIT_FULL;
+		}
+		atomic_fetch_add(&s->waiting, 1);
+		st->wait_slot = true;
+	}
+	atomic_fetch_add(&s->suspended, 1);
+	if (atomic_load(&s->wake_gen) != st->wake_gen || atomic_load(&s->stopping) ||
+	    now >= st->wait_deadline_ms) {
+		atomic_fetch_sub(&s->suspended, 1);
+		pthread_mutex_unlock(&s->wait_lock);
+		return WAIT_AGAIN;
+	}
+	st->wait_prev = NULL;
+	st->wait_next = s->waiters;
+	if (s->waiters)
+		s->waiters->wait_prev = st;
+	s->waiters = st;
+	st->suspended = true;
+	MHD_suspend_connection(st->req.conn);
+	pthread_mutex_unlock(&s->wait_lock);
+	watcher_kick(s);
+	return WAIT_SUSPENDED;
+}
+
+/* Takes st out of waiters and resumes its connection (under wait_lock).
+ * The last touch of st: its worker may run and free it at once. */
+static void wait_resume(struct http_server *s, struct request_state *st)
+{
+	if (st->wait_prev)
+		st->wait_prev->wait_next = st->wait_next;
+	else
+		s->waiters = st->wait_next;
+	if (st->wait_next)
+		st->wait_next->wait_prev = st->wait_prev;
+	st->suspended = false;
+	atomic_fetch_sub(&s->suspended, 1);
+	MHD_resume_connection(st->req.conn);
+}
+
+void http_server_wake(struct http_server *s)
+{
+	atomic_fetch_add(&s->wake_gen, 1);
+	if (atomic_load(&s->suspended) == 0)
+		return;
+	pthread_mutex_lock(&s->wait_lock);
+	while (s->waiters)
+		wait_resume(s, s->waiters);
+	pthread_mutex_unlock(&s->wait_lock);
+}
+
+int http_server_waiting(const struct http_server *s)
+{
+	return atomic_load(&s->waiting);
+}
+
+/* True when the client of a waiting request has closed or reset its end
+ * (libmicrohttpd does not watch a suspended connection). */
+static bool peer_gone(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+	return fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+/* Called by the watcher: resumes the waits whose deadline has passed and,
+ * with hangups, those whose client has gone. Returns the next deadline
+ * (LONG_MAX: none). */
+static long waits_check(struct http_server *s, long now, bool hangups)
+{
+	long next = LONG_MAX;
+	if (atomic_load(&s->suspended) == 0)
+		return next;
+	pthread_mutex_lock(&s->wait_lock);
+	for (struct request_state *st = s->waiters, *after; st; st = after) {
+		after = st->wait_next;
+		if (now >= st->wait_deadline_ms) {
+			wait_resume(s, st);
+		} else if (hangups && peer_gone(st->fd)) {
+			atomic_store(&st->gone, true);
+			wait_resume(s, st);
+		} else if (st->wait_deadline_ms < next) {
+			next = st->wait_deadline_ms;
+		}
+	}
+	pthread_mutex_unlock(&s->wait_lock);
+	return next;
+}
+
+/* After a run of the handler: suspends the request when it asked to wait,
+ * else queues its answer. */
+static enum MHD_Result respond(struct http_server *s, struct request_state *st)
+{
+	struct http_request *req = &st->req;
+	struct http_response *res = &st->res;
+	while (res->status == 0 && res->wait_ms > 0) {
+		enum wait_outcome w = wait_begin(s, st);
+		if (w == WAIT_SUSPENDED)
+			return MHD_YES;
+		if (w == WAIT_AGAIN) {
+			rerun(s, st);
+			continue;
+		}
+		response_clear(res);
+		char detail[160];
+		if (w == WAIT_FULL)
+			snprintf(detail, sizeof detail,
+			         "At most %d requests wait at once (--max-waiting); try again.",
+			         s->opt.max_waiting);
+		else
+			snprintf(detail, sizeof detail,
+			         "The request's wait ended without an answer.");
+		http_problem(res, 503, "unavailable",
+		             w == WAIT_FULL ? "Too many waiting requests" : "Service unavailable",
+		             detail);
+		http_add_header(res, "Retry-After", "1");
+	}
+	wait_release(s, st);
+	if (res->status == 0)
+		http_problem(res, 500, "internal", "Internal error", "The handler gave no answer.");
+	/* A GET whose representation the client already holds is 304; the
+	 * comparison is weak (RFC 9110 section 13.1.2). */
+	if (res->status == 200 && (req->method == HTTP_GET || req->method == HTTP_HEAD) &&
+	    http_if_none_match(req, http_response_header(res, "ETag")))
+		http_set_body(res, 304, NULL, NULL, 0);
+	return queue(s, st);
 }
 
 /* A request's state, counted in flight until on_completed frees it. */
@@ -1173,7 +1411,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		st->req.method = parse_method(method);
 		st->req.route = -1;
 		st->req.app = s->opt.app;
-		st->req.wait_left_ms = -1;
 		st->watch = watch_of(conn);
 		/* Whatever is refused here closes the connection: the body, if
 		 * any, is not read (and no 100 Continue is sent for it). */
@@ -1214,10 +1451,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (st->queued)
 		return MHD_YES;
+	if (st->wait_deadline_ms) { /* resumed after a wait */
+		if (atomic_load(&st->gone))
+			return MHD_NO; /* libmicrohttpd closes it and reports completion */
+		rerun(s, st);
+		return respond(s, st);
+	}
 	if (!watch_move(st->watch, WATCH_BODY, WATCH_BUSY))
 		return MHD_NO;
 	dispatch(s, st);
-	return queue(s, st);
+	return respond(s, st);
 }
 
 #define LOG_PATH_MAX 1024 /* bytes of a path a log line keeps */
@@ -1293,6 +1536,18 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (!st)
 		return;
+	if (st->suspended) { /* cannot be: a suspended connection is not processed */
+		pthread_mutex_lock(&s->wait_lock);
+		if (st->wait_prev)
+			st->wait_prev->wait_next = st->wait_next;
+		else
+			s->waiters = st->wait_next;
+		if (st->wait_next)
+			st->wait_next->wait_prev = st->wait_prev;
+		atomic_fetch_sub(&s->suspended, 1);
+		pthread_mutex_unlock(&s->wait_lock);
+	}
+	wait_release(s, st);
 	/* The connection now waits for its next request, if it stays open. */
 	struct conn_watch *w = st->watch;
 	if (w) {
@@ -1305,14 +1560,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	long us = elapsed_us(&st->start);
 	if (st->res.status)
 		log_request(st, us);
-	if (st->res.fill && st->res.fill_done)
-		st->res.fill_done(st->res.fill_ctx);
+	response_clear(&st->res);
 	free(st->body);
-	free(st->res.body);
-	for (size_t i = 0; i < st->res.header_count; i++) {
-		free(st->res.headers[i].name);
-		free(st->res.headers[i].value);
-	}
 	free(st->req.path_copy);
 	free(st->raw_path);
 	atomic_fetch_sub(&s->in_flight, 1); /* counted by request_new */
@@ -1422,6 +1671,7 @@ static void server_free(struct http_server *s)
 {
 	pthread_cond_destroy(&s->watch_wake);
 	pthread_mutex_destroy(&s->watch_lock);
+	pthread_mutex_destroy(&s->wait_lock);
 	free(s->timeout_answer);
 	metrics_free(&s->metrics);
 	http_cache_free(s->cache);
@@ -1449,8 +1699,17 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 		        MHD_get_version());
 	timeout_answer_make(s);
 	pthread_mutex_init(&s->watch_lock, NULL);
-	pthread_cond_init(&s->watch_wake, NULL);
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	pthread_mutex_init(&s->wait_lock, NULL);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->watch_wake, &attr);
+	pthread_condattr_destroy(&attr);
+	/* A suspended connection holds no thread, is not timed out by
+	 * --timeout (libmicrohttpd restarts its idle time at the resume) and
+	 * is not watched for a close: the watcher does that (waits_check). */
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	                 MHD_ALLOW_SUSPEND_RESUME;
 	if (strchr(opt->bind, ':'))
 		flags |= MHD_USE_IPv6;
 	/* MHD_OPTION_STRICT_FOR_CLIENT stays 0: in 0.9.75, 1 makes the library
@@ -1497,12 +1756,16 @@ void http_server_stop(struct http_server *s)
 {
 	if (!s)
 		return;
-	/* Refuse new connections, let the requests under way finish, then
-	 * stop the threads. (MHD_quiesce_daemon would stop accepting too, but
-	 * in 0.9.75 it races the epoll workers and can abort the process.) */
+	/* Refuse new connections, end the waits (their handlers run once more
+	 * and answer: libmicrohttpd 0.9.75 aborts when stopped with a
+	 * connection suspended), let the requests under way finish, then stop
+	 * the threads. (MHD_quiesce_daemon would stop accepting too, but in
+	 * 0.9.75 it races the epoll workers and can abort the process.) */
 	atomic_store(&s->stopping, true);
+	http_server_wake(s);
 	for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < DRAIN_WAIT_MS; waited += 5)
 		usleep(5000);
+	http_server_wake(s); /* none waits now: a request that waits sees stopping */
 	pthread_mutex_lock(&s->watch_lock);
 	s->watcher_stop = true;
 	pthread_cond_signal(&s->watch_wake);
@@ -1528,8 +1791,11 @@ char *http_server_metrics(const struct http_server *s)
 	              "readout_cache_misses_total %lu\n"
 	              "# HELP readout_cache_bytes Bytes held by the response cache.\n"
 	              "# TYPE readout_cache_bytes gauge\n"
-	              "readout_cache_bytes %zu\n",
-	              text, hits, misses, bytes);
+	              "readout_cache_bytes %zu\n"
+	              "# HELP readout_waiting_requests Requests waiting for news (long polls).\n"
+	              "# TYPE readout_waiting_requests gauge\n"
+	              "readout_waiting_requests %d\n",
+	              text, hits, misses, bytes, http_server_waiting(s));
 	free(text);
 	return out;
 }

@@ -46,6 +46,7 @@ struct http_server_options {
 	long max_import_body;
 	int max_connections;
 	int max_connections_per_ip;
+	int max_waiting; /* requests waiting at once (http_response.wait_ms) */
 	int timeout_seconds;
 	const char *const *tokens; /* borrowed */
 	size_t token_count;
@@ -56,7 +57,8 @@ struct http_server_options {
 	 * (required with a cache). */
 	unsigned long (*generation)(void *app);
 	/* Called on the worker thread as each request is dispatched, before its
-	 * handler (and before generation); NULL: not called. */
+	 * handler (and before generation), and again before each run of the
+	 * handler after a wait; NULL: not called. */
 	void (*request_start)(void *app, const struct http_request *req);
 	const struct router *router; /* borrowed */
 	void *app;                   /* handed to handlers as req->app */
@@ -76,8 +78,20 @@ int http_server_port(const struct http_server *s);
  * connections to it with MHD_add_connection. */
 struct MHD_Daemon *http_server_daemon(const struct http_server *s);
 
-/* Stops accepting, lets in-flight requests finish (bounded wait), stops the
- * threads and frees the server. NULL ok. */
+/* Runs again the handler of every request waiting (http_response.wait_ms),
+ * so that each can look for what it waits for. Any thread may call it, at
+ * any time (after a commit, say); it costs an atomic increment when no
+ * request waits. A wake never goes unseen: one that comes after a handler
+ * looked for news but before its request was suspended runs the handler
+ * again at once. */
+void http_server_wake(struct http_server *s);
+
+/* The number of requests waiting (suspended, or between runs of a wait). */
+int http_server_waiting(const struct http_server *s);
+
+/* Stops accepting, ends every wait (its handler runs once more with
+ * wait_left_ms 0 and answers), lets in-flight requests finish (bounded
+ * wait), stops the threads and frees the server. NULL ok. */
 void http_server_stop(struct http_server *s);
 
 /* Writes the request metrics in Prometheus text format into a new string
