@@ -27,6 +27,8 @@
 
 #define APP_PRUNE_EVERY_S 60 /* API.md: at least once a minute */
 #define APP_PRUNE_BATCH 500  /* changes removed per transaction */
+#define APP_NOTIFY_IDLE_MS 5 /* how often the notifier looks for waiting requests */
+#define APP_NOTIFY_WAIT_MS 250 /* longest it waits for the feed in one go */
 
 /* Prints an import's answer: counts on success, the problem otherwise.
  * Returns 0 on success. */
@@ -132,6 +134,25 @@ static void *app_pruner(void *arg)
 	return NULL;
 }
 
+/* Wakes the requests waiting on the change feed (GET /v1/changes?wait=)
+ * once it moves, by a commit of this process or of any other on the same
+ * database. It only asks the database while a request waits; the first look
+ * after an idle spell may wake them for nothing, and they wait again. */
+static void *app_notifier(void *arg)
+{
+	struct app *app = arg;
+	int64_t seen = -1;
+	while (!app_sleep(app, 0)) {
+		if (!http_server_waiting(app->server)) {
+			app_sleep(app, APP_NOTIFY_IDLE_MS);
+			continue;
+		}
+		if (store_changes_wait(app->store, &seen, APP_NOTIFY_WAIT_MS) == STORE_OK)
+			http_server_wake(app->server);
+	}
+	return NULL;
+}
+
 /* Starts the background threads the configuration asks for. */
 static void app_background_start(struct app *app, const struct config *cfg)
 {
@@ -144,6 +165,7 @@ static void app_background_start(struct app *app, const struct config *cfg)
 	app->retention_days = cfg->changes_retention_days;
 	if (app->retention_days)
 		app->pruning = pthread_create(&app->pruner, NULL, app_pruner, app) == 0;
+	app->notifying = pthread_create(&app->notifier, NULL, app_notifier, app) == 0;
 }
 
 /* Stops the background threads and waits for them. */
@@ -155,6 +177,8 @@ static void app_background_stop(struct app *app)
 	pthread_mutex_unlock(&app->lock);
 	if (app->pruning)
 		pthread_join(app->pruner, NULL);
+	if (app->notifying)
+		pthread_join(app->notifier, NULL);
 	pthread_cond_destroy(&app->stop);
 	pthread_mutex_destroy(&app->lock);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -474,6 +475,158 @@ START_TEST(a_follower_sees_every_change_once_in_order)
 }
 END_TEST
 
+/* ---- long polls ---- */
+
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+struct poll_call {
+	char path[128];
+	struct reply *r;
+	double done_ms;
+};
+
+static void *poll_thread(void *arg)
+{
+	struct poll_call *p = arg;
+	p->r = get(&h, p->path);
+	p->done_ms = now_ms();
+	return NULL;
+}
+
+/* Starts GET path in a thread, and waits until the server holds it. */
+static void poll_start(struct poll_call *p, pthread_t *t, const char *path)
+{
+	snprintf(p->path, sizeof p->path, "%s", path);
+	p->r = NULL;
+	ck_assert_int_eq(pthread_create(t, NULL, poll_thread, p), 0);
+	usleep(300 * 1000);
+	ck_assert_ptr_null(p->r); /* still held */
+}
+
+START_TEST(a_waiting_request_answers_at_the_commit)
+{
+	create("/v1/participants", "{\"name\": \"Before\"}");
+	for (int round = 0; round < 3; round++) {
+		struct poll_call p;
+		pthread_t t;
+		poll_start(&p, &t, path_fmt("/v1/changes?since=%d&wait=20", round + 1));
+		char body[64];
+		snprintf(body, sizeof body, "{\"name\": \"Round %d\"}", round);
+		double before = now_ms();
+		struct reply *w = write_json(&h, "POST", "/v1/participants", body);
+		double written = now_ms();
+		expect_status(w, 201);
+		pthread_join(t, NULL);
+		expect_status(p.r, 200);
+		ck_assert_int_eq(json_array_size(json_object_get(p.r->json, "data")), 1);
+		ck_assert_str_eq(jstr(p.r->json, "data.0.slug"), jstr(w->json, "slug"));
+		ck_assert_int_eq(jint(p.r->json, "next_since"), round + 2);
+		/* The commit happens before the write's answer: the poll answers at
+		 * most a few milliseconds after it (generously bounded here). */
+		double late = p.done_ms - written;
+		fprintf(
+		    stderr,
+		    "long poll answered %.1f ms after the write's answer (write took %.1f ms)\n",
+		    late, written - before);
+		ck_assert_msg(late < 250, "answered %.1f ms after the write", late);
+		reply_free(w);
+		reply_free(p.r);
+	}
+}
+END_TEST
+
+START_TEST(a_wait_with_nothing_new_runs_out_empty)
+{
+	double start = now_ms();
+	struct reply *r = get(&h, "/v1/changes?since=0&wait=1");
+	double took = now_ms() - start;
+	expect_status(r, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(r->json, "data")), 0);
+	ck_assert_int_eq(jint(r->json, "next_since"), 0);
+	ck_assert_msg(took >= 950 && took < 3000, "took %.0f ms", took);
+	reply_free(r);
+	/* wait=0 answers at once. */
+	start = now_ms();
+	r = get(&h, "/v1/changes?since=0&wait=0");
+	expect_status(r, 200);
+	ck_assert_msg(now_ms() - start < 500, "took %.0f ms", now_ms() - start);
+	reply_free(r);
+}
+END_TEST
+
+START_TEST(a_wait_for_one_type_ignores_the_others)
+{
+	struct poll_call p;
+	pthread_t t;
+	poll_start(&p, &t, "/v1/changes?since=0&wait=20&type=principle");
+	create("/v1/participants", "{\"name\": \"Not this\"}");
+	usleep(200 * 1000);
+	ck_assert_ptr_null(p.r); /* woken, found nothing of its type, waits again */
+	create("/v1/principles", "{\"name\": \"This one\"}");
+	pthread_join(t, NULL);
+	expect_status(p.r, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(p.r->json, "data")), 1);
+	ck_assert_str_eq(jstr(p.r->json, "data.0.type"), "principle");
+	ck_assert_int_eq(jint(p.r->json, "next_since"), 2);
+	reply_free(p.r);
+}
+END_TEST
+
+/* A commit by another process (here one row written as another readoutd
+ * would write it, through a connection of its own) wakes the waiters too:
+ * PRAGMA data_version on SQLite, LISTEN/NOTIFY on PostgreSQL. */
+START_TEST(a_commit_by_another_process_wakes_waiters)
+{
+	struct poll_call p;
+	pthread_t t;
+	poll_start(&p, &t, "/v1/changes?since=0&wait=20");
+	double before = now_ms();
+	harness_sql(&h, "BEGIN; UPDATE change_log SET last_seq = last_seq + 1 WHERE id = 1; "
+	                "INSERT INTO changes (seq, at, action, type, entity_id, slug, version, "
+	                "actor) VALUES (1, '2026-01-01T00:00:00.000Z', 'create', 'participant', "
+	                "77, 'elsewhere', 1, 'other'); COMMIT;");
+	double written = now_ms();
+	pthread_join(t, NULL);
+	expect_status(p.r, 200);
+	ck_assert_str_eq(jstr(p.r->json, "data.0.slug"), "elsewhere");
+	ck_assert_str_eq(jstr(p.r->json, "data.0.actor"), "other");
+	fprintf(stderr, "another process's commit: answered %.1f ms after it (it took %.1f ms)\n",
+	        p.done_ms - written, written - before);
+	ck_assert_msg(p.done_ms - written < 500, "answered %.1f ms late", p.done_ms - written);
+	reply_free(p.r);
+}
+END_TEST
+
+START_TEST(waiting_requests_are_bounded)
+{
+	const char *const args[] = {"--max-waiting", "2", NULL};
+	harness_restart(&h, args);
+	struct poll_call p[2];
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		poll_start(&p[i], &t[i], "/v1/changes?since=0&wait=20");
+	struct reply *r = get(&h, "/v1/changes?since=0&wait=20");
+	assert_problem(r, 503, "unavailable");
+	ck_assert_ptr_nonnull(reply_header(r, "Retry-After"));
+	reply_free(r);
+	/* A request that need not wait is answered as ever. */
+	r = get(&h, "/v1/changes?since=0");
+	expect_status(r, 200);
+	reply_free(r);
+	create("/v1/participants", "{\"name\": \"Wakes them\"}");
+	for (int i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		expect_status(p[i].r, 200);
+		reply_free(p[i].r);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http_changes");
@@ -488,6 +641,11 @@ int main(void)
 	tcase_add_test(tc, bad_parameters_are_400);
 	tcase_add_test(tc, retention_prunes_and_says_where_to_go_on);
 	tcase_add_test(tc, a_follower_sees_every_change_once_in_order);
+	tcase_add_test(tc, a_waiting_request_answers_at_the_commit);
+	tcase_add_test(tc, a_wait_with_nothing_new_runs_out_empty);
+	tcase_add_test(tc, a_wait_for_one_type_ignores_the_others);
+	tcase_add_test(tc, a_commit_by_another_process_wakes_waiters);
+	tcase_add_test(tc, waiting_requests_are_bounded);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
