@@ -11,7 +11,8 @@
 #     every acknowledged write is readable from a survivor, and the
 #     survivors keep answering and writing;
 #   - a follower walking the change feed across the instances during
-#     writes sees every change once, in commit order;
+#     writes sees every change once, in commit order; a long poll on one
+#     instance answers a write through another at once;
 #   - a PostgreSQL restart (immediate) under writers and readers on every
 #     instance: each request is answered in time, with success or 503 +
 #     Retry-After, never anything else; every instance serves again by
@@ -442,6 +443,19 @@ PY
 	check "the follower saw each change once, in commit order (${problems:-none})" [ "$problems" = - ]
 	check "and every change the database holds ($followed of ${rows%|*}, max seq ${rows#*|})" \
 		[ "$followed" = "${rows%|*}" ] && [ "$followed" = "${rows#*|}" ]
+	# A long poll on one instance answers a write through another at once.
+	since=$(psql -X -A -t "$(pg_uri multi_kill)" -c "SELECT last_seq FROM change_log" 2>&1)
+	curl -s -o "$WORK/poll.body" -w '%{time_total}' --max-time 30 \
+		"http://127.0.0.1:$PORT_k1/v1/changes?since=$since&wait=20" >"$WORK/poll.time" &
+	poll=$!
+	sleep 0.5
+	t0=$(date +%s%N)
+	code=$(api POST "$PORT_k2" /v1/participants '{"slug":"woken","name":"Woken"}')
+	wait "$poll"
+	t1=$(date +%s%N)
+	woke=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["data"][0]["slug"] if d["data"] else "-")' "$WORK/poll.body" 2>&1)
+	check "a long poll on k1 answers a write through k2 ($code, $woke, $(((t1 - t0) / 1000000)) ms after the write began)" \
+		[ "$code" = 201 ] && [ "$woke" = woken ] && [ $(((t1 - t0) / 1000000)) -lt 1000 ]
 	created=$(count_acked "$WORK"/w.feed*)
 	feed_creates=$(psql -X -A -t "$(pg_uri multi_kill)" -c \
 		"SELECT count(DISTINCT slug) FROM changes WHERE action = 'create' AND slug LIKE 'feed%'" 2>&1)
