@@ -41,6 +41,11 @@ struct http_request {
 	const void *route_data; /* the matched route's data (see struct route) */
 	struct MHD_Connection *conn;
 	void *app; /* the application context given to http_server_start */
+	/* The name of the valid bearer token the request carries, or NULL.
+	 * Borrowed from the token set the request began with, which lives
+	 * until the request completes (whatever a reload swaps in meanwhile).
+	 * Set before request_start and the handler run. */
+	const char *actor;
 };
 
 struct http_header {

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "http/auth.h"
 #include "http/router.h"
 
 struct MHD_Daemon;
@@ -47,8 +48,13 @@ struct http_server_options {
 	int max_connections;
 	int max_connections_per_ip;
 	int timeout_seconds;
-	const char *const *tokens; /* borrowed */
-	size_t token_count;
+	/* The tokens in use at start (the server takes over this reference;
+	 * NULL: none, every request needing a scope is refused). */
+	struct auth_set *tokens;
+	/* NULL: reads are public. Else every request whose path starts with
+	 * it ("/v1/"), or is it without its last slash, needs a token with
+	 * the read scope, except a CORS preflight (OPTIONS). */
+	const char *private_prefix;
 	const char *const *cors_origins; /* borrowed; none: any origin */
 	size_t cors_origin_count;
 	size_t cache_bytes; /* response cache size; 0: no cache */
@@ -75,6 +81,11 @@ int http_server_port(const struct http_server *s);
 /* The libmicrohttpd daemon. For tests and fuzzing only: they hand
  * connections to it with MHD_add_connection. */
 struct MHD_Daemon *http_server_daemon(const struct http_server *s);
+
+/* Puts the token set in use for every request whose head arrives from now
+ * on (the server takes over the caller's reference to set). Requests under
+ * way keep the set they began with. Thread-safe. */
+void http_server_set_tokens(struct http_server *s, struct auth_set *set);
 
 /* Stops accepting, lets in-flight requests finish (bounded wait), stops the
  * threads and frees the server. NULL ok. */
