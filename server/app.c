@@ -1,8 +1,9 @@
 /*
  * The program's life cycle and its subcommands. Signals are blocked before
- * any thread starts, so only the main thread takes SIGINT and SIGTERM, with
- * sigwait, and shuts down in order: stop accepting, finish in-flight
- * requests, stop the threads, close the database.
+ * any thread starts, so only the main thread takes SIGINT, SIGTERM and
+ * SIGHUP, with sigwait: SIGHUP re-reads the token file there (no work in a
+ * signal handler), SIGINT and SIGTERM shut down in order: stop accepting,
+ * finish in-flight requests, stop the threads, close the database.
  */
 #include "app.h"
 
@@ -183,6 +184,16 @@ static void app_background_stop(struct app *app)
 	pthread_mutex_destroy(&app->lock);
 }
 
+/* The token set of cfg's tokens (a new reference). */
+static struct auth_set *tokens_of(const struct config *cfg)
+{
+	struct auth_entry entries[CONFIG_TOKENS_MAX];
+	for (size_t i = 0; i < cfg->token_count; i++)
+		entries[i] = (struct auth_entry){cfg->tokens[i].name, cfg->tokens[i].scopes,
+		                                 cfg->tokens[i].secret};
+	return auth_set_new(entries, cfg->token_count);
+}
+
 struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 {
 	struct app *app = xcalloc(1, sizeof *app);
@@ -204,8 +215,8 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 	    .cache_bytes = (size_t)cfg->cache_bytes,
 	    .generation = app_generation,
 	    .request_start = app_request_start,
-	    .tokens = (const char *const *)cfg->tokens,
-	    .token_count = cfg->token_count,
+	    .tokens = NULL, /* set below, once nothing can fail before the server takes it */
+	    .private_prefix = cfg->private_mode ? "/v1/" : NULL,
 	    .cors_origins = (const char *const *)cfg->cors_origins,
 	    .cors_origin_count = cfg->cors_origin_count,
 	    .router = &api_router,
@@ -213,6 +224,7 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 	};
 	if (cfg->sample_data && load_sample(app->store, err, errlen))
 		goto fail;
+	opt.tokens = tokens_of(cfg);
 	app->server = http_server_start(&opt, err, errlen);
 	if (!app->server)
 		goto fail;
@@ -234,6 +246,14 @@ struct http_server *app_server(const struct app *app)
 	return app->server;
 }
 
+int app_reload_tokens(struct app *app, struct config *cfg, char *err, size_t errlen)
+{
+	if (config_reload_tokens(cfg, err, errlen))
+		return -1;
+	http_server_set_tokens(app->server, tokens_of(cfg));
+	return 0;
+}
+
 void app_stop(struct app *app)
 {
 	if (!app)
@@ -244,12 +264,48 @@ void app_stop(struct app *app)
 	free(app);
 }
 
-static int serve(const struct config *cfg)
+/* Says at start what the tokens leave refused. */
+static void warn_tokens(const struct config *cfg)
+{
+	unsigned scopes = 0;
+	for (size_t i = 0; i < cfg->token_count; i++)
+		scopes |= cfg->tokens[i].scopes;
+	if (cfg->token_count == 0 && cfg->private_mode)
+		fprintf(stderr,
+		        "readoutd: --private with no token configured (--token, --token-file, "
+		        "READOUT_TOKEN): every /v1/ request will be refused with 401\n");
+	else if (cfg->token_count == 0)
+		fprintf(stderr, "readoutd: no write token configured (--token, --token-file, "
+		                "READOUT_TOKEN): every write will be refused with 401\n");
+	else if (!(scopes & AUTH_WRITE))
+		fprintf(stderr,
+		        "readoutd: no token has the write scope: every entity write will be "
+		        "refused\n");
+}
+
+/* SIGHUP: the token file again, or the old tokens and one line saying why. */
+static void reload(struct app *app, struct config *cfg)
+{
+	char err[512];
+	if (!cfg->token_file) {
+		fprintf(stderr, "readoutd: SIGHUP: no --token-file to re-read; tokens unchanged\n");
+		return;
+	}
+	if (app_reload_tokens(app, cfg, err, sizeof err)) {
+		fprintf(stderr, "readoutd: SIGHUP: %s; keeping the tokens in use\n", err);
+		return;
+	}
+	fprintf(stderr, "readoutd: SIGHUP: re-read %s: %zu token%s in use\n", cfg->token_file,
+	        cfg->token_count, cfg->token_count == 1 ? "" : "s");
+}
+
+static int serve(struct config *cfg)
 {
 	sigset_t sigs;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -259,15 +315,14 @@ static int serve(const struct config *cfg)
 		fprintf(stderr, "readoutd: %s\n", err);
 		return 1;
 	}
-	if (cfg->token_count == 0)
-		fprintf(stderr, "readoutd: no write token configured (--token, --token-file, "
-		                "READOUT_TOKEN): every write will be refused with 401\n");
+	warn_tokens(cfg);
 	printf("readoutd %s listening on http://%s%s%s:%d\n", READOUT_VERSION,
 	       strchr(cfg->bind, ':') ? "[" : "", cfg->bind, strchr(cfg->bind, ':') ? "]" : "",
 	       app_port(app));
 	fflush(stdout);
 	int sig = 0;
-	sigwait(&sigs, &sig);
+	while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
+		reload(app, cfg);
 	fprintf(stderr, "readoutd: %s received, shutting down\n",
 	        sig == SIGINT ? "SIGINT" : "SIGTERM");
 	app_stop(app);

@@ -24,6 +24,11 @@ int app_port(const struct app *app);
  * http_server_daemon they reach the libmicrohttpd daemon). */
 struct http_server *app_server(const struct app *app);
 
+/* Re-reads cfg's token file (config_reload_tokens) and puts the new set in
+ * use for every request that begins from now on. Returns 0, or -1 with a
+ * one-line reason in err and the tokens in use unchanged. */
+int app_reload_tokens(struct app *app, struct config *cfg, char *err, size_t errlen);
+
 /* Stops the server (letting in-flight requests finish) and closes the store. NULL ok. */
 void app_stop(struct app *app);
 

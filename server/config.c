@@ -6,16 +6,17 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "model/xalloc.h"
 
-#define TOKEN_MAX_LEN 4096
-#define TOKEN_MIN_LEN 8
 #define MAX_WAITING_DEFAULT 256
+#define TOKEN_LINE_MAX (CONFIG_TOKEN_MAX_LEN + 1024) /* bytes of a token file line */
 
 enum value_kind { V_STRING, V_INT, V_LONG, V_TOKEN, V_TOKEN_FILE, V_ORIGINS, V_BOOL };
 
@@ -51,6 +52,7 @@ static const struct option_spec options[] = {
     {"--export-timeout", "READOUT_EXPORT_TIMEOUT", V_INT, OFF(export_seconds), 1, 86400},
     {"--changes-retention", "READOUT_CHANGES_RETENTION", V_INT, OFF(changes_retention_days), 0,
      36500},
+    {"--private", "READOUT_PRIVATE", V_BOOL, OFF(private_mode), 0, 0},
     {"--sample-data", NULL, V_BOOL, OFF(sample_data), 0, 0},
 };
 
@@ -68,8 +70,11 @@ void config_usage(void *f)
 	    "  --bind ADDR              [READOUT_BIND]          address (127.0.0.1)\n"
 	    "  --port N                 [READOUT_PORT]          port, 0 picks one (8080)\n"
 	    "  --db PATH                [READOUT_DB]            SQLite file (readout.db)\n"
-	    "  --token TOKEN            [READOUT_TOKEN]         write token, repeatable\n"
-	    "  --token-file PATH        [READOUT_TOKEN_FILE]    one token per line\n"
+	    "  --token TOKEN            [READOUT_TOKEN]         write,admin token 'cli', "
+	    "repeatable\n"
+	    "  --token-file PATH        [READOUT_TOKEN_FILE]    lines NAME SCOPES TOKEN (SIGHUP "
+	    "re-reads)\n"
+	    "  --private                [READOUT_PRIVATE]       /v1/ reads need a read token too\n"
 	    "  --cors-origin LIST       [READOUT_CORS_ORIGIN]   allowed origins (*)\n"
 	    "  --threads N              [READOUT_THREADS]       worker threads (cores)\n"
 	    "  --max-body BYTES         [READOUT_MAX_BODY]      body limit (1048576)\n"
@@ -108,39 +113,228 @@ static int parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-static int add_token(struct config *cfg, const char *tok, const char *from, char *err,
-                     size_t errlen)
+static int failf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int failf(char *err, size_t errlen, const char *fmt, ...)
 {
-	size_t len = strlen(tok);
-	if (len < TOKEN_MIN_LEN || len > TOKEN_MAX_LEN)
-		return fail(err, errlen, "%s: a token must be 8 to 4096 characters%s", from, "");
-	for (const char *p = tok; *p; p++)
-		if (*p <= ' ' || *p == 0x7f)
-			return fail(err, errlen,
-			            "%s: a token may not contain spaces or control characters%s",
-			            from, "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void token_free(struct config_token *t)
+{
+	free(t->name);
+	if (t->secret)
+		memset(t->secret, 0, strlen(t->secret));
+	free(t->secret);
+	memset(t, 0, sizeof *t);
+}
+
+static void tokens_clear(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->token_count; i++)
+		token_free(&cfg->tokens[i]);
+	cfg->token_count = 0;
+}
+
+/* A name of [a-z0-9][a-z0-9._-]*, at most CONFIG_TOKEN_NAME_MAX bytes. */
+static bool name_valid(const char *name, size_t len)
+{
+	if (len == 0 || len > CONFIG_TOKEN_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		          (i > 0 && (c == '.' || c == '_' || c == '-'));
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* Parses a comma-separated list of read, write and admin into *scopes. */
+static bool scopes_parse(const char *list, size_t len, unsigned *scopes /* OUT */)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} known[] = {{"read", AUTH_READ}, {"write", AUTH_WRITE}, {"admin", AUTH_ADMIN}};
+	*scopes = 0;
+	const char *p = list, *end = list + len;
+	while (p <= end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		size_t n = comma ? (size_t)(comma - p) : (size_t)(end - p);
+		size_t k;
+		for (k = 0; k < sizeof known / sizeof known[0]; k++)
+			if (strlen(known[k].name) == n && memcmp(p, known[k].name, n) == 0)
+				break;
+		if (k == sizeof known / sizeof known[0])
+			return false;
+		*scopes |= known[k].bit;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return true;
+}
+
+/* Adds one token after checking it: the secret's length and bytes, and that
+ * neither the name nor the secret is already there. where names the flag,
+ * variable or file line for a message (which never holds the secret). */
+static int add_token(struct config *cfg, const char *name, unsigned scopes, const char *secret,
+                     bool from_file, const char *where, char *err, size_t errlen)
+{
+	size_t len = strlen(secret);
+	if (len < CONFIG_TOKEN_MIN_LEN)
+		return failf(err, errlen, "%s: the token is %zu bytes; a token must be at least %d",
+		             where, len, CONFIG_TOKEN_MIN_LEN);
+	if (len > CONFIG_TOKEN_MAX_LEN)
+		return failf(err, errlen, "%s: the token is longer than %d bytes", where,
+		             CONFIG_TOKEN_MAX_LEN);
+	for (const char *p = secret; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return failf(err, errlen,
+			             "%s: a token may not contain spaces or control characters",
+			             where);
+	for (size_t i = 0; i < cfg->token_count; i++) {
+		if (strcmp(cfg->tokens[i].name, name) == 0)
+			return failf(err, errlen, "%s: a second token named '%s'", where, name);
+		if (strcmp(cfg->tokens[i].secret, secret) == 0)
+			return failf(err, errlen, "%s: the same secret as the token named '%s'",
+			             where, cfg->tokens[i].name);
+	}
 	if (cfg->token_count == CONFIG_TOKENS_MAX)
-		return fail(err, errlen, "%s: more than 64 tokens%s", from, "");
-	cfg->tokens[cfg->token_count++] = xstrdup(tok);
+		return failf(err, errlen, "%s: more than %d tokens", where, CONFIG_TOKENS_MAX);
+	struct config_token *t = &cfg->tokens[cfg->token_count++];
+	t->name = xstrdup(name);
+	t->scopes = scopes;
+	t->secret = xstrdup(secret);
+	t->from_file = from_file;
 	return 0;
+}
+
+/* --token: named "cli", then "cli-2", "cli-3", ... */
+static int add_cli_token(struct config *cfg, const char *secret, const char *from, char *err,
+                         size_t errlen)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < cfg->token_count; i++)
+		n += !cfg->tokens[i].from_file;
+	char name[32];
+	if (n == 1)
+		snprintf(name, sizeof name, "cli");
+	else
+		snprintf(name, sizeof name, "cli-%zu", n);
+	return add_token(cfg, name, AUTH_WRITE | AUTH_ADMIN, secret, false, from, err, errlen);
+}
+
+/* One line of a token file (its line ending removed): NAME SCOPES TOKEN, or
+ * a lone TOKEN (version 1: token-N, write and admin), or nothing. A '#' at
+ * the start of the line or after a space or tab begins a comment. */
+static int token_line(struct config *cfg, char *line, long lineno, const char *where, char *err,
+                      size_t errlen)
+{
+	for (char *p = line; *p; p++)
+		if (*p == '#' && (p == line || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			break;
+		}
+	char *field[4];
+	size_t len[4];
+	int n = 0;
+	for (char *p = line; *p;) {
+		p += strspn(p, " \t");
+		if (!*p)
+			break;
+		size_t k = strcspn(p, " \t");
+		if (n == 4)
+			break;
+		field[n] = p;
+		len[n++] = k;
+		p += k;
+	}
+	if (n == 0)
+		return 0;
+	if (n == 2 || n > 3)
+		return failf(err, errlen, "%s: expected NAME SCOPES TOKEN or a lone TOKEN, not %s",
+		             where, n == 2 ? "two fields" : "more than three");
+	for (int i = 0; i < n; i++)
+		field[i][len[i]] = '\0';
+	if (n == 1) {
+		char name[32];
+		snprintf(name, sizeof name, "token-%ld", lineno);
+		return add_token(cfg, name, AUTH_WRITE | AUTH_ADMIN, field[0], true, where, err,
+		                 errlen);
+	}
+	if (!name_valid(field[0], len[0]))
+		return failf(
+		    err, errlen,
+		    "%s: '%.64s' is not a token name ([a-z0-9][a-z0-9._-]*, at most %d bytes)",
+		    where, field[0], CONFIG_TOKEN_NAME_MAX);
+	unsigned scopes;
+	if (!scopes_parse(field[1], len[1], &scopes))
+		return failf(
+		    err, errlen,
+		    "%s: '%.64s' is not a list of scopes (read, write, admin, comma-separated)",
+		    where, field[1]);
+	return add_token(cfg, field[0], scopes, field[2], true, where, err, errlen);
 }
 
 static int read_token_file(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
-		return fail(err, errlen, "--token-file %s: %s", path, strerror(errno));
-	char line[TOKEN_MAX_LEN + 2];
+		return failf(err, errlen, "--token-file %s: %s", path, strerror(errno));
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	long lineno = 0;
 	int rc = 0;
-	while (rc == 0 && fgets(line, sizeof line, f)) {
-		size_t n = strcspn(line, "\r\n");
-		line[n] = '\0';
-		if (n == 0 || line[0] == '#')
-			continue;
-		rc = add_token(cfg, line, "--token-file", err, errlen);
+	char where[512];
+	while (rc == 0 && (got = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		snprintf(where, sizeof where, "--token-file %s line %ld", path, lineno);
+		if (got > TOKEN_LINE_MAX) {
+			rc = failf(err, errlen, "%s: longer than %d bytes", where, TOKEN_LINE_MAX);
+			break;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		rc = token_line(cfg, line, lineno, where, err, errlen);
 	}
+	if (rc == 0 && ferror(f))
+		rc = failf(err, errlen, "--token-file %s: %s", path, strerror(errno));
+	if (line)
+		memset(line, 0, cap);
+	free(line);
 	fclose(f);
 	return rc;
+}
+
+int config_reload_tokens(struct config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->token_file)
+		return failf(err, errlen, "no --token-file to re-read");
+	struct config next = {0};
+	for (size_t i = 0; i < cfg->token_count; i++) {
+		const struct config_token *t = &cfg->tokens[i];
+		if (!t->from_file) {
+			next.tokens[next.token_count].name = xstrdup(t->name);
+			next.tokens[next.token_count].scopes = t->scopes;
+			next.tokens[next.token_count++].secret = xstrdup(t->secret);
+		}
+	}
+	if (read_token_file(&next, cfg->token_file, err, errlen)) {
+		tokens_clear(&next);
+		return -1;
+	}
+	tokens_clear(cfg);
+	memcpy(cfg->tokens, next.tokens, sizeof next.tokens);
+	cfg->token_count = next.token_count;
+	return 0;
 }
 
 static int set_origins(struct config *cfg, const char *list, char *err, size_t errlen)
@@ -201,13 +395,28 @@ static int apply(struct config *cfg, const struct option_spec *o, const char *v,
 			*(long *)(base + o->offset) = n;
 		return 0;
 	case V_TOKEN:
-		return add_token(cfg, v, from, err, errlen);
+		return add_cli_token(cfg, v, from, err, errlen);
 	case V_TOKEN_FILE:
+		if (cfg->token_file)
+			return failf(err, errlen, "%s: only one token file may be given", from);
+		cfg->token_file = xstrdup(v);
 		return read_token_file(cfg, v, err, errlen);
 	case V_ORIGINS:
 		return set_origins(cfg, v, err, errlen);
 	case V_BOOL:
-		*(bool *)(base + o->offset) = true;
+		/* A flag sets it; a variable says 1, true, yes or on, or 0, false,
+		 * no or off. */
+		if (strcmp(from, o->flag) == 0 || strcasecmp(v, "1") == 0 ||
+		    strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 ||
+		    strcasecmp(v, "on") == 0)
+			*(bool *)(base + o->offset) = true;
+		else if (strcasecmp(v, "0") == 0 || strcasecmp(v, "false") == 0 ||
+		         strcasecmp(v, "no") == 0 || strcasecmp(v, "off") == 0)
+			*(bool *)(base + o->offset) = false;
+		else
+			return fail(err, errlen,
+			            "%s: expected 1, true, yes, on or 0, false, no, off%s", from,
+			            "");
 		return 0;
 	}
 	return -1;
@@ -309,9 +518,9 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
 		}
 		/* Tokens given as flags replace those of the environment. */
 		if ((o->kind == V_TOKEN || o->kind == V_TOKEN_FILE) && !flag_tokens) {
-			for (size_t t = 0; t < cfg->token_count; t++)
-				free(cfg->tokens[t]);
-			cfg->token_count = 0;
+			tokens_clear(cfg);
+			free(cfg->token_file);
+			cfg->token_file = NULL;
 			flag_tokens = true;
 		}
 		if (apply(cfg, o, v, o->flag, err, errlen))
@@ -338,8 +547,8 @@ void config_free(struct config *cfg)
 	free(cfg->command_arg);
 	free(cfg->bind);
 	free(cfg->db);
-	for (size_t i = 0; i < cfg->token_count; i++)
-		free(cfg->tokens[i]);
+	tokens_clear(cfg);
+	free(cfg->token_file);
 	for (size_t i = 0; i < cfg->cors_origin_count; i++)
 		free(cfg->cors_origins[i]);
 	memset(cfg, 0, sizeof *cfg);

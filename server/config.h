@@ -8,7 +8,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "http/auth.h"
+
 #define CONFIG_TOKENS_MAX 64
+#define CONFIG_TOKEN_MIN_LEN 16   /* bytes of a secret, at least */
+#define CONFIG_TOKEN_MAX_LEN 4096 /* bytes of a secret, at most */
+#define CONFIG_TOKEN_NAME_MAX 64  /* bytes of a token's name */
 #define CONFIG_ORIGINS_MAX 32
 #define CONFIG_THREADS_MAX 256
 #define CONFIG_MAX_BODY_LIMIT (1024L * 1024 * 1024)
@@ -23,14 +28,24 @@ enum config_command {
 	CONFIG_HEALTHCHECK /* readoutd healthcheck */
 };
 
+/* One token (API.md section 10): a name, its scopes, its secret. */
+struct config_token {
+	char *name;      /* [a-z0-9][a-z0-9._-]*; "cli" (then "cli-2", ...) for --token */
+	unsigned scopes; /* enum auth_scope bits as written (write and admin imply read) */
+	char *secret;
+	bool from_file; /* read from token_file (a reload replaces these) */
+};
+
 struct config {
 	enum config_command command;
 	char *command_arg; /* FILE or PATH of import/backup, else NULL */
 	char *bind;
 	int port;
 	char *db;
-	char *tokens[CONFIG_TOKENS_MAX];
+	struct config_token tokens[CONFIG_TOKENS_MAX];
 	size_t token_count;
+	char *token_file;  /* the --token-file, re-read on SIGHUP; NULL: none */
+	bool private_mode; /* --private: every /v1/ request needs the read scope */
 	char *cors_origins[CONFIG_ORIGINS_MAX]; /* empty: any origin ("*") */
 	size_t cors_origin_count;
 	int threads;
@@ -52,6 +67,12 @@ struct config {
  * contents with config_free). Returns 0, or -1 after writing a one-line
  * message naming the bad flag or value into err (size errlen). */
 int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t errlen);
+
+/* Re-reads cfg->token_file: on success its tokens replace those read from
+ * it before (those of --token stay) and 0 is returned; else -1 with a
+ * one-line message naming the file and the problem in err, and cfg as it
+ * was. The message never holds a secret. */
+int config_reload_tokens(struct config *cfg, char *err, size_t errlen);
 
 /* Frees what config_parse allocated. NULL ok. */
 void config_free(struct config *cfg);

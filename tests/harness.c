@@ -38,6 +38,8 @@ static void start_on(struct harness *h, const char *const *args)
 	argv[argc] = NULL;
 	char err[512];
 	unsetenv("READOUT_TOKEN");
+	unsetenv("READOUT_TOKEN_FILE");
+	unsetenv("READOUT_PRIVATE");
 	ck_assert_msg(config_parse(&h->cfg, argc, (char **)argv, err, sizeof err) == 0,
 	              "config: %s", err);
 	h->app = app_start(&h->cfg, err, sizeof err);

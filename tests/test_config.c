@@ -30,6 +30,7 @@ static void clear_env(void)
 	                      "READOUT_EXPORT_TIMEOUT",
 	                      "READOUT_MAX_WAITING",
 	                      "READOUT_MAX_CONNECTIONS",
+	                      "READOUT_PRIVATE",
 	                      NULL};
 	for (int i = 0; vars[i]; i++)
 		unsetenv(vars[i]);
@@ -117,8 +118,8 @@ START_TEST(flags)
 	const char *argv[] = {"readoutd",      "--bind",
 	                      "0.0.0.0",       "--port=9000",
 	                      "--db",          "/tmp/x.db",
-	                      "--token",       "abcdefgh1",
-	                      "--token",       "abcdefgh2",
+	                      "--token",       "abcdefgh-abcdefgh1",
+	                      "--token",       "abcdefgh-abcdefgh2",
 	                      "--cors-origin", "https://a.example, http://b.example:8000",
 	                      "--threads",     "3",
 	                      "--max-body",    "2048",
@@ -129,7 +130,13 @@ START_TEST(flags)
 	ck_assert_int_eq(c.port, 9000);
 	ck_assert_str_eq(c.db, "/tmp/x.db");
 	ck_assert_int_eq(c.token_count, 2);
-	ck_assert_str_eq(c.tokens[1], "abcdefgh2");
+	ck_assert_str_eq(c.tokens[0].name, "cli");
+	ck_assert_str_eq(c.tokens[0].secret, "abcdefgh-abcdefgh1");
+	ck_assert_uint_eq(c.tokens[0].scopes, AUTH_WRITE | AUTH_ADMIN);
+	ck_assert_str_eq(c.tokens[1].name, "cli-2");
+	ck_assert_str_eq(c.tokens[1].secret, "abcdefgh-abcdefgh2");
+	ck_assert_ptr_null(c.token_file);
+	ck_assert(!c.private_mode);
 	ck_assert_int_eq(c.cors_origin_count, 2);
 	ck_assert_str_eq(c.cors_origins[0], "https://a.example");
 	ck_assert_str_eq(c.cors_origins[1], "http://b.example:8000");
@@ -146,7 +153,7 @@ START_TEST(environment_and_precedence)
 	clear_env();
 	setenv("READOUT_PORT", "7000", 1);
 	setenv("READOUT_DB", "env.db", 1);
-	setenv("READOUT_TOKEN", "envtoken1", 1);
+	setenv("READOUT_TOKEN", "envtoken-0123456789", 1);
 	setenv("READOUT_MAX_EXPORTS", "9", 1);
 	setenv("READOUT_EXPORT_TIMEOUT", "120", 1);
 	struct config c;
@@ -156,41 +163,269 @@ START_TEST(environment_and_precedence)
 	ck_assert_int_eq(c.port, 7000);
 	ck_assert_str_eq(c.db, "flag.db");
 	ck_assert_int_eq(c.token_count, 1);
-	ck_assert_str_eq(c.tokens[0], "envtoken1");
+	ck_assert_str_eq(c.tokens[0].secret, "envtoken-0123456789");
+	ck_assert_str_eq(c.tokens[0].name, "cli");
 	ck_assert_int_eq(c.max_exports, 9);
 	ck_assert_int_eq(c.export_seconds, 120);
 	config_free(&c);
-	const char *argv2[] = {"readoutd", "--token", "flagtoken", NULL};
+	const char *argv2[] = {"readoutd", "--token", "flagtoken-0123456789", NULL};
 	ck_assert_int_eq(parse(&c, err, argv2), 0);
 	ck_assert_int_eq(c.token_count, 1);
-	ck_assert_str_eq(c.tokens[0], "flagtoken");
+	ck_assert_str_eq(c.tokens[0].secret, "flagtoken-0123456789");
 	config_free(&c);
 	clear_env();
 }
 END_TEST
 
+/* Writes text to a new temporary file; its path goes into path (at least
+ * 32 bytes). */
+static void temp_file(char *path, const char *text)
+{
+	strcpy(path, "/tmp/readout-tokens-XXXXXX");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
 START_TEST(token_file)
 {
 	clear_env();
-	char path[] = "/tmp/readout-tokens-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	const char *text = "# comment\nfirst-token-1\n\nsecond-token-2\r\n";
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
+	char path[64];
+	temp_file(path, "# comment\n"
+	                "first-token-0123456789\n"
+	                "\n"
+	                "   \t \n"
+	                "ci-reader read  reader-secret-0123456789  # trailing comment\r\n"
+	                "  deploy.bot_2   write,read\twriter-secret-0123456789\n"
+	                "ops admin,write admin-secret-with#hash-0123\n"
+	                "imp admin importer-secret-0123456789#not-a-comment\n"
+	                "# second-line-comment-0123456789\n"
+	                "last-token-0123456789 # lone, with a comment\n");
 	struct config c;
 	char err[256];
 	const char *argv[] = {"readoutd", "--token-file", path, NULL};
-	ck_assert_int_eq(parse(&c, err, argv), 0);
-	ck_assert_int_eq(c.token_count, 2);
-	ck_assert_str_eq(c.tokens[0], "first-token-1");
-	ck_assert_str_eq(c.tokens[1], "second-token-2");
+	ck_assert_msg(parse(&c, err, argv) == 0, "%s", err);
+	ck_assert_str_eq(c.token_file, path);
+	ck_assert_int_eq(c.token_count, 6);
+	const struct {
+		const char *name, *secret;
+		unsigned scopes;
+	} want[] = {
+	    {"token-2", "first-token-0123456789", AUTH_WRITE | AUTH_ADMIN},
+	    {"ci-reader", "reader-secret-0123456789", AUTH_READ},
+	    {"deploy.bot_2", "writer-secret-0123456789", AUTH_WRITE | AUTH_READ},
+	    {"ops", "admin-secret-with#hash-0123", AUTH_ADMIN | AUTH_WRITE},
+	    {"imp", "importer-secret-0123456789#not-a-comment", AUTH_ADMIN},
+	    {"token-10", "last-token-0123456789", AUTH_WRITE | AUTH_ADMIN},
+	};
+	for (size_t i = 0; i < 6; i++) {
+		ck_assert_str_eq(c.tokens[i].name, want[i].name);
+		ck_assert_str_eq(c.tokens[i].secret, want[i].secret);
+		ck_assert_uint_eq(c.tokens[i].scopes, want[i].scopes);
+		ck_assert(c.tokens[i].from_file);
+	}
+	config_free(&c);
+	/* With --token beside it: the flag's token is cli. */
+	const char *both[] = {"readoutd", "--token-file",          path,
+	                      "--token",  "cli-secret-0123456789", NULL};
+	ck_assert_msg(parse(&c, err, both) == 0, "%s", err);
+	ck_assert_int_eq(c.token_count, 7);
+	ck_assert_str_eq(c.tokens[6].name, "cli");
+	ck_assert(!c.tokens[6].from_file);
+	config_free(&c);
+	/* The file of the environment; a flag replaces it. */
+	setenv("READOUT_TOKEN_FILE", path, 1);
+	const char *env[] = {"readoutd", NULL};
+	ck_assert_msg(parse(&c, err, env) == 0, "%s", err);
+	ck_assert_int_eq(c.token_count, 6);
+	config_free(&c);
+	const char *flag[] = {"readoutd", "--token", "cli-secret-0123456789", NULL};
+	ck_assert_msg(parse(&c, err, flag) == 0, "%s", err);
+	ck_assert_int_eq(c.token_count, 1);
+	ck_assert_ptr_null(c.token_file);
+	config_free(&c);
+	clear_env();
+	/* An empty file is no token at all. */
+	unlink(path);
+	temp_file(path, "# nothing yet\n");
+	ck_assert_msg(parse(&c, err, argv) == 0, "%s", err);
+	ck_assert_int_eq(c.token_count, 0);
 	config_free(&c);
 	unlink(path);
 	const char *missing[] = {"readoutd", "--token-file", "/nonexistent/tokens", NULL};
 	ck_assert_int_eq(parse(&c, err, missing), -1);
-	ck_assert_ptr_nonnull(strstr(err, "--token-file"));
+	ck_assert_ptr_nonnull(strstr(err, "--token-file /nonexistent/tokens"));
 	config_free(&c);
+	const char *twice[] = {"readoutd",     "--token-file", "/dev/null",
+	                       "--token-file", "/dev/null",    NULL};
+	ck_assert_int_eq(parse(&c, err, twice), -1);
+	ck_assert_ptr_nonnull(strstr(err, "only one token file"));
+	config_free(&c);
+}
+END_TEST
+
+/* Every refused form of a token file line: the message names the file and
+ * the line, says what is wrong, and never holds a secret. */
+START_TEST(token_file_refusals)
+{
+	clear_env();
+	const struct {
+		const char *text;
+		int line;
+		const char *says;
+	} cases[] = {
+	    {"# ok\nshort-secret\n", 2, "at least 16"},
+	    {"a read short-secret\n", 1, "at least 16"},
+	    {"Reader read reader-secret-0123456789\n", 1, "not a token name"},
+	    {"-reader read reader-secret-0123456789\n", 1, "not a token name"},
+	    {".reader read reader-secret-0123456789\n", 1, "not a token name"},
+	    {"re/der read reader-secret-0123456789\n", 1, "not a token name"},
+	    {"reader read,delete reader-secret-0123456789\n", 1, "not a list of scopes"},
+	    {"reader Read reader-secret-0123456789\n", 1, "not a list of scopes"},
+	    {"reader read, reader-secret-0123456789\n", 1, "not a list of scopes"},
+	    {"reader ,read reader-secret-0123456789\n", 1, "not a list of scopes"},
+	    {"reader reader-secret-0123456789\n", 1, "two fields"},
+	    {"reader read reader-secret-0123456789 extra\n", 1, "more than three"},
+	    {"a read a-secret-0123456789\nb write b-secret-0123456789\na admin "
+	     "c-secret-0123456789\n",
+	     3, "a second token named 'a'"},
+	    {"a read same-secret-0123456789\nb write same-secret-0123456789\n", 2,
+	     "same secret as the token named 'a'"},
+	    {"lone-secret-0123456789\nlone-secret-0123456789\n", 2, "same secret"},
+	    {"\n\ntoken-4 read other-secret-0123456789\nlone-secret-0123456789\n", 4,
+	     "a second token named 'token-4'"},
+	    {"reader read reader-secret-\x01"
+	     "0123456789\n",
+	     1, "control characters"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char path[64], want[128];
+		temp_file(path, cases[i].text);
+		struct config c;
+		char err[256] = "";
+		const char *argv[] = {"readoutd", "--token-file", path, NULL};
+		ck_assert_msg(parse(&c, err, argv) == -1, "case %zu accepted", i);
+		snprintf(want, sizeof want, "--token-file %s line %d: ", path, cases[i].line);
+		ck_assert_msg(strstr(err, want) == err, "case %zu: '%s' does not begin '%s'", i,
+		              err, want);
+		ck_assert_msg(strstr(err, cases[i].says), "case %zu: '%s' does not say '%s'", i,
+		              err, cases[i].says);
+		ck_assert_msg(!strstr(err, "secret-0123456789"), "case %zu: '%s' shows a secret", i,
+		              err);
+		ck_assert_ptr_null(strchr(err, '\n'));
+		config_free(&c);
+		unlink(path);
+	}
+	/* --token: at least 16 bytes, and not twice the same. */
+	struct config c;
+	char err[256];
+	const char *short_flag[] = {"readoutd", "--token", "fifteen-bytes-x", NULL};
+	ck_assert_int_eq(parse(&c, err, short_flag), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--token: "));
+	ck_assert_ptr_nonnull(strstr(err, "at least 16"));
+	ck_assert_ptr_null(strstr(err, "fifteen-bytes-x"));
+	config_free(&c);
+	const char *sixteen[] = {"readoutd", "--token", "sixteen-bytes-xx", NULL};
+	ck_assert_int_eq(parse(&c, err, sixteen), 0);
+	config_free(&c);
+	const char *same[] = {"readoutd", "--token",          "sixteen-bytes-xx",
+	                      "--token",  "sixteen-bytes-xx", NULL};
+	ck_assert_int_eq(parse(&c, err, same), -1);
+	ck_assert_ptr_nonnull(strstr(err, "same secret"));
+	config_free(&c);
+	setenv("READOUT_TOKEN", "short", 1);
+	const char *plain[] = {"readoutd", NULL};
+	ck_assert_int_eq(parse(&c, err, plain), -1);
+	ck_assert_ptr_nonnull(strstr(err, "READOUT_TOKEN: "));
+	config_free(&c);
+	clear_env();
+	/* A file token named cli beside --token. */
+	char path[64];
+	temp_file(path, "cli read reader-secret-0123456789\n");
+	const char *clash[] = {"readoutd", "--token-file",          path,
+	                       "--token",  "cli-secret-0123456789", NULL};
+	ck_assert_int_eq(parse(&c, err, clash), -1);
+	ck_assert_ptr_nonnull(strstr(err, "a second token named 'cli'"));
+	config_free(&c);
+	unlink(path);
+}
+END_TEST
+
+/* config_reload_tokens: the file's tokens replaced, --token's kept; a file
+ * that does not parse changes nothing. */
+START_TEST(token_file_reload)
+{
+	clear_env();
+	char path[64];
+	temp_file(path, "old read old-secret-0123456789\n");
+	struct config c;
+	char err[256];
+	const char *argv[] = {"readoutd",     "--token", "cli-secret-0123456789",
+	                      "--token-file", path,      NULL};
+	ck_assert_msg(parse(&c, err, argv) == 0, "%s", err);
+	ck_assert_int_eq(c.token_count, 2);
+	FILE *f = fopen(path, "w");
+	fputs("new write new-secret-0123456789\nother admin other-secret-0123456789\n", f);
+	fclose(f);
+	ck_assert_msg(config_reload_tokens(&c, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(c.token_count, 3);
+	ck_assert_str_eq(c.tokens[0].name, "cli");
+	ck_assert_str_eq(c.tokens[1].name, "new");
+	ck_assert_str_eq(c.tokens[2].name, "other");
+	f = fopen(path, "w");
+	fputs("new write new-secret-0123456789\nbroken\n", f);
+	fclose(f);
+	ck_assert_int_eq(config_reload_tokens(&c, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, path));
+	ck_assert_ptr_nonnull(strstr(err, "line 2"));
+	ck_assert_int_eq(c.token_count, 3);
+	ck_assert_str_eq(c.tokens[2].secret, "other-secret-0123456789");
+	unlink(path);
+	ck_assert_int_eq(config_reload_tokens(&c, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, path));
+	ck_assert_int_eq(c.token_count, 3);
+	config_free(&c);
+	const char *none[] = {"readoutd", "--token", "cli-secret-0123456789", NULL};
+	ck_assert_int_eq(parse(&c, err, none), 0);
+	ck_assert_int_eq(config_reload_tokens(&c, err, sizeof err), -1);
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(private_mode)
+{
+	clear_env();
+	struct config c;
+	char err[256];
+	const char *flag[] = {"readoutd", "--private", NULL};
+	ck_assert_int_eq(parse(&c, err, flag), 0);
+	ck_assert(c.private_mode);
+	config_free(&c);
+	const char *value[] = {"readoutd", "--private=1", NULL};
+	ck_assert_int_eq(parse(&c, err, value), -1);
+	config_free(&c);
+	const char *plain[] = {"readoutd", NULL};
+	const char *yes[] = {"1", "true", "YES", "on"}, *no[] = {"0", "false", "No", "off"};
+	for (int i = 0; i < 4; i++) {
+		setenv("READOUT_PRIVATE", yes[i], 1);
+		ck_assert_int_eq(parse(&c, err, plain), 0);
+		ck_assert_msg(c.private_mode, "READOUT_PRIVATE=%s", yes[i]);
+		config_free(&c);
+		setenv("READOUT_PRIVATE", no[i], 1);
+		ck_assert_int_eq(parse(&c, err, plain), 0);
+		ck_assert_msg(!c.private_mode, "READOUT_PRIVATE=%s", no[i]);
+		config_free(&c);
+	}
+	setenv("READOUT_PRIVATE", "maybe", 1);
+	ck_assert_int_eq(parse(&c, err, plain), -1);
+	ck_assert_ptr_nonnull(strstr(err, "READOUT_PRIVATE"));
+	config_free(&c);
+	setenv("READOUT_PRIVATE", "0", 1);
+	ck_assert_int_eq(parse(&c, err, flag), 0);
+	ck_assert(c.private_mode); /* the flag wins */
+	config_free(&c);
+	clear_env();
 }
 END_TEST
 
@@ -277,6 +512,9 @@ int main(void)
 	tcase_add_test(tc, flags);
 	tcase_add_test(tc, environment_and_precedence);
 	tcase_add_test(tc, token_file);
+	tcase_add_test(tc, token_file_refusals);
+	tcase_add_test(tc, token_file_reload);
+	tcase_add_test(tc, private_mode);
 	tcase_add_test(tc, bad_values);
 	tcase_add_test(tc, commands);
 	suite_add_tcase(s, tc);

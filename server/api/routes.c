@@ -8,9 +8,9 @@
 
 #define C (ROUTE_CACHE)
 #define CA (ROUTE_CACHE | ROUTE_VARY_ACCEPT)
-#define W (ROUTE_AUTH)
-#define WJ (ROUTE_AUTH | ROUTE_JSON_BODY)
-#define WP (ROUTE_AUTH | ROUTE_JSON_BODY | ROUTE_MERGE_PATCH)
+#define W (ROUTE_WRITE)
+#define WJ (ROUTE_WRITE | ROUTE_JSON_BODY)
+#define WP (ROUTE_WRITE | ROUTE_JSON_BODY | ROUTE_MERGE_PATCH)
 
 static const struct route routes[] = {
     {HTTP_GET, "/", api_meta_index, 0, NULL},
@@ -55,7 +55,8 @@ static const struct route routes[] = {
     {HTTP_GET, "/v1/search", api_search, C, NULL},
     {HTTP_GET, "/v1/changes", api_changes, 0, NULL},
     {HTTP_GET, "/v1/export", api_transfer_export, 0, NULL},
-    {HTTP_POST, "/v1/import", api_transfer_import, WJ | ROUTE_LARGE_BODY, NULL},
+    {HTTP_POST, "/v1/import", api_transfer_import, ROUTE_ADMIN | ROUTE_JSON_BODY | ROUTE_LARGE_BODY,
+     NULL},
 };
 
 const struct router api_router = {routes, sizeof routes / sizeof routes[0]};

@@ -40,8 +40,12 @@ struct http_request {
 	int route;              /* index in the route table, -1 when none matched */
 	const void *route_data; /* the matched route's data (see struct route) */
 	struct MHD_Connection *conn;
-	void *app;         /* the application context given to http_server_start */
-	const char *actor; /* the name of the request's valid token; NULL: none */
+	void *app; /* the application context given to http_server_start */
+	/* The name of the valid bearer token the request carries, or NULL.
+	 * Borrowed from the token set the request began with, which lives
+	 * until the request completes (whatever a reload swaps in meanwhile).
+	 * Set before request_start and the handler run. */
+	const char *actor;
 	/* What is left of the request's wait (see http_response.wait_ms), in
 	 * ms: HTTP_WAIT_FIRST on the handler's first run, which may begin a
 	 * wait; on a run after a wait, the time left until the deadline its

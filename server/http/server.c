@@ -27,7 +27,6 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sodium.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -96,6 +95,8 @@ struct http_server {
 	atomic_int waiting;            /* requests holding a wait slot (--max-waiting) */
 	atomic_int suspended;          /* in waiters, or about to be (wait_begin) */
 	atomic_ulong wake_gen;         /* calls of http_server_wake */
+	pthread_mutex_t tokens_lock;
+	struct auth_set *tokens; /* under tokens_lock: the set new requests take */
 };
 
 struct request_state {
@@ -112,6 +113,8 @@ struct request_state {
 	enum router_result routed; /* decided on the first call */
 	char allow[128];           /* the Allow list of a known path */
 	struct conn_watch *watch;  /* the connection's, or NULL */
+	struct auth_set *tokens;   /* a reference to the set the request began with, or NULL */
+	bool private_path;         /* a path of private_prefix on a private server */
 	struct timespec start;
 	/* Waiting (http_response.wait_ms). */
 	struct request_state *wait_prev, *wait_next; /* in waiters, under wait_lock */
@@ -363,34 +366,55 @@ static long elapsed_us(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) * 1000000L + (now.tv_nsec - start->tv_nsec) / 1000;
 }
 
-/* Compares a presented token (plen bytes) with every configured one through
- * their BLAKE2b digests: fixed-length, compared in constant time, so the time
- * depends on the lengths only, never on where the first difference is. */
-static bool token_valid(const struct http_server *s, const char *presented, size_t plen)
+/* Takes a reference to the token set in use (NULL when there is none). */
+static struct auth_set *tokens_take(struct http_server *s)
 {
-	unsigned char got[crypto_generichash_BYTES], want[crypto_generichash_BYTES];
-	crypto_generichash(got, sizeof got, (const unsigned char *)presented, plen, NULL, 0);
-	bool ok = false;
-	for (size_t t = 0; t < s->opt.token_count; t++) {
-		const char *tok = s->opt.tokens[t];
-		crypto_generichash(want, sizeof want, (const unsigned char *)tok, strlen(tok), NULL,
-		                   0);
-		ok |= sodium_memcmp(got, want, sizeof got) == 0;
-	}
-	return ok;
+	pthread_mutex_lock(&s->tokens_lock);
+	struct auth_set *set = auth_set_ref(s->tokens);
+	pthread_mutex_unlock(&s->tokens_lock);
+	return set;
 }
 
-/* "Bearer" 1*SP token (RFC 6750 section 2.1); whitespace around the field
- * value is not part of it (RFC 9110 section 5.5), so a token followed by
- * spaces or tabs is that token. */
-static bool authorized(const struct http_server *s, const struct http_request *req)
+void http_server_set_tokens(struct http_server *s, struct auth_set *set)
 {
+	pthread_mutex_lock(&s->tokens_lock);
+	struct auth_set *old = s->tokens;
+	s->tokens = set;
+	pthread_mutex_unlock(&s->tokens_lock);
+	auth_set_unref(old); /* freed here unless a request still holds it */
+}
+
+/* Who the request is: its bearer token, looked up in the set in use, which
+ * the request keeps (st->tokens) until it completes. "Bearer" 1*SP token
+ * (RFC 6750 section 2.1); whitespace around the field value is not part
+ * of it (RFC 9110 section 5.5), so a token followed by spaces or tabs is
+ * that token. Returns the token, or NULL. */
+static const struct auth_token *identify(struct http_server *s, struct request_state *st)
+{
+	st->tokens = tokens_take(s);
 	size_t len;
-	const char *auth = header_trimmed(req, "Authorization", &len);
+	const char *auth = header_trimmed(&st->req, "Authorization", &len);
 	if (!auth || len < 7 || strncasecmp(auth, "Bearer ", 7) != 0)
-		return false;
+		return NULL;
 	size_t skip = 7 + strspn(auth + 7, " ");
-	return len > skip && token_valid(s, auth + skip, len - skip);
+	if (len <= skip)
+		return NULL;
+	const struct auth_token *t = auth_set_match(st->tokens, auth + skip, len - skip);
+	st->req.actor = t ? t->name : NULL;
+	return t;
+}
+
+/* True when path is under the private prefix ("/v1/"), or is it without
+ * its last slash ("/v1"). */
+static bool under_prefix(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	if (!path)
+		return false;
+	if (strncmp(path, prefix, n) == 0)
+		return true;
+	return n > 1 && prefix[n - 1] == '/' && strlen(path) == n - 1 &&
+	       strncmp(path, prefix, n - 1) == 0;
 }
 
 /* True when the Content-Type names one of the JSON media types the route
@@ -585,8 +609,12 @@ static enum MHD_Result queue(struct http_server *s, struct request_state *st)
 		MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	/* Revalidated with ETags, unless the handler knows better (a file named
-	 * by its content hash never changes). */
-	if (!http_response_header(res, "Cache-Control"))
+	 * by its content hash never changes). A private server's answer is for
+	 * the one who asked: no shared cache may keep it, and it depends on
+	 * the token. */
+	if (st->private_path)
+		MHD_add_response_header(r, "Cache-Control", "private, no-cache");
+	else if (!http_response_header(res, "Cache-Control"))
 		MHD_add_response_header(r, "Cache-Control", "no-cache");
 	const char *origin = allowed_origin(s, &st->req);
 	if (origin) {
@@ -594,13 +622,18 @@ static enum MHD_Result queue(struct http_server *s, struct request_state *st)
 		MHD_add_response_header(r, "Access-Control-Expose-Headers",
 		                        "ETag, Location, Link, X-Total-Count");
 	}
+	/* Vary: what besides the target the answer depends on. */
 	bool vary_accept =
 	    st->req.route >= 0 && (s->opt.router->routes[st->req.route].flags & ROUTE_VARY_ACCEPT);
-	if (s->opt.cors_origin_count || vary_accept)
-		MHD_add_response_header(r, "Vary",
-		                        !vary_accept               ? "Origin"
-		                        : s->opt.cors_origin_count ? "Origin, Accept"
-		                                                   : "Accept");
+	char vary[64] = "";
+	if (s->opt.cors_origin_count)
+		strcat(vary, ", Origin");
+	if (vary_accept)
+		strcat(vary, ", Accept");
+	if (st->private_path)
+		strcat(vary, ", Authorization");
+	if (vary[0])
+		MHD_add_response_header(r, "Vary", vary + 2);
 	if (res->close)
 		MHD_add_response_header(r, "Connection", "close");
 	/* Counted as it is queued, so a client that reads /metrics right after
@@ -992,7 +1025,23 @@ static bool check_route(struct http_server *s, struct request_state *st)
 	route_request(s, st);
 	const struct route *route =
 	    st->routed == ROUTER_FOUND ? &s->opt.router->routes[st->req.route] : NULL;
-	bool authorized_write = !route || !(route->flags & ROUTE_AUTH) || authorized(s, &st->req);
+	/* The scope needed: a route's own, or read on a private server (the
+	 * decoded path decides: a route's first segment is decoded before it
+	 * is matched). A preflight never carries credentials. */
+	unsigned need = 0;
+	if (route && (route->flags & ROUTE_ADMIN))
+		need = AUTH_ADMIN;
+	else if (route && (route->flags & ROUTE_WRITE))
+		need = AUTH_WRITE;
+	st->private_path = s->opt.private_prefix &&
+	                   (under_prefix(st->req.path, s->opt.private_prefix) ||
+	                    (route && under_prefix(route->pattern, s->opt.private_prefix)));
+	if (!need && st->private_path && st->req.method != HTTP_OPTIONS)
+		need = AUTH_READ;
+	const struct auth_token *token = NULL;
+	if (need || MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"))
+		token = identify(s, st);
+	bool authorized = !need || (token && (token->scopes & need));
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 	if (cl) {
 		char *end;
@@ -1002,7 +1051,7 @@ static bool check_route(struct http_server *s, struct request_state *st)
 			st->too_large = true;
 			/* A client with a token already sending a moderate body
 			 * has it read and dropped, then gets the 413 (dispatch). */
-			if (authorized_write && !errno && !*end &&
+			if (authorized && !errno && !*end &&
 			    n <= (unsigned long long)(st->limit + OVERSIZE_DRAIN_MAX) &&
 			    !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect"))
 				return true;
@@ -1012,16 +1061,28 @@ static bool check_route(struct http_server *s, struct request_state *st)
 			return false;
 		}
 	}
-	if (!authorized_write) {
-		http_problem(
-		    &st->res, 401, "unauthorized", "Unauthorized",
-		    s->opt.token_count
-		        ? "A valid bearer token is required for writes."
-		        : "This server has no write token configured; writes are refused.");
-		http_add_header(&st->res, "WWW-Authenticate", "Bearer realm=\"readout\"");
+	if (authorized)
+		return true;
+	char detail[200];
+	if (token) {
+		snprintf(detail, sizeof detail,
+		         "The token '%s' does not have the %s scope, which this request needs.",
+		         token->name, auth_scope_name(need));
+		http_problem(&st->res, 403, "forbidden", "Forbidden", detail);
 		return false;
 	}
-	return true;
+	if (!auth_set_count(st->tokens))
+		snprintf(detail, sizeof detail,
+		         "This server has no token configured; %s are refused.",
+		         need == AUTH_READ ? "its private reads" : "writes");
+	else
+		snprintf(detail, sizeof detail,
+		         "A valid bearer token with the %s scope is required%s.",
+		         auth_scope_name(need),
+		         need == AUTH_READ ? ": this server is private" : " for this request");
+	http_problem(&st->res, 401, "unauthorized", "Unauthorized", detail);
+	http_add_header(&st->res, "WWW-Authenticate", "Bearer realm=\"readout\"");
+	return false;
 }
 
 /* ---- deadlines ---- */
@@ -1499,7 +1560,8 @@ static void log_escape(char *out, size_t cap, const char *s)
 	out[n] = '\0';
 }
 
-/* One JSON line a request on stderr: time, level, method, path, status,
+/* One JSON line a request on stderr: time, level, method, path, the
+ * token's name when the request carried a valid one (actor), status,
  * duration. */
 static void log_request(const struct request_state *st, long us)
 {
@@ -1510,7 +1572,7 @@ static void log_request(const struct request_state *st, long us)
 	gmtime_r(&now.tv_sec, &tm);
 	size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + n, sizeof ts - n, ".%03ldZ", now.tv_nsec / 1000000);
-	char method[64], path[LOG_PATH_MAX * 6 + 16], line[sizeof path + 256];
+	char method[64], path[LOG_PATH_MAX * 6 + 16], actor[256], line[sizeof path + 512];
 	log_escape(method, sizeof method, st->req.method_name ? st->req.method_name : "");
 	/* The path as sent: "%2F" and "/" route differently, so the log
 	 * tells them apart. */
@@ -1518,10 +1580,17 @@ static void log_request(const struct request_state *st, long us)
 	           st->raw_path   ? st->raw_path
 	           : st->req.path ? st->req.path
 	                          : "");
+	/* The token's name, never its secret. */
+	actor[0] = '\0';
+	if (st->req.actor) {
+		char name[sizeof actor - 16];
+		log_escape(name, sizeof name, st->req.actor);
+		snprintf(actor, sizeof actor, "\"actor\":\"%s\",", name);
+	}
 	int len = snprintf(line, sizeof line,
 	                   "{\"time\":\"%s\",\"level\":\"%s\",\"method\":\"%s\",\"path\":\"%s\","
-	                   "\"status\":%d,\"duration_us\":%ld}\n",
-	                   ts, st->res.status >= 500 ? "error" : "info", method, path,
+	                   "%s\"status\":%d,\"duration_us\":%ld}\n",
+	                   ts, st->res.status >= 500 ? "error" : "info", method, path, actor,
 	                   st->res.status, us);
 	if (len > 0 && (size_t)len < sizeof line)
 		fwrite(line, 1, (size_t)len, stderr);
@@ -1564,6 +1633,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(st->body);
 	free(st->req.path_copy);
 	free(st->raw_path);
+	auth_set_unref(st->tokens);         /* after the log line, which names the actor */
 	atomic_fetch_sub(&s->in_flight, 1); /* counted by request_new */
 	free(st);
 	*con_cls = NULL;
@@ -1672,6 +1742,8 @@ static void server_free(struct http_server *s)
 	pthread_cond_destroy(&s->watch_wake);
 	pthread_mutex_destroy(&s->watch_lock);
 	pthread_mutex_destroy(&s->wait_lock);
+	pthread_mutex_destroy(&s->tokens_lock);
+	auth_set_unref(s->tokens);
 	free(s->timeout_answer);
 	metrics_free(&s->metrics);
 	http_cache_free(s->cache);
@@ -1683,11 +1755,15 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 {
 	struct http_server *s = xcalloc(1, sizeof *s);
 	s->opt = *opt;
+	s->opt.tokens = NULL; /* s->tokens holds them */
+	s->tokens = opt->tokens;
 	s->listen_fd = listen_on(opt->bind, opt->port, err, errlen);
 	if (s->listen_fd < 0) {
+		auth_set_unref(s->tokens);
 		free(s);
 		return NULL;
 	}
+	pthread_mutex_init(&s->tokens_lock, NULL);
 	metrics_init(&s->metrics, opt->router->count);
 	s->cache = opt->generation ? http_cache_new(opt->cache_bytes) : NULL;
 	/* scan_field's checks of where fields lie hold for this version only. */

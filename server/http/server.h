@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "http/auth.h"
 #include "http/router.h"
 
 struct MHD_Daemon;
@@ -48,8 +49,13 @@ struct http_server_options {
 	int max_connections_per_ip;
 	int max_waiting; /* requests waiting at once (http_response.wait_ms) */
 	int timeout_seconds;
-	const char *const *tokens; /* borrowed */
-	size_t token_count;
+	/* The tokens in use at start (the server takes over this reference;
+	 * NULL: none, every request needing a scope is refused). */
+	struct auth_set *tokens;
+	/* NULL: reads are public. Else every request whose path starts with
+	 * it ("/v1/"), or is it without its last slash, needs a token with
+	 * the read scope, except a CORS preflight (OPTIONS). */
+	const char *private_prefix;
 	const char *const *cors_origins; /* borrowed; none: any origin */
 	size_t cors_origin_count;
 	size_t cache_bytes; /* response cache size; 0: no cache */
@@ -88,6 +94,11 @@ void http_server_wake(struct http_server *s);
 
 /* The number of requests waiting (suspended, or between runs of a wait). */
 int http_server_waiting(const struct http_server *s);
+
+/* Puts the token set in use for every request whose head arrives from now
+ * on (the server takes over the caller's reference to set). Requests under
+ * way keep the set they began with. Thread-safe. */
+void http_server_set_tokens(struct http_server *s, struct auth_set *set);
 
 /* Stops accepting, ends every wait (its handler runs once more with
  * wait_left_ms 0 and answers), lets in-flight requests finish (bounded

@@ -459,8 +459,8 @@ test('error states: 404, 503 with a retry, a network failure', { timeout: TEST_M
 	await page.close();
 });
 
-// This version of readoutd has no --private; the browser's route
-// interception plays a private server for /v1/: without the right bearer
+// The browser's route interception plays a private server for /v1/
+// (readoutd --private itself is tested in tests/test_http_auth.c): without the right bearer
 // token a read answers 401 with WWW-Authenticate, with it the request goes
 // on to readoutd. What is tested is the explorer's side: the prompt, the
 // token in sessionStorage, the header on every later request, forgetting.

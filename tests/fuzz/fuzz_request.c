@@ -4,7 +4,7 @@
  * one another) handed to the real server. LLVMFuzzerInitialize starts the
  * server as readoutd would (config_parse, app_start) on an in-memory
  * database holding the sample records, with the write token
- * fuzz-token-123; each input gets a fresh socketpair whose one end goes to
+ * fuzz-token-12345; each input gets a fresh socketpair whose one end goes to
  * the daemon with MHD_add_connection. The harness writes the input, closes
  * its sending side once the daemon has read it all, and reads the answer
  * until the server closes the connection.
@@ -86,9 +86,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	signal(SIGPIPE, SIG_IGN);
-	char *args[] = {"readoutd", "--bind",    "127.0.0.1", "--port",         "0",
-	                "--db",     DB_URI,      "--token",   "fuzz-token-123", "--threads",
-	                "1",        "--timeout", "5",         "--sample-data",  NULL};
+	char *args[] = {"readoutd", "--bind",    "127.0.0.1", "--port",           "0",
+	                "--db",     DB_URI,      "--token",   "fuzz-token-12345", "--threads",
+	                "1",        "--timeout", "5",         "--sample-data",    NULL};
 	char err[512];
 	if (config_parse(&cfg, (int)(sizeof args / sizeof args[0]) - 1, args, err, sizeof err)) {
 		fprintf(stderr, "fuzz_request: %s\n", err);
