@@ -289,7 +289,7 @@ START_TEST(a_version_is_what_its_write_answered)
 	ck_assert_int_eq(jint(l->json, "data.1.version"), 1);
 	ck_assert_str_eq(jstr(l->json, "data.1.action"), "create");
 	ck_assert_ptr_nonnull(jstr(l->json, "data.1.at"));
-	ck_assert(json_is_null(jget(l->json, "data.1.actor")));
+	ck_assert_str_eq(jstr(l->json, "data.1.actor"), "cli"); /* --token's name */
 	ck_assert(json_is_null(json_object_get(l->json, "next_cursor")));
 	reply_free(l);
 	l = get(&h, path_fmt("/v1/participants/%lld/versions?limit=1", id));
@@ -421,6 +421,35 @@ START_TEST(retention_prunes_and_says_where_to_go_on)
 	reply_free(r);
 	r = get(&h, "/v1/participants/person-4/versions");
 	ck_assert_int_eq(json_array_size(json_object_get(r->json, "data")), 1);
+	reply_free(r);
+}
+END_TEST
+
+/* The actor of a change is the name of the token that made it; a write made
+ * without one (the command-line import, the sample data) has none. */
+START_TEST(the_actor_is_the_token_name)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/tokens", h.dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("desk write desk-secret-0123456789\n", f);
+	fclose(f);
+	const char *const args[] = {"--token-file", path, "--token", TEST_TOKEN, NULL};
+	harness_restart(&h, args);
+	struct reply *r =
+	    req(&h, "POST", "/v1/participants", "{\"name\": \"By the desk\"}",
+	        (const char *[]){"Authorization: Bearer desk-secret-0123456789", NULL});
+	expect_status(r, 201);
+	reply_free(r);
+	create("/v1/participants", "{\"name\": \"By the cli token\"}");
+	json_t *all = follow(0, 100, "");
+	ck_assert_int_eq(json_array_size(all), 2);
+	ck_assert_str_eq(jstr(json_array_get(all, 0), "actor"), "desk");
+	ck_assert_str_eq(jstr(json_array_get(all, 1), "actor"), "cli");
+	json_decref(all);
+	r = get(&h, "/v1/participants/by-the-desk/versions");
+	ck_assert_str_eq(jstr(r->json, "data.0.actor"), "desk");
 	reply_free(r);
 }
 END_TEST
@@ -640,6 +669,7 @@ int main(void)
 	tcase_add_test(tc, a_deleted_record_keeps_its_versions);
 	tcase_add_test(tc, bad_parameters_are_400);
 	tcase_add_test(tc, retention_prunes_and_says_where_to_go_on);
+	tcase_add_test(tc, the_actor_is_the_token_name);
 	tcase_add_test(tc, a_follower_sees_every_change_once_in_order);
 	tcase_add_test(tc, a_waiting_request_answers_at_the_commit);
 	tcase_add_test(tc, a_wait_with_nothing_new_runs_out_empty);
