@@ -43,36 +43,48 @@ function bounded(promise, ms, what) {
 	return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
-function startDaemon() {
-	const args = ['--bind', '127.0.0.1', '--port', '0', '--db', path.join(tmp, 'readout.db'),
-		'--sample-data', '--threads', '2', '--token', 'explorer-test-token-0123456789'];
-	daemon = spawn(READOUTD, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-	daemon.stderr.setEncoding('utf8');
-	daemon.stderr.on('data', (chunk) => {
+// Starts a readoutd with args beside the common ones; resolves to the
+// process and its base URL once it listens.
+function startReadoutd(args) {
+	const proc = spawn(READOUTD, ['--bind', '127.0.0.1', '--port', '0', '--threads', '2', ...args],
+		{ stdio: ['ignore', 'pipe', 'pipe'] });
+	proc.stderr.setEncoding('utf8');
+	proc.stderr.on('data', (chunk) => {
 		daemonLog += chunk;
 	});
 	let out = '';
 	return bounded(new Promise((resolve, reject) => {
-		daemon.once('error', reject);
-		daemon.once('exit', (code, signal) =>
+		proc.once('error', reject);
+		proc.once('exit', (code, signal) =>
 			reject(new Error(`readoutd exited (${code ?? signal}) before listening:\n${daemonLog}`)));
-		daemon.stdout.setEncoding('utf8');
-		daemon.stdout.on('data', (chunk) => {
+		proc.stdout.setEncoding('utf8');
+		proc.stdout.on('data', (chunk) => {
 			out += chunk;
 			const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
 			if (m)
-				resolve(m[1]);
+				resolve({ proc, base: m[1] });
 		});
 	}), WAIT_MS, 'readoutd start');
 }
 
-function stopDaemon() {
-	if (!daemon || daemon.exitCode !== null || daemon.signalCode !== null)
+async function startDaemon() {
+	const started = await startReadoutd(['--db', path.join(tmp, 'readout.db'), '--sample-data',
+		'--token', 'explorer-test-token-0123456789']);
+	daemon = started.proc;
+	return started.base;
+}
+
+function stopProcess(proc) {
+	if (!proc || proc.exitCode !== null || proc.signalCode !== null)
 		return Promise.resolve();
-	const exited = new Promise((resolve) => daemon.once('exit', resolve));
-	daemon.kill('SIGTERM');
-	const killer = setTimeout(() => daemon.kill('SIGKILL'), 5000);
+	const exited = new Promise((resolve) => proc.once('exit', resolve));
+	proc.kill('SIGTERM');
+	const killer = setTimeout(() => proc.kill('SIGKILL'), 5000);
 	return bounded(exited, 10_000, 'readoutd stop').finally(() => clearTimeout(killer));
+}
+
+function stopDaemon() {
+	return stopProcess(daemon);
 }
 
 // The API from node, to know what the page should show.
@@ -84,8 +96,8 @@ async function api(pathAndQuery) {
 const expected = (url) => expectedFailures.some((e) => (e instanceof RegExp ? e.test(url) : e === url));
 
 // A new page that reports its problems into `problems`.
-async function newPage(viewport) {
-	const page = await context.newPage();
+async function newPage(viewport, within = context) {
+	const page = await within.newPage();
 	if (viewport)
 		await page.setViewportSize(viewport);
 	page.setDefaultTimeout(WAIT_MS);
@@ -459,58 +471,72 @@ test('error states: 404, 503 with a retry, a network failure', { timeout: TEST_M
 	await page.close();
 });
 
-// The browser's route interception plays a private server for /v1/
-// (readoutd --private itself is tested in tests/test_http_auth.c): without the right bearer
-// token a read answers 401 with WWW-Authenticate, with it the request goes
-// on to readoutd. What is tested is the explorer's side: the prompt, the
-// token in sessionStorage, the header on every later request, forgetting.
+// A real private server (readoutd --private with a read token): a read
+// without the right bearer token is 401 with WWW-Authenticate, the
+// explorer's own files stay public. What is tested is the explorer's side:
+// the prompt, the token in sessionStorage, the header on every later
+// request, forgetting.
 test('private mode: a 401 read asks for a token, kept for the tab, forgettable', { timeout: TEST_MS }, async () => {
-	const page = await newPage();
 	const secret = 'read-token-for-the-explorer-test';
-	const seen = [];
-	await page.route(/\/v1\//, (route) => {
-		const auth = route.request().headers().authorization || null;
-		seen.push(auth);
-		if (auth === `Bearer ${secret}`)
-			return route.continue();
-		return route.fulfill({
-			status: 401,
-			headers: { 'Content-Type': 'application/problem+json', 'WWW-Authenticate': 'Bearer' },
-			body: JSON.stringify({ type: 'urn:readout:problem:unauthorized', title: 'Unauthorized', status: 401 }),
-		});
+	const tokens = path.join(tmp, 'tokens');
+	fs.writeFileSync(tokens, `explorer read ${secret}\n`);
+	const priv = await startReadoutd(['--db', path.join(tmp, 'private.db'), '--sample-data',
+		'--private', '--token-file', tokens]);
+	const within = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+	within.on('request', (r) => {
+		if (new URL(r.url()).origin !== priv.base)
+			problems.push(`request to another origin: ${r.url()}`);
 	});
-	expectedFailures.push(/\/v1\//);
-	await open(page, '/explore/');
-	assert.equal(await page.locator('form.token-prompt').count(), 1);
-	assert.equal(await page.evaluate(() => document.activeElement.id), 'token-input');
-	await axe(page, 'token prompt');
-	assert.equal(await page.locator('#token-bar').isVisible(), false);
+	try {
+		const index = await fetch(`${priv.base}/explore/`);
+		assert.equal(index.status, 200);
+		const refused = await fetch(`${priv.base}/v1/meetings`);
+		assert.equal(refused.status, 401);
+		assert.match(refused.headers.get('www-authenticate'), /^Bearer/);
 
-	await page.fill('#token-input', 'a-wrong-token');
-	await page.press('#token-input', 'Enter');
-	await settled(page);
-	assert.match(await page.locator('form.token-prompt').innerText(), /refused/);
+		const page = await newPage(undefined, within);
+		const seen = [];
+		page.on('request', (r) => {
+			if (/\/v1\//.test(r.url()))
+				seen.push(r.headers().authorization || null);
+		});
+		expectedFailures.push(/\/v1\//);
+		const r = await page.goto(`${priv.base}/explore/`, { timeout: WAIT_MS });
+		assert.equal(r.status(), 200);
+		await settled(page);
+		assert.equal(await page.locator('form.token-prompt').count(), 1);
+		assert.equal(await page.evaluate(() => document.activeElement.id), 'token-input');
+		await axe(page, 'token prompt');
+		assert.equal(await page.locator('#token-bar').isVisible(), false);
 
-	await page.fill('#token-input', secret);
-	await page.press('#token-input', 'Enter');
-	await settled(page);
-	assert.equal(await page.locator('form.token-prompt').count(), 0);
-	assert.ok(await page.locator('main ol.cards > li').count() > 0);
-	assert.equal(await page.evaluate(() => sessionStorage.getItem('readout-explorer-token')), secret);
-	assert.equal(await page.locator('#token-bar').isVisible(), true);
-	seen.length = 0;
-	await page.locator('main ol.cards > li h2 a').first().click();
-	await settled(page);
-	assert.ok(seen.length > 0 && seen.every((a) => a === `Bearer ${secret}`), JSON.stringify(seen));
+		await page.fill('#token-input', 'a-wrong-token');
+		await page.press('#token-input', 'Enter');
+		await settled(page);
+		assert.match(await page.locator('form.token-prompt').innerText(), /refused/);
 
-	await page.click('#forget-token');
-	await settled(page);
-	assert.equal(await page.evaluate(() => sessionStorage.getItem('readout-explorer-token')), null);
-	assert.equal(await page.locator('form.token-prompt').count(), 1);
-	assert.equal(await page.locator('#token-bar').isVisible(), false);
-	await page.unrouteAll({ behavior: 'ignoreErrors' });
-	expectedFailures.pop();
-	await page.close();
+		await page.fill('#token-input', secret);
+		await page.press('#token-input', 'Enter');
+		await settled(page);
+		assert.equal(await page.locator('form.token-prompt').count(), 0);
+		assert.ok(await page.locator('main ol.cards > li').count() > 0);
+		assert.equal(await page.evaluate(() => sessionStorage.getItem('readout-explorer-token')), secret);
+		assert.equal(await page.locator('#token-bar').isVisible(), true);
+		seen.length = 0;
+		await page.locator('main ol.cards > li h2 a').first().click();
+		await settled(page);
+		assert.ok(seen.length > 0 && seen.every((a) => a === `Bearer ${secret}`), JSON.stringify(seen));
+
+		await page.click('#forget-token');
+		await settled(page);
+		assert.equal(await page.evaluate(() => sessionStorage.getItem('readout-explorer-token')), null);
+		assert.equal(await page.locator('form.token-prompt').count(), 1);
+		assert.equal(await page.locator('#token-bar').isVisible(), false);
+		expectedFailures.pop();
+		await page.close();
+	} finally {
+		await within.close();
+		await stopProcess(priv.proc);
+	}
 });
 
 // Fields and a route of later versions (API.md section 12), played by the
