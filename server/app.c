@@ -26,9 +26,9 @@
 #include "http/server.h"
 #include "model/xalloc.h"
 
-#define APP_PRUNE_EVERY_S 60 /* API.md: at least once a minute */
-#define APP_PRUNE_BATCH 500  /* changes removed per transaction */
-#define APP_NOTIFY_IDLE_MS 5 /* how often the notifier looks for waiting requests */
+#define APP_PRUNE_EVERY_S 60   /* API.md: at least once a minute */
+#define APP_PRUNE_BATCH 500    /* changes removed per transaction */
+#define APP_NOTIFY_IDLE_MS 5   /* how often the notifier looks for waiting requests */
 #define APP_NOTIFY_WAIT_MS 250 /* longest it waits for the feed in one go */
 
 /* Prints an import's answer: counts on success, the problem otherwise.

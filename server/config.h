@@ -57,8 +57,8 @@ struct config {
 	int timeout_seconds;
 	long cache_bytes;
 	int query_budget_ms;
-	int max_exports;    /* GET /v1/export streams open at once */
-	int export_seconds; /* longest an export stream may stay open */
+	int max_exports;            /* GET /v1/export streams open at once */
+	int export_seconds;         /* longest an export stream may stay open */
 	int changes_retention_days; /* 0: keep changes and versions forever */
 	bool sample_data;
 };

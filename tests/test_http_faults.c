@@ -44,7 +44,7 @@
 #include "harness.h"
 
 #define BIG_READOUT (480 * 1024) /* under the 500,000 characters a readout may hold */
-#define BUSY_TIMEOUT_MS 5000 /* STORE_BUSY_TIMEOUT_MS of server/store/internal.h */
+#define BUSY_TIMEOUT_MS 5000     /* STORE_BUSY_TIMEOUT_MS of server/store/internal.h */
 
 static struct harness h;
 static struct rlimit saved_fsize;

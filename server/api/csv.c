@@ -225,7 +225,10 @@ static void participant_row(FILE *f, const void *item)
 	json_t *aliases = json_loads(p->aliases_json ? p->aliases_json : "[]", 0, NULL);
 	size_t i;
 	json_t *v;
-	json_array_foreach(aliases, i, v) joined_add(&j, json_string_value(v), true);
+	json_array_foreach(aliases, i, v)
+	{
+		joined_add(&j, json_string_value(v), true);
+	}
 	json_decref(aliases);
 	joined_cell(f, &j);
 	cell(f, p->title, false);
@@ -355,7 +358,7 @@ static void csv_stream_free(void *ctx)
 /* Reads the page after the current one (the first when there is none). */
 static enum store_status page_next(struct store_export *x, struct csv_stream *c)
 {
-	struct cursor_pos after;
+	struct cursor_pos after = {0};
 	bool has_after = c->items != NULL;
 	if (has_after)
 		api_cursor_pos(&after, c->next_key,

@@ -12,12 +12,12 @@ enum route_flags {
 	/* The scope a route needs (http/auth.h); a route with neither is a
 	 * read, which needs the read scope only on a private server (see
 	 * http_server_options.private_prefix). */
-	ROUTE_WRITE = 1,       /* an entity write: needs a token with write */
-	ROUTE_ADMIN = 64,      /* needs a token with admin */
-	ROUTE_JSON_BODY = 2,   /* takes an application/json body */
-	ROUTE_MERGE_PATCH = 4, /* also accepts application/merge-patch+json */
-	ROUTE_LARGE_BODY = 8,  /* body limit is max_import_body */
-	ROUTE_CACHE = 16,      /* a GET whose 200 answers may be cached (see http/cache.h) */
+	ROUTE_WRITE = 1,        /* an entity write: needs a token with write */
+	ROUTE_ADMIN = 64,       /* needs a token with admin */
+	ROUTE_JSON_BODY = 2,    /* takes an application/json body */
+	ROUTE_MERGE_PATCH = 4,  /* also accepts application/merge-patch+json */
+	ROUTE_LARGE_BODY = 8,   /* body limit is max_import_body */
+	ROUTE_CACHE = 16,       /* a GET whose 200 answers may be cached (see http/cache.h) */
 	ROUTE_VARY_ACCEPT = 32, /* the answer depends on Accept: a part of the cache key,
 	                         * and Vary: Accept */
 };

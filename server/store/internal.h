@@ -203,8 +203,7 @@ struct store_entity_ops {
 	void (*clear)(void *entity);
 };
 
-extern const struct store_entity_ops store_participant_ops, store_principle_ops,
-    store_meeting_ops;
+extern const struct store_entity_ops store_participant_ops, store_principle_ops, store_meeting_ops;
 /* The operations of each kind (store/participants.c, principles.c,
  * meetings.c), indexed by enum store_kind. */
 extern const struct store_entity_ops *const store_entity_ops[STORE_KINDS];
