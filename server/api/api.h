@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "http/http.h"
 #include "http/router.h"
@@ -132,6 +133,12 @@ extern const char *const api_read_only_fields[];
  * string, or NULL when nothing can match). Returns 0, or -1 after filling
  * res with 400 for empty or over-long text. */
 int api_search_text(const char *q, char **match, struct http_response *res);
+
+/* Writes s (valid UTF-8) escaped for HTML or XML text and attribute values:
+ * & < > " ' as references, the characters XML 1.0 does not allow (C0
+ * controls but tab, LF and CR; U+FFFE, U+FFFF) left out; with marks, the
+ * match markers U+0001 and U+0002 of a snippet become <mark> and </mark>. */
+void api_markup(FILE *f, const char *s, bool marks);
 
 /* Query parameter helpers: each returns 0 (absent leaves *out alone) or -1
  * after filling res with 400. */

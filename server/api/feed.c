@@ -19,41 +19,6 @@
 #define FEED_EPOCH "1970-01-01T00:00:00.000Z" /* updated of a feed with no entry */
 #define FEED_TAG_DATE "2024"                  /* the feed id's tag date */
 
-/* Writes s as XML character data (also fit for an attribute value): the
- * five special characters as references, and the characters XML 1.0 does
- * not allow (C0 controls but tab, LF and CR; U+FFFE and U+FFFF) left out.
- * s is valid UTF-8 (every stored string is). */
-static void xml_text(FILE *f, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-		switch (*p) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		default:
-			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
-				break;
-			if (p[0] == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF)) {
-				p += 2;
-				break;
-			}
-			fputc(*p, f);
-		}
-	}
-}
-
 /* The host of base ("http://Host:port/...") without its port, for tag:
  * URIs (an IP-literal's brackets and colons become hyphens), into out. */
 static void tag_host(const char *base, char *out, size_t n)
@@ -121,8 +86,8 @@ static void link_el(FILE *f, const char *rel, const char *type, const char *href
                     const char *href_b)
 {
 	fprintf(f, "<link rel=\"%s\" type=\"%s\" href=\"", rel, type);
-	xml_text(f, href_a);
-	xml_text(f, href_b);
+	api_markup(f, href_a, false);
+	api_markup(f, href_b, false);
 	fputs("\"/>\n", f);
 }
 
@@ -131,11 +96,11 @@ static void entry(FILE *f, const struct meeting *m, const char *origin, const ch
 	char id[32];
 	snprintf(id, sizeof id, "%lld", (long long)m->meta.id);
 	fputs("<entry>\n<id>tag:", f);
-	xml_text(f, host);
+	api_markup(f, host, false);
 	/* The day it was created: the date of the tag's naming authority. */
 	fprintf(f, ",%.10s:readout/meetings/%s</id>\n<title type=\"text\">", m->meta.created_at,
 	        id);
-	xml_text(f, m->title);
+	api_markup(f, m->title, false);
 	fprintf(f, "</title>\n<updated>%s</updated>\n<published>%s</published>\n",
 	        m->meta.updated_at, m->meta.created_at);
 	char *href = xasprintf("/explore/?meeting=%s", id);
@@ -147,7 +112,7 @@ static void entry(FILE *f, const struct meeting *m, const char *origin, const ch
 	fprintf(f, "<category term=\"%s\"/>\n", model_kind_names[m->kind]);
 	if (m->summary) {
 		fputs("<summary type=\"text\">", f);
-		xml_text(f, m->summary);
+		api_markup(f, m->summary, false);
 		fputs("</summary>\n", f);
 	}
 	fputs("</entry>\n", f);
@@ -180,13 +145,13 @@ static char *feed_document(struct http_request *req, const struct meeting *items
 	fputs("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 	      "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<id>tag:",
 	      f);
-	xml_text(f, host);
+	api_markup(f, host, false);
 	fputs("," FEED_TAG_DATE ":readout" FEED_PATH, f);
-	xml_text(f, filters);
+	api_markup(f, filters, false);
 	fputs("</id>\n<title type=\"text\">Readout: meetings", f);
 	if (*filters) {
 		fputs(" (", f);
-		xml_text(f, filters + 1);
+		api_markup(f, filters + 1, false);
 		fputc(')', f);
 	}
 	fprintf(f, "</title>\n<updated>%s</updated>\n", updated);

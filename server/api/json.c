@@ -718,3 +718,39 @@ int api_query_date(const struct http_request *req, const char *name, const char 
 	*out = v;
 	return 0;
 }
+
+void api_markup(FILE *f, const char *s, bool marks)
+{
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		switch (*p) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		case '\x01':
+		case '\x02':
+			if (marks)
+				fputs(*p == '\x01' ? "<mark>" : "</mark>", f);
+			break;
+		default:
+			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+				break;
+			if (p[0] == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF)) {
+				p += 2;
+				break;
+			}
+			fputc(*p, f);
+		}
+	}
+}

@@ -32,33 +32,7 @@ static char *snippet_html(const char *s)
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '\x01':
-			fputs("<mark>", f);
-			break;
-		case '\x02':
-			fputs("</mark>", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
+	api_markup(f, s, true);
 	fclose(f);
 	return out;
 }
