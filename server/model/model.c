@@ -282,6 +282,8 @@ static int fold_code_point(uint32_t cp, char buf[2])
 	}
 	if (cp >= 0x0300 && cp <= 0x036F)
 		return 0;
+	if (cp > 0x017F && cp != 0x1E9E) /* past the table: CJK text folds fast */
+		return -1;
 	for (size_t i = 0; i < sizeof latin_folds / sizeof latin_folds[0]; i++) {
 		if (cp >= latin_folds[i].first && cp <= latin_folds[i].last) {
 			size_t n = strlen(latin_folds[i].ascii);
