@@ -218,7 +218,8 @@ void model_mentions_count(const struct mention_matcher *m, const char *text, siz
 				at++;
 			}
 		}
-		qsort(spans, used, sizeof *spans, span_order);
+		if (used > 1)
+			qsort(spans, used, sizeof *spans, span_order);
 		size_t count = 0, taken_end = 0;
 		for (size_t k = 0; k < used; k++) {
 			if (count && spans[k].start < taken_end)
