@@ -31,7 +31,7 @@ CREATE TABLE principles (
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL,
 	version INTEGER NOT NULL DEFAULT 1
-);
+, aliases TEXT NOT NULL DEFAULT '[]');
 CREATE INDEX principles_invocation_count ON principles (invocation_count, id);
 CREATE INDEX principles_first_invoked ON principles (first_invoked_date, id);
 CREATE TABLE meetings (
@@ -50,7 +50,7 @@ CREATE TABLE meetings (
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL,
 	version INTEGER NOT NULL DEFAULT 1
-);
+, readouts TEXT NOT NULL DEFAULT '[]');
 CREATE INDEX meetings_date ON meetings (date, id);
 CREATE INDEX meetings_kind_date ON meetings (kind, date, id);
 CREATE INDEX meetings_country_date ON meetings (country, date, id);
@@ -94,16 +94,6 @@ CREATE TRIGGER meetings_date_update AFTER UPDATE OF date ON meetings BEGIN
 			WHERE i.principle_id = principles.id)
 	WHERE id IN (SELECT principle_id FROM invocations WHERE meeting_id = NEW.id);
 END;
-CREATE VIRTUAL TABLE meetings_fts USING fts5(
-	title, summary, readout,
-	content = 'meetings', content_rowid = 'id',
-	tokenize = 'unicode61 remove_diacritics 2'
-)
-/* meetings_fts(title,summary,readout) */;
-CREATE TABLE IF NOT EXISTS 'meetings_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
-CREATE TABLE IF NOT EXISTS 'meetings_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS 'meetings_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
-CREATE TABLE IF NOT EXISTS 'meetings_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 CREATE VIRTUAL TABLE participants_fts USING fts5(
 	name, aliases,
 	tokenize = 'unicode61 remove_diacritics 2'
@@ -114,16 +104,6 @@ CREATE TABLE IF NOT EXISTS 'participants_fts_idx'(segid, term, pgno, PRIMARY KEY
 CREATE TABLE IF NOT EXISTS 'participants_fts_content'(id INTEGER PRIMARY KEY, c0, c1);
 CREATE TABLE IF NOT EXISTS 'participants_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 CREATE TABLE IF NOT EXISTS 'participants_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
-CREATE VIRTUAL TABLE principles_fts USING fts5(
-	name, framework, description,
-	tokenize = 'unicode61 remove_diacritics 2'
-)
-/* principles_fts(name,framework,description) */;
-CREATE TABLE IF NOT EXISTS 'principles_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
-CREATE TABLE IF NOT EXISTS 'principles_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS 'principles_fts_content'(id INTEGER PRIMARY KEY, c0, c1, c2);
-CREATE TABLE IF NOT EXISTS 'principles_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
-CREATE TABLE IF NOT EXISTS 'principles_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 CREATE TRIGGER attendances_insert AFTER INSERT ON attendances BEGIN
 	UPDATE participants SET
 		meeting_count = meeting_count + 1,
@@ -185,3 +165,23 @@ CREATE TABLE change_log (
 	last_seq INTEGER NOT NULL,
 	pruned_seq INTEGER NOT NULL
 );
+CREATE VIRTUAL TABLE meetings_fts USING fts5(
+	title, summary, readout, readouts,
+	tokenize = 'unicode61 remove_diacritics 2'
+)
+/* meetings_fts(title,summary,readout,readouts) */;
+CREATE TABLE IF NOT EXISTS 'meetings_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
+CREATE TABLE IF NOT EXISTS 'meetings_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS 'meetings_fts_content'(id INTEGER PRIMARY KEY, c0, c1, c2, c3);
+CREATE TABLE IF NOT EXISTS 'meetings_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+CREATE TABLE IF NOT EXISTS 'meetings_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+CREATE VIRTUAL TABLE principles_fts USING fts5(
+	name, framework, description, aliases,
+	tokenize = 'unicode61 remove_diacritics 2'
+)
+/* principles_fts(name,framework,description,aliases) */;
+CREATE TABLE IF NOT EXISTS 'principles_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
+CREATE TABLE IF NOT EXISTS 'principles_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS 'principles_fts_content'(id INTEGER PRIMARY KEY, c0, c1, c2, c3);
+CREATE TABLE IF NOT EXISTS 'principles_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+CREATE TABLE IF NOT EXISTS 'principles_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;

@@ -112,8 +112,9 @@ static void assert_keys(json_t *obj, const char *keys)
 	free(dump);
 }
 
-#define MEETING_KEYS                                                                          \
-	"id slug title date kind location city country summary readout sources participants " \
+#define MEETING_KEYS                                                                      \
+	"id slug title date kind location city country summary readout sources readouts " \
+	"participants "                                                                   \
 	"principles related created_at updated_at version"
 #define SUMMARY_KEYS                                                                     \
 	"id slug title date kind location city country summary participants principles " \

@@ -76,6 +76,7 @@ START_TEST(create_and_read)
 	static const char *const order[] = {"id",
 	                                    "slug",
 	                                    "name",
+	                                    "aliases",
 	                                    "framework",
 	                                    "description",
 	                                    "invocation_count",

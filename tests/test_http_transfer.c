@@ -307,9 +307,13 @@ static json_t *gen_document(void)
 	for (int i = 0; i < GEN_PRINCIPLES; i++)
 		json_array_append_new(
 		    prs,
-		    json_pack("{s:o, s:o, s:o, s:o}", "slug",
+		    json_pack("{s:o, s:o, s:o, s:o, s:o}", "slug",
 		              fmt_string("gen-principle-%02d", i, 0), "name",
-		              fmt_string("Principle %d — 和平共处 ⚖️", i, 0), "framework",
+		              fmt_string("Principle %d — 和平共处 ⚖️", i, 0), "aliases",
+		              i % 2 ? json_pack("[s, o]", "原则 ⚖️",
+		                                fmt_string("Doctrine %d", i, 0))
+		                    : json_array(),
+		              "framework",
 		              i % 3 == 0 ? json_null() : fmt_string("Framework %d", i % 4, 0),
 		              "description",
 		              i % 5 == 0 ? json_null()
@@ -332,6 +336,22 @@ static json_t *gen_document(void)
 			              "publisher",
 			              j == 0 ? fmt_string("Ministry ✓ %d", i, 0) : json_null(),
 			              "language", j == 0 ? "zh-Hans" : "en"));
+		/* Readouts: none, one, or two in other languages, with and without
+		 * url and date. */
+		json_t *readouts = json_array();
+		for (int j = 0; j < i % 3; j++)
+			json_array_append_new(
+			    readouts,
+			    json_pack(
+			        "{s:s, s:o, s:o, s:o, s:o}", "language", j ? "en-US" : "zh-Hans",
+			        "publisher", fmt_string("Publisher ✓ %d «%d»", i, j), "url",
+			        j ? json_null()
+			          : fmt_string("https://example.org/readouts/%d/%d", i, j),
+			        "published", j ? json_null() : fmt_string("2024-0%d-1%d", 1 + j, j),
+			        "text",
+			        fmt_string(
+			            "双方同意坚持相互尊重 %d\n\t«texte» \"q\" 🕊 %d",
+			            i, j)));
 		int k = 1 + i % 4;
 		json_t *parts = json_array();
 		for (int j = 0; j < k; j++)
@@ -385,8 +405,8 @@ static json_t *gen_document(void)
 		json_array_append_new(
 		    ms,
 		    json_pack(
-		        "{s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "slug",
-		        fmt_string("gen-meeting-%04d", i, 0), "title",
+		        "{s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		        "slug", fmt_string("gen-meeting-%04d", i, 0), "title",
 		        fmt_string("Meeting %d: 会谈 «Gespräch» 🤝 \"quoted\" %d", i, i),
 		        "date", date, "kind", kind, "location",
 		        remote ? json_null() : fmt_string("Hall %d — Zhōngnánhǎi", i % 9, 0),
@@ -394,8 +414,8 @@ static json_t *gen_document(void)
 		        remote ? json_null() : json_string(gen_countries[i % 10]), "summary",
 		        i % 2 ? fmt_string("Summary %d: tab\there, newline\nthere ✓ %d", i, i)
 		              : json_null(),
-		        "readout", readout, "sources", sources, "participants", parts, "principles",
-		        invs, "related", related));
+		        "readout", readout, "sources", sources, "readouts", readouts,
+		        "participants", parts, "principles", invs, "related", related));
 	}
 	return json_pack("{s:s, s:o, s:o, s:o}", "format", "readout/1", "participants", ps,
 	                 "principles", prs, "meetings", ms);

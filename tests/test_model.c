@@ -641,6 +641,42 @@ START_TEST(test_language_valid)
 	    {"\xc3\xa9n", false},
 	    {"zh-Hans-CN-abcdefgh-abcdefgh-abcdef", true},
 	    {"zh-Hans-CN-abcdefgh-abcdefgh-abcdefg", false},
+	    /* RFC 5646 syntax: extlang, script, region, variants, extensions */
+	    {"zh-yue", true},
+	    {"zh-yue-HK", true},
+	    {"zh-min-nan", true},
+	    {"ar-aao-abc-def", true},
+	    {"ar-aao-abc-def-ghi", false}, /* at most 3 extlangs */
+	    {"tlh-Latn", true},
+	    {"abcd", true},
+	    {"abcde-US", true},
+	    {"abcde-abc", false}, /* extlang after a 5-letter language */
+	    {"en-Latn-US-basiceng", true},
+	    {"sl-rozaj-biske", true},
+	    {"de-1996", true},
+	    {"de-199", true}, /* a 3-digit region */
+	    {"en-12", false},
+	    {"en-US-1a2", false},
+	    {"en-a-bbb-x-a-ccc", true},
+	    {"en-a-bbb-b-cc", true},
+	    {"en-a", false},
+	    {"en-a-b", false},
+	    {"en-a-x-y", false},
+	    {"en-Latn-Latn", false},
+	    {"en-US-US", false},
+	    {"x-a", true},
+	    {"X-WHATEVER", true},
+	    {"en-x-a-b-c", true},
+	    {"1de", false},
+	    {"de-Lat1", false},
+	    {"de-Latn1", true}, /* a variant of 5 */
+	    /* grandfathered: the irregular tags are accepted, others of that shape not */
+	    {"i-klingon", true},
+	    {"I-DEFAULT", true},
+	    {"en-GB-oed", true},
+	    {"sgn-BE-FR", true},
+	    {"i-unknown", false},
+	    {"en-GB-xyz", false},
 	};
 	for (size_t i = 0; i < COUNT(cases); i++)
 		ck_assert_msg(model_language_valid(cases[i].in) == cases[i].want, "language \"%s\"",

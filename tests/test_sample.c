@@ -536,6 +536,105 @@ START_TEST(principle_facts)
 }
 END_TEST
 
+/* The Chinese name of each principle (shared data/ALIASES-zh.md), its one
+ * alias in the sample. */
+static const struct {
+	const char *name, *zh;
+} chinese_names[PRINCIPLES] = {
+    {"Mutual respect", "相互尊重"},
+    {"Peaceful coexistence", "和平共处"},
+    {"Win-win cooperation", "合作共赢"},
+    {"Jointly developing a right perception", "共同树立正确认知"},
+    {"Jointly managing disagreements effectively", "共同管控分歧"},
+    {"Jointly advancing mutually beneficial cooperation", "共同推进互利合作"},
+    {"Jointly shouldering responsibilities as major countries", "共同承担大国责任"},
+    {"Jointly promoting people-to-people exchanges", "共同促进人文交流"},
+    {"Value peace", "以和为贵"},
+    {"Prioritize stability", "以稳为重"},
+    {"Maintain credibility", "以信为本"},
+    {"One-China policy", "一个中国政策"},
+    {"A community with a shared future for mankind", "人类命运共同体"},
+};
+
+/* s percent-encoded byte by byte into a static buffer. */
+static const char *percent(const char *s)
+{
+	static char out[512];
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p && n + 4 < sizeof out; p++)
+		n += (size_t)snprintf(out + n, sizeof out - n, "%%%02X", *p);
+	out[n] = '\0';
+	return out;
+}
+
+START_TEST(principle_chinese_aliases)
+{
+	json_t *list = fetch("/v1/principles?limit=200");
+	for (int n = 0; n < PRINCIPLES; n++) {
+		json_t *p = principle_named(list, chinese_names[n].name);
+		json_t *aliases = jget(p, "aliases");
+		ck_assert_msg(json_array_size(aliases) == 1, "%s: %zu aliases",
+		              chinese_names[n].name, json_array_size(aliases));
+		ck_assert_str_eq(json_string_value(json_array_get(aliases, 0)),
+		                 chinese_names[n].zh);
+		/* q finds the principle by its Chinese name, and only it. */
+		json_t *found =
+		    fetch(path_fmt("/v1/principles?q=%s", percent(chinese_names[n].zh)));
+		ck_assert_msg(json_array_size(jget(found, "data")) == 1, "q=%s: %zu results",
+		              chinese_names[n].zh, json_array_size(jget(found, "data")));
+		ck_assert_str_eq(jstr(found, "data.0.name"), chinese_names[n].name);
+		json_decref(found);
+	}
+	/* 共同: the five pillars, and 人类命运共同体 holds it too. */
+	json_t *found = fetch(path_fmt("/v1/principles?q=%s&count=true", percent("共同")));
+	ck_assert_int_eq(jint(found, "total"), 6);
+	json_decref(found);
+	json_decref(list);
+}
+END_TEST
+
+/* What the official readout names: each person of the meeting, each
+ * principle, with the counts of the text (by name and alias, whole words). */
+START_TEST(readout_mentions)
+{
+	find_meetings();
+	json_t *doc = fetch(path_fmt("/v1/meetings/%lld/mentions", meeting_ids[1]));
+	ck_assert_int_eq(json_array_size(jget(doc, "data")), 1);
+	json_t *t = json_array_get(jget(doc, "data"), 0);
+	ck_assert_str_eq(jstr(t, "text"), "readout");
+	ck_assert_str_eq(jstr(t, "language"), "en");
+	ck_assert_str_eq(jstr(t, "publisher"),
+	                 "Ministry of Foreign Affairs of the People's Republic of China");
+	static const struct {
+		const char *slug;
+		long long count;
+	} people[] = {{"xi-jinping", 6}, {"antony-blinken", 2}, {"wang-yi", 1}},
+	  named[] = {{"mutual-respect", 1},
+	             {"peaceful-coexistence", 1},
+	             {"win-win-cooperation", 1},
+	             {"value-peace", 1},
+	             {"prioritize-stability", 1},
+	             {"one-china-policy", 1},
+	             {"a-community-with-a-shared-future-for-mankind", 1}};
+	json_t *ps = jget(t, "participants"), *prs = jget(t, "principles");
+	ck_assert_int_eq(json_array_size(ps), 3);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_str_eq(jstr(json_array_get(ps, i), "slug"), people[i].slug);
+		ck_assert_int_eq(jint(json_array_get(ps, i), "count"), people[i].count);
+	}
+	ck_assert_int_eq(json_array_size(prs), 7);
+	for (size_t i = 0; i < 7; i++) {
+		ck_assert_str_eq(jstr(json_array_get(prs, i), "slug"), named[i].slug);
+		ck_assert_int_eq(jint(json_array_get(prs, i), "count"), named[i].count);
+	}
+	json_decref(doc);
+	/* The earlier meetings have no texts. */
+	doc = fetch(path_fmt("/v1/meetings/%lld/mentions", meeting_ids[2]));
+	ck_assert_int_eq(json_array_size(jget(doc, "data")), 0);
+	json_decref(doc);
+}
+END_TEST
+
 /* Every invocation, read through each meeting. */
 START_TEST(invocations_by_meeting)
 {
@@ -675,6 +774,8 @@ int main(void)
 	tcase_add_test(tc, participant_facts);
 	tcase_add_test(tc, alias_search);
 	tcase_add_test(tc, principle_facts);
+	tcase_add_test(tc, principle_chinese_aliases);
+	tcase_add_test(tc, readout_mentions);
 	tcase_add_test(tc, invocations_by_meeting);
 	tcase_add_test(tc, invocations_by_timeline);
 	tcase_add_test(tc, sample_loads_once);

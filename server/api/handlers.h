@@ -23,6 +23,7 @@ HANDLER(api_meetings_put_participant);
 HANDLER(api_meetings_delete_participant);
 HANDLER(api_meetings_put_principle);
 HANDLER(api_meetings_delete_principle);
+HANDLER(api_meetings_mentions);
 HANDLER(api_principles_list);
 HANDLER(api_principles_timeline);
 HANDLER(api_transfer_export);

@@ -8,11 +8,12 @@
 
 #include "api/handlers.h"
 #include "api/resource.h"
+#include "model/mentions.h"
 #include "model/xalloc.h"
 
 static const char *const writable_fields[] = {
-    "slug",    "title",   "date",    "kind",         "location",   "city",    "country",
-    "summary", "readout", "sources", "participants", "principles", "related", NULL};
+    "slug",    "title",   "date",     "kind",         "location",   "city",    "country", "summary",
+    "readout", "sources", "readouts", "participants", "principles", "related", NULL};
 /* Nested items may carry the fields a read returns; they are ignored. */
 static const char *const attendance_fields[] = {"id",    "slug",    "role", "name",
                                                 "title", "country", NULL};
@@ -20,6 +21,8 @@ static const char *const invocation_fields[] = {"id",    "slug", "stance",    "i
                                                 "quote", "name", "framework", NULL};
 static const char *const link_fields[] = {"id", "slug", "relation", "title", "date", NULL};
 static const char *const source_fields[] = {"url", "publisher", "language", NULL};
+static const char *const readout_fields[] = {"language",  "publisher", "url",
+                                             "published", "text",      NULL};
 
 static json_t *attendance_json(const struct attendance *a)
 {
@@ -37,7 +40,8 @@ static json_t *invocation_json(const struct invocation *v)
 	                 api_str(v->quote));
 }
 
-/* The meeting as JSON; a summary (full false) has no readout, sources or related. */
+/* The meeting as JSON; a summary (full false) has no readout, sources,
+ * readouts or related. */
 json_t *api_meeting_json(const struct meeting *m, bool full)
 {
 	json_t *doc = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id",
@@ -49,6 +53,8 @@ json_t *api_meeting_json(const struct meeting *m, bool full)
 		json_t *sources = json_loads(m->sources_json ? m->sources_json : "[]", 0, NULL);
 		json_object_set_new(doc, "readout", api_str(m->readout));
 		json_object_set_new(doc, "sources", sources ? sources : json_array());
+		json_t *readouts = json_loads(m->readouts_json ? m->readouts_json : "[]", 0, NULL);
+		json_object_set_new(doc, "readouts", readouts ? readouts : json_array());
 	}
 	json_t *list = json_array();
 	for (size_t i = 0; i < m->participant_count; i++)
@@ -136,6 +142,97 @@ static char *decode_sources(json_t *body, struct model_problems *p)
 	}
 	json_decref(clean);
 	return text;
+}
+
+/* True when the BCP 47 tags a and b are the same tag (they compare
+ * without regard to case, RFC 5646 section 2.1.1). */
+static bool same_language(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+		char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+		if (x != y)
+			return false;
+	}
+	return *a == *b;
+}
+
+/* Decodes readouts into their compact JSON text (NULL after problems):
+ * every problem of every item is reported, the array's own too. */
+static char *decode_readouts(json_t *body, struct model_problems *p)
+{
+	json_t *a = json_object_get(body, "readouts");
+	if (!a || json_is_null(a))
+		return xstrdup("[]");
+	if (!json_is_array(a)) {
+		model_problems_add(p, "must be an array of at most 10 readouts", "/readouts");
+		return NULL;
+	}
+	size_t before = p->count, i;
+	if (json_array_size(a) > MODEL_READOUTS_MAX)
+		model_problems_add(p, "must be an array of at most 10 readouts", "/readouts");
+	json_t *v;
+	json_t *clean = json_array();
+	json_array_foreach(a, i, v)
+	{
+		char base[32];
+		snprintf(base, sizeof base, "/readouts/%zu", i);
+		if (!json_is_object(v)) {
+			model_problems_add(p, "must be an object", "%s", base);
+			json_array_append_new(clean, json_object());
+			continue;
+		}
+		api_unknown_fields(v, base, readout_fields, p);
+		const char *language = NULL, *publisher = NULL, *url = NULL, *text = NULL;
+		api_required(v, "language", base, p);
+		if (api_string(v, "language", base, 1, MODEL_LANGUAGE_MAX, &language, p) == 0 &&
+		    language && !model_language_valid(language)) {
+			model_problems_add(p, "must be a BCP 47 language tag such as en or zh-Hans",
+			                   "%s/language", base);
+			language = NULL;
+		}
+		api_required(v, "publisher", base, p);
+		api_string(v, "publisher", base, 1, MODEL_TEXT_MAX, &publisher, p);
+		if (api_string(v, "url", base, 1, MODEL_URL_MAX, &url, p) == 0 && url &&
+		    !model_url_valid(url))
+			model_problems_add(p, "must be an absolute http or https URL", "%s/url",
+			                   base);
+		json_t *d = json_object_get(v, "published");
+		const char *published = NULL;
+		if (d && !json_is_null(d)) {
+			published = json_string_value(d);
+			if (!published || !model_date_valid(published)) {
+				model_problems_add(p, "must be a real date YYYY-MM-DD",
+				                   "%s/published", base);
+				published = NULL;
+			}
+		}
+		api_required(v, "text", base, p);
+		api_string(v, "text", base, 1, MODEL_READOUT_MAX, &text, p);
+		for (size_t k = 0; language && publisher && k < json_array_size(clean); k++) {
+			json_t *other = json_array_get(clean, k);
+			const char *l = json_string_value(json_object_get(other, "language"));
+			const char *pub = json_string_value(json_object_get(other, "publisher"));
+			if (l && pub && same_language(l, language) && strcmp(pub, publisher) == 0) {
+				char detail[96];
+				snprintf(detail, sizeof detail,
+				         "repeats the language and publisher of /readouts/%zu", k);
+				model_problems_add(p, detail, "%s", base);
+				break;
+			}
+		}
+		json_array_append_new(
+		    clean, json_pack("{s:o, s:o, s:o, s:o, s:o}", "language", api_str(language),
+		                     "publisher", api_str(publisher), "url", api_str(url),
+		                     "published", api_str(published), "text", api_str(text)));
+	}
+	char *out = NULL;
+	if (p->count == before) {
+		size_t len;
+		out = api_dump(clean, &len);
+	}
+	json_decref(clean);
+	return out;
 }
 
 /* Returns the array member key (NULL when absent or null), adding a problem
@@ -244,6 +341,7 @@ static void decode(json_t *body, void *out, struct model_problems *p)
 	api_string(body, "summary", "", 0, MODEL_SUMMARY_MAX, &summary, p);
 	api_string(body, "readout", "", 0, MODEL_READOUT_MAX, &readout, p);
 	m->sources_json = decode_sources(body, p);
+	m->readouts_json = decode_readouts(body, p);
 	decode_nested(body, m, p);
 	m->title = xstrdup(title);
 	snprintf(m->date, sizeof m->date, "%s", date ? date : "");
@@ -416,6 +514,133 @@ HANDLER(api_meetings_delete_participant)
 HANDLER(api_meetings_delete_principle)
 {
 	remove_nested(req, res, false);
+}
+
+/* ---- mentions ---- */
+
+/* One entity a text names, and how often. */
+struct mention_hit {
+	size_t candidate;
+	size_t count;
+};
+
+static int mention_hit_order(const void *a, const void *b)
+{
+	const struct mention_hit *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1; /* the most named first */
+	return x->candidate < y->candidate ? -1 : x->candidate > y->candidate;
+}
+
+/* {"text", "language", "publisher", "participants", "principles"} of one
+ * text, from the counts of each candidate (new reference). */
+static json_t *mentions_json(json_t *text, json_t *language, json_t *publisher,
+                             const struct mention_candidate *cands, const size_t *counts, size_t n,
+                             struct mention_hit *hits)
+{
+	json_t *doc = json_pack("{s:o, s:O, s:O}", "text", text, "language",
+	                        language ? language : json_null(), "publisher",
+	                        publisher ? publisher : json_null());
+	for (int kind = STORE_PARTICIPANTS; kind <= STORE_PRINCIPLES; kind++) {
+		size_t used = 0;
+		for (size_t i = 0; i < n; i++)
+			if (cands[i].kind == kind && counts[i])
+				hits[used++] = (struct mention_hit){i, counts[i]};
+		qsort(hits, used, sizeof *hits, mention_hit_order);
+		json_t *list = json_array();
+		for (size_t k = 0; k < used; k++) {
+			const struct mention_candidate *c = &cands[hits[k].candidate];
+			json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:I}", "id",
+			                                      (json_int_t)c->id, "slug", c->slug,
+			                                      "name", c->name, "count",
+			                                      (json_int_t)hits[k].count));
+		}
+		json_object_set_new(doc, kind == STORE_PARTICIPANTS ? "participants" : "principles",
+		                    list);
+	}
+	return doc;
+}
+
+/* GET /v1/meetings/{ref}/mentions: for the readout, then each of the
+ * readouts, the participants and principles it names (model/mentions.h). */
+HANDLER(api_meetings_mentions)
+{
+	struct meeting m = {0};
+	if (api_resource_load(&api_meetings, req, req->params[0], &m, res)) {
+		meeting_clear(&m);
+		return;
+	}
+	struct mention_candidate *cands = NULL;
+	size_t n = 0;
+	enum store_status st =
+	    store_meeting_mention_candidates(APP(req)->store, m.meta.id, &cands, &n);
+	if (st != STORE_OK) {
+		api_store_problem(res, st, "meeting");
+		meeting_clear(&m);
+		return;
+	}
+	/* Each candidate's names: its name, then its aliases. */
+	json_t *names = json_array();
+	struct mention_entity *entities = xcalloc(n ? n : 1, sizeof *entities);
+	const char **flat = NULL;
+	size_t flat_used = 0, flat_cap = 0;
+	size_t *first = xcalloc(n ? n : 1, sizeof *first);
+	for (size_t i = 0; i < n; i++) {
+		json_t *aliases =
+		    json_loads(cands[i].aliases_json ? cands[i].aliases_json : "[]", 0, NULL);
+		json_array_append_new(names, aliases ? aliases : json_array());
+		size_t need = 1 + json_array_size(aliases);
+		if (flat_used + need > flat_cap) {
+			flat_cap = 2 * (flat_used + need);
+			flat = xrealloc(flat, flat_cap * sizeof *flat);
+		}
+		first[i] = flat_used;
+		flat[flat_used++] = cands[i].name;
+		for (size_t k = 0; k < json_array_size(aliases); k++)
+			flat[flat_used++] = json_string_value(json_array_get(aliases, k));
+		entities[i].name_count = need;
+	}
+	for (size_t i = 0; i < n; i++)
+		entities[i].names = flat + first[i];
+	struct mention_matcher matcher;
+	model_mention_matcher_init(&matcher, entities, n);
+	size_t *counts = xcalloc(n ? n : 1, sizeof *counts);
+	struct mention_hit *hits = xcalloc(n ? n : 1, sizeof *hits);
+	json_t *data = json_array();
+	if (m.readout) {
+		/* The readout's language and publisher are those of the first source. */
+		json_t *sources = json_loads(m.sources_json ? m.sources_json : "[]", 0, NULL);
+		json_t *source = json_array_get(sources, 0);
+		json_t *language = json_object_get(source, "language");
+		json_t *publisher = json_object_get(source, "publisher");
+		model_mentions_count(&matcher, m.readout, counts);
+		json_array_append_new(data, mentions_json(json_string("readout"), language,
+		                                          publisher, cands, counts, n, hits));
+		json_decref(sources);
+	}
+	json_t *readouts = json_loads(m.readouts_json ? m.readouts_json : "[]", 0, NULL);
+	for (size_t r = 0; r < json_array_size(readouts); r++) {
+		json_t *item = json_array_get(readouts, r);
+		model_mentions_count(&matcher, json_string_value(json_object_get(item, "text")),
+		                     counts);
+		json_array_append_new(data, mentions_json(json_integer((json_int_t)r),
+		                                          json_object_get(item, "language"),
+		                                          json_object_get(item, "publisher"), cands,
+		                                          counts, n, hits));
+	}
+	json_decref(readouts);
+	api_json_etag(res, 200, json_pack("{s:o}", "data", data));
+	model_mention_matcher_clear(&matcher);
+	free(hits);
+	free(counts);
+	free(first);
+	free(flat);
+	free(entities);
+	json_decref(names);
+	for (size_t i = 0; i < n; i++)
+		mention_candidate_clear(&cands[i]);
+	free(cands);
+	meeting_clear(&m);
 }
 
 /* ---- lists ---- */

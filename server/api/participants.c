@@ -39,46 +39,6 @@ static json_t *writable(const void *e)
 	return out;
 }
 
-/* Validates aliases: an array of at most MODEL_ALIASES_MAX distinct strings
- * of 1..MODEL_NAME_MAX characters. Returns their compact JSON text or NULL. */
-static char *decode_aliases(json_t *body, struct model_problems *p)
-{
-	json_t *a = json_object_get(body, "aliases");
-	if (!a || json_is_null(a))
-		return xstrdup("[]");
-	if (!json_is_array(a) || json_array_size(a) > MODEL_ALIASES_MAX) {
-		model_problems_add(p, "must be an array of at most 20 names", "/aliases");
-		return NULL;
-	}
-	size_t i;
-	json_t *v;
-	bool ok = true;
-	json_array_foreach(a, i, v)
-	{
-		size_t n = json_is_string(v) && model_text_valid(json_string_value(v))
-		               ? model_utf8_length(json_string_value(v))
-		               : 0;
-		if (n < 1 || n > MODEL_NAME_MAX) {
-			model_problems_add(p, "must be a string of 1 to 200 characters",
-			                   "/aliases/%zu", i);
-			ok = false;
-			continue;
-		}
-		for (size_t k = 0; k < i; k++) {
-			if (json_equal(json_array_get(a, k), v)) {
-				model_problems_add(p, "repeats an earlier alias", "/aliases/%zu",
-				                   i);
-				ok = false;
-				break;
-			}
-		}
-	}
-	if (!ok)
-		return NULL;
-	size_t len;
-	return api_dump(a, &len);
-}
-
 static void decode(json_t *body, void *out, struct model_problems *p)
 {
 	struct participant *e = out;
@@ -90,7 +50,7 @@ static void decode(json_t *body, void *out, struct model_problems *p)
 	api_string(body, "title", "", 0, MODEL_TEXT_MAX, &title, p);
 	api_string(body, "organization", "", 0, MODEL_TEXT_MAX, &org, p);
 	api_country(body, "country", "", &e->country, p);
-	e->aliases_json = decode_aliases(body, p);
+	e->aliases_json = api_aliases(body, p);
 	e->name = xstrdup(name);
 	e->title = xstrdup(title);
 	e->organization = xstrdup(org);

@@ -9,14 +9,17 @@
 #include "api/resource.h"
 #include "model/xalloc.h"
 
-static const char *const writable_fields[] = {"slug", "name", "framework", "description", NULL};
+static const char *const writable_fields[] = {"slug",      "name",        "aliases",
+                                              "framework", "description", NULL};
 
 json_t *api_principle_json(const struct principle *p)
 {
-	return json_pack("{s:I, s:s, s:s, s:o, s:o, s:I, s:o, s:s, s:s, s:I}", "id",
-	                 (json_int_t)p->meta.id, "slug", p->meta.slug, "name", p->name, "framework",
-	                 api_str(p->framework), "description", api_str(p->description),
-	                 "invocation_count", (json_int_t)p->invocation_count, "first_invoked_date",
+	json_t *aliases = json_loads(p->aliases_json ? p->aliases_json : "[]", 0, NULL);
+	return json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:s, s:s, s:I}", "id",
+	                 (json_int_t)p->meta.id, "slug", p->meta.slug, "name", p->name, "aliases",
+	                 aliases ? aliases : json_array(), "framework", api_str(p->framework),
+	                 "description", api_str(p->description), "invocation_count",
+	                 (json_int_t)p->invocation_count, "first_invoked_date",
 	                 api_str(p->first_invoked_date), "created_at", p->meta.created_at,
 	                 "updated_at", p->meta.updated_at, "version", (json_int_t)p->meta.version);
 }
@@ -46,6 +49,7 @@ static void decode(json_t *body, void *out, struct model_problems *p)
 	api_string(body, "name", "", 1, MODEL_NAME_MAX, &name, p);
 	api_string(body, "framework", "", 0, MODEL_TEXT_MAX, &framework, p);
 	api_string(body, "description", "", 0, MODEL_SUMMARY_MAX, &description, p);
+	e->aliases_json = api_aliases(body, p);
 	e->name = xstrdup(name);
 	e->framework = xstrdup(framework);
 	e->description = xstrdup(description);

@@ -37,6 +37,44 @@ void api_country(json_t *obj, const char *key, const char *base, char **out,
 	*out = xstrdup(json_string_value(v));
 }
 
+char *api_aliases(json_t *body, struct model_problems *p)
+{
+	json_t *a = json_object_get(body, "aliases");
+	if (!a || json_is_null(a))
+		return xstrdup("[]");
+	if (!json_is_array(a) || json_array_size(a) > MODEL_ALIASES_MAX) {
+		model_problems_add(p, "must be an array of at most 20 names", "/aliases");
+		return NULL;
+	}
+	size_t i;
+	json_t *v;
+	bool ok = true;
+	json_array_foreach(a, i, v)
+	{
+		size_t n = json_is_string(v) && model_text_valid(json_string_value(v))
+		               ? model_utf8_length(json_string_value(v))
+		               : 0;
+		if (n < 1 || n > MODEL_NAME_MAX) {
+			model_problems_add(p, "must be a string of 1 to 200 characters",
+			                   "/aliases/%zu", i);
+			ok = false;
+			continue;
+		}
+		for (size_t k = 0; k < i; k++) {
+			if (json_equal(json_array_get(a, k), v)) {
+				model_problems_add(p, "repeats an earlier alias", "/aliases/%zu",
+				                   i);
+				ok = false;
+				break;
+			}
+		}
+	}
+	if (!ok)
+		return NULL;
+	size_t len;
+	return api_dump(a, &len);
+}
+
 void api_slug(json_t *obj, const char *base, char **out, struct model_problems *p)
 {
 	json_t *v = json_object_get(obj, "slug");

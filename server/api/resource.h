@@ -172,6 +172,12 @@ void api_country(json_t *obj, const char *key, const char *base, char **out,
 /* The slug member: absent or null leaves *out NULL; else it must be valid. */
 void api_slug(json_t *obj, const char *base, char **out, struct model_problems *p);
 
+/* The aliases member of a participant or principle: absent or null is [];
+ * else an array of at most MODEL_ALIASES_MAX distinct strings of 1 to
+ * MODEL_NAME_MAX characters, each problem at its pointer. Returns their
+ * compact JSON text (new string), or NULL after problems. */
+char *api_aliases(json_t *body, struct model_problems *p);
+
 /* Applies an RFC 7396 merge patch to target (borrowed) and returns the result
  * (new reference). */
 json_t *api_merge_patch(json_t *target, json_t *patch);

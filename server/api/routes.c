@@ -38,6 +38,7 @@ static const struct route routes[] = {
     {HTTP_PATCH, "/v1/meetings/{}", api_resource_patch, WP, &api_meetings},
     {HTTP_DELETE, "/v1/meetings/{}", api_resource_delete, W, &api_meetings},
     {HTTP_GET, "/v1/meetings/{}/versions", api_versions, 0, &api_meetings},
+    {HTTP_GET, "/v1/meetings/{}/mentions", api_meetings_mentions, C, NULL},
     {HTTP_GET, "/v1/meetings/{}/versions/{}", api_version, 0, &api_meetings},
     {HTTP_PUT, "/v1/meetings/{}/participants/{}", api_meetings_put_participant, WJ, NULL},
     {HTTP_DELETE, "/v1/meetings/{}/participants/{}", api_meetings_delete_participant, W, NULL},

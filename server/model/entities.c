@@ -32,6 +32,7 @@ void principle_clear(struct principle *p)
 	free(p->name);
 	free(p->framework);
 	free(p->description);
+	free(p->aliases_json);
 	free(p->first_invoked_date);
 	memset(p, 0, sizeof *p);
 }
@@ -48,6 +49,7 @@ void meeting_clear(struct meeting *m)
 	free(m->summary);
 	free(m->readout);
 	free(m->sources_json);
+	free(m->readouts_json);
 	for (size_t i = 0; i < m->participant_count; i++) {
 		free(m->participants[i].slug);
 		free(m->participants[i].name);
@@ -99,5 +101,15 @@ void change_clear(struct change *c)
 {
 	free(c->slug);
 	free(c->actor);
+	memset(c, 0, sizeof *c);
+}
+
+void mention_candidate_clear(struct mention_candidate *c)
+{
+	if (!c)
+		return;
+	free(c->slug);
+	free(c->name);
+	free(c->aliases_json);
 	memset(c, 0, sizeof *c);
 }

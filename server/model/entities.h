@@ -34,6 +34,7 @@ struct participant {
 struct principle {
 	struct entity_meta meta;
 	char *name, *framework, *description;
+	char *aliases_json; /* a JSON array of strings, never NULL once read */
 	int64_t invocation_count;
 	char *first_invoked_date;
 };
@@ -74,6 +75,10 @@ struct meeting {
 	int kind; /* enum model_kind */
 	char *location, *city, *country, *summary, *readout;
 	char *sources_json; /* a JSON array of source objects, never NULL once read */
+	/* The other official texts of the meeting: a JSON array of readout
+	 * objects (language, publisher, url, published, text), never NULL once
+	 * read. */
+	char *readouts_json;
 	struct attendance *participants;
 	size_t participant_count;
 	struct invocation *principles;
@@ -93,6 +98,16 @@ struct search_hit {
 	double score;                  /* bm25: lower is better */
 };
 
+/* A participant or principle as the mentions of a meeting's texts are
+ * looked for: who it is and every name it goes by. */
+struct mention_candidate {
+	int kind; /* enum store_kind: 1 participant, 2 principle */
+	int64_t id;
+	char *slug, *name;
+	char *aliases_json; /* a JSON array of strings */
+};
+
+void mention_candidate_clear(struct mention_candidate *c);
 void search_hit_clear(struct search_hit *h);
 void participant_clear(struct participant *p);
 void principle_clear(struct principle *p);

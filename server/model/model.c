@@ -282,6 +282,8 @@ static int fold_code_point(uint32_t cp, char buf[2])
 	}
 	if (cp >= 0x0300 && cp <= 0x036F)
 		return 0;
+	if (cp > 0x017F && cp != 0x1E9E) /* past the table: CJK text folds fast */
+		return -1;
 	for (size_t i = 0; i < sizeof latin_folds / sizeof latin_folds[0]; i++) {
 		if (cp >= latin_folds[i].first && cp <= latin_folds[i].last) {
 			size_t n = strlen(latin_folds[i].ascii);
@@ -532,6 +534,41 @@ bool model_url_valid(const char *s)
 	return authority_valid(s + start, alen);
 }
 
+/* The irregular grandfathered tags of RFC 5646 (section 2.2.8), which do
+ * not follow the langtag syntax; the regular ones ("zh-min-nan",
+ * "art-lojban") do, and are accepted by it. */
+static const char *const grandfathered_tags[] = {
+    "en-GB-oed", "i-ami", "i-bnn",     "i-default", "i-enochian", "i-hak",
+    "i-klingon", "i-lux", "i-mingo",   "i-navajo",  "i-pwn",      "i-tao",
+    "i-tay",     "i-tsu", "sgn-BE-FR", "sgn-BE-NL", "sgn-CH-DE",  NULL};
+
+/* True when the n bytes at s are all ASCII letters (digits: all digits). */
+static bool subtag_is(const char *s, size_t n, bool (*class)(unsigned char))
+{
+	for (size_t i = 0; i < n; i++)
+		if (!class((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static bool class_alpha(unsigned char c)
+{
+	return is_alpha(c);
+}
+
+static bool class_digit(unsigned char c)
+{
+	return is_digit(c);
+}
+
+static bool equal_ci(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if ((*a | 0x20) != (*b | 0x20))
+			return false;
+	return *a == *b;
+}
+
 bool model_language_valid(const char *s)
 {
 	if (!s)
@@ -539,28 +576,61 @@ bool model_language_valid(const char *s)
 	size_t n = strnlen(s, MODEL_LANGUAGE_MAX + 1);
 	if (n == 0 || n > MODEL_LANGUAGE_MAX)
 		return false;
-	size_t i = 0;
-	bool first = true, singleton = false;
-	while (i <= n) {
-		size_t start = i, letters = 0;
-		for (; i < n && is_alnum((unsigned char)s[i]); i++)
-			if (is_alpha((unsigned char)s[i]))
-				letters++;
-		size_t len = i - start;
-		if (len < 1 || len > 8 || (i < n && s[i] != '-'))
+	for (int i = 0; grandfathered_tags[i]; i++)
+		if (equal_ci(s, grandfathered_tags[i]))
+			return true;
+	/* The subtags: 1-8 ASCII letters and digits, between single hyphens. */
+	const char *sub[MODEL_LANGUAGE_MAX];
+	size_t len[MODEL_LANGUAGE_MAX], count = 0;
+	for (size_t i = 0; i <= n; i++) {
+		size_t start = i;
+		while (i < n && is_alnum((unsigned char)s[i]))
+			i++;
+		if (i - start < 1 || i - start > 8 || (i < n && s[i] != '-'))
 			return false;
-		if (first) {
-			char c = (char)(s[start] | 0x20);
-			bool private_or_grandfathered = len == 1 && (c == 'x' || c == 'i');
-			if (!private_or_grandfathered && (letters != len || len < 2))
-				return false;
-			first = false;
-		}
-		/* A singleton (x, i, u, t, ...) introduces at least one subtag. */
-		singleton = len == 1;
-		i++;
+		sub[count] = s + start;
+		len[count++] = i - start;
 	}
-	return !singleton;
+	size_t k = 0;
+	/* privateuse = "x" 1*("-" 1*8alphanum), alone or at the end */
+#define PRIVATE_USE_AT(k) (len[k] == 1 && (sub[k][0] | 0x20) == 'x')
+	if (!PRIVATE_USE_AT(0)) {
+		/* language = 2*3ALPHA ["-" extlang] / 4*8ALPHA;
+		 * extlang = 3ALPHA *2("-" 3ALPHA) */
+		if (len[0] < 2 || !subtag_is(sub[0], len[0], class_alpha))
+			return false;
+		k = 1;
+		for (size_t ext = 0; len[0] <= 3 && ext < 3 && k < count && len[k] == 3 &&
+		                     subtag_is(sub[k], 3, class_alpha);
+		     ext++)
+			k++;
+		/* script = 4ALPHA */
+		if (k < count && len[k] == 4 && subtag_is(sub[k], 4, class_alpha))
+			k++;
+		/* region = 2ALPHA / 3DIGIT */
+		if (k < count && ((len[k] == 2 && subtag_is(sub[k], 2, class_alpha)) ||
+		                  (len[k] == 3 && subtag_is(sub[k], 3, class_digit))))
+			k++;
+		/* variant = 5*8alphanum / (DIGIT 3alphanum) */
+		while (k < count &&
+		       (len[k] >= 5 || (len[k] == 4 && is_digit((unsigned char)sub[k][0]))))
+			k++;
+		/* extension = singleton 1*("-" 2*8alphanum) */
+		while (k < count && len[k] == 1 && !PRIVATE_USE_AT(k)) {
+			size_t first = ++k;
+			while (k < count && len[k] >= 2)
+				k++;
+			if (k == first)
+				return false;
+		}
+		if (k == count)
+			return true;
+		if (!PRIVATE_USE_AT(k))
+			return false;
+	}
+	/* k is at the "x" of a private use part: one or more subtags follow. */
+	return count - k >= 2;
+#undef PRIVATE_USE_AT
 }
 
 /* Validation problems */

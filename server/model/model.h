@@ -21,6 +21,7 @@
 #define MODEL_URL_MAX 2000
 #define MODEL_ALIASES_MAX 20
 #define MODEL_SOURCES_MAX 20
+#define MODEL_READOUTS_MAX 10 /* other official texts of a meeting */
 #define MODEL_LANGUAGE_MAX 35
 #define MODEL_NESTED_MAX 200   /* participants, principles, related per meeting */
 #define MODEL_DATE_LEN 10      /* YYYY-MM-DD */
@@ -116,10 +117,15 @@ int model_enum_parse(const char *const names[], const char *s);
  * control characters, at most MODEL_URL_MAX bytes. */
 bool model_url_valid(const char *s);
 
-/* True for a well-formed BCP 47 language tag ("en", "zh-Hans", "pt-BR",
- * "es-419"): alphanumeric subtags of 1-8 chars separated by '-', the first
- * 2-3 letters (or 4-8 letters, or "x"/"i" private/grandfathered), at most
- * MODEL_LANGUAGE_MAX chars. */
+/* True for a well-formed BCP 47 language tag (RFC 5646 section 2.1 syntax,
+ * letters in any case): a language of 2-3 letters with up to three 3-letter
+ * extlangs, or of 4-8 letters; an optional 4-letter script; an optional
+ * region of 2 letters or 3 digits; variants (5-8 letters and digits, or a
+ * digit and 3 more); extensions (a singleton other than x, then subtags of
+ * 2-8); private use ("x" then subtags of 1-8), also as the whole tag; or
+ * one of the irregular grandfathered tags ("i-navajo", "en-GB-oed"). At most
+ * MODEL_LANGUAGE_MAX characters. Form only: subtags are not looked up in
+ * the registry ("en", "zh-Hans", "pt-BR", "es-419", "sr-Latn-RS"). */
 bool model_language_valid(const char *s);
 
 /* Validation problems: every problem found, each with a JSON pointer

@@ -16,7 +16,7 @@
 #define SUMMARY_COLUMNS                                                                  \
 	"m.id, m.slug, m.created_at, m.updated_at, m.version, m.title, m.date, m.kind, " \
 	"m.location, m.city, m.country, m.summary"
-#define FULL_COLUMNS SUMMARY_COLUMNS ", m.readout, m.sources"
+#define FULL_COLUMNS SUMMARY_COLUMNS ", m.readout, m.sources, m.readouts"
 
 static void meeting_summary_read(struct store_stmt *st, struct meeting *m)
 {
@@ -36,6 +36,7 @@ static void meeting_full_read(struct store_stmt *st, void *out)
 	meeting_summary_read(st, m);
 	m->readout = store_column_text(st, 12);
 	m->sources_json = store_column_text(st, 13);
+	m->readouts_json = store_column_text(st, 14);
 }
 
 /* Finds the meeting with id in items (the page is small: a linear scan). */
@@ -362,16 +363,16 @@ enum store_status store_meeting_write(struct store_conn *c, int64_t *id, int64_t
 	r = *id == 0
 	        ? store_prepare(c,
 	                        "INSERT INTO meetings (slug, title, date, kind, location, city, "
-	                        "country, summary, readout, sources, created_at, updated_at, "
-	                        "version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-	                        "$12, $13) RETURNING id",
+	                        "country, summary, readout, sources, readouts, created_at, "
+	                        "updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+	                        "$10, $11, $12, $13, $14) RETURNING id",
 	                        &st)
 	        : store_prepare(
 	              c,
 	              "UPDATE meetings SET slug = $1, title = $2, date = $3, kind = $4, "
 	              "location = $5, city = $6, country = $7, summary = $8, "
-	              "readout = $9, sources = $10, updated_at = $11, "
-	              "version = version + 1 WHERE id = $12 AND ($13 = 0 OR version = $13)",
+	              "readout = $9, sources = $10, readouts = $11, updated_at = $12, "
+	              "version = version + 1 WHERE id = $13 AND ($14 = 0 OR version = $14)",
 	              &st);
 	if (r != STORE_OK) {
 		free(slug);
@@ -387,12 +388,13 @@ enum store_status store_meeting_write(struct store_conn *c, int64_t *id, int64_t
 	store_bind_text(st, 8, m->summary);
 	store_bind_text(st, 9, m->readout);
 	store_bind_text(st, 10, m->sources_json ? m->sources_json : "[]");
+	store_bind_text(st, 11, m->readouts_json ? m->readouts_json : "[]");
 	if (*id) {
-		store_bind_text(st, 11, now);
-		store_bind_int64(st, 12, *id);
-		store_bind_int64(st, 13, expected_version);
+		store_bind_text(st, 12, now);
+		store_bind_int64(st, 13, *id);
+		store_bind_int64(st, 14, expected_version);
 	} else {
-		store_bind_created(st, 11, 12, 13, &m->meta, now);
+		store_bind_created(st, 12, 13, 14, &m->meta, now);
 	}
 	free(slug);
 	return store_write_step(c, STORE_MEETINGS, st, id);
@@ -857,4 +859,50 @@ enum store_status store_meeting_list(struct store *s, const struct meeting_filte
 	if (!c)
 		return STORE_BUSY;
 	return store_meeting_list_on(c, f, after, limit, items, count, next_key, total);
+}
+
+enum store_status store_meeting_mention_candidates(struct store *s, int64_t id,
+                                                   struct mention_candidate **items, size_t *count)
+{
+	*items = NULL;
+	*count = 0;
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return STORE_BUSY;
+	struct store_stmt *st;
+	enum store_status r = store_prepare(
+	    c,
+	    "SELECT 1 AS kind, p.id, p.slug, p.name, p.aliases, a.position AS ord "
+	    "FROM attendances a JOIN participants p ON p.id = a.participant_id "
+	    "WHERE a.meeting_id = $1 "
+	    "UNION ALL SELECT 2, id, slug, name, aliases, id FROM principles ORDER BY 1, 6",
+	    &st);
+	if (r != STORE_OK)
+		return r;
+	store_bind_int64(st, 1, id);
+	struct mention_candidate *out = NULL;
+	size_t n = 0, cap = 0;
+	bool row;
+	while ((r = store_step(st, &row)) == STORE_OK && row) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 32;
+			out = xrealloc(out, cap * sizeof *out);
+		}
+		struct mention_candidate *m = &out[n++];
+		m->kind = (int)store_col_int64(st, 0);
+		m->id = store_col_int64(st, 1);
+		m->slug = store_column_text(st, 2);
+		m->name = store_column_text(st, 3);
+		m->aliases_json = store_column_text(st, 4);
+	}
+	store_done(st);
+	if (r != STORE_OK) {
+		for (size_t i = 0; i < n; i++)
+			mention_candidate_clear(&out[i]);
+		free(out);
+		return r;
+	}
+	*items = out;
+	*count = n;
+	return STORE_OK;
 }

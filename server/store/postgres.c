@@ -883,11 +883,13 @@ static enum store_status describe(struct store_conn *c, const char *match, struc
 {
 	static const char *const sql[] = {
 	    [STORE_MEETINGS] =
-	        PG_DESCRIBE("slug, title, date", "title, summary, readout", "meetings"),
+	        PG_DESCRIBE("slug, title, date", "title, summary, readout, readout_texts(readouts)",
+	                    "meetings"),
 	    [STORE_PARTICIPANTS] =
 	        PG_DESCRIBE("slug, name, NULL", "name, json_strings(aliases)", "participants"),
 	    [STORE_PRINCIPLES] =
-	        PG_DESCRIBE("slug, name, NULL", "name, framework, description", "principles"),
+	        PG_DESCRIBE("slug, name, NULL",
+	                    "name, framework, description, json_strings(aliases)", "principles"),
 	};
 	enum store_status r = STORE_OK;
 	for (int kind = 0; kind < STORE_KINDS && r == STORE_OK; kind++) {

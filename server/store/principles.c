@@ -13,7 +13,7 @@
 
 #define COLUMNS                                                                     \
 	"id, slug, created_at, updated_at, version, name, framework, description, " \
-	"invocation_count, first_invoked_date"
+	"invocation_count, first_invoked_date, aliases"
 
 static void principle_row_read(struct store_stmt *st, void *out)
 {
@@ -24,6 +24,7 @@ static void principle_row_read(struct store_stmt *st, void *out)
 	p->description = store_column_text(st, 7);
 	p->invocation_count = store_col_int64(st, 8);
 	p->first_invoked_date = store_column_text(st, 9);
+	p->aliases_json = store_column_text(st, 10);
 }
 
 enum store_status store_principle_read(struct store_conn *c, int64_t id, struct principle *out)
@@ -61,13 +62,14 @@ enum store_status store_principle_write(struct store_conn *c, int64_t *id, int64
 	struct store_stmt *st;
 	r = *id == 0 ? store_prepare(c,
 	                             "INSERT INTO principles (slug, name, framework, description, "
-	                             "created_at, updated_at, version) "
-	                             "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+	                             "aliases, created_at, updated_at, version) "
+	                             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
 	                             &st)
 	             : store_prepare(c,
 	                             "UPDATE principles SET slug = $1, name = $2, framework = $3, "
-	                             "description = $4, updated_at = $5, version = version + 1 "
-	                             "WHERE id = $6 AND ($7 = 0 OR version = $7)",
+	                             "description = $4, aliases = $5, updated_at = $6, "
+	                             "version = version + 1 "
+	                             "WHERE id = $7 AND ($8 = 0 OR version = $8)",
 	                             &st);
 	if (r != STORE_OK) {
 		free(slug);
@@ -77,12 +79,13 @@ enum store_status store_principle_write(struct store_conn *c, int64_t *id, int64
 	store_bind_text(st, 2, p->name);
 	store_bind_text(st, 3, p->framework);
 	store_bind_text(st, 4, p->description);
+	store_bind_text(st, 5, p->aliases_json ? p->aliases_json : "[]");
 	if (*id) {
-		store_bind_text(st, 5, now);
-		store_bind_int64(st, 6, *id);
-		store_bind_int64(st, 7, expected_version);
+		store_bind_text(st, 6, now);
+		store_bind_int64(st, 7, *id);
+		store_bind_int64(st, 8, expected_version);
 	} else {
-		store_bind_created(st, 5, 6, 7, &p->meta, now);
+		store_bind_created(st, 6, 7, 8, &p->meta, now);
 	}
 	free(slug);
 	return store_write_step(c, STORE_PRINCIPLES, st, id);
@@ -177,7 +180,7 @@ static void list_sql(char *sql, size_t len, const char *filters, enum principle_
 	                                     : "first_invoked_date >= $3 AND "
 	                                       "(first_invoked_date, id) > ($3, $4)";
 	const char *undated = undated_cursor ? "id > $4" : "TRUE";
-	/* Column 11 (undated) and 10 (first_invoked_date) order the merge. */
+	/* Column 12 (undated) and 10 (first_invoked_date) order the merge. */
 	snprintf(
 	    sql, len,
 	    "SELECT * FROM (SELECT * FROM (SELECT " COLUMNS ", 0 AS undated FROM principles "
@@ -185,7 +188,7 @@ static void list_sql(char *sql, size_t len, const char *filters, enum principle_
 	    "ORDER BY first_invoked_date, id LIMIT $5) AS dated_rows "
 	    "UNION ALL SELECT * FROM (SELECT " COLUMNS ", 1 AS undated FROM principles "
 	    "WHERE %s AND first_invoked_date IS NULL AND %s ORDER BY id LIMIT $5) AS undated_rows) "
-	    "AS merged ORDER BY 11, 10, 1 LIMIT $5",
+	    "AS merged ORDER BY 12, 10, 1 LIMIT $5",
 	    filters, dated, filters, undated);
 }
 
@@ -222,11 +225,12 @@ enum store_status store_principle_list_on(struct store_conn *c, const struct pri
 {
 	/* The framework test is left out when there is none, so that with it
 	 * the (framework, name) index can be walked. */
-	const char *filters =
-	    f->framework ? "(CAST($1 AS TEXT) IS NULL OR fold(name) LIKE fold($1) ESCAPE '\\') "
-	                   "AND framework = $2"
-	                 : "(CAST($1 AS TEXT) IS NULL OR fold(name) LIKE fold($1) ESCAPE '\\')";
-	char sql[2048], count_sql[512];
+	const char *q =
+	    "(CAST($1 AS TEXT) IS NULL OR fold(name) LIKE fold($1) ESCAPE '\\' OR EXISTS (SELECT 1 "
+	    "FROM json_each(principles.aliases) WHERE fold(value) LIKE fold($1) ESCAPE '\\'))";
+	char filters[512];
+	snprintf(filters, sizeof filters, "%s%s", q, f->framework ? " AND framework = $2" : "");
+	char sql[2048], count_sql[1024];
 	list_sql(sql, sizeof sql, filters, f->sort, after);
 	snprintf(count_sql, sizeof count_sql, "SELECT count(*) FROM principles WHERE %s", filters);
 	char *pattern = f->q ? store_like_pattern(f->q) : NULL;

@@ -33,15 +33,18 @@ static const struct fts_kind {
 	const char *date;    /* the column its date comes from, or NULL */
 	int stats_param;     /* the $N of its statistics in a search */
 } fts_kinds[STORE_KINDS] = {
-    [STORE_MEETINGS] = {"meetings_fts", "title, summary, readout", "title, summary, readout", true,
-                        MEETING_WEIGHTS, "title", "date", 6},
+    [STORE_MEETINGS] = {"meetings_fts", "title, summary, readout, readouts",
+                        "title, summary, readout, (SELECT group_concat(json_extract(value, "
+                        "'$.text'), char(10)) FROM json_each(meetings.readouts))",
+                        false, MEETING_WEIGHTS, "title", "date", 6},
     [STORE_PARTICIPANTS] = {"participants_fts", "name, aliases",
                             "name, (SELECT group_concat(value, '; ') FROM "
                             "json_each(participants.aliases))",
                             false, PARTICIPANT_WEIGHTS, "name", NULL, 7},
-    [STORE_PRINCIPLES] = {"principles_fts", "name, framework, description",
-                          "name, framework, description", false, PRINCIPLE_WEIGHTS, "name", NULL,
-                          8},
+    [STORE_PRINCIPLES] = {"principles_fts", "name, framework, description, aliases",
+                          "name, framework, description, (SELECT group_concat(value, '; ') "
+                          "FROM json_each(principles.aliases))",
+                          false, PRINCIPLE_WEIGHTS, "name", NULL, 8},
 };
 
 enum store_status store_sqlite_fts_remove(struct store_conn *c, enum store_kind kind, int64_t id)

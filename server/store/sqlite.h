@@ -7,14 +7,13 @@
 
 #include "store/internal.h"
 
-/* Search scores: bm25 with column weights title > summary > readout and
- * name > aliases or framework > description, computed by readout_rank with
- * the collection statistics bound (a struct rank_stats pointer, see
- * store_rank_bind) at parameter $p, frozen for a whole walk. Lower is
- * better. */
-#define MEETING_WEIGHTS "10.0, 4.0, 1.0"
+/* Search scores: bm25 with column weights title > summary > readout =
+ * readouts (the other texts) and name > aliases > framework > description, computed by readout_rank
+ * with the collection statistics bound (a struct rank_stats pointer, see store_rank_bind) at
+ * parameter $p, frozen for a whole walk. Lower is better. */
+#define MEETING_WEIGHTS "10.0, 4.0, 1.0, 1.0"
 #define PARTICIPANT_WEIGHTS "10.0, 5.0"
-#define PRINCIPLE_WEIGHTS "10.0, 4.0, 1.0"
+#define PRINCIPLE_WEIGHTS "10.0, 4.0, 1.0, 5.0"
 #define MEETING_RANK(p) "readout_rank(meetings_fts, $" #p ", " MEETING_WEIGHTS ")"
 
 /* The type of the struct rank_stats pointers that readout_rank and

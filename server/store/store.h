@@ -221,7 +221,15 @@ enum store_status store_meeting_remove_invocation(struct store *s, int64_t id,
                                                   int64_t expected_version,
                                                   const struct model_ref *principle);
 
-/* A page of meeting summaries (no readout, sources or related) with their
+/* The participants and principles whose names the texts of meeting id may
+ * mention: the meeting's participants, in attendance order, then every
+ * principle, by id (principles are few; a readout may name one the meeting
+ * did not invoke). *items is a new array of *count (mention_candidate_clear
+ * each, then free). */
+enum store_status store_meeting_mention_candidates(struct store *s, int64_t id,
+                                                   struct mention_candidate **items, size_t *count);
+
+/* A page of meeting summaries (no readout, sources, readouts or related) with their
  * participants and principles, in a fixed number of queries. A participant
  * or principle filter that names nothing is STORE_UNKNOWN_FILTER. *next_key
  * is the cursor key after the page's last row (a new string), NULL on the

@@ -169,6 +169,8 @@ static const char *decoded_wrong(int which, const void *e)
 		    !text_ok(p->framework, 0, MODEL_TEXT_MAX) ||
 		    !text_ok(p->description, 0, MODEL_SUMMARY_MAX))
 			return "principle text out of range";
+		if (!json_array_text(p->aliases_json))
+			return "principle aliases not a JSON array";
 	} else {
 		const struct meeting *m = e;
 		if (!text_ok(m->title, 1, MODEL_TITLE_MAX))
@@ -184,6 +186,8 @@ static const char *decoded_wrong(int which, const void *e)
 			return "meeting summary or readout too long";
 		if (!json_array_text(m->sources_json))
 			return "meeting sources not a JSON array";
+		if (!json_array_text(m->readouts_json))
+			return "meeting readouts not a JSON array";
 		for (size_t i = 0; i < m->participant_count; i++)
 			if (!ref_ok(&m->participants[i].ref) || m->participants[i].role < 0 ||
 			    m->participants[i].role > ROLE_ATTENDEE)
