@@ -189,6 +189,57 @@ TAIL = 24_000  # invented words after the real ones
 ZIPF_S = 1.05
 
 
+# The Chinese side's readouts: about one meeting in four carries one
+# (API.md section 12), drawn from its own generator so that the English data
+# stays what it was. Words are common terms of Chinese readouts (2 to 4
+# characters), written without spaces as Chinese is; the principles' Chinese
+# names (shared/data/ALIASES-zh.md) are woven in.
+ZH_SHARE = 0.25
+ZH_WORDS = """双方 两国 关系 合作 发展 和平 稳定 交流 对话 磋商 共识 伙伴 战略 全面
+友好 互利 共赢 相互 尊重 平等 信任 理解 支持 推动 促进 加强 深化 拓展 落实
+坚持 维护 捍卫 反对 欢迎 赞赏 表示 指出 强调 重申 认为 希望 愿意 同意 讨论
+交换 意见 国际 地区 全球 安全 经济 贸易 投资 能源 气候 卫生 科技 人文 教育
+文化 旅游 青年 农业 金融 基础设施 互联互通 供应链 产业链 多边主义 单边主义
+保护主义 霸权主义 主权 领土完整 内政 独立 统一 人民 世界 未来 历史 时代
+机遇 挑战 繁荣 进步 振兴 现代化 改革 开放 创新 绿色 数字 海洋 周边 邻国
+大国 发展中国家 联合国 宪章 安理会 东盟 金砖 上海合作组织 二十国集团 亚太
+倡议 愿景 框架 机制 平台 会谈 会见 通话 访问 峰会 宴会 仪式 声明 新闻稿
+外交 部长 主席 总统 总理 大使 特使 代表团 发言人 建交 周年 纪念 传统 友谊
+务实 积极 建设性 坦诚 深入 富有成果 亲切 友好 气氛""".split()
+ZH_PRINCIPLES = ["相互尊重", "和平共处", "合作共赢", "共同树立正确认知", "共同管控分歧",
+                 "共同推进互利合作", "共同承担大国责任", "共同促进人文交流", "以和为贵",
+                 "以稳为重", "以信为本", "一个中国政策", "人类命运共同体"]
+ZH_CUM = None  # set by zh_text
+
+
+def zh_text(rng, nbytes):
+    """Chinese text of about nbytes bytes of UTF-8 (3 bytes a character):
+    sentences of 6 to 16 words, a principle's name in some, each ending in
+    a full stop."""
+    global ZH_CUM
+    if ZH_CUM is None:
+        ZH_CUM = cum(1.0 / (r + 1) ** ZIPF_S for r in range(len(ZH_WORDS)))
+    out, size = [], 0
+    while size < nbytes:
+        words = [pick(rng, ZH_WORDS, ZH_CUM) for _ in range(6 + rng.randrange(11))]
+        if rng.random() < 0.3:
+            words.insert(rng.randrange(len(words) + 1), rng.choice(ZH_PRINCIPLES))
+        s = "".join(words) + "。"
+        out.append(s)
+        size += len(s.encode())
+    return "".join(out)
+
+
+def zh_readouts(index, date, readout_bytes):
+    """The Chinese readout of meeting index, or none."""
+    rng = random.Random(f"{SEED}-zh-{index}")
+    if rng.random() >= ZH_SHARE:
+        return []
+    return [{"language": "zh-Hans", "publisher": "中华人民共和国外交部",
+             "url": f"https://www.example.gov.cn/wjbxw/{index}.html", "published": date,
+             "text": zh_text(rng, readout_bytes // 2)}]
+
+
 def tail_word(i):
     """The i-th invented word: 2 to 4 syllables, unique for i < TAIL."""
     n = len(SYL)
@@ -422,6 +473,7 @@ def make_meeting(world, rng, index, first_index, readout_bytes, summary_bytes):
                         if rng.random() < 0.6 else None}
                        for pr in princ],
         "related": [],
+        "readouts": zh_readouts(index, date, readout_bytes),
     }
     # About one meeting in five follows up or references an earlier one.
     if index > 0 and rng.random() < 0.2:

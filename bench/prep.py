@@ -145,7 +145,13 @@ def params(a):
         elif kind == 7:
             s = q.choice(world.people)["name"]
         elif kind == 8:
-            s = q.choice(medium)[:4] + "*"
+            # Every other one a Chinese query: a common term, a principle's
+            # name, or both (the readouts of gen.zh_readouts).
+            if i % 20 == 8:
+                s = q.choice(medium)[:4] + "*"
+            else:
+                s = q.choice([q.choice(gen.ZH_WORDS[:60]), q.choice(gen.ZH_PRINCIPLES),
+                              f"{q.choice(gen.ZH_WORDS[:60])} {q.choice(gen.ZH_PRINCIPLES)}"])
         else:
             s = '"' + " ".join(q.sample(common, 2)) + '"'
         queries.append(s)
