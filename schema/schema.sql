@@ -94,16 +94,6 @@ CREATE TRIGGER meetings_date_update AFTER UPDATE OF date ON meetings BEGIN
 			WHERE i.principle_id = principles.id)
 	WHERE id IN (SELECT principle_id FROM invocations WHERE meeting_id = NEW.id);
 END;
-CREATE VIRTUAL TABLE participants_fts USING fts5(
-	name, aliases,
-	tokenize = 'unicode61 remove_diacritics 2'
-)
-/* participants_fts(name,aliases) */;
-CREATE TABLE IF NOT EXISTS 'participants_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
-CREATE TABLE IF NOT EXISTS 'participants_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS 'participants_fts_content'(id INTEGER PRIMARY KEY, c0, c1);
-CREATE TABLE IF NOT EXISTS 'participants_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
-CREATE TABLE IF NOT EXISTS 'participants_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 CREATE TRIGGER attendances_insert AFTER INSERT ON attendances BEGIN
 	UPDATE participants SET
 		meeting_count = meeting_count + 1,
@@ -167,19 +157,26 @@ CREATE TABLE change_log (
 );
 CREATE VIRTUAL TABLE meetings_fts USING fts5(
 	title, summary, readout, readouts,
-	tokenize = 'unicode61 remove_diacritics 2'
-)
-/* meetings_fts(title,summary,readout,readouts) */;
+	tokenize = 'readout'
+);
 CREATE TABLE IF NOT EXISTS 'meetings_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
 CREATE TABLE IF NOT EXISTS 'meetings_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS 'meetings_fts_content'(id INTEGER PRIMARY KEY, c0, c1, c2, c3);
 CREATE TABLE IF NOT EXISTS 'meetings_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 CREATE TABLE IF NOT EXISTS 'meetings_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+CREATE VIRTUAL TABLE participants_fts USING fts5(
+	name, aliases,
+	tokenize = 'readout'
+);
+CREATE TABLE IF NOT EXISTS 'participants_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
+CREATE TABLE IF NOT EXISTS 'participants_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS 'participants_fts_content'(id INTEGER PRIMARY KEY, c0, c1);
+CREATE TABLE IF NOT EXISTS 'participants_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+CREATE TABLE IF NOT EXISTS 'participants_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 CREATE VIRTUAL TABLE principles_fts USING fts5(
 	name, framework, description, aliases,
-	tokenize = 'unicode61 remove_diacritics 2'
-)
-/* principles_fts(name,framework,description,aliases) */;
+	tokenize = 'readout'
+);
 CREATE TABLE IF NOT EXISTS 'principles_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
 CREATE TABLE IF NOT EXISTS 'principles_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS 'principles_fts_content'(id INTEGER PRIMARY KEY, c0, c1, c2, c3);

@@ -1746,6 +1746,129 @@ START_TEST(walk_with_many_phrases)
 }
 END_TEST
 
+/* ---- Chinese, Japanese and Korean (API.md section 12) ---- */
+
+/* A meeting, a principle and a participant holding CJK text. */
+struct cjk_records {
+	int64_t meeting, principle, other, japanese, korean, participant;
+};
+
+static struct cjk_records cjk_records(void)
+{
+	struct cjk_records r;
+	r.meeting = meeting("Xi meets a delegation", "2023-05-01",
+	                    "习近平强调，中方坚持和平共处五项原则，愿同各方加强合作。");
+	r.principle =
+	    create("/v1/principles", json_pack("{s:s, s:s}", "name", "Panchsheel (CJK test)",
+	                                       "description", "坚持和平共处五项原则"));
+	r.other = meeting("Unrelated talks", "2023-05-02", "和平发展，合作共赢。");
+	r.japanese = meeting("日本との首脳会談", "2023-05-03",
+	                     "両首脳はサプライチェーンの強靭化について協議した。");
+	r.korean =
+	    meeting("한중 외교장관 회담", "2023-05-04", "양측은 한반도 평화와 안정을 논의했다.");
+	r.participant =
+	    create("/v1/participants",
+	           json_pack("{s:s, s:[s]}", "name", "Wang Yi (CJK test)", "aliases", "王毅"));
+	return r;
+}
+
+START_TEST(cjk_runs_match_by_pairs)
+{
+	struct cjk_records r = cjk_records();
+	/* Any run of two or more characters inside a longer run. */
+	assert_meeting_found("和平共处", r.meeting, true);
+	assert_meeting_found("五项原则", r.meeting, true);
+	assert_meeting_found("和平", r.meeting, true);
+	assert_meeting_found("和平", r.other, true);
+	assert_meeting_found("和平共处", r.other, false);
+	/* The pairs must be contiguous: 和平 and 共处 apart are no 和平共处. */
+	int64_t apart = meeting("Apart", "2023-05-05", "和平发展与共处之道");
+	assert_meeting_found("和平共处", apart, false);
+	assert_meeting_found("和平 共处", apart, true);
+	/* A principle by its description, and a participant by an alias. */
+	json_t *all = hits("和平共处", "");
+	ck_assert_ptr_nonnull(find_hit(all, "principle", r.principle));
+	ck_assert_ptr_nonnull(find_hit(all, "meeting", r.meeting));
+	json_decref(all);
+	ck_assert_int_eq(hit_count("王毅", "participant", r.participant), 1);
+	/* A phrase of CJK text, and a prefix. */
+	assert_meeting_found("\"和平共处五项\"", r.meeting, true);
+	assert_meeting_found("和平共*", r.meeting, true);
+	/* Japanese katakana and kanji, Korean hangul. */
+	assert_meeting_found("サプライチェーン", r.japanese, true);
+	assert_meeting_found("チェーン", r.japanese, true);
+	assert_meeting_found("首脳会談", r.japanese, true);
+	assert_meeting_found("평화와", r.korean, true);
+	assert_meeting_found("외교장관", r.korean, true);
+	assert_meeting_found("장관", r.korean, true);
+	assert_meeting_found("외교부", r.korean, false);
+}
+END_TEST
+
+START_TEST(cjk_mixed_queries)
+{
+	struct cjk_records r = cjk_records();
+	/* Latin and CJK words ANDed, in any order, glued or apart. */
+	assert_meeting_found("delegation 和平共处", r.meeting, true);
+	assert_meeting_found("和平共处 Delegation", r.meeting, true);
+	assert_meeting_found("delegation 和平发展", r.meeting, false);
+	assert_meeting_found("delegation OR 发展", r.meeting, true);
+	assert_meeting_found("delegation OR 发展", r.other, true);
+	/* On the meeting list, with its filters. */
+	ck_assert_str_eq(meeting_ids(F("q=%s&from=2023-05-01&to=2023-05-01", enc("和平")), true),
+	                 SET(r.meeting));
+}
+END_TEST
+
+START_TEST(cjk_one_character)
+{
+	struct cjk_records r = cjk_records();
+	/* Not an error: it finds the texts where it begins a pair or stands
+	 * alone. */
+	struct reply *rep = get_any(F("/v1/search?q=%s", enc("和")));
+	ck_assert_int_eq(rep->status, 200);
+	reply_free(rep);
+	rep = get_any(F("/v1/meetings?q=%s", enc("和")));
+	ck_assert_int_eq(rep->status, 200);
+	reply_free(rep);
+	assert_meeting_found("和", r.meeting, true);
+	assert_meeting_found("和", r.other, true);
+	int64_t alone = meeting("Alone", "2023-05-06", "一 和 二");
+	assert_meeting_found("和", alone, true);
+	/* 则 only ends its run (原则): not found by it. */
+	assert_meeting_found("则", r.meeting, false);
+	/* Korean and kana too. */
+	assert_meeting_found("평", r.korean, true);
+	assert_meeting_found("サ", r.japanese, true);
+}
+END_TEST
+
+START_TEST(cjk_snippets_mark_matches)
+{
+	struct cjk_records r = cjk_records();
+	const char *s = snippet_of("和平共处", "meeting", r.meeting);
+	ck_assert_msg(strstr(s, "<mark>和平共处</mark>"), "snippet %s", s);
+	assert_safe_html(s);
+	s = snippet_of("和平共处", "principle", r.principle);
+	ck_assert_msg(strstr(s, "<mark>和平共处</mark>"), "snippet %s", s);
+	s = snippet_of("delegation 五项原则", "meeting", r.meeting);
+	ck_assert_msg(strstr(s, "<mark>五项原则</mark>"), "snippet %s", s);
+	ck_assert_msg(strstr(s, "<mark>delegation</mark>"), "snippet %s", s);
+	assert_safe_html(s);
+	s = snippet_of("サプライチェーン", "meeting", r.japanese);
+	ck_assert_msg(strstr(s, "<mark>サプライチェーン</mark>"), "snippet %s", s);
+	s = snippet_of("평화와", "meeting", r.korean);
+	ck_assert_msg(strstr(s, "<mark>평화와</mark>"), "snippet %s", s);
+	/* Two words whose pairs overlap still make well-formed marks. */
+	s = snippet_of("和平 平共", "meeting", r.meeting);
+	ck_assert_msg(strstr(s, "和平共") && strstr(s, "<mark>"), "snippet %s", s);
+	assert_safe_html(s);
+	s = snippet_of("和", "meeting", r.meeting);
+	ck_assert_msg(strstr(s, "<mark>"), "snippet %s", s);
+	assert_safe_html(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http_search");
@@ -1769,6 +1892,14 @@ int main(void)
 	tcase_add_test(search, title_weighted_above_readout);
 	tcase_add_test(search, search_count_counts_every_hit);
 	suite_add_tcase(s, search);
+
+	TCase *cjk = tcase_create("cjk");
+	tcase_add_checked_fixture(cjk, setup, teardown);
+	tcase_add_test(cjk, cjk_runs_match_by_pairs);
+	tcase_add_test(cjk, cjk_mixed_queries);
+	tcase_add_test(cjk, cjk_one_character);
+	tcase_add_test(cjk, cjk_snippets_mark_matches);
+	suite_add_tcase(s, cjk);
 
 	TCase *list = tcase_create("meetings_q");
 	tcase_add_checked_fixture(list, setup, teardown);

@@ -16,6 +16,7 @@
 
 #include "model/rank.h"
 #include "model/search.h"
+#include "model/tokenize.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -567,6 +568,192 @@ START_TEST(test_rank_rules)
 }
 END_TEST
 
+/* ---- CJK text, the tsquery and snippets ---- */
+
+static const struct translate_case cjk_cases[] = {
+    /* A CJK character alone at the end of a term is a prefix... */
+    {"和", "\"和\"*", SEARCH_OK},
+    {"和 平", "\"和\"* AND \"平\"*", SEARCH_OK},
+    {"Xi和", "\"Xi和\"*", SEARCH_OK},
+    {"\"peace 和\"", "\"peace 和\"*", SEARCH_OK},
+    {"和*", "\"和\"*", SEARCH_OK},
+    {"和 OR peace", "(\"和\"* OR \"peace\")", SEARCH_OK},
+    {"ア", "\"ア\"*", SEARCH_OK},
+    {"한", "\"한\"*", SEARCH_OK},
+    /* ... but not a run of two or more, nor one inside a term. */
+    {"和平", "\"和平\"", SEARCH_OK},
+    {"和平共处", "\"和平共处\"", SEARCH_OK},
+    {"和x", "\"和x\"", SEARCH_OK},
+    {"和平 Xi", "\"和平\" AND \"Xi\"", SEARCH_OK},
+};
+
+START_TEST(test_translate_cjk)
+{
+	for (size_t i = 0; i < COUNT(cjk_cases); i++) {
+		char *out = NULL;
+		ck_assert_int_eq(model_search_translate(cjk_cases[i].in, &out), SEARCH_OK);
+		ck_assert_msg(out && strcmp(out, cjk_cases[i].want) == 0, "[%s]: got %s, want %s",
+		              cjk_cases[i].in, out ? out : "NULL", cjk_cases[i].want);
+		free(out);
+	}
+}
+END_TEST
+
+/* The FTS5 tokenizer of the store, over model/tokenize.h, for a table here. */
+struct fts_ctx {
+	void *ctx;
+	int (*token)(void *, int, const char *, int, int, int);
+};
+
+static int fts_token(void *ctx, const struct token *t)
+{
+	struct fts_ctx *f = ctx;
+	return f->token(f->ctx, 0, t->text, (int)t->len, (int)t->start, (int)t->end);
+}
+
+static int tok_create(void *ctx, const char **args, int nargs, Fts5Tokenizer **out)
+{
+	(void)ctx, (void)args, (void)nargs;
+	static char instance;
+	*out = (Fts5Tokenizer *)&instance;
+	return SQLITE_OK;
+}
+
+static void tok_delete(Fts5Tokenizer *t)
+{
+	(void)t;
+}
+
+static int tok_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text, int len,
+                        int (*token)(void *, int, const char *, int, int, int))
+{
+	(void)t, (void)flags;
+	struct fts_ctx f = {ctx, token};
+	return model_tokenize(text, (size_t)len, fts_token, &f);
+}
+
+static sqlite3 *open_cjk_fts(void)
+{
+	sqlite3 *db = NULL;
+	ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+	fts5_api *api = NULL;
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_pointer(st, 1, &api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	static fts5_tokenizer tok = {tok_create, tok_delete, tok_tokenize};
+	ck_assert_int_eq(api->xCreateTokenizer(api, "readout", NULL, &tok, NULL), SQLITE_OK);
+	ck_assert_int_eq(
+	    sqlite3_exec(db,
+	                 "CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'readout');"
+	                 "INSERT INTO t VALUES ('坚持和平共处五项原则'), ('和平发展与共处'), "
+	                 "('Xi和平'), ('共和国'), ('一 和 二'), ('サプライチェーン'), "
+	                 "('한반도 평화와 안정'), ('José Müller, Franco-German');",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
+	return db;
+}
+
+static const struct match_case cjk_matches[] = {
+    {"和平共处", 1},  /* contiguous: the phrase of its pairs */
+    {"和平 共处", 2}, /* apart: two words */
+    {"和平", 3},
+    {"和", 5}, /* begins a pair or stands alone: 和平 (x3), 和国, 和 */
+    {"国", 0}, /* ends its run only */
+    {"共", 3}, /* 共处 (x2), 共和 */
+    {"xi 和平", 1},
+    {"Xi和", 1}, /* glued: the phrase xi, 和... */
+    {"五项原则 坚持", 1},
+    {"チェーン", 1},
+    {"평화와", 1},
+    {"평화", 1},
+    {"jose muller", 1}, /* Latin as before */
+    {"franco german", 1},
+    {"\"german franco\"", 0},
+    {"mull*", 1},
+};
+
+START_TEST(test_cjk_matches)
+{
+	sqlite3 *db = open_cjk_fts();
+	for (size_t i = 0; i < COUNT(cjk_matches); i++) {
+		char *expr = NULL;
+		ck_assert_int_eq(model_search_translate(cjk_matches[i].in, &expr), SEARCH_OK);
+		char err[256];
+		long long n = match_count(db, expr, err, sizeof err);
+		ck_assert_msg(n == cjk_matches[i].want, "[%s] as %s: %lld rows, want %lld (%s)",
+		              cjk_matches[i].in, expr, n, cjk_matches[i].want, n < 0 ? err : "ok");
+		free(expr);
+	}
+	sqlite3_close(db);
+}
+END_TEST
+
+static const struct {
+	const char *expr, *want;
+} tsqueries[] = {
+    {"\"peace\"", "'peace'"},
+    {"\"mutual\" AND \"respect\"", "'mutual' & 'respect'"},
+    {"(\"a\" OR \"b\" OR \"c\") AND \"d\"", "('a' | 'b' | 'c') & 'd'"},
+    {"\"d\" AND (\"a\" OR \"b\")", "'d' & ('a' | 'b')"},
+    {"\"和平共处\"", "('和平' <-> '平共' <-> '共处')"},
+    {"\"和\"*", "'和':*"},
+    {"\"two words\"*", "('two' <-> 'words':*)"},
+    {"\"Šefčovič\" AND \"JOSÉ\"", "'sefcovic' & 'jose'"},
+    {"\"Franco-German\"", "('franco' <-> 'german')"},
+    {"\"Xi和平\"", "('xi' <-> '和平')"},
+    {"\"a\"\"b\"", "('a' <-> 'b')"}, /* a"b: the quote separates */
+    {"\"---\" AND \"x\"", "'x'"},    /* a term with no token drops out */
+    {"(\"---\" OR \"b\")", "('b')"},
+    {"(\"---\" OR \"...\")", ""},
+    {"\"---\"", ""},
+};
+
+START_TEST(test_tsquery)
+{
+	for (size_t i = 0; i < COUNT(tsqueries); i++) {
+		char *got = model_search_tsquery(tsqueries[i].expr);
+		ck_assert_msg(strcmp(got, tsqueries[i].want) == 0, "[%s]: got [%s], want [%s]",
+		              tsqueries[i].expr, got, tsqueries[i].want);
+		free(got);
+	}
+}
+END_TEST
+
+static const struct {
+	const char *text, *expr, *want;
+} snippets[] = {
+    {"坚持和平共处五项原则", "\"和平共处\"", "坚持\1和平共处\2五项原则"},
+    {"坚持和平共处五项原则", "\"和平\" AND \"平共\"", "坚持\1和平共\2处五项原则"},
+    {"坚持和平共处五项原则", "\"和\"*", "坚持\1和平\2共处五项原则"},
+    {"Talks <b>quartzline</b> & co", "\"quartzline\"", "Talks <b>\1quartzline\2</b> & co"},
+    {"O'Brien Halvard", "\"hal\"*", "O'Brien \1Halvard\2"},
+    {"Maroš Šefčovič met", "\"sefcovic\"", "Maroš \1Šefčovič\2 met"},
+    {"a\1b\2c peace", "\"peace\"", "abc \1peace\2"},
+    {"Xi和平 talks", "(\"xi\" OR \"talks\")", "\1Xi\2和平 \1talks\2"},
+    {"one two three four five six", "\"five\"", "…four \1five\2 six"},
+    {"one two three four five six", "\"one\"", "\1one\2 two three…"},
+    {"nothing here", "\"else\"", "nothing here"},
+};
+
+START_TEST(test_snippets)
+{
+	for (size_t i = 0; i < COUNT(snippets); i++) {
+		/* In windows of 3 words (the rows with "…"), or whole. */
+		char *got = model_search_snippet(snippets[i].text, snippets[i].expr, 3);
+		char *whole = model_search_snippet(snippets[i].text, snippets[i].expr, 24);
+		const char *want = snippets[i].want;
+		bool windowed = strstr(want, "…") != NULL;
+		ck_assert_msg(strcmp(windowed ? got : whole, want) == 0,
+		              "[%s] %s: got [%s], want [%s]", snippets[i].text, snippets[i].expr,
+		              windowed ? got : whole, want);
+		free(got);
+		free(whole);
+	}
+}
+END_TEST
+
 static Suite *model_search_suite(void)
 {
 	Suite *s = suite_create("model_search");
@@ -579,6 +766,12 @@ static Suite *model_search_suite(void)
 	tcase_set_timeout(tp, 120);
 	tcase_add_test(tp, test_translate_property);
 	suite_add_tcase(s, tp);
+	TCase *tc2 = tcase_create("cjk");
+	tcase_add_test(tc2, test_translate_cjk);
+	tcase_add_test(tc2, test_cjk_matches);
+	tcase_add_test(tc2, test_tsquery);
+	tcase_add_test(tc2, test_snippets);
+	suite_add_tcase(s, tc2);
 	TCase *tr = tcase_create("rank");
 	tcase_add_test(tr, test_rank_stats_round_trip);
 	tcase_add_test(tr, test_rank_stats_parse_refuses);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "model/tokenize.h"
 #include "model/xalloc.h"
 
 struct term {
@@ -120,6 +121,21 @@ static size_t split(const char *q, struct term *terms, size_t max)
 	return n;
 }
 
+static int last_kind(void *ctx, const struct token *t)
+{
+	*(enum token_kind *)ctx = t->kind;
+	return 0;
+}
+
+/* True when the last token of the term is a CJK character alone: it is
+ * searched as a prefix, so that it finds the pairs it begins. */
+static bool ends_in_cjk_single(const struct term *t)
+{
+	enum token_kind kind = TOKEN_WORD;
+	model_tokenize(t->text, t->len, last_kind, &kind);
+	return kind == TOKEN_CJK_SINGLE;
+}
+
 /* Writes term as an FTS5 string ("..." with quotes doubled), then * for a prefix. */
 static void write_term(FILE *f, const struct term *t)
 {
@@ -151,8 +167,11 @@ enum search_result model_search_translate(const char *q, char **out)
 	struct term *kept = xcalloc(n, sizeof *kept);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (terms[i].is_or || has_token(terms[i].text, terms[i].len))
+		if (terms[i].is_or || has_token(terms[i].text, terms[i].len)) {
+			if (!terms[i].is_or && ends_in_cjk_single(&terms[i]))
+				terms[i].prefix = true;
 			kept[k++] = terms[i];
+		}
 	}
 	char *expr = NULL;
 	size_t len = 0;
@@ -189,4 +208,299 @@ enum search_result model_search_translate(const char *q, char **out)
 	}
 	*out = expr;
 	return SEARCH_OK;
+}
+
+/* ---- reading an expression back ---- */
+
+/* Calls fn for each element of an expression as model_search_translate
+ * writes it: each term (its text unquoted, in a new string, and whether it
+ * is a prefix), and each '(' and ')'. The words AND and OR between them
+ * carry no meaning the structure does not: AND joins everything outside
+ * parentheses, OR everything inside. */
+enum element { ELEMENT_TERM, ELEMENT_OPEN, ELEMENT_CLOSE };
+typedef void (*element_fn)(void *ctx, enum element e, const char *text, size_t len, bool prefix);
+
+static void walk_expression(const char *expr, element_fn fn, void *ctx)
+{
+	size_t n = strlen(expr);
+	char *text = xmalloc(n + 1);
+	for (size_t i = 0; i < n;) {
+		if (expr[i] == '"') {
+			size_t len = 0;
+			for (i++; i < n; i++) {
+				if (expr[i] == '"') {
+					if (i + 1 < n && expr[i + 1] == '"')
+						i++;
+					else
+						break;
+				}
+				text[len++] = expr[i];
+			}
+			i++; /* the closing quote */
+			bool prefix = i < n && expr[i] == '*';
+			if (prefix)
+				i++;
+			text[len] = '\0';
+			fn(ctx, ELEMENT_TERM, text, len, prefix);
+		} else if (expr[i] == '(') {
+			fn(ctx, ELEMENT_OPEN, NULL, 0, false);
+			i++;
+		} else if (expr[i] == ')') {
+			fn(ctx, ELEMENT_CLOSE, NULL, 0, false);
+			i++;
+		} else {
+			i++; /* spaces, AND, OR */
+		}
+	}
+	free(text);
+}
+
+/* ---- tsquery ---- */
+
+#define LEXEME_MAX 2047 /* PostgreSQL's longest word */
+
+struct tsquery_writer {
+	FILE *out;
+	bool any;      /* a part is written at the top level */
+	bool in_chain; /* inside an OR chain */
+	FILE *chain;   /* the chain's parts, then ")" */
+	char *chain_text;
+	size_t chain_len;
+	int chain_parts;
+	FILE *phrase; /* the current term's lexemes */
+	int lexemes;
+};
+
+static void write_lexeme(FILE *f, const char *s, size_t n)
+{
+	fputc('\'', f);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\'' || s[i] == '\\')
+			fputc(s[i], f);
+		fputc(s[i], f);
+	}
+	fputc('\'', f);
+}
+
+static int tsquery_token(void *ctx, const struct token *t)
+{
+	struct tsquery_writer *w = ctx;
+	if (t->len > LEXEME_MAX)
+		return 0;
+	if (w->lexemes++)
+		fputs(" <-> ", w->phrase);
+	write_lexeme(w->phrase, t->text, t->len);
+	return 0;
+}
+
+static void tsquery_element(void *ctx, enum element e, const char *text, size_t len, bool prefix)
+{
+	struct tsquery_writer *w = ctx;
+	if (e == ELEMENT_OPEN) {
+		w->in_chain = true;
+		w->chain_parts = 0;
+		w->chain = open_memstream(&w->chain_text, &w->chain_len);
+		return;
+	}
+	if (e == ELEMENT_CLOSE) {
+		if (!w->in_chain)
+			return;
+		w->in_chain = false;
+		fclose(w->chain);
+		if (w->chain_parts) {
+			fprintf(w->out, "%s(%s)", w->any ? " & " : "", w->chain_text);
+			w->any = true;
+		}
+		free(w->chain_text);
+		w->chain_text = NULL;
+		return;
+	}
+	char *phrase = NULL;
+	size_t phrase_len = 0;
+	w->phrase = open_memstream(&phrase, &phrase_len);
+	w->lexemes = 0;
+	model_tokenize(text, len, tsquery_token, w);
+	if (prefix && w->lexemes)
+		fputs(":*", w->phrase);
+	fclose(w->phrase);
+	if (w->lexemes) {
+		const char *open = w->lexemes > 1 ? "(" : "", *close = w->lexemes > 1 ? ")" : "";
+		if (w->in_chain)
+			fprintf(w->chain, "%s%s%s%s", w->chain_parts++ ? " | " : "", open, phrase,
+			        close);
+		else
+			fprintf(w->out, "%s%s%s%s", w->any ? " & " : "", open, phrase, close);
+		if (!w->in_chain)
+			w->any = true;
+	}
+	free(phrase);
+}
+
+char *model_search_tsquery(const char *expr)
+{
+	char *out = NULL;
+	size_t len = 0;
+	struct tsquery_writer w = {.out = open_memstream(&out, &len)};
+	walk_expression(expr, tsquery_element, &w);
+	if (w.in_chain) { /* unbalanced: not one of ours, but closed all the same */
+		fclose(w.chain);
+		free(w.chain_text);
+	}
+	fclose(w.out);
+	return out;
+}
+
+/* ---- snippets ---- */
+
+struct lexeme {
+	char *text;
+	size_t len;
+	bool prefix;
+};
+
+struct lexemes {
+	struct lexeme *items;
+	size_t n, cap;
+};
+
+static int collect_lexeme(void *ctx, const struct token *t)
+{
+	struct lexemes *l = ctx;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 8;
+		l->items = xrealloc(l->items, l->cap * sizeof *l->items);
+	}
+	char *copy = xmalloc(t->len);
+	memcpy(copy, t->text, t->len);
+	l->items[l->n++] = (struct lexeme){copy, t->len, false};
+	return 0;
+}
+
+static void collect_element(void *ctx, enum element e, const char *text, size_t len, bool prefix)
+{
+	struct lexemes *l = ctx;
+	if (e != ELEMENT_TERM)
+		return;
+	size_t first = l->n;
+	model_tokenize(text, len, collect_lexeme, l);
+	if (prefix && l->n > first)
+		l->items[l->n - 1].prefix = true;
+}
+
+struct text_token {
+	size_t start, end;
+	int match; /* 1 + the index of the lexeme it matches, or 0 */
+};
+
+struct text_tokens {
+	const struct lexemes *lexemes;
+	struct text_token *items;
+	size_t n, cap;
+};
+
+static int collect_text_token(void *ctx, const struct token *t)
+{
+	struct text_tokens *tt = ctx;
+	if (tt->n == tt->cap) {
+		tt->cap = tt->cap ? 2 * tt->cap : 64;
+		tt->items = xrealloc(tt->items, tt->cap * sizeof *tt->items);
+	}
+	int match = 0;
+	for (size_t i = 0; i < tt->lexemes->n && !match; i++) {
+		const struct lexeme *x = &tt->lexemes->items[i];
+		if (x->prefix ? t->len >= x->len && memcmp(t->text, x->text, x->len) == 0
+		              : t->len == x->len && memcmp(t->text, x->text, x->len) == 0)
+			match = (int)i + 1;
+	}
+	tt->items[tt->n++] = (struct text_token){t->start, t->end, match};
+	return 0;
+}
+
+/* Copies text[from, to) to f, but for U+0001 and U+0002 (the marks). */
+static void copy_plain(FILE *f, const char *text, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (text[i] != '\1' && text[i] != '\2')
+			fputc(text[i], f);
+}
+
+char *model_search_snippet(const char *text, const char *expr, size_t words)
+{
+	struct lexemes l = {0};
+	walk_expression(expr, collect_element, &l);
+	struct text_tokens tt = {.lexemes = &l};
+	size_t n = strlen(text);
+	model_tokenize(text, n, collect_text_token, &tt);
+	/* The window of `words` tokens holding the most distinct matched
+	 * lexemes, then the most matches, then with its matches nearest its
+	 * middle; the first such. */
+	size_t first = 0, last = tt.n; /* tokens [first, last) */
+	if (words == 0)
+		words = 1;
+	if (tt.n > words) {
+		bool *seen = xcalloc(l.n + 1, sizeof *seen);
+		size_t best_distinct = 0, best_hits = 0, best_skew = SIZE_MAX;
+		for (size_t s = 0; s + words <= tt.n; s++) {
+			memset(seen, 0, (l.n + 1) * sizeof *seen);
+			size_t distinct = 0, hits = 0, lo = 0, hi = 0;
+			for (size_t k = s; k < s + words; k++) {
+				int m = tt.items[k].match;
+				if (!m)
+					continue;
+				if (hits++ == 0)
+					lo = k - s;
+				hi = s + words - 1 - k;
+				if (!seen[m]) {
+					seen[m] = true;
+					distinct++;
+				}
+			}
+			size_t skew = lo > hi ? lo - hi : hi - lo;
+			if (distinct > best_distinct ||
+			    (distinct == best_distinct &&
+			     (hits > best_hits || (hits == best_hits && skew < best_skew)))) {
+				best_distinct = distinct;
+				best_hits = hits;
+				best_skew = skew;
+				first = s;
+			}
+		}
+		free(seen);
+		last = first + words;
+	}
+	size_t from = first == 0 || tt.n == 0 ? 0 : tt.items[first].start;
+	size_t to = last >= tt.n ? n : tt.items[last - 1].end;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (from > 0)
+		fputs("…", f);
+	size_t at = from;
+	for (size_t k = first; k < last && k < tt.n; k++) {
+		if (!tt.items[k].match)
+			continue;
+		/* A mark over this token and every matched one overlapping or
+		 * touching it (CJK pairs overlap). */
+		size_t start = tt.items[k].start, end = tt.items[k].end;
+		while (k + 1 < last && k + 1 < tt.n && tt.items[k + 1].match &&
+		       tt.items[k + 1].start <= end) {
+			k++;
+			if (tt.items[k].end > end)
+				end = tt.items[k].end;
+		}
+		copy_plain(f, text, at, start);
+		fputc('\1', f);
+		copy_plain(f, text, start, end);
+		fputc('\2', f);
+		at = end;
+	}
+	copy_plain(f, text, at, to);
+	if (to < n)
+		fputs("…", f);
+	fclose(f);
+	for (size_t i = 0; i < l.n; i++)
+		free(l.items[i].text);
+	free(l.items);
+	free(tt.items);
+	return out;
 }

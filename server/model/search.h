@@ -5,6 +5,8 @@
 #ifndef READOUT_MODEL_SEARCH_H
 #define READOUT_MODEL_SEARCH_H
 
+#include <stddef.h>
+
 #define SEARCH_TEXT_MAX 500 /* characters */
 
 enum search_result {
@@ -21,5 +23,25 @@ enum search_result {
  * dropped. An unbalanced quote is read as a plain character. On SEARCH_OK
  * *out is a new string (caller frees) or NULL. */
 enum search_result model_search_translate(const char *q, char **out);
+
+/* A term whose last token (model/tokenize.h) is a CJK character alone in its
+ * run is a prefix, so 和 finds the pairs it begins (和平, 和谈) as well as 和
+ * alone. */
+
+/* The PostgreSQL tsquery (as text, for CAST(... AS tsquery)) of an
+ * expression model_search_translate wrote: each term tokenized as the
+ * search vectors are, its tokens a phrase (<->), a prefix on its last token
+ * (:*), an OR chain as |, all joined with &. A term with no token drops out
+ * of its AND or OR, as FTS5 drops a string with no token; nothing at all is
+ * "" (the empty tsquery, which matches nothing). A new string. */
+char *model_search_tsquery(const char *expr);
+
+/* A snippet of text for an expression model_search_translate wrote: the
+ * window of at most `words` tokens holding the most of the expression's
+ * tokens, with "…" where it cuts the text, each run of matching tokens
+ * (equal to a token of a term, or beginning with a prefix term's last)
+ * between U+0001 and U+0002, and the text's own U+0001 and U+0002 left out.
+ * A new string. */
+char *model_search_snippet(const char *text, const char *expr, size_t words);
 
 #endif

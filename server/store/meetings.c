@@ -683,6 +683,8 @@ struct meeting_list_ctx {
 	int64_t principle;
 	const struct cursor_pos *after;
 	bool ranked;
+	const char *match;           /* f->match, in the driver's form */
+	char *own_match;             /* that form, when the driver made one */
 	double after_score;          /* ranked: the cursor's score */
 	struct store_rank_walk walk; /* ranked: the statistics of the walk */
 };
@@ -735,7 +737,7 @@ static void meeting_list_bind(struct store_stmt *st, const void *ctx, bool page)
 	if (l->principle)
 		store_bind_int64(st, 5, l->principle);
 	if (f->match)
-		store_bind_text(st, 30, f->match);
+		store_bind_text(st, 30, l->match);
 	for (size_t i = 0; i < f->participant_count; i++)
 		store_bind_int64(st, (int)(10 + i), l->participants[i]);
 	if (page && l->ranked)
@@ -785,6 +787,8 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 	l->f = f;
 	l->after = after;
 	l->ranked = f->sort == MEETING_SORT_RANK && f->match;
+	l->own_match = f->match && c->drv->match ? c->drv->match(f->match) : NULL;
+	l->match = l->own_match ? l->own_match : f->match;
 	enum store_status r = resolve_filters(c, f, l->participants, &l->principle);
 	if (r == STORE_OK && l->ranked) {
 		int kind;
@@ -794,9 +798,10 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 		 * them; the index's whole statistics, as bm25's, whatever the
 		 * filters. */
 		else if (!(l->walk.kinds & (1u << STORE_MEETINGS)))
-			r = store_rank_freeze(c, f->match, 1u << STORE_MEETINGS, &l->walk);
+			r = store_rank_freeze(c, l->match, 1u << STORE_MEETINGS, &l->walk);
 	}
 	if (r != STORE_OK) {
+		free(l->own_match);
 		free(l);
 		return r;
 	}
@@ -846,6 +851,7 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 	free(count_sql);
 	if (r == STORE_OK)
 		*items = out;
+	free(l->own_match);
 	free(l);
 	return r;
 }

@@ -42,6 +42,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "model/search.h"
+#include "model/tokenize.h"
 #include "model/xalloc.h"
 #include "store/migrations.h"
 #include "store/internal.h"
@@ -766,6 +768,8 @@ static void fail_line(struct store_db *db, const char *what, char *err, size_t e
 	snprintf(err, errlen, "%s: %s", what, why);
 }
 
+static enum store_status backfill_vectors(struct store_db *db);
+
 /* Applies every migration newer than the database in one transaction, under
  * an advisory lock: when several readoutd start together, the first
  * migrates and the others then find nothing to do. schema_migrations
@@ -813,6 +817,11 @@ static int pg_migrate(struct store_db *db, const char *target, char *err, size_t
 			return -1;
 		}
 	}
+	if (backfill_vectors(db) != STORE_OK) {
+		fail_line(db, "cannot write the search vectors", err, errlen);
+		exec_simple(db, "ROLLBACK", 0, NULL);
+		return -1;
+	}
 	if (exec_simple(db, "COMMIT", 0, NULL) != STORE_OK) {
 		fail_line(db, "cannot migrate the database", err, errlen);
 		return -1;
@@ -844,33 +853,234 @@ static bool pg_read_only(struct store_db *db)
  * pages goes on. */
 #define PG_RANK(doc) "-CAST(ts_rank('{0.1, 0.1, 0.4, 1.0}', " doc ", q) AS DOUBLE PRECISION)"
 
-/* The text a snippet is cut from: the characters the snippet's marks and
- * ts_headline's own handling of HTML could confuse (< > & would be read as
- * tags and entities, and dropped) stand for themselves as \3 \4 \5 and come
- * back in restore_snippet. */
-#define PG_SNIPPET(text)                                                                     \
-	"ts_headline('simple_unaccent', translate(" text ", '<>&\1\2\3\4\5', '\3\4\5'), q, " \
-	"'StartSel=\"\1\", StopSel=\"\2\", MaxWords=24, MinWords=12')"
+/* The page's hits of one table (ids in a JSON array at $1): their columns
+ * and their text columns joined, which a snippet is cut from. */
+#define PG_DESCRIBE(columns, texts, table)                                                        \
+	"SELECT id, " columns ", concat_ws(' … ', " texts ") FROM " table " WHERE id IN (SELECT " \
+	"CAST(value AS BIGINT) FROM json_each($1))"
 
-/* The page's hits of one table (ids in a JSON array at $2): their columns
- * and a snippet of their text columns joined. */
-#define PG_DESCRIBE(columns, texts, table)                                                    \
-	"SELECT id, " columns                                                                 \
-	", " PG_SNIPPET("concat_ws(' … ', " texts                                             \
-	                ")") " FROM " table ", readout_tsquery($1) AS q WHERE id IN (SELECT " \
-	                     "CAST(value AS BIGINT) FROM json_each($2))"
+/* Snippets are made in C from the text and the expression (model/search.h),
+ * with the tokens the vectors hold: ts_headline would parse the text its own
+ * way, and knows nothing of CJK pairs. */
+#define SNIPPET_WORDS 24
 
-/* Undoes PG_SNIPPET's substitutions in place. */
-static void restore_snippet(char *s)
+/* ---- the search vectors ---- */
+
+/* Each record kind's texts, in the order of their weights A, B and C. */
+static const char *const search_texts[STORE_KINDS] = {
+    [STORE_MEETINGS] = "SELECT title, summary, concat_ws(chr(10), readout, "
+                       "readout_texts(readouts)) FROM meetings WHERE id = $1",
+    [STORE_PARTICIPANTS] =
+        "SELECT name, json_strings(aliases), NULL FROM participants WHERE id = $1",
+    [STORE_PRINCIPLES] = "SELECT name, concat_ws('; ', framework, json_strings(aliases)), "
+                         "description FROM principles WHERE id = $1",
+};
+static const char *const search_update[STORE_KINDS] = {
+    [STORE_MEETINGS] = "UPDATE meetings SET search = CAST($2 AS tsvector) WHERE id = $1",
+    [STORE_PARTICIPANTS] = "UPDATE participants SET search = CAST($2 AS tsvector) WHERE id = $1",
+    [STORE_PRINCIPLES] = "UPDATE principles SET search = CAST($2 AS tsvector) WHERE id = $1",
+};
+
+#define LEXEME_MAX 2047        /* PostgreSQL's longest lexeme (bytes) */
+#define POSITION_MAX 16383     /* and its last position */
+#define POSITIONS_MAX 256      /* and the most positions a lexeme keeps */
+#define VECTOR_TEXT_MAX 900000 /* lexeme bytes, below tsvector's 1 MB */
+
+struct vector_token {
+	size_t at, len; /* its text in the arena */
+	int pos;
+	char weight;
+};
+
+struct vector {
+	char *arena;
+	size_t used, cap;
+	struct vector_token *tokens;
+	size_t n, room;
+	int pos;
+	char weight;
+};
+
+static int vector_add(void *ctx, const struct token *t)
 {
-	for (; s && *s; s++)
-		*s = *s == '\3' ? '<' : *s == '\4' ? '>' : *s == '\5' ? '&' : *s;
+	struct vector *v = ctx;
+	if (v->pos < POSITION_MAX)
+		v->pos++;
+	if (t->len > LEXEME_MAX)
+		return 0;
+	if (v->used + t->len > v->cap) {
+		v->cap = 2 * (v->used + t->len) + 256;
+		v->arena = xrealloc(v->arena, v->cap);
+	}
+	if (v->n == v->room) {
+		v->room = v->room ? 2 * v->room : 64;
+		v->tokens = xrealloc(v->tokens, v->room * sizeof *v->tokens);
+	}
+	memcpy(v->arena + v->used, t->text, t->len);
+	v->tokens[v->n++] = (struct vector_token){v->used, t->len, v->pos, v->weight};
+	v->used += t->len;
+	return 0;
+}
+
+static int vector_token_cmp(const void *a, const void *b, void *arena)
+{
+	const struct vector_token *x = a, *y = b;
+	const char *sort_arena = arena;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(sort_arena + x->at, sort_arena + y->at, n);
+	if (c == 0)
+		c = (x->len > y->len) - (x->len < y->len);
+	if (c == 0)
+		c = (x->pos > y->pos) - (x->pos < y->pos);
+	if (c == 0) /* the same position twice (the last): the heavier weight first */
+		c = (x->weight > y->weight) - (x->weight < y->weight);
+	return c;
+}
+
+/* The tsvector (as text) of up to three texts weighted A, B and C: the
+ * tokens of model/tokenize.h, numbered across the texts as
+ * "setweight(to_tsvector(a), 'A') || setweight(to_tsvector(b), 'B') ..."
+ * numbers PostgreSQL's own words. A new string. */
+static char *search_vector(const char *const texts[3])
+{
+	struct vector v = {0};
+	for (int i = 0; i < 3; i++) {
+		v.weight = (char)('A' + i);
+		if (texts[i])
+			model_tokenize(texts[i], strlen(texts[i]), vector_add, &v);
+	}
+	if (v.n)
+		qsort_r(v.tokens, v.n, sizeof *v.tokens, vector_token_cmp, v.arena);
+	char *out = NULL;
+	size_t len = 0, text = 0;
+	FILE *f = open_memstream(&out, &len);
+	for (size_t i = 0; i < v.n;) {
+		const struct vector_token *t = &v.tokens[i];
+		size_t j = i + 1;
+		while (j < v.n && v.tokens[j].len == t->len &&
+		       memcmp(v.arena + v.tokens[j].at, v.arena + t->at, t->len) == 0)
+			j++;
+		text += t->len;
+		if (text > VECTOR_TEXT_MAX)
+			break;
+		fputs(i ? " '" : "'", f);
+		for (size_t k = 0; k < t->len; k++) {
+			char c = v.arena[t->at + k];
+			if (c == '\'' || c == '\\')
+				fputc(c, f);
+			fputc(c, f);
+		}
+		fputs("':", f);
+		int kept = 0, last = 0;
+		for (size_t k = i; k < j && kept < POSITIONS_MAX; k++) {
+			if (v.tokens[k].pos == last)
+				continue;
+			last = v.tokens[k].pos;
+			fprintf(f, "%s%d%c", kept++ ? "," : "", last, v.tokens[k].weight);
+		}
+		i = j;
+	}
+	fclose(f);
+	free(v.arena);
+	free(v.tokens);
+	return out;
+}
+
+/* Writes the search vector of one record: its texts read with sel, written
+ * with upd (both of this connection, reset after). */
+static enum store_status index_row(struct store_db_stmt *sel, struct store_db_stmt *upd, int64_t id)
+{
+	pg_bind_int64(sel, 1, id);
+	bool row;
+	enum store_status r = pg_step(sel, &row);
+	if (r != STORE_OK || !row) {
+		pg_reset(sel);
+		return r;
+	}
+	const char *texts[3];
+	char *copies[3];
+	for (int i = 0; i < 3; i++) {
+		const char *t = pg_column_text(sel, i);
+		copies[i] = t ? xstrdup(t) : NULL;
+		texts[i] = copies[i];
+	}
+	pg_reset(sel);
+	char *vector = search_vector(texts);
+	for (int i = 0; i < 3; i++)
+		free(copies[i]);
+	pg_bind_int64(upd, 1, id);
+	pg_bind_text(upd, 2, vector);
+	free(vector);
+	int64_t changes = sel->db->changes; /* the caller's, not this UPDATE's */
+	r = pg_step(upd, &row);
+	pg_reset(upd);
+	sel->db->changes = changes;
+	return r;
+}
+
+/* The search vectors are the store's to write (migrations/postgres/0007):
+ * after every write of a record, in its transaction. */
+static enum store_status pg_fts_add(struct store_conn *c, enum store_kind kind, int64_t id)
+{
+	struct store_stmt *sel, *upd;
+	enum store_status r = store_prepare(c, search_texts[kind], &sel);
+	if (r != STORE_OK)
+		return r;
+	r = store_prepare(c, search_update[kind], &upd);
+	if (r != STORE_OK) {
+		store_done(sel);
+		return r;
+	}
+	r = index_row(sel->handle, upd->handle, id);
+	store_done(upd);
+	store_done(sel);
+	return r;
+}
+
+/* Writes the vector of every record that has none, at each start, under the
+ * migrations' lock and in their transaction: after the migration that made
+ * the vectors the store's, every record; later, any record written by other
+ * means than the store (a restore with psql, say). An index of the rows
+ * without one makes the look cheap. */
+static enum store_status backfill_vectors(struct store_db *db)
+{
+	enum store_status r = STORE_OK;
+	for (int k = 0; k < STORE_KINDS && r == STORE_OK; k++) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE search IS NULL ORDER BY id",
+		         store_kinds[k].table);
+		struct store_db_stmt *ids = NULL, *sel = NULL, *upd = NULL;
+		r = pg_prepare(db, sql, &ids);
+		if (r == STORE_OK)
+			r = pg_prepare(db, search_texts[k], &sel);
+		if (r == STORE_OK)
+			r = pg_prepare(db, search_update[k], &upd);
+		bool row = false;
+		if (r == STORE_OK)
+			r = pg_step(ids, &row);
+		while (r == STORE_OK && row) {
+			r = index_row(sel, upd, pg_column_int64(ids, 0));
+			if (r == STORE_OK)
+				r = pg_step(ids, &row);
+		}
+		pg_finalize(upd);
+		pg_finalize(sel);
+		pg_finalize(ids);
+	}
+	return r;
+}
+
+/* The tsquery of a search expression (model/search.h), as text for
+ * CAST($n AS tsquery): the meeting list binds it (the dialect). */
+static char *pg_match(const char *expr)
+{
+	return model_search_tsquery(expr);
 }
 
 static enum store_status pg_fts_none(struct store_conn *c, enum store_kind kind, int64_t id)
 {
 	(void)c, (void)kind, (void)id;
-	return STORE_OK; /* the search columns are generated: they follow every write */
+	return STORE_OK; /* pg_fts_add overwrites the vector */
 }
 
 static bool hit_of_kind(const void *item, const void *ctx)
@@ -905,8 +1115,7 @@ static enum store_status describe(struct store_conn *c, const char *match, struc
 			free(ids);
 			return r;
 		}
-		store_bind_text(st, 1, match);
-		store_bind_text(st, 2, ids);
+		store_bind_text(st, 1, ids);
 		bool row;
 		while ((r = store_step(st, &row)) == STORE_OK && row) {
 			int64_t id = store_col_int64(st, 0);
@@ -917,8 +1126,9 @@ static enum store_status describe(struct store_conn *c, const char *match, struc
 				hits[i].title = store_column_text(st, 2);
 				if (!store_col_is_null(st, 3))
 					store_column_copy(st, 3, hits[i].date, sizeof hits[i].date);
-				hits[i].snippet = store_column_text(st, 4);
-				restore_snippet(hits[i].snippet);
+				const char *text = store_col_text(st, 4);
+				hits[i].snippet =
+				    model_search_snippet(text ? text : "", match, SNIPPET_WORDS);
 			}
 		}
 		store_done(st);
@@ -940,10 +1150,11 @@ static void search_hit_row_read(struct store_stmt *st, void *out)
 	h->score = store_col_double(st, 2);
 }
 
-/* A search: the match and the cursor, parsed. */
+/* A search: the match (its tsquery) and the cursor, parsed. */
 struct search_ctx {
 	const char *match;
-	unsigned kinds; /* those ranked: asked for and in the walk */
+	const char *expr; /* the expression, for snippets */
+	unsigned kinds;   /* those ranked: asked for and in the walk */
 	const struct cursor_pos *after;
 	int after_kind;
 	double after_score;
@@ -974,7 +1185,7 @@ static char *search_key(const void *item, const void *ctx)
 
 static enum store_status search_finish(struct store_conn *c, void *items, size_t n, const void *ctx)
 {
-	return describe(c, ((const struct search_ctx *)ctx)->match, items, n);
+	return describe(c, ((const struct search_ctx *)ctx)->expr, items, n);
 }
 
 /* The hits of a table ranked in a walk whose id bound is at $bound, and
@@ -982,8 +1193,8 @@ static enum store_status search_finish(struct store_conn *c, void *items, size_t
 #define PG_HITS(kind, table, bound)              \
 	"SELECT " kind " AS kind, id, " PG_RANK( \
 	    "search") " AS score FROM " table    \
-	              ", readout_tsquery($1) AS q WHERE search @@ q AND id < $" bound
-#define PG_COUNTED(table) "SELECT id FROM " table " WHERE search @@ (SELECT readout_tsquery($1))"
+	              ", CAST($1 AS tsquery) AS q WHERE search @@ q AND id < $" bound
+#define PG_COUNTED(table) "SELECT id FROM " table " WHERE search @@ CAST($1 AS tsquery)"
 
 static enum store_status pg_search(struct store_conn *c, const char *match, unsigned kinds,
                                    const struct cursor_pos *after, int limit,
@@ -1001,13 +1212,19 @@ static enum store_status pg_search(struct store_conn *c, const char *match, unsi
 	    [STORE_PRINCIPLES] = PG_COUNTED("principles"),
 	};
 	*next_key = NULL;
-	struct search_ctx ctx = {.match = match, .after = after};
-	if (after && store_rank_key_parse(after->key, &ctx.after_kind, &ctx.after_score, &ctx.walk))
+	char *tsquery = model_search_tsquery(match);
+	struct search_ctx ctx = {.match = tsquery, .expr = match, .after = after};
+	if (after &&
+	    store_rank_key_parse(after->key, &ctx.after_kind, &ctx.after_score, &ctx.walk)) {
+		free(tsquery);
 		return STORE_BAD_CURSOR;
+	}
 	if (!ctx.walk.kinds) {
-		enum store_status r = store_rank_freeze(c, match, kinds, &ctx.walk);
-		if (r != STORE_OK)
+		enum store_status r = store_rank_freeze(c, tsquery, kinds, &ctx.walk);
+		if (r != STORE_OK) {
+			free(tsquery);
 			return r;
+		}
 	}
 	ctx.kinds = kinds & ctx.walk.kinds;
 	char hits[1024], sql[1280], count_sql[1280];
@@ -1051,6 +1268,7 @@ static enum store_status pg_search(struct store_conn *c, const char *match, unsi
 	enum store_status r = store_page(c, &query, limit, &out, count, next_key, total);
 	if (r == STORE_OK)
 		*items = out;
+	free(tsquery);
 	return r;
 }
 
@@ -1105,10 +1323,10 @@ static void pg_tune_for_scan(struct store_db *db)
 
 static const struct store_dialect pg_dialect = {
     /* The query is parsed once, in FROM, not once a row. */
-    .meeting_rank_from = "meetings m CROSS JOIN readout_tsquery($30) AS q",
+    .meeting_rank_from = "meetings m CROSS JOIN CAST($30 AS tsquery) AS q",
     .meeting_rank_score = PG_RANK("m.search"),
     .meeting_rank_match = "m.search @@ q AND m.id < $9", /* the walk's bound: pg_rank_freeze */
-    .meeting_match = "m.search @@ (SELECT readout_tsquery($30))",
+    .meeting_match = "m.search @@ CAST($30 AS tsquery)",
     /* Moves with every transaction that writes a record, from any client. */
     .data_version = "SELECT n FROM data_generation WHERE id = 1",
     .schema_version = "SELECT coalesce(max(version), 0) FROM schema_migrations",
@@ -1186,5 +1404,6 @@ const struct store_driver store_pg_driver = {
     .rank_freeze = pg_rank_freeze,
     .rank_bind = pg_rank_bind,
     .fts_remove = pg_fts_none,
-    .fts_add = pg_fts_none,
+    .fts_add = pg_fts_add,
+    .match = pg_match,
 };

@@ -7,7 +7,7 @@
  * frozen when a walk begins and carried in its cursor, so that rows added,
  * changed or removed during the walk cannot move the rows around them
  * across the cursor. Snippets are made in a second query for the page's
- * rows only.
+ * rows only, by model/search.h from the records' text.
  */
 #include <sqlite3.h>
 
@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/search.h"
+#include "model/tokenize.h"
 #include "model/xalloc.h"
 #include "store/sqlite.h"
 
-#define SNIPPET_TOKENS "24"
+#define SNIPPET_WORDS 24
 
 /* The full-text index of each kind of record: one row per enum store_kind,
  * from which every statement of this file is written. */
@@ -166,6 +168,41 @@ static void fts_rank_stats(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite
 		sqlite3_result_int(ctx, 1);
 }
 
+/* ---- the tokenizer "readout": model/tokenize.h's, for FTS5 ---- */
+
+static int tokenizer_create(void *ctx, const char **args, int nargs, Fts5Tokenizer **out)
+{
+	(void)ctx, (void)args;
+	static char instance; /* no state: any non-NULL pointer */
+	*out = nargs == 0 ? (Fts5Tokenizer *)&instance : NULL;
+	return nargs == 0 ? SQLITE_OK : SQLITE_ERROR;
+}
+
+static void tokenizer_delete(Fts5Tokenizer *t)
+{
+	(void)t;
+}
+
+struct fts_tokens {
+	void *ctx;
+	int (*token)(void *ctx, int flags, const char *text, int len, int start, int end);
+};
+
+static int fts_token(void *ctx, const struct token *t)
+{
+	const struct fts_tokens *f = ctx;
+	return f->token(f->ctx, 0, t->text, (int)t->len, (int)t->start, (int)t->end);
+}
+
+static int tokenizer_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text, int len,
+                              int (*token)(void *ctx, int flags, const char *text, int len,
+                                           int start, int end))
+{
+	(void)t, (void)flags;
+	struct fts_tokens f = {ctx, token};
+	return len > 0 ? model_tokenize(text, (size_t)len, fts_token, &f) : SQLITE_OK;
+}
+
 int store_search_register(sqlite3 *db)
 {
 	fts5_api *fts = NULL;
@@ -178,6 +215,9 @@ int store_search_register(sqlite3 *db)
 	rc = sqlite3_finalize(st);
 	if (rc == SQLITE_OK && !fts)
 		rc = SQLITE_ERROR;
+	static fts5_tokenizer tokenizer = {tokenizer_create, tokenizer_delete, tokenizer_tokenize};
+	if (rc == SQLITE_OK)
+		rc = fts->xCreateTokenizer(fts, "readout", NULL, &tokenizer, NULL);
 	if (rc == SQLITE_OK)
 		rc = fts->xCreateFunction(fts, "readout_rank", NULL, fts_rank, NULL);
 	if (rc == SQLITE_OK)
@@ -223,7 +263,23 @@ static bool hit_of_kind(const void *item, const void *ctx)
 	return ((const struct search_hit *)item)->kind == *(const int *)ctx;
 }
 
-/* Fills slug, title, date and snippet of the page's hits, one query per kind. */
+/* The text of each kind of record a snippet is cut from: its indexed
+ * columns joined, as the PostgreSQL store joins them. */
+static const char *const snippet_texts[STORE_KINDS] = {
+    [STORE_MEETINGS] = "r.title || coalesce(' … ' || r.summary, '') || "
+                       "coalesce(' … ' || r.readout, '') || coalesce(' … ' || (SELECT "
+                       "group_concat(json_extract(value, '$.text'), ' … ') FROM "
+                       "json_each(r.readouts)), '')",
+    [STORE_PARTICIPANTS] = "r.name || coalesce(' … ' || (SELECT group_concat(value, '; ') "
+                           "FROM json_each(r.aliases)), '')",
+    [STORE_PRINCIPLES] = "r.name || coalesce(' … ' || r.framework, '') || "
+                         "coalesce(' … ' || r.description, '') || coalesce(' … ' || (SELECT "
+                         "group_concat(value, '; ') FROM json_each(r.aliases)), '')",
+};
+
+/* Fills slug, title, date and snippet of the page's hits, one query per
+ * kind. Snippets are model/search.h's, from the records' text: FTS5's own
+ * snippet() would cut one column, and mark overlapping CJK pairs apart. */
 static enum store_status describe(struct store_conn *c, const char *match, struct search_hit *hits,
                                   size_t n)
 {
@@ -236,22 +292,19 @@ static enum store_status describe(struct store_conn *c, const char *match, struc
 			continue;
 		}
 		const struct fts_kind *f = &fts_kinds[kind];
-		char sql[512];
+		char sql[768];
 		snprintf(sql, sizeof sql,
-		         "SELECT r.id, r.slug, r.%s, %s%s, snippet(%s, -1, char(1), char(2), "
-		         "'…', " SNIPPET_TOKENS
-		         ") FROM %s JOIN %s r ON r.id = %s.rowid WHERE %s MATCH $1 "
-		         "AND %s.rowid IN (SELECT value FROM json_each($2))",
-		         f->title, f->date ? "r." : "", f->date ? f->date : "NULL", f->fts, f->fts,
-		         store_kinds[kind].table, f->fts, f->fts, f->fts);
+		         "SELECT r.id, r.slug, r.%s, %s%s, %s FROM %s r "
+		         "WHERE r.id IN (SELECT value FROM json_each($1))",
+		         f->title, f->date ? "r." : "", f->date ? f->date : "NULL",
+		         snippet_texts[kind], store_kinds[kind].table);
 		struct store_stmt *st;
 		r = store_prepare(c, sql, &st);
 		if (r != STORE_OK) {
 			free(ids);
 			return r;
 		}
-		store_bind_text(st, 1, match);
-		store_bind_text(st, 2, ids);
+		store_bind_text(st, 1, ids);
 		bool row;
 		while ((r = store_step(st, &row)) == STORE_OK && row) {
 			int64_t id = store_col_int64(st, 0);
@@ -262,7 +315,9 @@ static enum store_status describe(struct store_conn *c, const char *match, struc
 				hits[i].title = store_column_text(st, 2);
 				if (!store_col_is_null(st, 3))
 					store_column_copy(st, 3, hits[i].date, sizeof hits[i].date);
-				hits[i].snippet = store_column_text(st, 4);
+				const char *text = store_col_text(st, 4);
+				hits[i].snippet =
+				    model_search_snippet(text ? text : "", match, SNIPPET_WORDS);
 			}
 		}
 		store_done(st);

@@ -20,8 +20,10 @@
  * readout_rank_stats take (sqlite3_bind_pointer: SQL text cannot forge one). */
 #define STORE_RANK_POINTER "readout_rank_stats"
 
-/* Registers the full-text functions (readout_rank, readout_rank_stats) on a
- * new connection. Returns a SQLite result code. */
+/* Registers the full-text functions (readout_rank, readout_rank_stats) and
+ * the FTS5 tokenizer "readout" (model/tokenize.h), which the full-text
+ * tables use, on a new connection, before any migration runs. Returns a
+ * SQLite result code. */
 struct sqlite3;
 int store_search_register(struct sqlite3 *db);
 

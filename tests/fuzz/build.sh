@@ -6,6 +6,7 @@
 # Usage: tests/fuzz/build.sh
 #
 #   fuzz_search   the search text translation, run against FTS5
+#   fuzz_tokenize the search tokenizer, its tsquery and snippets
 #   fuzz_body     request-body decoding and validation, and the import
 #   fuzz_query    cursors, {ref} segments and the rules of model/model.h
 #   fuzz_request  raw bytes on a connection to the real server
@@ -29,6 +30,11 @@ flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
 clang "${flags[@]}" server/model/*.c tests/fuzz/fuzz_search.c -lsqlite3 -lsodium -lm \
 	-o build-fuzz/fuzz_search
 echo "built build-fuzz/fuzz_search"
+
+# fuzz_tokenize: the search tokenizer (model/tokenize.h) and what uses it.
+clang "${flags[@]}" server/model/*.c tests/fuzz/fuzz_tokenize.c -lsodium -lm \
+	-o build-fuzz/fuzz_tokenize
+echo "built build-fuzz/fuzz_tokenize"
 
 # The whole server (all but main.c) for the other harnesses: compiled once
 # with the sanitizers and libFuzzer's coverage, then linked into each.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz harness for SECONDS each: tests/fuzz/run-all.sh SECONDS
 # Builds once, then runs tests/fuzz/run.sh for each harness in turn (search,
-# body, query, request), prints per harness its result and the number of
+# tokenize, body, query, request), prints per harness its result and the number of
 # inputs it executed (libFuzzer's stat::number_of_executed_units), and exits
 # non-zero when any of them failed (a crash, leak, timeout or sanitizer
 # report; the crashing input is kept as build-fuzz/NAME-crash-*).
@@ -14,7 +14,7 @@ seconds=$1
 cd "$(dirname "$0")/../.."
 
 tests/fuzz/build.sh
-names=(search body query request)
+names=(search tokenize body query request)
 declare -A result runs
 failed=0
 for name in "${names[@]}"; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one fuzzer for a while: tests/fuzz/run.sh NAME SECONDS
-# (NAME: search, body, query or request, for build-fuzz/fuzz_NAME). Builds
+# (NAME: search, tokenize, body, query or request, for build-fuzz/fuzz_NAME). Builds
 # first (unless FUZZ_NO_BUILD=1, as run-all.sh sets after building once),
 # starts from the checked-in seeds in tests/fuzz/corpus/NAME/ with the
 # dictionary tests/fuzz/NAME.dict, keeps new inputs in a scratch directory

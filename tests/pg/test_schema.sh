@@ -4,6 +4,9 @@
 # byte for byte (schema_dump.sql); both refuse the same bad writes
 # (schema_rejects.sql); and on PostgreSQL fold(), the json_each shim, the
 # search vectors and their indexes do what the store will ask of them.
+# Usage: test_schema.sh READOUTD (the binary: it applies SQLite's migrations,
+# whose full-text tables need its tokenizer, and writes PostgreSQL's search
+# vectors, which only the store makes).
 #
 # Runs when READOUT_TEST_DB=postgres, on a throwaway cluster of its own
 # (tests/pg/cluster.sh), as the non-superuser role readoutd uses; otherwise
@@ -15,6 +18,7 @@ if [ "${READOUT_TEST_DB:-sqlite}" != postgres ]; then
 	exit 77
 fi
 root=${READOUT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+readoutd=${1:?usage: test_schema.sh READOUTD}
 here=$root/tests/pg
 command -v sqlite3 >/dev/null || { echo "sqlite3 is missing (scripts/test installs it)" >&2; exit 1; }
 
@@ -41,18 +45,13 @@ sqlite_db=$work/readout.db
 lite() { sqlite3 -bail -batch -cmd 'PRAGMA foreign_keys=ON' "$sqlite_db" "$@"; }
 pg() { psql "$uri" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
-# SQLite's migrations, wherever they live now.
-if [ -d "$root/migrations/sqlite" ]; then
-	sqlite_migrations=("$root"/migrations/sqlite/*.sql)
-else
-	sqlite_migrations=("$root"/migrations/*.sql)
-fi
-for m in "${sqlite_migrations[@]}"; do
-	sqlite3 -bail "$sqlite_db" <"$m"
-done
-for m in "$root"/migrations/postgres/*.sql; do
-	pg -1 -f "$m"
-done
+# The migrations of both as readoutd applies them (the sqlite3 shell lacks
+# the full-text tables' tokenizer), without the cursor key it makes on its
+# first start: the writes below set their own.
+"$readoutd" export --db "$sqlite_db" >/dev/null
+lite "DELETE FROM settings"
+"$readoutd" export --db "$uri" >/dev/null
+pg -c "DELETE FROM settings"
 
 lite <"$here/schema_dml.sql"
 pg -f "$here/schema_dml.sql"
@@ -89,6 +88,10 @@ grep -qx 'participant|1|maros-sefcovic|Maroš Šefčovič|\["Šefčovič","M. Se
 	"$work/postgres.out" || fail "participant 1 is not as the writes left it"
 grep -qx 'meeting|7|newest|Newest|2024-12-12|meeting|<null>|<null>|<null>|<null>|<null>|\[\]|2024-12-12T00:00:00Z|2024-12-12T00:00:00Z|1' \
 	"$work/postgres.out" || fail "a deleted meeting's id was given out again"
+
+# The search vectors are the store's to write: readoutd writes every missing
+# one when it starts (it also replaces the writes' cursor key, compared above).
+"$readoutd" export --db "$uri" >/dev/null
 
 # expect NAME SQL EXPECTED: one PostgreSQL query, its output as text.
 expect() {

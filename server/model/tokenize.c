@@ -1,0 +1,235 @@
+/*
+ * The search tokenizer: one pass over the text that finds each token's byte
+ * range, then folds the range into a buffer with the tables generated from
+ * SQLite's unicode61 tokenizer (model/unicode_table.c).
+ */
+#include "model/tokenize.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/unicode_table.h"
+#include "model/xalloc.h"
+
+#define INVALID UINT32_MAX
+
+static const struct {
+	uint32_t first, last;
+} cjk_ranges[] = {
+    {0x1100, 0x11FF},   /* Hangul Jamo */
+    {0x3040, 0x309F},   /* Hiragana */
+    {0x30A0, 0x30FF},   /* Katakana */
+    {0x3130, 0x318F},   /* Hangul Compatibility Jamo */
+    {0x31F0, 0x31FF},   /* Katakana Phonetic Extensions */
+    {0x3400, 0x4DBF},   /* CJK Unified Ideographs Extension A */
+    {0x4E00, 0x9FFF},   /* CJK Unified Ideographs */
+    {0xA960, 0xA97F},   /* Hangul Jamo Extended-A */
+    {0xAC00, 0xD7AF},   /* Hangul Syllables */
+    {0xD7B0, 0xD7FF},   /* Hangul Jamo Extended-B */
+    {0xF900, 0xFAFF},   /* CJK Compatibility Ideographs */
+    {0xFF66, 0xFFDC},   /* Halfwidth Katakana and Hangul */
+    {0x1B000, 0x1B16F}, /* Kana Supplement, Kana Extended-A, Small Kana Extension */
+    {0x20000, 0x3FFFF}, /* the Supplementary and Tertiary Ideographic Planes */
+};
+
+bool model_is_cjk(uint32_t cp)
+{
+	if (cp < cjk_ranges[0].first)
+		return false;
+	for (size_t i = 0; i < sizeof cjk_ranges / sizeof cjk_ranges[0]; i++)
+		if (cp >= cjk_ranges[i].first && cp <= cjk_ranges[i].last)
+			return true;
+	return false;
+}
+
+size_t model_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	unsigned char b = p[0];
+	if (b < 0x80) {
+		*cp = b;
+		return 1;
+	}
+	size_t len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 0;
+	if (len == 0 || len > n || b > 0xF4) {
+		*cp = INVALID;
+		return 1;
+	}
+	uint32_t v = b & (0x7Fu >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80) {
+			*cp = INVALID;
+			return 1;
+		}
+		v = (v << 6) | (p[i] & 0x3Fu);
+	}
+	static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+	if (v < min[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
+		*cp = INVALID;
+		return 1;
+	}
+	*cp = v;
+	return len;
+}
+
+static enum unicode_class class_of(uint32_t cp)
+{
+	if (cp < 0x80)
+		return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') ||
+		               (cp >= 'A' && cp <= 'Z')
+		           ? UNICODE_WORD
+		           : UNICODE_SEPARATOR;
+	if (cp == INVALID)
+		return UNICODE_SEPARATOR;
+	size_t lo = 0, hi = unicode_class_run_count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cp < unicode_class_runs[mid].first)
+			hi = mid;
+		else if (cp > unicode_class_runs[mid].last)
+			lo = mid + 1;
+		else
+			return (enum unicode_class)unicode_class_runs[mid].cls;
+	}
+	return UNICODE_SEPARATOR;
+}
+
+/* The character cp folds into; 0 when it folds into nothing. */
+static uint32_t fold(uint32_t cp)
+{
+	if (cp < 0x80)
+		return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+	size_t lo = 0, hi = unicode_fold_run_count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct unicode_fold_run *r = &unicode_fold_runs[mid];
+		if (cp < r->first)
+			hi = mid;
+		else if (cp > r->last)
+			lo = mid + 1;
+		else if ((cp - r->first) % r->step != 0)
+			return cp;
+		else
+			return r->drop ? 0 : (uint32_t)((int32_t)cp + r->delta);
+	}
+	return cp;
+}
+
+static size_t encode(uint32_t cp, char *out)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+struct walk {
+	const unsigned char *text;
+	token_fn fn;
+	void *ctx;
+	char small[256];
+	char *buf;
+	size_t cap;
+};
+
+/* Folds the source range [start, end) (whole characters) and hands it to the
+ * callback; a range that folds into nothing makes no token. */
+static int emit(struct walk *w, size_t start, size_t end, enum token_kind kind)
+{
+	/* Each character folds into at most 4 bytes, and takes at least 1. */
+	size_t need = 4 * (end - start);
+	if (need > w->cap) {
+		if (w->buf != w->small)
+			free(w->buf);
+		w->cap = need;
+		w->buf = xmalloc(need);
+	}
+	size_t len = 0;
+	for (size_t i = start; i < end;) {
+		uint32_t cp;
+		i += model_utf8_decode(w->text + i, end - i, &cp);
+		uint32_t f = cp == INVALID ? 0 : fold(cp);
+		if (f)
+			len += encode(f, w->buf + len);
+	}
+	if (len == 0)
+		return 0;
+	struct token t = {w->buf, len, start, end, kind};
+	return w->fn(w->ctx, &t);
+}
+
+int model_tokenize(const char *text, size_t n, token_fn fn, void *ctx)
+{
+	struct walk w = {.text = (const unsigned char *)text, .fn = fn, .ctx = ctx};
+	w.buf = w.small;
+	w.cap = sizeof w.small;
+	int rc = 0;
+	size_t i = 0;
+	while (rc == 0 && i < n) {
+		uint32_t cp;
+		size_t len = model_utf8_decode(w.text + i, n - i, &cp);
+		if (class_of(cp) != UNICODE_WORD) {
+			i += len;
+			continue;
+		}
+		size_t start = i;
+		if (!model_is_cjk(cp)) {
+			/* A word: word characters and diacritics, up to a
+			 * separator or a CJK character. */
+			i += len;
+			while (i < n) {
+				len = model_utf8_decode(w.text + i, n - i, &cp);
+				enum unicode_class c = class_of(cp);
+				if (c == UNICODE_SEPARATOR ||
+				    (c == UNICODE_WORD && model_is_cjk(cp)))
+					break;
+				i += len;
+			}
+			rc = emit(&w, start, i, TOKEN_WORD);
+			continue;
+		}
+		/* A CJK run: each character with the diacritics after it; each
+		 * one after the first closes a pair. */
+		size_t prev = start, chars = 0, first_end = 0;
+		while (rc == 0) {
+			size_t char_start = i;
+			i += len;
+			while (i < n) {
+				len = model_utf8_decode(w.text + i, n - i, &cp);
+				if (class_of(cp) != UNICODE_DIACRITIC)
+					break;
+				i += len;
+			}
+			if (chars++ == 0)
+				first_end = i;
+			else
+				rc = emit(&w, prev, i, TOKEN_CJK_PAIR);
+			prev = char_start;
+			if (i >= n)
+				break;
+			len = model_utf8_decode(w.text + i, n - i, &cp);
+			if (!(model_is_cjk(cp) && class_of(cp) == UNICODE_WORD))
+				break;
+		}
+		if (rc == 0 && chars == 1)
+			rc = emit(&w, start, first_end, TOKEN_CJK_SINGLE);
+	}
+	if (w.buf != w.small)
+		free(w.buf);
+	return rc;
+}
