@@ -536,6 +536,18 @@ START_TEST(search_finds_aliases_and_readouts)
 	                  201);
 	ck_assert_str_eq(search_slugs("q=quokkawhistle"), jstr(m, "slug"));
 	ck_assert_str_eq(search_slugs("q=quokkawhistle&type=meeting"), jstr(m, "slug"));
+	/* CJK: a run of the Chinese readout, and a principle by its Chinese
+	 * alias (two characters or more match anywhere in a run). */
+	ck_assert_str_eq(search_slugs("q=%E5%92%8C%E5%B9%B3%E5%85%B1%E5%A4%84&type=meeting"),
+	                 jstr(m, "slug")); /* 和平共处 */
+	ck_assert_str_eq(search_slugs("q=%E5%92%8C%E5%B9%B3%E5%85%B1%E5%A4%84&type=principle"),
+	                 "peaceful-coexistence");
+	ck_assert_str_eq(search_slugs("q=%E5%B9%B3%E5%85%B1&type=principle"),
+	                 "peaceful-coexistence"); /* 平共, inside the alias */
+	r = get_ok("/v1/search?q=%E5%92%8C%E5%B9%B3%E5%85%B1%E5%A4%84&type=meeting");
+	ck_assert_msg(strstr(jstr(r, "data.0.snippet"), "<mark>") != NULL, "%s",
+	              jstr(r, "data.0.snippet"));
+	json_decref(r);
 	r = get_ok("/v1/search?q=quokkawhistle");
 	ck_assert_msg(strstr(jstr(r, "data.0.snippet"), "<mark>quokkawhistle</mark>") != NULL, "%s",
 	              jstr(r, "data.0.snippet"));
