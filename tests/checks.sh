@@ -30,3 +30,24 @@ checks_end() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }
+
+# checks_scratch NAME: a scratch directory in WORK, removed at exit together
+# with what the suite left running: the server (SERVER_PID) and background
+# jobs (BACKGROUND_PIDS).
+checks_scratch() {
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/readout-$1-XXXXXX")
+	SERVER_PID=
+	BACKGROUND_PIDS=()
+	trap checks_cleanup EXIT
+}
+checks_cleanup() {
+	local pid
+	for pid in "${BACKGROUND_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	if [ -n "$SERVER_PID" ]; then
+		kill "$SERVER_PID" 2>/dev/null
+		wait "$SERVER_PID" 2>/dev/null
+	fi
+	rm -rf "$WORK"
+}

@@ -268,12 +268,54 @@ void reply_free(struct reply *r)
 
 const char *path_fmt(const char *fmt, ...)
 {
-	static char buf[4096];
+	static char bufs[HARNESS_TEXT_BUFS][HARNESS_TEXT_MAX];
+	static int next;
+	char *buf = bufs[next++ % HARNESS_TEXT_BUFS];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	int n = vsnprintf(buf, HARNESS_TEXT_MAX, fmt, ap);
 	va_end(ap);
+	ck_assert_msg(n >= 0 && n < HARNESS_TEXT_MAX, "test text too long");
 	return buf;
+}
+
+struct reply *write_quoted(struct harness *h, const char *method, const char *path,
+                           const char *body, const char *extra)
+{
+	char *copy = body ? strdup(body) : NULL;
+	for (char *p = copy; p && *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	const char *const hdr[] = {"AUTH", extra, NULL};
+	struct reply *r = req(h, method, path, copy, hdr);
+	free(copy);
+	return r;
+}
+
+json_t *get_json(struct harness *h, const char *path)
+{
+	struct reply *r = get(h, path);
+	ck_assert_msg(r->status == 200 && r->json, "GET %s: %ld %s", path, r->status, r->body);
+	json_t *doc = json_incref(r->json);
+	reply_free(r);
+	return doc;
+}
+
+void assert_422(const struct reply *r, const char *const *pointers)
+{
+	assert_problem(r, 422, "validation");
+	size_t n = 0;
+	for (; pointers[n]; n++)
+		ck_assert_msg(has_pointer(r, pointers[n]), "no error at %s in %s", pointers[n],
+		              r->body);
+	json_t *errors = json_object_get(r->json, "errors");
+	ck_assert_msg(json_array_size(errors) == n, "expected %zu errors, got %s", n, r->body);
+	size_t i;
+	json_t *e;
+	json_array_foreach(errors, i, e)
+	{
+		ck_assert_ptr_nonnull(json_string_value(json_object_get(e, "detail")));
+	}
 }
 
 json_t *jget(json_t *doc, const char *dotted)

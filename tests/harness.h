@@ -77,8 +77,27 @@ const char *reply_header(const struct reply *r, const char *name);
 
 void reply_free(struct reply *r);
 
-/* Formats a path with printf arguments into a static buffer. */
+/* Formats text (a path, a body) with printf arguments into one of
+ * HARNESS_TEXT_BUFS rotating static buffers: a result lives for the next
+ * HARNESS_TEXT_BUFS - 1 calls, so several can be used in one expression.
+ * Aborts the test when the text is longer than HARNESS_TEXT_MAX. */
+#define HARNESS_TEXT_BUFS 256
+#define HARNESS_TEXT_MAX 16384
 const char *path_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* An authorized write to h. body (may be NULL) is JSON written with single
+ * quotes for readability; they become double quotes before sending. extra
+ * is one more header line or NULL. */
+struct reply *write_quoted(struct harness *h, const char *method, const char *path,
+                           const char *body, const char *extra);
+
+/* GET path on h; asserts 200 with a JSON body and returns it (new reference). */
+json_t *get_json(struct harness *h, const char *path);
+
+/* Asserts that r is a 422 whose errors name exactly the NULL-terminated
+ * pointers, each with a detail. */
+void assert_422(const struct reply *r, const char *const *pointers);
+#define ASSERT_422(r, ...) assert_422(r, (const char *const[]){__VA_ARGS__, NULL})
 
 /* Convenience for string fields of the parsed body: json_string_value of the
  * member at a dotted path ("data.0.slug"), or NULL. */

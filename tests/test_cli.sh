@@ -10,24 +10,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=${READOUT_SOURCE_DIR:-$HERE/..}
 SAMPLE=$SRC/data/sample.json
 TOKEN=cli-test-token-0123456789
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/readout-cli-XXXXXX")
-SERVER_PID=
-WRITER_PIDS=()
-
-cleanup() {
-	for pid in "${WRITER_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
-	if [ -n "$SERVER_PID" ]; then
-		kill "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
-	fi
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 # shellcheck source=tests/checks.sh
 . "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+checks_scratch cli
 
 # Runs readoutd with the arguments; sets rc, and out/err to the files holding
 # its stdout and stderr.
@@ -172,7 +158,7 @@ writer() {
 if [ -n "$PORT" ]; then
 	for w in $(seq 1 "$WRITERS"); do
 		writer "$w" &
-		WRITER_PIDS+=($!)
+		BACKGROUND_PIDS+=($!)
 	done
 	# Let the writers get going, then back up twice while they run.
 	for _ in $(seq 1 50); do
@@ -185,10 +171,10 @@ if [ -n "$PORT" ]; then
 	run backup "$WORK/backup2.db" --db "$DB"
 	rc2=$rc
 	writes_during=$(cat "$WORK"/writer.* 2>/dev/null | wc -l)
-	for pid in "${WRITER_PIDS[@]}"; do
+	for pid in "${BACKGROUND_PIDS[@]}"; do
 		wait "$pid"
 	done
-	WRITER_PIDS=()
+	BACKGROUND_PIDS=()
 	check "backup during writes exits 0 (rc=$rc1: $err1)" [ "$rc1" -eq 0 ]
 	check "a second backup during writes exits 0 (rc=$rc2)" [ "$rc2" -eq 0 ]
 	check "the writers were still writing when the backups ran ($writes_during of $((WRITERS * WRITES)) done)" \

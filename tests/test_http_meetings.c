@@ -26,72 +26,22 @@ static void teardown(void)
 
 /* ---- helpers ---- */
 
-#define TEXT_BUFS 8
-#define TEXT_MAX 16384
+#define F path_fmt
 
-/* printf into one of TEXT_BUFS rotating static buffers, so a few results can
- * be used in one expression. */
-static const char *F(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *F(const char *fmt, ...)
-{
-	static char bufs[TEXT_BUFS][TEXT_MAX];
-	static int next;
-	char *buf = bufs[next++ % TEXT_BUFS];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, TEXT_MAX, fmt, ap);
-	va_end(ap);
-	ck_assert_msg(n >= 0 && n < TEXT_MAX, "test text too long");
-	return buf;
-}
-
-/* An authorized write. body (may be NULL) is JSON written with single quotes
- * for readability; they become double quotes before sending. extra is one
- * more header line or NULL. */
 static struct reply *wrh(const char *method, const char *path, const char *body, const char *extra)
 {
-	char *copy = body ? strdup(body) : NULL;
-	for (char *p = copy; p && *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	const char *const hdr[] = {"AUTH", extra, NULL};
-	struct reply *r = req(&h, method, path, copy, hdr);
-	free(copy);
-	return r;
+	return write_quoted(&h, method, path, body, extra);
 }
 
 static struct reply *wr(const char *method, const char *path, const char *body)
 {
-	return wrh(method, path, body, NULL);
+	return write_quoted(&h, method, path, body, NULL);
 }
 
-/* GET path; asserts 200 and returns the parsed body (new reference). */
 static json_t *get_ok(const char *path)
 {
-	struct reply *r = get(&h, path);
-	ck_assert_msg(r->status == 200 && r->json, "GET %s: %ld %s", path, r->status, r->body);
-	json_t *doc = json_incref(r->json);
-	reply_free(r);
-	return doc;
+	return get_json(&h, path);
 }
-
-/* r is a 422 whose errors name exactly the NULL-terminated pointers. */
-static void assert_422(const struct reply *r, const char *const *pointers)
-{
-	assert_problem(r, 422, "validation");
-	size_t n = 0;
-	for (; pointers[n]; n++)
-		ck_assert_msg(has_pointer(r, pointers[n]), "no error at %s in %s", pointers[n],
-		              r->body);
-	json_t *errors = json_object_get(r->json, "errors");
-	ck_assert_msg(json_array_size(errors) == n, "expected %zu errors, got %s", n, r->body);
-	size_t i;
-	json_t *e;
-	json_array_foreach(errors, i, e)
-	    ck_assert_ptr_nonnull(json_string_value(json_object_get(e, "detail")));
-}
-
-#define ASSERT_422(r, ...) assert_422(r, (const char *const[]){__VA_ARGS__, NULL})
 
 /* obj has exactly the space-separated keys. */
 static void assert_keys(json_t *obj, const char *keys)

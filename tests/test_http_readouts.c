@@ -27,42 +27,17 @@ static void teardown(void)
 
 /* ---- helpers ---- */
 
-#define TEXT_BUFS 8
-#define TEXT_MAX 16384
+#define F path_fmt
 
-/* printf into one of TEXT_BUFS rotating static buffers. */
-static const char *F(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *F(const char *fmt, ...)
-{
-	static char bufs[TEXT_BUFS][TEXT_MAX];
-	static int next;
-	char *buf = bufs[next++ % TEXT_BUFS];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, TEXT_MAX, fmt, ap);
-	va_end(ap);
-	ck_assert_msg(n >= 0 && n < TEXT_MAX, "test text too long");
-	return buf;
-}
-
-/* An authorized write to server hs; body is JSON written with single
- * quotes, which become double quotes before sending. */
 static struct reply *wr_on(struct harness *hs, const char *method, const char *path,
                            const char *body)
 {
-	char *copy = body ? strdup(body) : NULL;
-	for (char *p = copy; p && *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	const char *const hdr[] = {"AUTH", NULL};
-	struct reply *r = req(hs, method, path, copy, hdr);
-	free(copy);
-	return r;
+	return write_quoted(hs, method, path, body, NULL);
 }
 
 static struct reply *wr(const char *method, const char *path, const char *body)
 {
-	return wr_on(&h, method, path, body);
+	return write_quoted(&h, method, path, body, NULL);
 }
 
 /* A write that must answer status; returns the parsed body (new reference). */
@@ -78,31 +53,13 @@ static json_t *wr_ok(const char *method, const char *path, const char *body, lon
 
 static json_t *get_ok_on(struct harness *hs, const char *path)
 {
-	struct reply *r = get(hs, path);
-	ck_assert_msg(r->status == 200 && r->json, "GET %s: %ld %s", path, r->status, r->body);
-	json_t *doc = json_incref(r->json);
-	reply_free(r);
-	return doc;
+	return get_json(hs, path);
 }
 
 static json_t *get_ok(const char *path)
 {
-	return get_ok_on(&h, path);
+	return get_json(&h, path);
 }
-
-/* r is a 422 whose errors name exactly the NULL-terminated pointers. */
-static void assert_422(const struct reply *r, const char *const *pointers)
-{
-	assert_problem(r, 422, "validation");
-	size_t n = 0;
-	for (; pointers[n]; n++)
-		ck_assert_msg(has_pointer(r, pointers[n]), "no error at %s in %s", pointers[n],
-		              r->body);
-	json_t *errors = json_object_get(r->json, "errors");
-	ck_assert_msg(json_array_size(errors) == n, "expected %zu errors, got %s", n, r->body);
-}
-
-#define ASSERT_422(r, ...) assert_422(r, (const char *const[]){__VA_ARGS__, NULL})
 
 /* A write that must be refused with exactly the pointers. */
 #define REFUSED(method, path, body, ...)                   \

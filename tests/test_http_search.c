@@ -29,24 +29,8 @@ static void teardown(void)
 
 /* ---- helpers ---- */
 
-#define TEXT_BUFS 256
-#define TEXT_MAX 16384
-
-/* printf into one of TEXT_BUFS rotating static buffers: a result lives
- * for the next TEXT_BUFS - 1 calls. */
-static const char *F(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *F(const char *fmt, ...)
-{
-	static char bufs[TEXT_BUFS][TEXT_MAX];
-	static int next;
-	char *buf = bufs[next++ % TEXT_BUFS];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, TEXT_MAX, fmt, ap);
-	va_end(ap);
-	ck_assert_msg(n >= 0 && n < TEXT_MAX, "test text too long");
-	return buf;
-}
+#define F path_fmt
+#define TEXT_MAX HARNESS_TEXT_MAX
 
 /* s percent-encoded (every byte but RFC 3986 unreserved ones), in a
  * rotating buffer. */

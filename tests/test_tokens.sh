@@ -9,24 +9,10 @@
 set -u
 
 READOUTD=${1:?usage: test_tokens.sh PATH-TO-READOUTD}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/readout-tokens-XXXXXX")
-SERVER_PID=
-LOAD_PIDS=()
-
-cleanup() {
-	for pid in "${LOAD_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
-	if [ -n "$SERVER_PID" ]; then
-		kill "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
-	fi
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 # shellcheck source=tests/checks.sh
 . "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+checks_scratch tokens
 
 ALPHA=alpha-secret-0123456789
 BETA=beta-secret-0123456789
@@ -227,9 +213,9 @@ if [ -n "$PORT" ]; then
 	}
 	for id in 1 2 3; do
 		worker writer "$id" &
-		LOAD_PIDS+=($!)
+		BACKGROUND_PIDS+=($!)
 		worker reader "$id" &
-		LOAD_PIDS+=($!)
+		BACKGROUND_PIDS+=($!)
 	done
 	sleep 0.3
 	for r in $(seq 1 "$ROTATIONS"); do
@@ -243,10 +229,10 @@ if [ -n "$PORT" ]; then
 	done
 	sleep 0.3
 	touch "$WORK/stop"
-	for pid in "${LOAD_PIDS[@]}"; do
+	for pid in "${BACKGROUND_PIDS[@]}"; do
 		wait "$pid"
 	done
-	LOAD_PIDS=()
+	BACKGROUND_PIDS=()
 	cat "$WORK"/answers.* >"$WORK/load.all"
 	summary=$(sort "$WORK/load.all" | uniq -c | tr -s ' ' | tr '\n' ';')
 	total=$(wc -l <"$WORK/load.all")

@@ -15,14 +15,6 @@
 #define CHANGES_LIMIT_MAX 1000
 #define CHANGES_WAIT_MAX_S 60
 
-/* The store kind of a resource. */
-static enum store_kind kind_of(const struct resource *r)
-{
-	return r == &api_meetings       ? STORE_MEETINGS
-	       : r == &api_participants ? STORE_PARTICIPANTS
-	                                : STORE_PRINCIPLES;
-}
-
 char *api_render(enum store_kind kind, const void *record, size_t *len)
 {
 	static const struct resource *const of[STORE_KINDS] = {
@@ -94,9 +86,8 @@ static int64_t versions_subject(const struct resource *r, struct http_request *r
 	if (rc < 0)
 		return api_ref(req->params[0], r->name, &ref, res);
 	int64_t id = 0;
-	enum store_status st = rc > 0
-	                           ? STORE_NOT_FOUND
-	                           : store_versions_resolve(APP(req)->store, kind_of(r), &ref, &id);
+	enum store_status st =
+	    rc > 0 ? STORE_NOT_FOUND : store_versions_resolve(APP(req)->store, r->kind, &ref, &id);
 	if (st != STORE_OK) {
 		api_store_problem(res, st, r->name);
 		return -1;
@@ -144,7 +135,7 @@ HANDLER(api_versions)
 	char *next_key = NULL;
 	int64_t total = 0;
 	enum store_status st =
-	    store_versions(APP(req)->store, kind_of(r), id, page.has_after ? &page.after : NULL,
+	    store_versions(APP(req)->store, r->kind, id, page.has_after ? &page.after : NULL,
 	                   page.limit, &items, &n, &next_key, page.count ? &total : NULL);
 	const struct api_store_subject about = {.what = r->name};
 	api_list_respond(req, &page, st, &about, &version_items, items, n, next_key, total, res);
@@ -165,7 +156,7 @@ HANDLER(api_version)
 	char *body = NULL;
 	size_t len = 0;
 	enum store_status st =
-	    store_version_get(APP(req)->store, kind_of(r), id, n.id, &meta, &body, &len);
+	    store_version_get(APP(req)->store, r->kind, id, n.id, &meta, &body, &len);
 	if (st == STORE_OK && !body) {
 		char detail[160];
 		snprintf(detail, sizeof detail,

@@ -383,6 +383,7 @@ static void meeting_clear_any(void *e)
 }
 
 const struct resource api_meetings = {
+    .kind = STORE_MEETINGS,
     .name = "meeting",
     .collection = "/v1/meetings",
     .size = sizeof(struct meeting),

@@ -86,6 +86,7 @@ static void participant_clear_any(void *e)
 }
 
 const struct resource api_participants = {
+    .kind = STORE_PARTICIPANTS,
     .name = "participant",
     .collection = "/v1/participants",
     .size = sizeof(struct participant),

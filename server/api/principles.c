@@ -84,6 +84,7 @@ static void principle_clear_any(void *e)
 }
 
 const struct resource api_principles = {
+    .kind = STORE_PRINCIPLES,
     .name = "principle",
     .collection = "/v1/principles",
     .size = sizeof(struct principle),

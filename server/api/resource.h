@@ -13,6 +13,7 @@
 #include "api/api.h"
 
 struct resource {
+	enum store_kind kind;
 	const char *name;       /* "participant": for problem details */
 	const char *collection; /* "/v1/participants": for Location */
 	size_t size;            /* sizeof the entity struct */

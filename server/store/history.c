@@ -178,37 +178,35 @@ enum store_status store_changes_since(struct store *s, int64_t since, unsigned k
 	r = log_read(c, latest, &pruned);
 	if (r == STORE_OK && since < pruned)
 		r = STORE_GONE;
-	/* One kind walks its (type, seq) index; any other set the feed. */
-	int only = -1;
-	for (int k = 0; k < STORE_KINDS; k++)
-		if (kinds == 1u << k)
-			only = k;
+	/* Every kind walks the feed; some walk the (type, seq) index. */
+	bool all = kinds == (1u << STORE_KINDS) - 1;
 	struct store_stmt *st = NULL;
 	if (r == STORE_OK)
 		r = store_prepare(c,
-		                  only >= 0
-		                      ? "SELECT " CHANGE_COLUMNS " FROM changes WHERE type = $3 "
-		                        "AND seq > $1 ORDER BY seq LIMIT $2"
-		                      : "SELECT " CHANGE_COLUMNS " FROM changes WHERE seq > $1 "
+		                  all ? "SELECT " CHANGE_COLUMNS " FROM changes WHERE seq > $1 "
+		                        "ORDER BY seq LIMIT $2"
+		                      : "SELECT " CHANGE_COLUMNS " FROM changes WHERE type IN "
+		                        "(SELECT value FROM json_each($3)) AND seq > $1 "
 		                        "ORDER BY seq LIMIT $2",
 		                  &st);
-	struct change *out = xcalloc((size_t)limit + 1, sizeof *out);
+	struct change *out = xcalloc((size_t)limit, sizeof *out);
 	size_t n = 0;
 	if (r == STORE_OK) {
 		store_bind_int64(st, 1, since);
-		/* Other kinds are skipped here, so that a page is full when it can be. */
-		bool all = kinds == (1u << STORE_KINDS) - 1 || only >= 0;
-		store_bind_int64(st, 2, all ? limit : limit * 8 + 64);
-		if (only >= 0)
-			store_bind_text(st, 3, store_kinds[only].singular);
-		bool row;
-		while ((r = store_step(st, &row)) == STORE_OK && row && n < (size_t)limit) {
-			change_read(st, &out[n]);
-			if (kinds & (1u << out[n].kind))
-				n++;
-			else
-				change_clear(&out[n]);
+		store_bind_int64(st, 2, limit);
+		if (!all) {
+			char types[64] = "[";
+			for (int k = 0; k < STORE_KINDS; k++)
+				if (kinds & (1u << k))
+					snprintf(types + strlen(types),
+					         sizeof types - strlen(types), "%s\"%s\"",
+					         types[1] ? "," : "", store_kinds[k].singular);
+			strcat(types, "]");
+			store_bind_text(st, 3, types);
 		}
+		bool row;
+		while (n < (size_t)limit && (r = store_step(st, &row)) == STORE_OK && row)
+			change_read(st, &out[n++]);
 		store_done(st);
 	}
 	store_commit(c);
