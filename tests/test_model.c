@@ -677,6 +677,10 @@ START_TEST(test_language_valid)
 	    {"sgn-BE-FR", true},
 	    {"i-unknown", false},
 	    {"en-GB-xyz", false},
+	    /* no byte but the hyphen stands for a hyphen ('\r' | 0x20 is '-') */
+	    {"i\rklingon", false},
+	    {"en\rGB\roed", false},
+	    {"I\rDEFAULT", false},
 	};
 	for (size_t i = 0; i < COUNT(cases); i++)
 		ck_assert_msg(model_language_valid(cases[i].in) == cases[i].want, "language \"%s\"",

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "model/xalloc.h"
@@ -561,14 +562,6 @@ static bool class_digit(unsigned char c)
 	return is_digit(c);
 }
 
-static bool equal_ci(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++)
-		if ((*a | 0x20) != (*b | 0x20))
-			return false;
-	return *a == *b;
-}
-
 bool model_language_valid(const char *s)
 {
 	if (!s)
@@ -577,7 +570,7 @@ bool model_language_valid(const char *s)
 	if (n == 0 || n > MODEL_LANGUAGE_MAX)
 		return false;
 	for (int i = 0; grandfathered_tags[i]; i++)
-		if (equal_ci(s, grandfathered_tags[i]))
+		if (strcasecmp(s, grandfathered_tags[i]) == 0)
 			return true;
 	/* The subtags: 1-8 ASCII letters and digits, between single hyphens. */
 	const char *sub[MODEL_LANGUAGE_MAX];
