@@ -30,6 +30,9 @@
 #define APP_PRUNE_BATCH 500    /* changes removed per transaction */
 #define APP_NOTIFY_IDLE_MS 5   /* how often the notifier looks for waiting requests */
 #define APP_NOTIFY_WAIT_MS 250 /* longest it waits for the feed in one go */
+#define APP_FILL_BATCH 100     /* stale meeting bodies rendered per transaction */
+#define APP_FILL_PAUSE_MS 10   /* between two full batches: writers go first */
+#define APP_FILL_IDLE_MS 1000  /* how often it looks for stale bodies */
 
 /* Prints an import's answer: counts on success, the problem otherwise.
  * Returns 0 on success. */
@@ -154,6 +157,29 @@ static void *app_notifier(void *arg)
 	return NULL;
 }
 
+/* Renders the stored meeting bodies a write made stale (a participant's
+ * rename, a related meeting's new title) or that a migrated database
+ * lacks, a batch per transaction, so that reads by id find them. Reads
+ * never wait for it: a stale body is rendered on read meanwhile. */
+static void *app_filler(void *arg)
+{
+	struct app *app = arg;
+	bool failing = false;
+	long pause;
+	do {
+		int64_t filled = 0;
+		enum store_status r = store_meeting_json_fill(app->store, APP_FILL_BATCH, &filled);
+		if (r != STORE_OK && !failing)
+			fprintf(stderr,
+			        "readoutd: rendering stale meeting bodies failed (store status %d); "
+			        "reads render them meanwhile\n",
+			        (int)r);
+		failing = r != STORE_OK;
+		pause = filled == APP_FILL_BATCH ? APP_FILL_PAUSE_MS : APP_FILL_IDLE_MS;
+	} while (!app_sleep(app, pause));
+	return NULL;
+}
+
 /* Starts the background threads the configuration asks for. */
 static void app_background_start(struct app *app, const struct config *cfg)
 {
@@ -167,6 +193,7 @@ static void app_background_start(struct app *app, const struct config *cfg)
 	if (app->retention_days)
 		app->pruning = pthread_create(&app->pruner, NULL, app_pruner, app) == 0;
 	app->notifying = pthread_create(&app->notifier, NULL, app_notifier, app) == 0;
+	app->filling = pthread_create(&app->filler, NULL, app_filler, app) == 0;
 }
 
 /* Stops the background threads and waits for them. */
@@ -180,6 +207,8 @@ static void app_background_stop(struct app *app)
 		pthread_join(app->pruner, NULL);
 	if (app->notifying)
 		pthread_join(app->notifier, NULL);
+	if (app->filling)
+		pthread_join(app->filler, NULL);
 	pthread_cond_destroy(&app->stop);
 	pthread_mutex_destroy(&app->lock);
 }

@@ -133,6 +133,35 @@ void harness_sql(struct harness *h, const char *sql)
 	sqlite3_close(db);
 }
 
+long long harness_sql_int(struct harness *h, const char *sql)
+{
+	long long v = 0;
+	if (h->pg_name[0]) {
+		/* The statement travels in the environment: no quoting to get wrong. */
+		setenv("HARNESS_SQL", sql, 1);
+		char cmd[512];
+		snprintf(cmd, sizeof cmd, "psql -X -q -A -t -v ON_ERROR_STOP=1 '%s' -c \"$HARNESS_SQL\"",
+		         h->db);
+		FILE *p = popen(cmd, "r");
+		ck_assert_ptr_nonnull(p);
+		int got = fscanf(p, "%lld", &v);
+		ck_assert_msg(pclose(p) == 0 && got == 1, "psql failed: %s", sql);
+		return v;
+	}
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	ck_assert_int_eq(sqlite3_open(h->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	ck_assert_msg(rc == SQLITE_ROW, "%s: %s", sql, sqlite3_errmsg(db));
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb, (void)flag, (void)ftw;

@@ -42,6 +42,10 @@ int harness_sqlite_only(const char *why);
  * fails. */
 void harness_sql(struct harness *h, const char *sql);
 
+/* The integer in the first column of the first row sql answers on h's
+ * database, asked the same way; aborts the test when it fails. */
+long long harness_sql_int(struct harness *h, const char *sql);
+
 /* Stops the server and removes the temporary directory. */
 void harness_stop(struct harness *h);
 

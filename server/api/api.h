@@ -25,9 +25,10 @@ struct app {
 	int max_exports;            /* export streams open at once (--max-exports) */
 	int export_seconds;         /* longest an export stream stays open (--export-timeout) */
 	atomic_int exports;         /* export streams open now */
-	/* Background work of app.c: pruning old changes, waking followers. */
-	pthread_t pruner, notifier;
-	bool pruning, notifying; /* the threads run */
+	/* Background work of app.c: pruning old changes, waking followers,
+	 * filling stale stored meeting bodies. */
+	pthread_t pruner, notifier, filler;
+	bool pruning, notifying, filling; /* the threads run */
 	pthread_mutex_t lock;
 	pthread_cond_t stop; /* signalled once stopping is set */
 	bool stopping;
@@ -60,6 +61,9 @@ void api_json(struct http_response *res, int status, json_t *doc);
 
 /* The same, plus a strong ETag computed from the bytes. */
 void api_json_etag(struct http_response *res, int status, json_t *doc);
+/* Answers status with body, JSON text of len bytes the response takes
+ * (malloc'd), and its ETag. */
+void api_body_etag(struct http_response *res, int status, char *body, size_t len);
 
 /* Encodes doc (borrowed) to a new compact string; *len gets its length. */
 char *api_dump(const json_t *doc, size_t *len);

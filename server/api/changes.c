@@ -167,11 +167,8 @@ HANDLER(api_version)
 	} else if (st != STORE_OK) {
 		api_store_problem(res, st, "version");
 	} else {
-		http_set_body(res, 200, "application/json", body, len);
+		api_body_etag(res, 200, body, len);
 		body = NULL;
-		char etag[19];
-		http_etag_of(res->body, res->body_len, etag);
-		http_add_header(res, "ETag", etag);
 	}
 	free(body);
 	change_clear(&meta);

@@ -196,7 +196,15 @@ void api_json(struct http_response *res, int status, json_t *doc)
 
 void api_json_etag(struct http_response *res, int status, json_t *doc)
 {
-	api_json(res, status, doc);
+	size_t len;
+	char *body = api_dump(doc, &len);
+	json_decref(doc);
+	api_body_etag(res, status, body, len);
+}
+
+void api_body_etag(struct http_response *res, int status, char *body, size_t len)
+{
+	http_set_body(res, status, "application/json", body, len);
 	char etag[19];
 	http_etag_of(res->body, res->body_len, etag);
 	http_add_header(res, "ETag", etag);

@@ -119,31 +119,56 @@ void api_resource_respond(const struct resource *r, const void *e, int status,
 	api_json_etag(res, status, r->encode(e));
 }
 
+/* Parses the reference segment of r into ref; answers and returns -1 when
+ * it cannot name a record, 1 when it parses but names none, else 0. */
+static int resource_ref(const struct resource *r, const char *segment, struct model_ref *ref,
+                        struct http_response *res)
+{
+	int rc = model_ref_parse(segment, ref);
+	return rc < 0 ? api_ref(segment, r->name, ref, res) : rc;
+}
+
+/* Answers the failure st of a read of r. */
+static void read_failure(const struct resource *r, struct http_request *req, enum store_status st,
+                         struct http_response *res)
+{
+	const struct api_store_subject s = {.what = r->name,
+	                                    .conditional = http_header(req, "If-Match") != NULL};
+	api_store_failure(res, st, &s);
+}
+
 int api_resource_load(const struct resource *r, struct http_request *req, const char *segment,
                       void *out, struct http_response *res)
 {
 	struct model_ref ref;
-	int rc = model_ref_parse(segment, &ref);
+	int rc = resource_ref(r, segment, &ref, res);
 	if (rc < 0)
-		return api_ref(segment, r->name, &ref, res);
+		return -1;
 	enum store_status st = rc > 0 ? STORE_NOT_FOUND : r->get(APP(req)->store, &ref, out);
 	if (st != STORE_OK) {
-		const struct api_store_subject s = {
-		    .what = r->name, .conditional = http_header(req, "If-Match") != NULL};
-		api_store_failure(res, st, &s);
+		read_failure(r, req, st, res);
 		return -1;
 	}
 	return 0;
 }
 
+/* GET of one record: its representation as the store keeps or renders it
+ * (store_get_json), the bytes its last write answered. */
 void api_resource_get(struct http_request *req, struct http_response *res)
 {
 	const struct resource *r = req->route_data;
-	void *e = xcalloc(1, r->size);
-	if (api_resource_load(r, req, req->params[0], e, res) == 0)
-		api_resource_respond(r, e, 200, res);
-	r->clear(e);
-	free(e);
+	struct model_ref ref;
+	int rc = resource_ref(r, req->params[0], &ref, res);
+	if (rc < 0)
+		return;
+	char *body = NULL;
+	size_t len = 0;
+	enum store_status st =
+	    rc > 0 ? STORE_NOT_FOUND : store_get_json(APP(req)->store, r->kind, &ref, &body, &len);
+	if (st != STORE_OK)
+		read_failure(r, req, st, res);
+	else
+		api_body_etag(res, 200, body, len);
 }
 
 /* Maps the status of a write to its answer; on STORE_OK answers the stored

@@ -420,3 +420,112 @@ enum store_status store_version_get(struct store *s, enum store_kind kind, int64
 	store_done(st);
 	return r;
 }
+
+/* Renders record id of kind, inside the caller's transaction. */
+static enum store_status render_record(struct store_conn *c, enum store_kind kind, int64_t id,
+                                       char **body, size_t *len)
+{
+	store_render render = store_renderer(c->store);
+	if (!render)
+		return STORE_ERROR;
+	const struct store_entity_ops *ops = store_entity_ops[kind];
+	void *record = xcalloc(1, ops->size);
+	enum store_status r = ops->read(c, id, record);
+	if (r == STORE_OK)
+		*body = render(kind, record, len);
+	ops->clear(record);
+	free(record);
+	return r;
+}
+
+/* A meeting's stored body (meeting_json), NULL when it is stale. */
+static enum store_status meeting_json_read(struct store_conn *c, int64_t id, char **body,
+                                           size_t *len)
+{
+	struct store_stmt *st;
+	enum store_status r =
+	    store_prepare(c, "SELECT body FROM meeting_json WHERE meeting_id = $1", &st);
+	if (r != STORE_OK)
+		return r;
+	store_bind_int64(st, 1, id);
+	bool row;
+	r = store_step(st, &row);
+	if (r == STORE_OK && row && !store_col_is_null(st, 0)) {
+		*body = store_column_text(st, 0);
+		*len = strlen(*body);
+	}
+	store_done(st);
+	return r;
+}
+
+enum store_status store_get_json(struct store *s, enum store_kind kind, const struct model_ref *ref,
+                                 char **body, size_t *len)
+{
+	*body = NULL;
+	*len = 0;
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return store_conn_failure(s);
+	enum store_status r = store_begin_read(c);
+	if (r != STORE_OK)
+		return r;
+	int64_t id;
+	r = store_resolve(c, kind, ref->id, ref->slug, &id);
+	if (r == STORE_OK && kind == STORE_MEETINGS)
+		r = meeting_json_read(c, id, body, len);
+	if (r == STORE_OK && !*body)
+		r = render_record(c, kind, id, body, len);
+	store_commit(c);
+	if (r != STORE_OK) {
+		free(*body);
+		*body = NULL;
+		*len = 0;
+	}
+	return r;
+}
+
+enum store_status store_meeting_json_fill(struct store *s, int batch, int64_t *filled)
+{
+	*filled = 0;
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return store_conn_failure(s);
+	enum store_status r = store_begin_write(c);
+	if (r != STORE_OK)
+		return r;
+	struct store_stmt *st;
+	r = store_prepare(c, "SELECT meeting_id FROM meeting_json WHERE body IS NULL LIMIT $1", &st);
+	int64_t *ids = xcalloc((size_t)batch, sizeof *ids);
+	int n = 0;
+	if (r == STORE_OK) {
+		store_bind_int64(st, 1, batch);
+		bool row;
+		while (n < batch && (r = store_step(st, &row)) == STORE_OK && row)
+			ids[n++] = store_col_int64(st, 0);
+		store_done(st);
+	}
+	for (int i = 0; i < n && r == STORE_OK; i++) {
+		char *body = NULL;
+		size_t len;
+		r = render_record(c, STORE_MEETINGS, ids[i], &body, &len);
+		if (r == STORE_OK && (r = store_prepare(c,
+		                                        "UPDATE meeting_json SET body = $2 "
+		                                        "WHERE meeting_id = $1",
+		                                        &st)) == STORE_OK) {
+			store_bind_int64(st, 1, ids[i]);
+			store_bind_text(st, 2, body);
+			bool row;
+			r = store_step(st, &row);
+			store_done(st);
+		}
+		free(body);
+	}
+	free(ids);
+	if (r == STORE_OK)
+		r = store_commit(c);
+	else
+		store_rollback(c);
+	if (r == STORE_OK)
+		*filled = n;
+	return r;
+}

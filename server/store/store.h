@@ -279,6 +279,18 @@ typedef char *(*store_render)(enum store_kind kind, const void *record, size_t *
  * representation. */
 void store_set_render(struct store *s, store_render render);
 
+/* The representation of the record of kind ref names, as render gives it
+ * (the body GET answers), a new string of *len bytes. A meeting's is read
+ * as stored (meeting_json: one primary-key read); a stale or missing one,
+ * and every participant's and principle's, is rendered from the record. */
+enum store_status store_get_json(struct store *s, enum store_kind kind, const struct model_ref *ref,
+                                 char **body, size_t *len);
+
+/* Renders up to batch stale stored meeting bodies (see
+ * migrations/sqlite/0008_meeting_json.sql) in one write transaction;
+ * *filled counts them: fewer than batch when none is left. */
+enum store_status store_meeting_json_fill(struct store *s, int batch, int64_t *filled);
+
 /* The changes with seq > since of the kinds in kinds (a bit per enum
  * store_kind), oldest first, at most limit; *latest gets the newest seq
  * of the feed. STORE_GONE when retention removed changes after since. */
