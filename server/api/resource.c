@@ -116,7 +116,11 @@ static struct entity_meta *meta_of(void *e)
 void api_resource_respond(const struct resource *r, const void *e, int status,
                           struct http_response *res)
 {
-	api_json_etag(res, status, r->encode(e));
+	const struct entity_meta *meta = e; /* every record struct starts with it */
+	if (meta->body)
+		api_body_etag(res, status, xstrndup(meta->body, meta->body_len), meta->body_len);
+	else
+		api_json_etag(res, status, r->encode(e));
 }
 
 /* Parses the reference segment of r into ref; answers and returns -1 when

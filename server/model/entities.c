@@ -7,6 +7,7 @@
 static void meta_clear(struct entity_meta *m)
 {
 	free(m->slug);
+	free(m->body);
 }
 
 void participant_clear(struct participant *p)

@@ -20,6 +20,10 @@ struct entity_meta {
 	char created_at[MODEL_TIMESTAMP_LEN + 1];
 	char updated_at[MODEL_TIMESTAMP_LEN + 1];
 	int64_t version;
+	/* The representation the store rendered for the version a write of this
+	 * record recorded (what the write answers), or NULL. */
+	char *body;
+	size_t body_len;
 };
 
 struct participant {

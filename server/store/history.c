@@ -93,16 +93,13 @@ static enum store_status history_insert(struct store_conn *c, enum store_kind ki
 }
 
 enum store_status store_history_add(struct store_conn *c, enum store_kind kind,
-                                    enum change_action action, const void *record)
+                                    enum change_action action, void *record)
 {
-	const struct entity_meta *meta = record; /* every record struct starts with it */
+	struct entity_meta *meta = record; /* every record struct starts with it */
 	store_render render = store_renderer(c->store);
-	size_t len;
-	char *body = render ? render(kind, record, &len) : NULL;
-	enum store_status r =
-	    history_insert(c, kind, action, meta->id, meta->slug, meta->version, body);
-	free(body);
-	return r;
+	free(meta->body);
+	meta->body = render ? render(kind, record, &meta->body_len) : NULL;
+	return history_insert(c, kind, action, meta->id, meta->slug, meta->version, meta->body);
 }
 
 enum store_status store_history_add_id(struct store_conn *c, enum store_kind kind,
@@ -469,12 +466,18 @@ enum store_status store_get_json(struct store *s, enum store_kind kind, const st
 	enum store_status r = store_begin_read(c);
 	if (r != STORE_OK)
 		return r;
-	int64_t id;
-	r = store_resolve(c, kind, ref->id, ref->slug, &id);
-	if (r == STORE_OK && kind == STORE_MEETINGS)
-		r = meeting_json_read(c, id, body, len);
-	if (r == STORE_OK && !*body)
-		r = render_record(c, kind, id, body, len);
+	/* A stored body exists only for a meeting that does: read by id, it
+	 * needs no resolving first. */
+	if (kind == STORE_MEETINGS && ref->id)
+		r = meeting_json_read(c, ref->id, body, len);
+	if (r == STORE_OK && !*body) {
+		int64_t id;
+		r = store_resolve(c, kind, ref->id, ref->slug, &id);
+		if (r == STORE_OK && kind == STORE_MEETINGS && !ref->id)
+			r = meeting_json_read(c, id, body, len);
+		if (r == STORE_OK && !*body)
+			r = render_record(c, kind, id, body, len);
+	}
 	store_commit(c);
 	if (r != STORE_OK) {
 		free(*body);

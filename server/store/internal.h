@@ -224,9 +224,10 @@ enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id
  * transaction, made by the actor of the request under way. */
 
 /* Records the write of record (a struct of kind, read back after the write:
- * its meta says id, slug and version). */
+ * its meta says id, slug and version); the representation it rendered for
+ * the version is left in its meta's body. */
 enum store_status store_history_add(struct store_conn *c, enum store_kind kind,
-                                    enum change_action action, const void *record);
+                                    enum change_action action, void *record);
 
 /* Reads record id of kind back and records its write. */
 enum store_status store_history_add_id(struct store_conn *c, enum store_kind kind,
