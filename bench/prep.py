@@ -7,9 +7,16 @@
         saved byte for byte as DIR/v1/meetings/{id} (the nginx reference),
         the ids written to DATA/ids.txt; and the first list page
         GET /v1/meetings?limit=50 saved as ROOT/first-page.json.
+        With --spread N: the bodies of the ids in DATA/all_ids.txt too (all of
+        them, or N drawn at random when there are more), their ids written to
+        DATA/spread_ids.txt (nginx's side of get by id, spread); and the deep
+        pages GET /v1/meetings?limit=50&cursor=C of DATA/cursors.txt saved as
+        ROOT/pages/C.json (nginx's side of the deep page).
     prep.py params --out DIR
         The inputs of the wrk scripts that derive from the generated data:
-        participants.txt (filtered list), years.txt, queries.txt (search).
+        participants.txt (filtered list), years.txt, queries.txt (search),
+        queries_zh.txt (Chinese search only); prints the count of queries
+        and of distinct ones.
     prep.py walk --port P --rows N --limit L --out FILE --ids FILE
         Walks GET /v1/meetings?limit=L by next_cursor until N rows (or the
         end), writing the cursors issued past N/2 rows (the deep pages) to
@@ -76,8 +83,48 @@ def fetch(a):
         raise SystemExit(f"prep: GET /v1/meetings?limit=50: {st}")
     with open(os.path.join(a.root, "first-page.json"), "wb") as f:
         f.write(body)
-    print(json.dumps({"meetings": len(ids), "meeting_bytes_mean": sum(sizes) // len(sizes),
-                      "meeting_bytes_max": max(sizes), "first_page_bytes": len(body)}))
+    out = {"meetings": len(ids), "meeting_bytes_mean": sum(sizes) // len(sizes),
+           "meeting_bytes_max": max(sizes), "first_page_bytes": len(body)}
+    if a.spread:
+        out.update(fetch_spread(a, c, mdir))
+    print(json.dumps(out))
+
+
+def fetch_spread(a, c, mdir):
+    """Every walked meeting's body (or a sample of a.spread), and the deep pages."""
+    with open(os.path.join(a.data, "all_ids.txt")) as f:
+        walked = [x for x in f.read().split() if x]
+    if len(walked) > a.spread:
+        spread = random.Random(4243).sample(walked, a.spread)
+    else:
+        spread = walked
+    size = 0
+    for mid in spread:
+        path = os.path.join(mdir, mid)
+        if not os.path.exists(path):
+            st, body = c.get(f"/v1/meetings/{mid}")
+            if st != 200:
+                raise SystemExit(f"prep: GET /v1/meetings/{mid}: {st}")
+            with open(path, "wb") as f:
+                f.write(body)
+        size += os.path.getsize(path)
+    with open(os.path.join(a.data, "spread_ids.txt"), "w") as f:
+        f.write("\n".join(spread) + "\n")
+    pdir = os.path.join(a.root, "pages")
+    os.makedirs(pdir, exist_ok=True)
+    with open(os.path.join(a.data, "cursors.txt")) as f:
+        cursors = [x for x in f.read().split() if x]
+    psize = 0
+    for cur in cursors:
+        st, body = c.get(f"/v1/meetings?limit=50&cursor={cur}")
+        if st != 200:
+            raise SystemExit(f"prep: GET /v1/meetings?limit=50&cursor={cur}: {st}")
+        with open(os.path.join(pdir, cur + ".json"), "wb") as f:
+            f.write(body)
+        psize += len(body)
+    return {"spread_meetings": len(spread), "walked_meetings": len(walked),
+            "spread_bytes_mean": size // max(1, len(spread)),
+            "deep_pages": len(cursors), "deep_page_bytes_mean": psize // max(1, len(cursors))}
 
 
 def walk(a):
@@ -157,6 +204,30 @@ def params(a):
         queries.append(s)
     with open(os.path.join(a.out, "queries.txt"), "w") as f:
         f.write("\n".join(queries) + "\n")
+    # Chinese only: the vocabulary of gen.zh_readouts (all its terms and the
+    # principles' Chinese names), five kinds in turn: a term, a principle's
+    # name, a term and a name, two terms (AND), two terms written together
+    # as Chinese is (no space between them).
+    z = random.Random(gen.SEED + 13)
+    words, names = gen.ZH_WORDS, gen.ZH_PRINCIPLES
+    zh = []
+    for i in range(20000):
+        kind = i % 5
+        if kind == 0:
+            s = z.choice(words)
+        elif kind == 1:
+            s = z.choice(names)
+        elif kind == 2:
+            s = f"{z.choice(words)} {z.choice(names)}"
+        elif kind == 3:
+            s = " ".join(z.sample(words, 2))
+        else:
+            s = "".join(z.sample(words, 2))
+        zh.append(s)
+    with open(os.path.join(a.out, "queries_zh.txt"), "w") as f:
+        f.write("\n".join(zh) + "\n")
+    print(json.dumps({"queries": len(queries), "distinct": len(set(queries)),
+                      "zh_queries": len(zh), "zh_distinct": len(set(zh))}))
 
 
 def main():
@@ -168,6 +239,7 @@ def main():
     f.add_argument("--count", type=int, default=2000)
     f.add_argument("--root", required=True)
     f.add_argument("--data", required=True)
+    f.add_argument("--spread", type=int, default=0)
     w = sub.add_parser("walk")
     w.add_argument("--port", type=int, required=True)
     w.add_argument("--rows", type=int, required=True)

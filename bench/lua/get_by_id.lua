@@ -1,7 +1,8 @@
 -- GET /v1/meetings/{id} for ids drawn at random from BENCH_DATA/ids.txt: the
 -- same ids nginx serves as files in the reference run, so bytes match.
 -- BENCH_IDS names another list (all_ids.txt: every meeting the harness saw
--- while walking the list, for the get-by-id-spread scenario).
+-- while walking the list, for the get-by-id-spread scenario; spread_ids.txt:
+-- the ones nginx has bodies of, all of them at 10k, a sample at 1m).
 local c = dofile((os.getenv("BENCH_LUA") or ".") .. "/common.lua")
 local ids
 setup, done = c.setup, c.done
