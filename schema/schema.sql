@@ -184,64 +184,62 @@ CREATE TABLE IF NOT EXISTS 'principles_fts_docsize'(id INTEGER PRIMARY KEY, sz B
 CREATE TABLE IF NOT EXISTS 'principles_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 CREATE TABLE meeting_json (
 	meeting_id INTEGER PRIMARY KEY REFERENCES meetings (id) ON DELETE CASCADE,
-	body TEXT
+	body TEXT,
+	summary TEXT
 );
-CREATE INDEX meeting_json_stale ON meeting_json (meeting_id) WHERE body IS NULL;
-CREATE TRIGGER meeting_json_version AFTER INSERT ON changes
-WHEN NEW.type = 'meeting' AND NEW.body IS NOT NULL BEGIN
-	UPDATE meeting_json SET body = NEW.body WHERE meeting_id = NEW.entity_id;
-END;
+CREATE INDEX meeting_json_stale ON meeting_json (meeting_id)
+	WHERE body IS NULL OR summary IS NULL;
 CREATE TRIGGER meeting_json_meeting_insert AFTER INSERT ON meetings BEGIN
 	INSERT INTO meeting_json (meeting_id) VALUES (NEW.id);
 END;
 CREATE TRIGGER meeting_json_meeting_update AFTER UPDATE ON meetings BEGIN
-	UPDATE meeting_json SET body = NULL WHERE meeting_id = NEW.id AND body IS NOT NULL;
-	UPDATE meeting_json SET body = NULL
+	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = NEW.id AND body IS NOT NULL;
+	UPDATE meeting_json SET body = NULL, summary = NULL
 	WHERE meeting_id IN (SELECT meeting_id FROM meeting_links WHERE related_id = NEW.id)
 		AND body IS NOT NULL
 		AND (OLD.slug IS NOT NEW.slug OR OLD.title IS NOT NEW.title OR OLD.date IS NOT NEW.date);
 END;
 CREATE TRIGGER meeting_json_attendance_insert AFTER INSERT ON attendances BEGIN
-	UPDATE meeting_json SET body = NULL WHERE meeting_id = NEW.meeting_id AND body IS NOT NULL;
+	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = NEW.meeting_id AND body IS NOT NULL;
 END;
 CREATE TRIGGER meeting_json_attendance_update AFTER UPDATE ON attendances BEGIN
-	UPDATE meeting_json SET body = NULL
+	UPDATE meeting_json SET body = NULL, summary = NULL
 	WHERE meeting_id IN (OLD.meeting_id, NEW.meeting_id) AND body IS NOT NULL;
 END;
 CREATE TRIGGER meeting_json_attendance_delete AFTER DELETE ON attendances BEGIN
-	UPDATE meeting_json SET body = NULL WHERE meeting_id = OLD.meeting_id AND body IS NOT NULL;
+	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = OLD.meeting_id AND body IS NOT NULL;
 END;
 CREATE TRIGGER meeting_json_invocation_insert AFTER INSERT ON invocations BEGIN
-	UPDATE meeting_json SET body = NULL WHERE meeting_id = NEW.meeting_id AND body IS NOT NULL;
+	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = NEW.meeting_id AND body IS NOT NULL;
 END;
 CREATE TRIGGER meeting_json_invocation_update AFTER UPDATE ON invocations BEGIN
-	UPDATE meeting_json SET body = NULL
+	UPDATE meeting_json SET body = NULL, summary = NULL
 	WHERE meeting_id IN (OLD.meeting_id, NEW.meeting_id) AND body IS NOT NULL;
 END;
 CREATE TRIGGER meeting_json_invocation_delete AFTER DELETE ON invocations BEGIN
-	UPDATE meeting_json SET body = NULL WHERE meeting_id = OLD.meeting_id AND body IS NOT NULL;
+	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = OLD.meeting_id AND body IS NOT NULL;
 END;
 CREATE TRIGGER meeting_json_link_insert AFTER INSERT ON meeting_links BEGIN
-	UPDATE meeting_json SET body = NULL WHERE meeting_id = NEW.meeting_id AND body IS NOT NULL;
+	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = NEW.meeting_id AND body IS NOT NULL;
 END;
 CREATE TRIGGER meeting_json_link_update AFTER UPDATE ON meeting_links BEGIN
-	UPDATE meeting_json SET body = NULL
+	UPDATE meeting_json SET body = NULL, summary = NULL
 	WHERE meeting_id IN (OLD.meeting_id, NEW.meeting_id) AND body IS NOT NULL;
 END;
 CREATE TRIGGER meeting_json_link_delete AFTER DELETE ON meeting_links BEGIN
-	UPDATE meeting_json SET body = NULL WHERE meeting_id = OLD.meeting_id AND body IS NOT NULL;
+	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = OLD.meeting_id AND body IS NOT NULL;
 END;
 CREATE TRIGGER meeting_json_participant AFTER UPDATE ON participants
 WHEN OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name OR OLD.title IS NOT NEW.title
 	OR OLD.country IS NOT NEW.country OR OLD.id IS NOT NEW.id BEGIN
-	UPDATE meeting_json SET body = NULL
+	UPDATE meeting_json SET body = NULL, summary = NULL
 	WHERE meeting_id IN (SELECT meeting_id FROM attendances WHERE participant_id IN (OLD.id, NEW.id))
 		AND body IS NOT NULL;
 END;
 CREATE TRIGGER meeting_json_principle AFTER UPDATE ON principles
 WHEN OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name OR OLD.framework IS NOT NEW.framework
 	OR OLD.id IS NOT NEW.id BEGIN
-	UPDATE meeting_json SET body = NULL
+	UPDATE meeting_json SET body = NULL, summary = NULL
 	WHERE meeting_id IN (SELECT meeting_id FROM invocations WHERE principle_id IN (OLD.id, NEW.id))
 		AND body IS NOT NULL;
 END;

@@ -68,6 +68,12 @@ void api_body_etag(struct http_response *res, int status, char *body, size_t len
 /* Encodes doc (borrowed) to a new compact string; *len gets its length. */
 char *api_dump(const json_t *doc, size_t *len);
 
+/* The text of a list page, {"data":[ITEMS], then the members of rest}:
+ * ITEMS the n JSON texts items[i] of lens[i] bytes joined by commas, as
+ * api_dump would write them in an array; rest (borrowed) an object. */
+char *api_dump_page(const char *const *items, const size_t *lens, size_t n, const json_t *rest,
+                    size_t *len);
+
 /* Parses the request body as a JSON object: malformed JSON, invalid UTF-8, a
  * NUL in a string, nesting deeper than API_JSON_DEPTH_MAX or duplicate keys
  * are 400; well-formed JSON that is not an object (an array, a string, a

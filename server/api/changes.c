@@ -15,14 +15,15 @@
 #define CHANGES_LIMIT_MAX 1000
 #define CHANGES_WAIT_MAX_S 60
 
-char *api_render(enum store_kind kind, const void *record, size_t *len)
+char *api_render(enum store_kind kind, const void *record, bool summary, size_t *len)
 {
 	static const struct resource *const of[STORE_KINDS] = {
 	    [STORE_MEETINGS] = &api_meetings,
 	    [STORE_PARTICIPANTS] = &api_participants,
 	    [STORE_PRINCIPLES] = &api_principles,
 	};
-	json_t *doc = of[kind]->encode(record);
+	json_t *doc =
+	    summary && kind == STORE_MEETINGS ? api_meeting_json(record, false) : of[kind]->encode(record);
 	char *body = api_dump(doc, len);
 	json_decref(doc);
 	return body;
@@ -116,7 +117,7 @@ static void version_clear(void *item)
 }
 
 static const struct api_list_items version_items = {sizeof(struct change), version_json, NULL,
-                                                    version_id, version_clear};
+                                                    version_id, version_clear, false};
 
 HANDLER(api_versions)
 {

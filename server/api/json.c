@@ -186,6 +186,29 @@ char *api_dump(const json_t *doc, size_t *len)
 	return o.buf;
 }
 
+char *api_dump_page(const char *const *items, const size_t *lens, size_t n, const json_t *rest,
+                    size_t *len)
+{
+	struct out o = {0};
+	out_reserve(&o, 4096);
+	out_put(&o, "{\"data\":[", 9);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			out_put(&o, ",", 1);
+		out_put(&o, items[i], lens[i]);
+	}
+	out_put(&o, "]", 1);
+	size_t brace = o.len;
+	out_value(&o, rest);
+	if (json_object_size(rest))
+		o.buf[brace] = ','; /* {"next_cursor":...} continues the object */
+	else
+		o.buf[brace] = '}', o.len = brace + 1; /* "{}": only its closing brace */
+	o.buf[o.len] = '\0';
+	*len = o.len;
+	return o.buf;
+}
+
 void api_json(struct http_response *res, int status, json_t *doc)
 {
 	size_t len;

@@ -695,13 +695,16 @@ static void respond_meetings(struct http_request *req, struct http_response *res
 	size_t n = 0;
 	char *next_key = NULL;
 	int64_t total = 0;
+	/* A stored summary is the item as it is, without a role. */
+	struct meeting_filter g = *f;
+	g.stored_summaries = role_of == 0;
 	enum store_status st =
-	    store_meeting_list(APP(req)->store, f, page.has_after ? &page.after : NULL, page.limit,
+	    store_meeting_list(APP(req)->store, &g, page.has_after ? &page.after : NULL, page.limit,
 	                       &items, &n, &next_key, page.count ? &total : NULL);
 	const struct api_store_subject about = {.what = "meeting",
 	                                        .filters = "participant or principle"};
 	const struct api_list_items kind = {sizeof(struct meeting), meeting_item_json, &role_of,
-	                                    meeting_item_id, meeting_clear_any};
+	                                    meeting_item_id, meeting_clear_any, g.stored_summaries};
 	api_list_respond(req, &page, st, &about, &kind, items, n, next_key, total, res);
 }
 

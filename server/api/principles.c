@@ -114,7 +114,7 @@ static int64_t principle_item_id(const void *item)
 }
 
 static const struct api_list_items principle_items = {sizeof(struct principle), principle_item_json,
-                                                      NULL, principle_item_id, principle_clear_any};
+                                                      NULL, principle_item_id, principle_clear_any, false};
 
 HANDLER(api_principles_list)
 {
@@ -195,7 +195,7 @@ static void timeline_item_clear(void *item)
 }
 
 static const struct api_list_items timeline_items = {
-    sizeof(struct timeline_entry), timeline_item_json, NULL, timeline_item_id, timeline_item_clear};
+    sizeof(struct timeline_entry), timeline_item_json, NULL, timeline_item_id, timeline_item_clear, false};
 
 HANDLER(api_principles_timeline)
 {

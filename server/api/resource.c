@@ -419,17 +419,20 @@ static int copy_param(void *ctx, const char *key, const char *value)
 	return 0;
 }
 
-void api_page_respond(struct http_request *req, const struct api_page *page, json_t *data,
+void api_page_respond(struct http_request *req, const struct api_page *page,
+                      const char *const *items, const size_t *lens, size_t n,
                       const struct cursor_pos *last, int64_t total, struct http_response *res)
 {
-	json_t *doc = json_object();
-	json_object_set_new(doc, "data", data);
+	json_t *rest = json_object();
 	char *cursor =
 	    last ? cursor_encode(store_cursor_key(APP(req)->store), page->scope, last) : NULL;
-	json_object_set_new(doc, "next_cursor", api_str(cursor));
+	json_object_set_new(rest, "next_cursor", api_str(cursor));
 	if (page->count)
-		json_object_set_new(doc, "total", json_integer(total));
-	api_json(res, 200, doc);
+		json_object_set_new(rest, "total", json_integer(total));
+	size_t len;
+	char *body = api_dump_page(items, lens, n, rest, &len);
+	json_decref(rest);
+	http_set_body(res, 200, "application/json", body, len);
 	if (page->count) {
 		char n[32];
 		snprintf(n, sizeof n, "%lld", (long long)total);
@@ -463,13 +466,30 @@ void api_list_respond(struct http_request *req, const struct api_page *page, enu
 	if (st != STORE_OK) {
 		api_store_failure(res, st, s);
 	} else {
-		json_t *data = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(data, k->encode(item + i * k->size, k->ctx));
+		/* Each item's JSON: its stored summary, or its encoding. */
+		const char **texts = xcalloc(n + 1, sizeof *texts);
+		size_t *lens = xcalloc(n + 1, sizeof *lens);
+		char **own = xcalloc(n + 1, sizeof *own);
+		for (size_t i = 0; i < n; i++) {
+			const struct entity_meta *meta = (const void *)(item + i * k->size);
+			if (k->stored && meta->body) {
+				texts[i] = meta->body;
+				lens[i] = meta->body_len;
+			} else {
+				json_t *doc = k->encode(item + i * k->size, k->ctx);
+				texts[i] = own[i] = api_dump(doc, &lens[i]);
+				json_decref(doc);
+			}
+		}
 		struct cursor_pos last = {0};
 		if (next_key && n)
 			api_cursor_pos(&last, next_key, k->id_of(item + (n - 1) * k->size));
-		api_page_respond(req, page, data, next_key && n ? &last : NULL, total, res);
+		api_page_respond(req, page, texts, lens, n, next_key && n ? &last : NULL, total, res);
+		for (size_t i = 0; i < n; i++)
+			free(own[i]);
+		free(own);
+		free(lens);
+		free(texts);
 	}
 	for (size_t i = 0; items && i < n; i++)
 		k->clear(item + i * k->size);
@@ -481,5 +501,5 @@ void api_page_empty(struct http_request *req, const char *scope, struct http_res
 {
 	struct api_page page;
 	if (api_page_begin(req, scope, &page, res) == 0)
-		api_page_respond(req, &page, json_array(), NULL, 0, res);
+		api_page_respond(req, &page, NULL, NULL, 0, NULL, 0, res);
 }

@@ -76,7 +76,7 @@ json_t *api_principle_json(const struct principle *p);
 
 /* The representation of a record of kind, as a GET answers it (a
  * store_render for the versions of writes). */
-char *api_render(enum store_kind kind, const void *record, size_t *len);
+char *api_render(enum store_kind kind, const void *record, bool summary, size_t *len);
 
 /* Answers the entity in e with status and its ETag. */
 void api_resource_respond(const struct resource *r, const void *e, int status,
@@ -96,11 +96,12 @@ struct api_page {
 int api_page_begin(struct http_request *req, const char *scope, struct api_page *page,
                    struct http_response *res);
 
-/* Answers a list page: {"data": data, "next_cursor": ...} (steals data),
- * with a Link header to the next page and, when page->count, "total" and
- * X-Total-Count. last is the position of the page's last row (NULL when
- * no more rows follow). */
-void api_page_respond(struct http_request *req, const struct api_page *page, json_t *data,
+/* Answers a list page: {"data": [items], "next_cursor": ...}, the items the
+ * n JSON texts items[i] of lens[i] bytes (borrowed), with a Link header to
+ * the next page and, when page->count, "total" and X-Total-Count. last is
+ * the position of the page's last row (NULL when no more rows follow). */
+void api_page_respond(struct http_request *req, const struct api_page *page,
+                      const char *const *items, const size_t *lens, size_t n,
                       const struct cursor_pos *last, int64_t total, struct http_response *res);
 
 /* How the items of a list become its page. */
@@ -110,6 +111,9 @@ struct api_list_items {
 	const void *ctx;                                      /* for encode */
 	int64_t (*id_of)(const void *item);                   /* the id a cursor after it holds */
 	void (*clear)(void *item);
+	/* Items are records whose meta.body, when set, is their item's JSON
+	 * (a stored summary), used instead of encode. */
+	bool stored;
 };
 
 /* The one list responder: answers what a store list call returned, its

@@ -63,7 +63,7 @@ static void hit_clear(void *item)
 }
 
 static const struct api_list_items hit_items = {sizeof(struct search_hit), hit_json, NULL, hit_id,
-                                                hit_clear};
+                                                hit_clear, false};
 
 HANDLER(api_search)
 {

@@ -92,14 +92,40 @@ static enum store_status history_insert(struct store_conn *c, enum store_kind ki
 	return r;
 }
 
+/* Stores meeting's body (rendered already) and its summary in meeting_json. */
+static enum store_status meeting_json_store(struct store_conn *c, const void *meeting,
+                                            const char *body)
+{
+	const struct entity_meta *meta = meeting;
+	size_t len;
+	char *summary = store_renderer(c->store)(STORE_MEETINGS, meeting, true, &len);
+	struct store_stmt *st;
+	enum store_status r = store_prepare(c, "UPDATE meeting_json SET body = $2, summary = $3 WHERE meeting_id = $1",
+	                  &st);
+	if (r == STORE_OK) {
+		store_bind_int64(st, 1, meta->id);
+		store_bind_text(st, 2, body);
+		store_bind_text(st, 3, summary);
+		bool row;
+		r = store_step(st, &row);
+		store_done(st);
+	}
+	free(summary);
+	return r;
+}
+
 enum store_status store_history_add(struct store_conn *c, enum store_kind kind,
                                     enum change_action action, void *record)
 {
 	struct entity_meta *meta = record; /* every record struct starts with it */
 	store_render render = store_renderer(c->store);
 	free(meta->body);
-	meta->body = render ? render(kind, record, &meta->body_len) : NULL;
-	return history_insert(c, kind, action, meta->id, meta->slug, meta->version, meta->body);
+	meta->body = render ? render(kind, record, false, &meta->body_len) : NULL;
+	enum store_status r =
+	    history_insert(c, kind, action, meta->id, meta->slug, meta->version, meta->body);
+	if (r == STORE_OK && kind == STORE_MEETINGS && meta->body)
+		r = meeting_json_store(c, record, meta->body);
+	return r;
 }
 
 enum store_status store_history_add_id(struct store_conn *c, enum store_kind kind,
@@ -429,7 +455,7 @@ static enum store_status render_record(struct store_conn *c, enum store_kind kin
 	void *record = xcalloc(1, ops->size);
 	enum store_status r = ops->read(c, id, record);
 	if (r == STORE_OK)
-		*body = render(kind, record, len);
+		*body = render(kind, record, false, len);
 	ops->clear(record);
 	free(record);
 	return r;
@@ -490,6 +516,9 @@ enum store_status store_get_json(struct store *s, enum store_kind kind, const st
 enum store_status store_meeting_json_fill(struct store *s, int batch, int64_t *filled)
 {
 	*filled = 0;
+	store_render render = store_renderer(s);
+	if (!render)
+		return STORE_OK;
 	struct store_conn *c = store_conn(s);
 	if (!c)
 		return store_conn_failure(s);
@@ -497,7 +526,10 @@ enum store_status store_meeting_json_fill(struct store *s, int batch, int64_t *f
 	if (r != STORE_OK)
 		return r;
 	struct store_stmt *st;
-	r = store_prepare(c, "SELECT meeting_id FROM meeting_json WHERE body IS NULL LIMIT $1", &st);
+	r = store_prepare(c,
+	                  "SELECT meeting_id FROM meeting_json WHERE body IS NULL OR summary IS NULL "
+	                  "LIMIT $1",
+	                  &st);
 	int64_t *ids = xcalloc((size_t)batch, sizeof *ids);
 	int n = 0;
 	if (r == STORE_OK) {
@@ -507,21 +539,18 @@ enum store_status store_meeting_json_fill(struct store *s, int batch, int64_t *f
 			ids[n++] = store_col_int64(st, 0);
 		store_done(st);
 	}
+	const struct store_entity_ops *ops = store_entity_ops[STORE_MEETINGS];
 	for (int i = 0; i < n && r == STORE_OK; i++) {
-		char *body = NULL;
-		size_t len;
-		r = render_record(c, STORE_MEETINGS, ids[i], &body, &len);
-		if (r == STORE_OK && (r = store_prepare(c,
-		                                        "UPDATE meeting_json SET body = $2 "
-		                                        "WHERE meeting_id = $1",
-		                                        &st)) == STORE_OK) {
-			store_bind_int64(st, 1, ids[i]);
-			store_bind_text(st, 2, body);
-			bool row;
-			r = store_step(st, &row);
-			store_done(st);
+		void *record = xcalloc(1, ops->size);
+		r = ops->read(c, ids[i], record);
+		if (r == STORE_OK) {
+			size_t len;
+			char *body = render(STORE_MEETINGS, record, false, &len);
+			r = meeting_json_store(c, record, body);
+			free(body);
 		}
-		free(body);
+		ops->clear(record);
+		free(record);
 	}
 	free(ids);
 	if (r == STORE_OK)

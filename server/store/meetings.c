@@ -120,12 +120,12 @@ static const struct nested_list nested_lists[] = {
 /* Loads participants and principles (and, when full, related meetings) of
  * every meeting in items with one query per list. */
 static enum store_status load_nested(struct store_conn *c, struct meeting *items, size_t n,
-                                     bool full)
+                                     bool full, bool (*keep)(const void *item, const void *ctx))
 {
 	if (n == 0)
 		return STORE_OK;
 	char *ids =
-	    store_id_list(items, n, sizeof *items, offsetof(struct meeting, meta.id), NULL, NULL);
+	    store_id_list(items, n, sizeof *items, offsetof(struct meeting, meta.id), keep, NULL);
 	size_t lists = sizeof nested_lists / sizeof nested_lists[0] - (full ? 0 : 1);
 	enum store_status r = STORE_OK;
 	for (size_t k = 0; k < lists && r == STORE_OK; k++) {
@@ -156,7 +156,7 @@ enum store_status store_meeting_read(struct store_conn *c, int64_t id, struct me
 	store_bind_int64(st, 1, id);
 	r = store_read_one(st, meeting_full_read, out);
 	if (r == STORE_OK)
-		r = load_nested(c, out, 1, true);
+		r = load_nested(c, out, 1, true, NULL);
 	if (r != STORE_OK)
 		meeting_clear(out);
 	return r;
@@ -755,6 +755,23 @@ static void meeting_summary_row_read(struct store_stmt *st, void *out)
 	meeting_summary_read(st, out);
 }
 
+/* A row of a list of stored summaries: id, date (the keyset) and the
+ * stored summary when there is one. */
+static void meeting_stored_row_read(struct store_stmt *st, void *out)
+{
+	struct meeting *m = out;
+	m->meta.id = store_col_int64(st, 0);
+	store_column_copy(st, 1, m->date, sizeof m->date);
+	m->meta.body = store_column_text(st, 2);
+	m->meta.body_len = m->meta.body ? strlen(m->meta.body) : 0;
+}
+
+static bool lacks_body(const void *item, const void *ctx)
+{
+	(void)ctx;
+	return !((const struct meeting *)item)->meta.body;
+}
+
 static void meeting_ranked_row_read(struct store_stmt *st, void *out)
 {
 	struct meeting *m = out;
@@ -773,7 +790,41 @@ static enum store_status meeting_list_finish(struct store_conn *c, void *items, 
                                              const void *ctx)
 {
 	(void)ctx;
-	return load_nested(c, items, n, false);
+	return load_nested(c, items, n, false, NULL);
+}
+
+/* The summaries and nested lists of the items that came without a stored
+ * summary (a write made it stale moments ago). */
+static enum store_status meeting_stored_list_finish(struct store_conn *c, void *items, size_t n,
+                                                    const void *ctx)
+{
+	(void)ctx;
+	struct meeting *m = items;
+	size_t lacking = 0;
+	for (size_t i = 0; i < n; i++)
+		lacking += lacks_body(&m[i], NULL);
+	if (!lacking)
+		return STORE_OK;
+	char *ids = store_id_list(items, n, sizeof *m, offsetof(struct meeting, meta.id), lacks_body,
+	                          NULL);
+	struct store_stmt *st;
+	enum store_status r =
+	    store_prepare(c,
+	                  "SELECT " SUMMARY_COLUMNS " FROM meetings m WHERE m.id IN "
+	                  "(SELECT CAST(value AS BIGINT) FROM json_each($1))",
+	                  &st);
+	if (r == STORE_OK) {
+		store_bind_text(st, 1, ids);
+		bool row;
+		while ((r = store_step(st, &row)) == STORE_OK && row) {
+			struct meeting *item = meeting_find(items, n, store_col_int64(st, 0));
+			if (item)
+				meeting_summary_read(st, item);
+		}
+		store_done(st);
+	}
+	free(ids);
+	return r == STORE_OK ? load_nested(c, items, n, false, lacks_body) : r;
 }
 
 enum store_status store_meeting_list_on(struct store_conn *c, const struct meeting_filter *f,
@@ -817,7 +868,11 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 		fprintf(q, ") AS ranked%s ORDER BY score, id LIMIT $8",
 		        after ? " WHERE (score, id) > ($6, $7)" : "");
 	} else {
-		fputs("SELECT " SUMMARY_COLUMNS " FROM meetings m", q);
+		/* Stored summaries need no more than the index's columns. */
+		fputs(f->stored_summaries ? "SELECT m.id, m.date, (SELECT j.summary FROM meeting_json j "
+		                            "WHERE j.meeting_id = m.id) FROM meetings m"
+		                          : "SELECT " SUMMARY_COLUMNS " FROM meetings m",
+		      q);
 		filter_sql(q, d, l, false);
 		if (after)
 			/* The plain date bound lets the planner seek the index to
@@ -840,9 +895,12 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 	    .bind = meeting_list_bind,
 	    .ctx = l,
 	    .item_size = sizeof(struct meeting),
-	    .row_read = l->ranked ? meeting_ranked_row_read : meeting_summary_row_read,
+	    .row_read = l->ranked                ? meeting_ranked_row_read
+	                : f->stored_summaries ? meeting_stored_row_read
+	                                      : meeting_summary_row_read,
 	    .item_clear = meeting_clear_any,
-	    .finish = meeting_list_finish,
+	    .finish = f->stored_summaries && !l->ranked ? meeting_stored_list_finish
+	                                                 : meeting_list_finish,
 	    .key_of = meeting_list_key,
 	};
 	void *out = NULL;

@@ -130,6 +130,9 @@ struct meeting_filter {
 	struct model_ref principle; /* invoked; id 0 and slug NULL for any */
 	const char *match;          /* a search expression (model_search_translate), or NULL */
 	enum meeting_sort sort;
+	/* Items of a list by date may come as their stored summary (meta.body,
+	 * the list item's JSON) without their nested lists. */
+	bool stored_summaries;
 };
 
 /* ---- participants (store/participants.c) ----
@@ -271,8 +274,10 @@ enum store_status store_search(struct store *s, const char *match, unsigned kind
  * answers). A delete records version + 1 with no representation. */
 
 /* The representation of a record of kind (a struct participant, principle
- * or meeting) as a new string of *len bytes. */
-typedef char *(*store_render)(enum store_kind kind, const void *record, size_t *len);
+ * or meeting) as a new string of *len bytes; with summary, the item a list
+ * of meetings gives for a meeting. */
+typedef char *(*store_render)(enum store_kind kind, const void *record, bool summary,
+                              size_t *len);
 
 /* Sets the renderer of every later write's version. Set it before the
  * store is used from more than one thread; without one, versions hold no
