@@ -14,8 +14,8 @@
 -- answer.
 CREATE TABLE meeting_json (
 	meeting_id BIGINT PRIMARY KEY REFERENCES meetings (id) ON DELETE CASCADE,
-	body TEXT,
-	summary TEXT
+	summary TEXT, -- first: a list reads it without walking the body's overflow pages
+	body TEXT
 );
 CREATE INDEX meeting_json_stale ON meeting_json (meeting_id)
 	WHERE body IS NULL OR summary IS NULL;

@@ -869,8 +869,8 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 		        after ? " WHERE (score, id) > ($6, $7)" : "");
 	} else {
 		/* Stored summaries need no more than the index's columns. */
-		fputs(f->stored_summaries ? "SELECT m.id, m.date, (SELECT j.summary FROM meeting_json j "
-		                            "WHERE j.meeting_id = m.id) FROM meetings m"
+		fputs(f->stored_summaries ? "SELECT m.id, m.date, j.summary FROM meetings m "
+		                            "LEFT JOIN meeting_json j ON j.meeting_id = m.id"
 		                          : "SELECT " SUMMARY_COLUMNS " FROM meetings m",
 		      q);
 		filter_sql(q, d, l, false);
