@@ -184,8 +184,8 @@ CREATE TABLE IF NOT EXISTS 'principles_fts_docsize'(id INTEGER PRIMARY KEY, sz B
 CREATE TABLE IF NOT EXISTS 'principles_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 CREATE TABLE meeting_json (
 	meeting_id INTEGER PRIMARY KEY REFERENCES meetings (id) ON DELETE CASCADE,
-	body TEXT,
-	summary TEXT
+	summary TEXT, -- first: a list reads it without walking the body's overflow pages
+	body TEXT
 );
 CREATE INDEX meeting_json_stale ON meeting_json (meeting_id)
 	WHERE body IS NULL OR summary IS NULL;
