@@ -300,7 +300,7 @@ def main():
       "errors are socket errors plus responses with status >= 400. The read scenarios ran "
       "first, against a readoutd started with `--cache-size 0` (no response cache: every "
       "request goes through the store and the encoder); then a readoutd with its default "
-      "response cache (8 MiB) was started (the three timed starts) for the cached get by id, "
+      "response cache (4 MiB) was started (the three timed starts) for the cached get by id, "
       "the CSV stream, create and mixed, and for the peak RSS.")
     w("")
     block = None
@@ -310,7 +310,7 @@ def main():
         if cache != block:
             block = cache
             w("### " + ("Response cache off (`--cache-size 0`)" if cache == "off"
-                       else "Default response cache (8 MiB)"))
+                       else "Default response cache (4 MiB)"))
             w("")
         w(f"#### {title}")
         w("")

@@ -85,7 +85,7 @@ void config_usage(void *f)
 	    "                           --max-connections; 0: none may wait (256)\n"
 	    "  --timeout SECONDS        [READOUT_TIMEOUT]       idle connection timeout (30)\n"
 	    "  --cache-size BYTES       [READOUT_CACHE_SIZE]    response cache, 0: none "
-	    "(8388608)\n"
+	    "(4194304)\n"
 	    "  --query-budget MS        [READOUT_QUERY_BUDGET]  time one request may query (5000)\n"
 	    "  --max-exports N          [READOUT_MAX_EXPORTS]   exports open at once (4)\n"
 	    "  --export-timeout SECONDS [READOUT_EXPORT_TIMEOUT] longest export stream (600)\n"
@@ -444,7 +444,7 @@ static void set_defaults(struct config *cfg)
 	cfg->max_connections_per_ip = 256;
 	cfg->max_waiting = -1; /* not given: MAX_WAITING_DEFAULT (config_parse) */
 	cfg->timeout_seconds = 30;
-	cfg->cache_bytes = 8L * 1024 * 1024;
+	cfg->cache_bytes = 4L * 1024 * 1024;
 	cfg->query_budget_ms = 5000;
 	cfg->max_exports = 4;
 	cfg->export_seconds = 600;

@@ -31,6 +31,11 @@ struct store {
 	char *path;
 	pthread_key_t key;
 	pthread_mutex_t lock; /* guards conns */
+	/* Held from a write transaction's begin to its end: this process's
+	 * writers queue here, in turn, rather than in SQLite's busy handler,
+	 * whose growing sleeps let one writer starve for a second while others
+	 * take the lock the moment it is free. */
+	pthread_mutex_t writer;
 	struct store_conn *conns;
 	uint8_t cursor_key[CURSOR_KEY_LEN];
 	atomic_ulong errors;
@@ -318,9 +323,26 @@ enum store_status store_begin_write(struct store_conn *c)
 		return STORE_MOVED;
 	if (c->drv->read_only(c->db))
 		conn_reopen_writable(c);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += STORE_BUSY_TIMEOUT_MS / 1000;
+	if (pthread_mutex_timedlock(&c->store->writer, &until) != 0)
+		return store_count_error(c, STORE_BUSY);
 	enum store_status r = store_count_error(c, c->drv->begin_write(c->db));
 	c->writing = r == STORE_OK;
+	if (!c->writing)
+		pthread_mutex_unlock(&c->store->writer);
 	return r;
+}
+
+/* Ends the write transaction under way, if any, for this process's next
+ * writer. */
+static void write_done(struct store_conn *c)
+{
+	if (c->writing) {
+		c->writing = false;
+		pthread_mutex_unlock(&c->store->writer);
+	}
 }
 
 enum store_status store_begin_read(struct store_conn *c)
@@ -335,14 +357,14 @@ enum store_status store_commit(struct store_conn *c)
 		store_rollback(c);
 	else if (c->writing)
 		atomic_fetch_add(&c->store->generation, 1);
-	c->writing = false;
+	write_done(c);
 	return r;
 }
 
 void store_rollback(struct store_conn *c)
 {
 	c->drv->rollback(c->db);
-	c->writing = false;
+	write_done(c);
 }
 
 unsigned long store_generation(struct store *s)
@@ -580,6 +602,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	store_conn_free(c);
 	pthread_key_create(&s->key, NULL);
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->writer, NULL);
 	*out = s;
 	return 0;
 }
@@ -596,6 +619,7 @@ void store_close(struct store *s)
 	}
 	pthread_key_delete(s->key);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->writer);
 	free(s->path);
 	free(s->file);
 	free(s);
