@@ -170,10 +170,11 @@ static void *app_filler(void *arg)
 		int64_t filled = 0;
 		enum store_status r = store_meeting_json_fill(app->store, APP_FILL_BATCH, &filled);
 		if (r != STORE_OK && !failing)
-			fprintf(stderr,
-			        "readoutd: rendering stale meeting bodies failed (store status %d); "
-			        "reads render them meanwhile\n",
-			        (int)r);
+			fprintf(
+			    stderr,
+			    "readoutd: rendering stale meeting bodies failed (store status %d); "
+			    "reads render them meanwhile\n",
+			    (int)r);
 		failing = r != STORE_OK;
 		pause = filled == APP_FILL_BATCH ? APP_FILL_PAUSE_MS : APP_FILL_IDLE_MS;
 	} while (!app_sleep(app, pause));

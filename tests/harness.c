@@ -140,8 +140,8 @@ long long harness_sql_int(struct harness *h, const char *sql)
 		/* The statement travels in the environment: no quoting to get wrong. */
 		setenv("HARNESS_SQL", sql, 1);
 		char cmd[512];
-		snprintf(cmd, sizeof cmd, "psql -X -q -A -t -v ON_ERROR_STOP=1 '%s' -c \"$HARNESS_SQL\"",
-		         h->db);
+		snprintf(cmd, sizeof cmd,
+		         "psql -X -q -A -t -v ON_ERROR_STOP=1 '%s' -c \"$HARNESS_SQL\"", h->db);
 		FILE *p = popen(cmd, "r");
 		ck_assert_ptr_nonnull(p);
 		int got = fscanf(p, "%lld", &v);

@@ -44,7 +44,8 @@ static long wr(const char *method, const char *path, const char *body)
 static long long create(const char *collection, const char *body)
 {
 	struct reply *r = write_quoted(&h, "POST", collection, body, NULL);
-	ck_assert_msg(r->status == 201 && r->json, "POST %s: %ld %s", collection, r->status, r->body);
+	ck_assert_msg(r->status == 201 && r->json, "POST %s: %ld %s", collection, r->status,
+	              r->body);
 	long long id = jint(r->json, "id");
 	reply_free(r);
 	return id;
@@ -89,7 +90,8 @@ static json_t *expected_meeting(json_t *doc, json_t *exported)
 	{
 		json_t *p = find_by(people, "slug", jstr(item, "slug"));
 		json_t *e = json_pack("{s:O}", "role", json_object_get(item, "role"));
-		copy_members(e, p, (const char *const[]){"id", "slug", "name", "title", "country", NULL});
+		copy_members(e, p,
+		             (const char *const[]){"id", "slug", "name", "title", "country", NULL});
 		json_array_append_new(list, e);
 	}
 	json_object_set_new(m, "participants", list);
@@ -102,7 +104,8 @@ static json_t *expected_meeting(json_t *doc, json_t *exported)
 		copy_members(e, item, (const char *const[]){"stance", "quote", NULL});
 		const char *by = jstr(item, "invoked_by");
 		json_object_set(e, "invoked_by",
-		                by ? json_object_get(find_by(people, "slug", by), "id") : json_null());
+		                by ? json_object_get(find_by(people, "slug", by), "id")
+		                   : json_null());
 		json_array_append_new(list, e);
 	}
 	json_object_set_new(m, "principles", list);
@@ -133,8 +136,10 @@ static size_t assert_reads_match_a_fresh_render(const char *after)
 		json_t *read = get_json(&h, F("/v1/meetings/%lld", id));
 		json_t *want = expected_meeting(doc, m);
 		if (!json_equal(read, want)) {
-			char *a = json_dumps(read, JSON_SORT_KEYS), *b = json_dumps(want, JSON_SORT_KEYS);
-			ck_abort_msg("after %s, meeting %lld reads\n%s\nbut is\n%s", after, id, a, b);
+			char *a = json_dumps(read, JSON_SORT_KEYS),
+			     *b = json_dumps(want, JSON_SORT_KEYS);
+			ck_abort_msg("after %s, meeting %lld reads\n%s\nbut is\n%s", after, id, a,
+			             b);
 		}
 		json_decref(want);
 		json_decref(read);
@@ -152,13 +157,15 @@ static size_t assert_reads_match_a_fresh_render(const char *after)
 		json_array_foreach(meetings, k, e) if (jint(e, "id") == jint(m, "id")) exported = e;
 		ck_assert_ptr_nonnull(exported);
 		json_t *want = expected_meeting(doc, exported);
-		for (const char *const *key = (const char *const[]){"readout", "sources", "readouts",
-		                                                     "related", NULL};
+		for (const char *const *key =
+		         (const char *const[]){"readout", "sources", "readouts", "related", NULL};
 		     *key; key++)
 			json_object_del(want, *key);
 		if (!json_equal(m, want)) {
-			char *a = json_dumps(m, JSON_SORT_KEYS), *b = json_dumps(want, JSON_SORT_KEYS);
-			ck_abort_msg("after %s, meeting %s is listed as\n%s\nbut is\n%s", after, id, a, b);
+			char *a = json_dumps(m, JSON_SORT_KEYS),
+			     *b = json_dumps(want, JSON_SORT_KEYS);
+			ck_abort_msg("after %s, meeting %s is listed as\n%s\nbut is\n%s", after, id,
+			             a, b);
 		}
 		json_decref(want);
 	}
@@ -204,17 +211,20 @@ START_TEST(stored_bodies_follow_every_change)
 		people[i] = create("/v1/participants",
 		                   F("{'name':'Person %d','title':'Envoy','country':'FR'}", i));
 	for (int i = 0; i < PRINCIPLES; i++)
-		principles[i] = create("/v1/principles",
-		                       F("{'name':'Principle %d','framework':'Charter'}", i));
+		principles[i] =
+		    create("/v1/principles", F("{'name':'Principle %d','framework':'Charter'}", i));
 	for (int i = 0; i < 6; i++) {
 		long long id = create(
 		    "/v1/meetings",
-		    F("{'title':'Meeting %d','date':'2024-01-%02d','participants':[{'id':%lld,'role':"
-		      "'host'},{'id':%lld}],'principles':[{'id':%lld,'stance':'cited','invoked_by':%lld}]"
+		    F("{'title':'Meeting "
+		      "%d','date':'2024-01-%02d','participants':[{'id':%lld,'role':"
+		      "'host'},{'id':%lld}],'principles':[{'id':%lld,'stance':'cited','invoked_by':"
+		      "%lld}]"
 		      "%s}",
 		      i, i + 1, people[i % PEOPLE], people[(i + 1) % PEOPLE],
 		      principles[i % PRINCIPLES], people[i % PEOPLE],
-		      i ? F(",'related':[{'id':%lld,'relation':'references'}]", meetings[i - 1]) : ""));
+		      i ? F(",'related':[{'id':%lld,'relation':'references'}]", meetings[i - 1])
+		        : ""));
 		meetings[meeting_count++] = id;
 	}
 	assert_reads_match_a_fresh_render("the set-up");
@@ -230,7 +240,8 @@ START_TEST(stored_bodies_follow_every_change)
 		case 0: /* what a meeting shows of a participant */
 			wr("PATCH", F("/v1/participants/%lld", p),
 			   pick(2) ? F("{'name':'Person %lld step %d'}", p, step)
-			           : F("{'title':'Title %d','country':'%s'}", step, countries[pick(3)]));
+			           : F("{'title':'Title %d','country':'%s'}", step,
+			               countries[pick(3)]));
 			break;
 		case 1: /* a participant's slug, and nothing a meeting shows */
 			wr("PATCH", F("/v1/participants/%lld", p),
@@ -240,12 +251,14 @@ START_TEST(stored_bodies_follow_every_change)
 		case 2: /* what a meeting shows of a principle */
 			wr("PATCH", F("/v1/principles/%lld", q),
 			   pick(2) ? F("{'name':'Principle %lld step %d'}", q, step)
-			           : F("{'framework':'Framework %d','description':'Text %d'}", step, step));
+			           : F("{'framework':'Framework %d','description':'Text %d'}", step,
+			               step));
 			break;
 		case 3: /* what related meetings show of this one */
 			wr("PATCH", F("/v1/meetings/%lld", m),
 			   pick(2) ? F("{'title':'Meeting %lld step %d'}", m, step)
-			           : F("{'date':'2023-%02d-01','summary':'Step %d'}", 1 + pick(12), step));
+			           : F("{'date':'2023-%02d-01','summary':'Step %d'}", 1 + pick(12),
+			               step));
 			break;
 		case 4:
 			wr("PUT", F("/v1/meetings/%lld/participants/%lld", m, p),
@@ -256,7 +269,8 @@ START_TEST(stored_bodies_follow_every_change)
 			break;
 		case 6:
 			wr("PUT", F("/v1/meetings/%lld/principles/%lld", m, q),
-			   pick(2) ? "{'stance':'proposed'}" : "{'stance':'reaffirmed','quote':'Said.'}");
+			   pick(2) ? "{'stance':'proposed'}"
+			           : "{'stance':'reaffirmed','quote':'Said.'}");
 			break;
 		case 7:
 			wr("DELETE", F("/v1/meetings/%lld/principles/%lld", m, q), NULL);
@@ -265,9 +279,11 @@ START_TEST(stored_bodies_follow_every_change)
 			if (pick(2) && meeting_count < 64) {
 				long long id = create(
 				    "/v1/meetings",
-				    F("{'title':'Follow-up %d','date':'2025-02-01','participants':[{'id':%lld}],"
+				    F("{'title':'Follow-up "
+				      "%d','date':'2025-02-01','participants':[{'id':%lld}],"
 				      "'related':[{'id':%lld,'relation':'follows_up'}%s]}",
-				      step, p, m, o != m ? F(",{'id':%lld,'relation':'references'}", o) : ""));
+				      step, p, m,
+				      o != m ? F(",{'id':%lld,'relation':'references'}", o) : ""));
 				meetings[meeting_count++] = id;
 			} else if (o != m)
 				wr("PATCH", F("/v1/meetings/%lld", m),
@@ -284,8 +300,8 @@ START_TEST(stored_bodies_follow_every_change)
 		ck_assert_uint_eq(assert_reads_match_a_fresh_render(what), meeting_count);
 	}
 	/* The comparisons so far went through stored bodies, not only renders. */
-	ck_assert_int_gt(harness_sql_int(&h, "SELECT count(*) FROM meeting_json WHERE body IS NOT NULL"),
-	                 0);
+	ck_assert_int_gt(
+	    harness_sql_int(&h, "SELECT count(*) FROM meeting_json WHERE body IS NOT NULL"), 0);
 	/* Writes from elsewhere (psql, another program) to any table a body
 	 * draws on. */
 	static const char *const elsewhere[] = {
@@ -340,9 +356,10 @@ START_TEST(stale_bodies_are_read_rendered_and_filled_again)
 	enum { N = 120 }; /* more than one batch of the filler */
 	long long ids[N];
 	for (int i = 0; i < N; i++)
-		ids[i] = create("/v1/meetings",
-		                F("{'title':'Round %d','date':'2024-03-01','participants':[{'id':%lld}]}",
-		                  i, p));
+		ids[i] = create(
+		    "/v1/meetings",
+		    F("{'title':'Round %d','date':'2024-03-01','participants':[{'id':%lld}]}", i,
+		      p));
 	struct reply *before = get(&h, F("/v1/meetings/%lld", ids[N / 2]));
 	harness_sql(&h, "UPDATE meeting_json SET body = NULL");
 	struct reply *during = get(&h, F("/v1/meetings/%lld", ids[N / 2]));

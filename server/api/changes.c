@@ -22,8 +22,8 @@ char *api_render(enum store_kind kind, const void *record, bool summary, size_t 
 	    [STORE_PARTICIPANTS] = &api_participants,
 	    [STORE_PRINCIPLES] = &api_principles,
 	};
-	json_t *doc =
-	    summary && kind == STORE_MEETINGS ? api_meeting_json(record, false) : of[kind]->encode(record);
+	json_t *doc = summary && kind == STORE_MEETINGS ? api_meeting_json(record, false)
+	                                                : of[kind]->encode(record);
 	char *body = api_dump(doc, len);
 	json_decref(doc);
 	return body;
@@ -116,8 +116,8 @@ static void version_clear(void *item)
 	change_clear(item);
 }
 
-static const struct api_list_items version_items = {sizeof(struct change), version_json, NULL,
-                                                    version_id, version_clear, false};
+static const struct api_list_items version_items = {
+    sizeof(struct change), version_json, NULL, version_id, version_clear, false};
 
 HANDLER(api_versions)
 {

@@ -112,9 +112,9 @@ static int64_t participant_item_id(const void *item)
 	return ((const struct participant *)item)->meta.id;
 }
 
-static const struct api_list_items participant_items = {sizeof(struct participant),
-                                                        participant_item_json, NULL,
-                                                        participant_item_id, participant_clear_any, false};
+static const struct api_list_items participant_items = {
+    sizeof(struct participant), participant_item_json, NULL,
+    participant_item_id,        participant_clear_any, false};
 
 static const char *const sort_names[] = {"name", "-name", "meeting_count", "-meeting_count", NULL};
 

@@ -113,8 +113,9 @@ static int64_t principle_item_id(const void *item)
 	return ((const struct principle *)item)->meta.id;
 }
 
-static const struct api_list_items principle_items = {sizeof(struct principle), principle_item_json,
-                                                      NULL, principle_item_id, principle_clear_any, false};
+static const struct api_list_items principle_items = {
+    sizeof(struct principle), principle_item_json, NULL,
+    principle_item_id,        principle_clear_any, false};
 
 HANDLER(api_principles_list)
 {
@@ -194,8 +195,12 @@ static void timeline_item_clear(void *item)
 	timeline_entry_clear(item);
 }
 
-static const struct api_list_items timeline_items = {
-    sizeof(struct timeline_entry), timeline_item_json, NULL, timeline_item_id, timeline_item_clear, false};
+static const struct api_list_items timeline_items = {sizeof(struct timeline_entry),
+                                                     timeline_item_json,
+                                                     NULL,
+                                                     timeline_item_id,
+                                                     timeline_item_clear,
+                                                     false};
 
 HANDLER(api_principles_timeline)
 {

@@ -484,7 +484,8 @@ void api_list_respond(struct http_request *req, const struct api_page *page, enu
 		struct cursor_pos last = {0};
 		if (next_key && n)
 			api_cursor_pos(&last, next_key, k->id_of(item + (n - 1) * k->size));
-		api_page_respond(req, page, texts, lens, n, next_key && n ? &last : NULL, total, res);
+		api_page_respond(req, page, texts, lens, n, next_key && n ? &last : NULL, total,
+		                 res);
 		for (size_t i = 0; i < n; i++)
 			free(own[i]);
 		free(own);

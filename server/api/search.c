@@ -62,8 +62,8 @@ static void hit_clear(void *item)
 	search_hit_clear(item);
 }
 
-static const struct api_list_items hit_items = {sizeof(struct search_hit), hit_json, NULL, hit_id,
-                                                hit_clear, false};
+static const struct api_list_items hit_items = {
+    sizeof(struct search_hit), hit_json, NULL, hit_id, hit_clear, false};
 
 HANDLER(api_search)
 {

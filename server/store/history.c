@@ -100,8 +100,8 @@ static enum store_status meeting_json_store(struct store_conn *c, const void *me
 	size_t len;
 	char *summary = store_renderer(c->store)(STORE_MEETINGS, meeting, true, &len);
 	struct store_stmt *st;
-	enum store_status r = store_prepare(c, "UPDATE meeting_json SET body = $2, summary = $3 WHERE meeting_id = $1",
-	                  &st);
+	enum store_status r = store_prepare(
+	    c, "UPDATE meeting_json SET body = $2, summary = $3 WHERE meeting_id = $1", &st);
 	if (r == STORE_OK) {
 		store_bind_int64(st, 1, meta->id);
 		store_bind_text(st, 2, body);
@@ -526,10 +526,11 @@ enum store_status store_meeting_json_fill(struct store *s, int batch, int64_t *f
 	if (r != STORE_OK)
 		return r;
 	struct store_stmt *st;
-	r = store_prepare(c,
-	                  "SELECT meeting_id FROM meeting_json WHERE body IS NULL OR summary IS NULL "
-	                  "LIMIT $1",
-	                  &st);
+	r = store_prepare(
+	    c,
+	    "SELECT meeting_id FROM meeting_json WHERE body IS NULL OR summary IS NULL "
+	    "LIMIT $1",
+	    &st);
 	int64_t *ids = xcalloc((size_t)batch, sizeof *ids);
 	int n = 0;
 	if (r == STORE_OK) {

@@ -805,8 +805,8 @@ static enum store_status meeting_stored_list_finish(struct store_conn *c, void *
 		lacking += lacks_body(&m[i], NULL);
 	if (!lacking)
 		return STORE_OK;
-	char *ids = store_id_list(items, n, sizeof *m, offsetof(struct meeting, meta.id), lacks_body,
-	                          NULL);
+	char *ids =
+	    store_id_list(items, n, sizeof *m, offsetof(struct meeting, meta.id), lacks_body, NULL);
 	struct store_stmt *st;
 	enum store_status r =
 	    store_prepare(c,
@@ -895,12 +895,12 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 	    .bind = meeting_list_bind,
 	    .ctx = l,
 	    .item_size = sizeof(struct meeting),
-	    .row_read = l->ranked                ? meeting_ranked_row_read
+	    .row_read = l->ranked             ? meeting_ranked_row_read
 	                : f->stored_summaries ? meeting_stored_row_read
 	                                      : meeting_summary_row_read,
 	    .item_clear = meeting_clear_any,
 	    .finish = f->stored_summaries && !l->ranked ? meeting_stored_list_finish
-	                                                 : meeting_list_finish,
+	                                                : meeting_list_finish,
 	    .key_of = meeting_list_key,
 	};
 	void *out = NULL;

@@ -276,8 +276,7 @@ enum store_status store_search(struct store *s, const char *match, unsigned kind
 /* The representation of a record of kind (a struct participant, principle
  * or meeting) as a new string of *len bytes; with summary, the item a list
  * of meetings gives for a meeting. */
-typedef char *(*store_render)(enum store_kind kind, const void *record, bool summary,
-                              size_t *len);
+typedef char *(*store_render)(enum store_kind kind, const void *record, bool summary, size_t *len);
 
 /* Sets the renderer of every later write's version. Set it before the
  * store is used from more than one thread; without one, versions hold no
