@@ -70,7 +70,8 @@ char *api_dump(const json_t *doc, size_t *len);
 
 /* The text of a list page, {"data":[ITEMS], then the members of rest}:
  * ITEMS the n JSON texts items[i] of lens[i] bytes joined by commas, as
- * api_dump would write them in an array; rest (borrowed) an object. */
+ * api_dump would write them in an array; rest (borrowed) an object with at
+ * least one member. */
 char *api_dump_page(const char *const *items, const size_t *lens, size_t n, const json_t *rest,
                     size_t *len);
 

@@ -200,10 +200,7 @@ char *api_dump_page(const char *const *items, const size_t *lens, size_t n, cons
 	out_put(&o, "]", 1);
 	size_t brace = o.len;
 	out_value(&o, rest);
-	if (json_object_size(rest))
-		o.buf[brace] = ','; /* {"next_cursor":...} continues the object */
-	else
-		o.buf[brace] = '}', o.len = brace + 1; /* "{}": only its closing brace */
+	o.buf[brace] = ','; /* {"next_cursor":...} continues the object */
 	o.buf[o.len] = '\0';
 	*len = o.len;
 	return o.buf;

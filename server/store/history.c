@@ -92,24 +92,44 @@ static enum store_status history_insert(struct store_conn *c, enum store_kind ki
 	return r;
 }
 
-/* Stores meeting's body (rendered already) and its summary in meeting_json. */
+/* A new record of kind read by id (*r says whether it was); record_free
+ * frees it. */
+static void *record_read(struct store_conn *c, enum store_kind kind, int64_t id,
+                         enum store_status *r)
+{
+	void *record = xcalloc(1, store_entity_ops[kind]->size);
+	*r = store_entity_ops[kind]->read(c, id, record);
+	return record;
+}
+
+static void record_free(enum store_kind kind, void *record)
+{
+	store_entity_ops[kind]->clear(record);
+	free(record);
+}
+
+/* Stores meeting's body (rendered here when NULL) and its summary in
+ * meeting_json. */
 static enum store_status meeting_json_store(struct store_conn *c, const void *meeting,
                                             const char *body)
 {
 	const struct entity_meta *meta = meeting;
+	store_render render = store_renderer(c->store);
 	size_t len;
-	char *summary = store_renderer(c->store)(STORE_MEETINGS, meeting, true, &len);
+	char *own = body ? NULL : render(STORE_MEETINGS, meeting, false, &len);
+	char *summary = render(STORE_MEETINGS, meeting, true, &len);
 	struct store_stmt *st;
 	enum store_status r = store_prepare(
 	    c, "UPDATE meeting_json SET body = $2, summary = $3 WHERE meeting_id = $1", &st);
 	if (r == STORE_OK) {
 		store_bind_int64(st, 1, meta->id);
-		store_bind_text(st, 2, body);
+		store_bind_text(st, 2, body ? body : own);
 		store_bind_text(st, 3, summary);
 		bool row;
 		r = store_step(st, &row);
 		store_done(st);
 	}
+	free(own);
 	free(summary);
 	return r;
 }
@@ -131,13 +151,11 @@ enum store_status store_history_add(struct store_conn *c, enum store_kind kind,
 enum store_status store_history_add_id(struct store_conn *c, enum store_kind kind,
                                        enum change_action action, int64_t id)
 {
-	const struct store_entity_ops *ops = store_entity_ops[kind];
-	void *record = xcalloc(1, ops->size);
-	enum store_status r = ops->read(c, id, record);
+	enum store_status r;
+	void *record = record_read(c, kind, id, &r);
 	if (r == STORE_OK)
 		r = store_history_add(c, kind, action, record);
-	ops->clear(record);
-	free(record);
+	record_free(kind, record);
 	return r;
 }
 
@@ -444,23 +462,6 @@ enum store_status store_version_get(struct store *s, enum store_kind kind, int64
 	return r;
 }
 
-/* Renders record id of kind, inside the caller's transaction. */
-static enum store_status render_record(struct store_conn *c, enum store_kind kind, int64_t id,
-                                       char **body, size_t *len)
-{
-	store_render render = store_renderer(c->store);
-	if (!render)
-		return STORE_ERROR;
-	const struct store_entity_ops *ops = store_entity_ops[kind];
-	void *record = xcalloc(1, ops->size);
-	enum store_status r = ops->read(c, id, record);
-	if (r == STORE_OK)
-		*body = render(kind, record, false, len);
-	ops->clear(record);
-	free(record);
-	return r;
-}
-
 /* A meeting's stored body (meeting_json), NULL when it is stale. */
 static enum store_status meeting_json_read(struct store_conn *c, int64_t id, char **body,
                                            size_t *len)
@@ -486,38 +487,37 @@ enum store_status store_get_json(struct store *s, enum store_kind kind, const st
 {
 	*body = NULL;
 	*len = 0;
+	store_render render = store_renderer(s);
+	if (!render)
+		return STORE_ERROR;
 	struct store_conn *c = store_conn(s);
 	if (!c)
 		return store_conn_failure(s);
 	enum store_status r = store_begin_read(c);
 	if (r != STORE_OK)
 		return r;
-	/* A stored body exists only for a meeting that does: read by id, it
-	 * needs no resolving first. */
-	if (kind == STORE_MEETINGS && ref->id)
-		r = meeting_json_read(c, ref->id, body, len);
-	if (r == STORE_OK && !*body) {
-		int64_t id;
+	/* By id nothing is resolved: a stored body exists only for a meeting
+	 * that does, and reading the record answers STORE_NOT_FOUND for one
+	 * that does not. */
+	int64_t id = ref->id;
+	if (ref->slug)
 		r = store_resolve(c, kind, ref->id, ref->slug, &id);
-		if (r == STORE_OK && kind == STORE_MEETINGS && !ref->id)
-			r = meeting_json_read(c, id, body, len);
-		if (r == STORE_OK && !*body)
-			r = render_record(c, kind, id, body, len);
+	if (r == STORE_OK && kind == STORE_MEETINGS)
+		r = meeting_json_read(c, id, body, len);
+	if (r == STORE_OK && !*body) {
+		void *record = record_read(c, kind, id, &r);
+		if (r == STORE_OK)
+			*body = render(kind, record, false, len);
+		record_free(kind, record);
 	}
 	store_commit(c);
-	if (r != STORE_OK) {
-		free(*body);
-		*body = NULL;
-		*len = 0;
-	}
 	return r;
 }
 
 enum store_status store_meeting_json_fill(struct store *s, int batch, int64_t *filled)
 {
 	*filled = 0;
-	store_render render = store_renderer(s);
-	if (!render)
+	if (!store_renderer(s))
 		return STORE_OK;
 	struct store_conn *c = store_conn(s);
 	if (!c)
@@ -540,18 +540,11 @@ enum store_status store_meeting_json_fill(struct store *s, int batch, int64_t *f
 			ids[n++] = store_col_int64(st, 0);
 		store_done(st);
 	}
-	const struct store_entity_ops *ops = store_entity_ops[STORE_MEETINGS];
 	for (int i = 0; i < n && r == STORE_OK; i++) {
-		void *record = xcalloc(1, ops->size);
-		r = ops->read(c, ids[i], record);
-		if (r == STORE_OK) {
-			size_t len;
-			char *body = render(STORE_MEETINGS, record, false, &len);
-			r = meeting_json_store(c, record, body);
-			free(body);
-		}
-		ops->clear(record);
-		free(record);
+		void *record = record_read(c, STORE_MEETINGS, ids[i], &r);
+		if (r == STORE_OK)
+			r = meeting_json_store(c, record, NULL);
+		record_free(STORE_MEETINGS, record);
 	}
 	free(ids);
 	if (r == STORE_OK)

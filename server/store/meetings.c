@@ -89,48 +89,54 @@ static void link_row_read(struct store_stmt *st, struct meeting *m)
 	l->relation = model_enum_parse(model_relation_names, store_col_text(st, 5));
 }
 
-/* One nested list of a page of meetings: its query (column 0 the meeting
- * id, $1 the ids as a JSON array) and how a row joins its meeting. */
-struct nested_list {
+/* What a page of meetings loads after its rows, one query each: the
+ * summary columns (for rows read without them) and the nested lists. */
+enum page_list { LIST_SUMMARY, LIST_ATTENDANCES, LIST_INVOCATIONS, LIST_LINKS, PAGE_LISTS };
+
+/* One of them: its query (column 0 the meeting id, $1 the ids as a JSON
+ * array) and how a row joins its meeting. */
+struct page_list_query {
 	const char *sql;
 	void (*row_read)(struct store_stmt *st, struct meeting *m);
 };
 
-static const struct nested_list nested_lists[] = {
-    {"SELECT a.meeting_id, p.id, p.slug, p.name, p.title, p.country, a.role "
-     "FROM attendances a JOIN participants p ON p.id = a.participant_id "
-     "WHERE a.meeting_id IN (SELECT CAST(value AS BIGINT) FROM json_each($1)) "
-     "ORDER BY a.meeting_id, a.position",
-     attendance_row_read},
-    {"SELECT i.meeting_id, p.id, p.slug, p.name, p.framework, "
-     "i.stance, i.invoked_by, i.quote, q.slug "
-     "FROM invocations i JOIN principles p ON p.id = i.principle_id "
-     "LEFT JOIN participants q ON q.id = i.invoked_by "
-     "WHERE i.meeting_id IN (SELECT CAST(value AS BIGINT) FROM json_each($1)) "
-     "ORDER BY i.meeting_id, i.position",
-     invocation_row_read},
-    /* Last: only full reads load it. */
-    {"SELECT l.meeting_id, o.id, o.slug, o.title, o.date, l.relation "
-     "FROM meeting_links l JOIN meetings o ON o.id = l.related_id "
-     "WHERE l.meeting_id IN (SELECT CAST(value AS BIGINT) FROM json_each($1)) "
-     "ORDER BY l.meeting_id, l.position",
-     link_row_read},
+static const struct page_list_query page_lists[PAGE_LISTS] = {
+    [LIST_SUMMARY] = {"SELECT " SUMMARY_COLUMNS " FROM meetings m WHERE m.id IN "
+                      "(SELECT CAST(value AS BIGINT) FROM json_each($1))",
+                      meeting_summary_read},
+    [LIST_ATTENDANCES] = {"SELECT a.meeting_id, p.id, p.slug, p.name, p.title, p.country, a.role "
+                          "FROM attendances a JOIN participants p ON p.id = a.participant_id "
+                          "WHERE a.meeting_id IN (SELECT CAST(value AS BIGINT) FROM json_each($1)) "
+                          "ORDER BY a.meeting_id, a.position",
+                          attendance_row_read},
+    [LIST_INVOCATIONS] = {"SELECT i.meeting_id, p.id, p.slug, p.name, p.framework, "
+                          "i.stance, i.invoked_by, i.quote, q.slug "
+                          "FROM invocations i JOIN principles p ON p.id = i.principle_id "
+                          "LEFT JOIN participants q ON q.id = i.invoked_by "
+                          "WHERE i.meeting_id IN (SELECT CAST(value AS BIGINT) FROM json_each($1)) "
+                          "ORDER BY i.meeting_id, i.position",
+                          invocation_row_read},
+    [LIST_LINKS] = {"SELECT l.meeting_id, o.id, o.slug, o.title, o.date, l.relation "
+                    "FROM meeting_links l JOIN meetings o ON o.id = l.related_id "
+                    "WHERE l.meeting_id IN (SELECT CAST(value AS BIGINT) FROM json_each($1)) "
+                    "ORDER BY l.meeting_id, l.position",
+                    link_row_read},
 };
 
-/* Loads participants and principles (and, when full, related meetings) of
- * every meeting in items with one query per list. */
-static enum store_status load_nested(struct store_conn *c, struct meeting *items, size_t n,
-                                     bool full, bool (*keep)(const void *item, const void *ctx))
+/* Loads the lists first..last of the meetings in items that keep holds
+ * (every one when keep is NULL), with one query per list. */
+static enum store_status load_lists(struct store_conn *c, struct meeting *items, size_t n,
+                                    enum page_list first, enum page_list last,
+                                    bool (*keep)(const void *item, const void *ctx))
 {
 	if (n == 0)
 		return STORE_OK;
 	char *ids =
 	    store_id_list(items, n, sizeof *items, offsetof(struct meeting, meta.id), keep, NULL);
-	size_t lists = sizeof nested_lists / sizeof nested_lists[0] - (full ? 0 : 1);
 	enum store_status r = STORE_OK;
-	for (size_t k = 0; k < lists && r == STORE_OK; k++) {
+	for (int k = first; k <= (int)last && r == STORE_OK; k++) {
 		struct store_stmt *st;
-		r = store_prepare(c, nested_lists[k].sql, &st);
+		r = store_prepare(c, page_lists[k].sql, &st);
 		if (r != STORE_OK)
 			break;
 		store_bind_text(st, 1, ids);
@@ -138,7 +144,7 @@ static enum store_status load_nested(struct store_conn *c, struct meeting *items
 		while ((r = store_step(st, &row)) == STORE_OK && row) {
 			struct meeting *m = meeting_find(items, n, store_col_int64(st, 0));
 			if (m)
-				nested_lists[k].row_read(st, m);
+				page_lists[k].row_read(st, m);
 		}
 		store_done(st);
 	}
@@ -156,7 +162,7 @@ enum store_status store_meeting_read(struct store_conn *c, int64_t id, struct me
 	store_bind_int64(st, 1, id);
 	r = store_read_one(st, meeting_full_read, out);
 	if (r == STORE_OK)
-		r = load_nested(c, out, 1, true, NULL);
+		r = load_lists(c, out, 1, LIST_ATTENDANCES, LIST_LINKS, NULL);
 	if (r != STORE_OK)
 		meeting_clear(out);
 	return r;
@@ -790,7 +796,7 @@ static enum store_status meeting_list_finish(struct store_conn *c, void *items, 
                                              const void *ctx)
 {
 	(void)ctx;
-	return load_nested(c, items, n, false, NULL);
+	return load_lists(c, items, n, LIST_ATTENDANCES, LIST_INVOCATIONS, NULL);
 }
 
 /* The summaries and nested lists of the items that came without a stored
@@ -800,31 +806,10 @@ static enum store_status meeting_stored_list_finish(struct store_conn *c, void *
 {
 	(void)ctx;
 	struct meeting *m = items;
-	size_t lacking = 0;
 	for (size_t i = 0; i < n; i++)
-		lacking += lacks_body(&m[i], NULL);
-	if (!lacking)
-		return STORE_OK;
-	char *ids =
-	    store_id_list(items, n, sizeof *m, offsetof(struct meeting, meta.id), lacks_body, NULL);
-	struct store_stmt *st;
-	enum store_status r =
-	    store_prepare(c,
-	                  "SELECT " SUMMARY_COLUMNS " FROM meetings m WHERE m.id IN "
-	                  "(SELECT CAST(value AS BIGINT) FROM json_each($1))",
-	                  &st);
-	if (r == STORE_OK) {
-		store_bind_text(st, 1, ids);
-		bool row;
-		while ((r = store_step(st, &row)) == STORE_OK && row) {
-			struct meeting *item = meeting_find(items, n, store_col_int64(st, 0));
-			if (item)
-				meeting_summary_read(st, item);
-		}
-		store_done(st);
-	}
-	free(ids);
-	return r == STORE_OK ? load_nested(c, items, n, false, lacks_body) : r;
+		if (lacks_body(&m[i], NULL))
+			return load_lists(c, items, n, LIST_SUMMARY, LIST_INVOCATIONS, lacks_body);
+	return STORE_OK;
 }
 
 enum store_status store_meeting_list_on(struct store_conn *c, const struct meeting_filter *f,
