@@ -438,22 +438,26 @@ char *model_search_snippet(const char *text, const char *expr, size_t words)
 	if (words == 0)
 		words = 1;
 	if (tt.n > words) {
-		bool *seen = xcalloc(l.n + 1, sizeof *seen);
+		/* The matched tokens, and the counts of each lexeme among those
+		 * of the window [s, s + words) as it slides: [lo_m, hi_m) of at. */
+		size_t *at = xmalloc(tt.n * sizeof *at), matched = 0;
+		for (size_t k = 0; k < tt.n; k++)
+			if (tt.items[k].match)
+				at[matched++] = k;
+		size_t *count = xcalloc(l.n + 1, sizeof *count);
+		size_t distinct = 0, lo_m = 0, hi_m = 0;
 		size_t best_distinct = 0, best_hits = 0, best_skew = SIZE_MAX;
 		for (size_t s = 0; s + words <= tt.n; s++) {
-			memset(seen, 0, (l.n + 1) * sizeof *seen);
-			size_t distinct = 0, hits = 0, lo = 0, hi = 0;
-			for (size_t k = s; k < s + words; k++) {
-				int m = tt.items[k].match;
-				if (!m)
-					continue;
-				if (hits++ == 0)
-					lo = k - s;
-				hi = s + words - 1 - k;
-				if (!seen[m]) {
-					seen[m] = true;
+			for (; hi_m < matched && at[hi_m] < s + words; hi_m++)
+				if (count[tt.items[at[hi_m]].match]++ == 0)
 					distinct++;
-				}
+			for (; lo_m < hi_m && at[lo_m] < s; lo_m++)
+				if (--count[tt.items[at[lo_m]].match] == 0)
+					distinct--;
+			size_t hits = hi_m - lo_m, lo = 0, hi = 0;
+			if (hits) {
+				lo = at[lo_m] - s;
+				hi = s + words - 1 - at[hi_m - 1];
 			}
 			size_t skew = lo > hi ? lo - hi : hi - lo;
 			if (distinct > best_distinct ||
@@ -465,7 +469,8 @@ char *model_search_snippet(const char *text, const char *expr, size_t words)
 				first = s;
 			}
 		}
-		free(seen);
+		free(count);
+		free(at);
 		last = first + words;
 	}
 	size_t from = first == 0 || tt.n == 0 ? 0 : tt.items[first].start;

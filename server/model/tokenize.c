@@ -138,6 +138,13 @@ static size_t encode(uint32_t cp, char *out)
 	return 4;
 }
 
+/* An ASCII letter or digit: the word characters below U+0080 (every other
+ * ASCII character separates words), told without decoding. */
+static bool ascii_word(unsigned char b)
+{
+	return (unsigned char)(b - '0') < 10 || (unsigned char)((b | 0x20) - 'a') < 26;
+}
+
 struct walk {
 	const unsigned char *text;
 	token_fn fn;
@@ -161,6 +168,12 @@ static int emit(struct walk *w, size_t start, size_t end, enum token_kind kind)
 	}
 	size_t len = 0;
 	for (size_t i = start; i < end;) {
+		unsigned char b = w->text[i];
+		if (b < 0x80) { /* ASCII folds by case alone */
+			w->buf[len++] = (char)((unsigned char)(b - 'A') < 26 ? b + 32 : b);
+			i++;
+			continue;
+		}
 		uint32_t cp;
 		i += model_utf8_decode(w->text + i, end - i, &cp);
 		uint32_t f = cp == INVALID ? 0 : fold(cp);
@@ -181,6 +194,10 @@ int model_tokenize(const char *text, size_t n, token_fn fn, void *ctx)
 	int rc = 0;
 	size_t i = 0;
 	while (rc == 0 && i < n) {
+		if (w.text[i] < 0x80 && !ascii_word(w.text[i])) {
+			i++;
+			continue;
+		}
 		uint32_t cp;
 		size_t len = model_utf8_decode(w.text + i, n - i, &cp);
 		if (class_of(cp) != UNICODE_WORD) {
@@ -193,6 +210,12 @@ int model_tokenize(const char *text, size_t n, token_fn fn, void *ctx)
 			 * separator or a CJK character. */
 			i += len;
 			while (i < n) {
+				if (w.text[i] < 0x80) {
+					if (!ascii_word(w.text[i]))
+						break;
+					i++;
+					continue;
+				}
 				len = model_utf8_decode(w.text + i, n - i, &cp);
 				enum unicode_class c = class_of(cp);
 				if (c == UNICODE_SEPARATOR ||
