@@ -295,8 +295,8 @@ static enum store_status insert_nested(struct store_conn *c, int64_t id, const s
 	for (size_t i = 0; i < m->participant_count && r == STORE_OK; i++)
 		r = insert_pair(
 		    c,
-		    "INSERT INTO attendances (meeting_id, participant_id, role, position) "
-		    "VALUES ($1, $2, $3, $4)",
+		    "INSERT INTO attendances (meeting_id, participant_id, role, position, date) "
+		    "VALUES ($1, $2, $3, $4, (SELECT date FROM meetings WHERE id = $1))",
 		    id, m->participants[i].participant_id,
 		    model_role_names[m->participants[i].role], i);
 	for (size_t i = 0; i < m->principle_count && r == STORE_OK; i++) {
@@ -542,9 +542,10 @@ enum store_status store_meeting_put_attendance(struct store *s, int64_t id,
 	if (r == STORE_OK)
 		r = store_prepare(
 		    c,
-		    "INSERT INTO attendances (meeting_id, participant_id, role, position) "
+		    "INSERT INTO attendances (meeting_id, participant_id, role, position, date) "
 		    "VALUES ($1, $2, $3, (SELECT coalesce(max(position), -1) + 1 FROM attendances "
-		    "WHERE meeting_id = $1)) ON CONFLICT (meeting_id, participant_id) "
+		    "WHERE meeting_id = $1), (SELECT date FROM meetings WHERE id = $1)) "
+		    "ON CONFLICT (meeting_id, participant_id) "
 		    "DO UPDATE SET role = excluded.role",
 		    &st);
 	if (r == STORE_OK) {
