@@ -58,7 +58,7 @@ CREATE TABLE attendances (
 	meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
 	participant_id INTEGER NOT NULL REFERENCES participants (id) ON DELETE RESTRICT,
 	role TEXT NOT NULL DEFAULT 'attendee' CHECK (role IN ('host', 'guest', 'attendee')),
-	position INTEGER NOT NULL,
+	position INTEGER NOT NULL, date TEXT,
 	PRIMARY KEY (meeting_id, participant_id)
 ) WITHOUT ROWID;
 CREATE INDEX attendances_participant ON attendances (participant_id, meeting_id);
@@ -202,10 +202,6 @@ END;
 CREATE TRIGGER meeting_json_attendance_insert AFTER INSERT ON attendances BEGIN
 	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = NEW.meeting_id AND body IS NOT NULL;
 END;
-CREATE TRIGGER meeting_json_attendance_update AFTER UPDATE ON attendances BEGIN
-	UPDATE meeting_json SET body = NULL, summary = NULL
-	WHERE meeting_id IN (OLD.meeting_id, NEW.meeting_id) AND body IS NOT NULL;
-END;
 CREATE TRIGGER meeting_json_attendance_delete AFTER DELETE ON attendances BEGIN
 	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = OLD.meeting_id AND body IS NOT NULL;
 END;
@@ -242,4 +238,24 @@ WHEN OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name OR OLD.framework IS NO
 	UPDATE meeting_json SET body = NULL, summary = NULL
 	WHERE meeting_id IN (SELECT meeting_id FROM invocations WHERE principle_id IN (OLD.id, NEW.id))
 		AND body IS NOT NULL;
+END;
+CREATE TRIGGER meeting_json_attendance_update
+AFTER UPDATE OF meeting_id, participant_id, role, position ON attendances BEGIN
+	UPDATE meeting_json SET body = NULL, summary = NULL
+	WHERE meeting_id IN (OLD.meeting_id, NEW.meeting_id) AND body IS NOT NULL;
+END;
+CREATE INDEX attendances_participant_date ON attendances (participant_id, date, meeting_id);
+CREATE TRIGGER attendances_date_insert AFTER INSERT ON attendances
+WHEN NEW.date IS NOT (SELECT date FROM meetings WHERE id = NEW.meeting_id) BEGIN
+	UPDATE attendances SET date = (SELECT date FROM meetings WHERE id = NEW.meeting_id)
+	WHERE meeting_id = NEW.meeting_id AND participant_id = NEW.participant_id;
+END;
+CREATE TRIGGER attendances_date_update AFTER UPDATE OF meeting_id, date ON attendances
+WHEN NEW.date IS NOT (SELECT date FROM meetings WHERE id = NEW.meeting_id) BEGIN
+	UPDATE attendances SET date = (SELECT date FROM meetings WHERE id = NEW.meeting_id)
+	WHERE meeting_id = NEW.meeting_id AND participant_id = NEW.participant_id;
+END;
+CREATE TRIGGER attendances_meeting_date AFTER UPDATE OF date ON meetings
+WHEN OLD.date IS NOT NEW.date BEGIN
+	UPDATE attendances SET date = NEW.date WHERE meeting_id = NEW.id;
 END;

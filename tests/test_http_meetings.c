@@ -2477,6 +2477,137 @@ START_TEST(keyset_pagination)
 }
 END_TEST
 
+/* ---- a participant's meetings by date ---- */
+
+#define ATTENDED 60
+static struct attended {
+	long long id;
+	char date[11];
+	bool xi, blinken, wang;
+} attended[ATTENDED];
+
+static int attended_cmp(const void *a, const void *b)
+{
+	const struct attended *x = a, *y = b;
+	int c = strcmp(x->date, y->date);
+	return c ? c : (x->id > y->id) - (x->id < y->id);
+}
+
+/* Walks query over the meetings of attended that the participants xi,
+ * blinken and wang (those set) all attended inside [from, to] and checks
+ * that every one comes exactly once, in the order of sort, and that the
+ * total counts them. */
+static void expect_attended(bool xi, bool blinken, bool wang, const char *from, const char *to,
+                            bool asc)
+{
+	qsort(attended, ATTENDED, sizeof attended[0], attended_cmp);
+	long long want[ATTENDED], got[ATTENDED + 7];
+	size_t m = 0;
+	for (int k = 0; k < ATTENDED; k++) {
+		const struct attended *a = &attended[asc ? k : ATTENDED - 1 - k];
+		if ((!xi || a->xi) && (!blinken || a->blinken) && (!wang || a->wang) &&
+		    strcmp(a->date, from) >= 0 && strcmp(a->date, to) <= 0)
+			want[m++] = a->id;
+	}
+	const char *query = F("%s%s%sfrom=%s&to=%s&sort=%s", xi ? "participant=xi-jinping&" : "",
+	                      blinken ? "participant=antony-blinken&" : "",
+	                      wang ? "participant=wang-yi&" : "", from, to, asc ? "date" : "-date");
+	char what[200];
+	snprintf(what, sizeof what, "%s", query);
+	size_t n = walk(what, got, sizeof got / sizeof got[0], NULL);
+	assert_same_ids(what, got, n, want, m);
+	ck_assert_int_eq(meetings_total(what), (long long)m);
+}
+
+static void expect_all_attended(void)
+{
+	for (int asc = 0; asc < 2; asc++) {
+		expect_attended(true, false, false, "2000-01-01", "2100-12-31", asc);
+		expect_attended(true, false, false, "2020-01-11", "2020-02-03", asc);
+		expect_attended(false, true, false, "2020-01-05", "2020-02-25", asc);
+		expect_attended(true, true, false, "2000-01-01", "2100-12-31", asc);
+		expect_attended(false, true, true, "2020-01-01", "2020-01-30", asc);
+		expect_attended(true, true, true, "2000-01-01", "2100-12-31", asc);
+	}
+	/* Each attendance's copy of its meeting's date, written by whoever. */
+	ck_assert_int_eq(harness_sql_int(&h, "SELECT count(*) FROM attendances a JOIN meetings m "
+	                                     "ON m.id = a.meeting_id "
+	                                     "WHERE a.date IS NULL OR a.date <> m.date"),
+	                 0);
+}
+
+static struct attended *attended_by_id(long long id)
+{
+	for (int k = 0; k < ATTENDED; k++)
+		if (attended[k].id == id)
+			return &attended[k];
+	ck_abort_msg("meeting %lld is not among attended", id);
+	return NULL;
+}
+
+START_TEST(participant_list_by_date)
+{
+	struct world w;
+	build_world(&w);
+	for (int i = 0; i < ATTENDED; i++) {
+		struct attended *a = &attended[i];
+		date_add(a->date, (i * 13) % 40); /* ties: 60 meetings on 40 days */
+		a->xi = i % 2 == 0 || i % 3 == 0;
+		a->blinken = i % 3 == 0 || i % 5 == 0;
+		a->wang = i % 4 == 0;
+		char people[100] = "";
+		if (a->xi)
+			strcat(people, ",{'slug':'xi-jinping'}");
+		if (a->blinken)
+			strcat(people, ",{'slug':'antony-blinken'}");
+		if (a->wang)
+			strcat(people, ",{'slug':'wang-yi'}");
+		a->id = mk_meeting(F("{'title':'Attended %d','date':'%s','participants':[%s]}", i,
+		                     a->date, people + (*people == ',')));
+	}
+	expect_all_attended();
+	ck_assert_int_eq(meetings_total("participant=xi-jinping&kind=talks"), 0);
+
+	/* A meeting whose date changes moves in its participants' lists, as
+	 * one with a new participant comes into the new one's list at its
+	 * date: through the API... */
+	qsort(attended, ATTENDED, sizeof attended[0], attended_cmp);
+	struct attended *first = &attended[0], *last = &attended[ATTENDED - 1];
+	ck_assert(first->xi);
+	date_add(first->date, 45);
+	struct reply *r =
+	    wr("PATCH", F("/v1/meetings/%lld", first->id), F("{'date':'%s'}", first->date));
+	ck_assert_msg(r->status == 200, "%s", r->body);
+	reply_free(r);
+	date_add(last->date, -3);
+	r = wr("PATCH", F("/v1/meetings/%lld", last->id), F("{'date':'%s'}", last->date));
+	ck_assert_msg(r->status == 200, "%s", r->body);
+	reply_free(r);
+	struct attended *a = attended_by_id(attended[ATTENDED / 2].id);
+	if (!a->wang) {
+		r = wr("PUT", F("/v1/meetings/%lld/participants/wang-yi", a->id), "{}");
+		ck_assert_msg(r->status == 200, "%s", r->body);
+		reply_free(r);
+		a->wang = true;
+	}
+	expect_all_attended();
+
+	/* ... and by another writer. */
+	a = attended_by_id(attended[5].id);
+	date_add(a->date, 50);
+	harness_sql(&h, F("UPDATE meetings SET date = '%s' WHERE id = %lld", a->date, a->id));
+	a = attended_by_id(attended[7].id);
+	if (!a->blinken) {
+		harness_sql(
+		    &h, F("INSERT INTO attendances (meeting_id, participant_id, role, position) "
+		          "VALUES (%lld, %lld, 'attendee', 10)",
+		          a->id, (long long)w.blinken));
+		a->blinken = true;
+	}
+	expect_all_attended();
+}
+END_TEST
+
 START_TEST(cursors_are_checked)
 {
 	for (int i = 0; i < 12; i++)
@@ -2648,6 +2779,7 @@ int main(void)
 	tcase_add_test(tc, list_count);
 	tcase_add_test(tc, participant_meetings);
 	tcase_add_test(tc, keyset_pagination);
+	tcase_add_test(tc, participant_list_by_date);
 	tcase_add_test(tc, cursors_are_checked);
 	tcase_add_test(tc, link_headers_walk_the_list);
 	tcase_add_test(tc, methods_not_allowed);

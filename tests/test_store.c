@@ -221,7 +221,8 @@ START_TEST(upgrades_an_older_database)
 	    sqlite3_exec(db,
 	                 "INSERT INTO meetings (slug, title, date, created_at, updated_at) "
 	                 "VALUES ('m3', 'Three', '2025-07-07', 'x', 'x');"
-	                 "INSERT INTO attendances VALUES (3, 1, 'attendee', 0);"
+	                 "INSERT INTO attendances (meeting_id, participant_id, role, position) "
+	                 "VALUES (3, 1, 'attendee', 0);"
 	                 "DELETE FROM attendances WHERE meeting_id = 2;",
 	                 NULL, NULL, NULL),
 	    SQLITE_OK);
@@ -236,6 +237,15 @@ START_TEST(upgrades_an_older_database)
 	ck_assert_int_eq(sqlite3_column_int(st, 0), 2);
 	ck_assert_str_eq((const char *)sqlite3_column_text(st, 1), "2024-01-05");
 	ck_assert_str_eq((const char *)sqlite3_column_text(st, 2), "2025-07-07");
+	sqlite3_finalize(st);
+	/* Every attendance, older or newer, carries its meeting's date. */
+	ck_assert_int_eq(sqlite3_prepare_v2(db,
+	                                    "SELECT group_concat(date, ' ') FROM "
+	                                    "(SELECT date FROM attendances ORDER BY meeting_id)",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "2024-01-05 2025-07-07");
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }

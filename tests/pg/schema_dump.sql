@@ -11,7 +11,8 @@ FROM principles ORDER BY id;
 SELECT 'meeting', id, slug, title, date, kind, location, city, country, summary, readout, sources,
 	created_at, updated_at, version
 FROM meetings ORDER BY id;
-SELECT 'attendance', meeting_id, participant_id, role, position FROM attendances ORDER BY meeting_id, participant_id;
+SELECT 'attendance', meeting_id, participant_id, role, position, date FROM attendances
+ORDER BY meeting_id, participant_id;
 SELECT 'invocation', meeting_id, principle_id, stance, invoked_by, quote, position
 FROM invocations ORDER BY meeting_id, principle_id;
 SELECT 'link', meeting_id, related_id, relation, position FROM meeting_links ORDER BY meeting_id, related_id;
