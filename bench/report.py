@@ -343,6 +343,8 @@ def main():
         if key == "create" and commit_rate:
             ratio = rd["rps"] / commit_rate
             rtext = f"{ratio:.3f} x commit rate"
+        elif ref and errors(ref):  # a reference that failed measures nothing
+            rtext = f"none: the reference ({ref_name}) had {errors(ref)} errors"
         elif ref:
             ratio = rd["rps"] / ref["rps"] if ref["rps"] else 0
             rtext = f"{ratio:.3f} x {ref_name}"
