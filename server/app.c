@@ -86,6 +86,18 @@ static void app_request_start(void *ctx, const struct http_request *req)
 	store_request_start(((struct app *)ctx)->store, req->actor);
 }
 
+/* Group commit (see http_server_options): one transaction, one sync, for
+ * the writes queued together. */
+static void app_group_begin(void *ctx)
+{
+	store_group_begin(((struct app *)ctx)->store);
+}
+
+static bool app_group_end(void *ctx)
+{
+	return store_group_end(((struct app *)ctx)->store) == STORE_OK;
+}
+
 /* Opens the store of --db, its versions rendered as the API answers them. */
 static int open_store(const struct config *cfg, struct store **out, char *err, size_t errlen)
 {
@@ -244,6 +256,8 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 	    .timeout_seconds = cfg->timeout_seconds,
 	    .cache_bytes = (size_t)cfg->cache_bytes,
 	    .generation = app_generation,
+	    .group_begin = app_group_begin,
+	    .group_end = app_group_end,
 	    .request_start = app_request_start,
 	    .tokens = NULL, /* set below, once nothing can fail before the server takes it */
 	    .private_prefix = cfg->private_mode ? "/v1/" : NULL,

@@ -256,6 +256,18 @@ struct reply *get(struct harness *h, const char *path)
 	return req(h, "GET", path, NULL, NULL);
 }
 
+long harness_metric(struct harness *h, const char *name)
+{
+	struct reply *r = get(h, "/metrics");
+	char needle[128];
+	snprintf(needle, sizeof needle, "\n%s ", name);
+	const char *p = strstr(r->body, needle);
+	ck_assert_msg(p != NULL, "no %s in /metrics", name);
+	long v = strtol(p + strlen(needle), NULL, 10);
+	reply_free(r);
+	return v;
+}
+
 struct reply *write_json(struct harness *h, const char *method, const char *path, const char *body)
 {
 	const char *const auth[] = {"AUTH", NULL};

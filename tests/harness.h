@@ -95,6 +95,9 @@ const char *path_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 struct reply *write_quoted(struct harness *h, const char *method, const char *path,
                            const char *body, const char *extra);
 
+/* The value of the counter or gauge name in h's /metrics (asserted present). */
+long harness_metric(struct harness *h, const char *name);
+
 /* GET path on h; asserts 200 with a JSON body and returns it (new reference). */
 json_t *get_json(struct harness *h, const char *path);
 

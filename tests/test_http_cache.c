@@ -26,14 +26,7 @@ static void teardown(void)
 /* The value of a counter in /metrics. */
 static long metric(const char *name)
 {
-	struct reply *r = get(&h, "/metrics");
-	char needle[128];
-	snprintf(needle, sizeof needle, "\n%s ", name);
-	const char *p = strstr(r->body, needle);
-	ck_assert_msg(p != NULL, "no %s in /metrics", name);
-	long v = strtol(p + strlen(needle), NULL, 10);
-	reply_free(r);
-	return v;
+	return harness_metric(&h, name);
 }
 
 static void expect_status(struct reply *r, long status)

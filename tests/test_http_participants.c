@@ -1946,6 +1946,8 @@ static void *writer_main(void *arg)
 START_TEST(concurrent_creates_get_distinct_slugs)
 {
 	static struct writer writers[WRITERS];
+	long groups = harness_metric(&h, "readout_write_groups_total");
+	long grouped = harness_metric(&h, "readout_grouped_writes_total");
 	for (int t = 0; t < WRITERS; t++)
 		ck_assert_int_eq(pthread_create(&writers[t].thread, NULL, writer_main, &writers[t]),
 		                 0);
@@ -1973,6 +1975,56 @@ START_TEST(concurrent_creates_get_distinct_slugs)
 	r = get(&h, path_fmt(COLL "/same-name-%d", WRITERS * WRITES_EACH));
 	ck_assert_int_eq(r->status, 200);
 	reply_free(r);
+	/* Concurrent writes share commits: some group held more than one. */
+	groups = harness_metric(&h, "readout_write_groups_total") - groups;
+	grouped = harness_metric(&h, "readout_grouped_writes_total") - grouped;
+	ck_assert_int_eq(grouped, WRITERS * WRITES_EACH);
+	ck_assert_msg(groups < grouped, "%ld writes in %ld groups", grouped, groups);
+}
+END_TEST
+
+struct claimant {
+	pthread_t thread;
+	int n;
+	long contested, own; /* the status of each of its two creates */
+};
+
+static void *claimant_main(void *arg)
+{
+	struct claimant *c = arg;
+	struct reply *r = post("{\"slug\":\"contested\",\"name\":\"Contested\"}");
+	c->contested = r->status;
+	reply_free(r);
+	char body[64]; /* not path_fmt: its buffers are not for threads */
+	snprintf(body, sizeof body, "{\"name\":\"Claimant %d\"}", c->n);
+	r = post(body);
+	c->own = r->status;
+	reply_free(r);
+	return NULL;
+}
+
+/* Racing creates of one slug, in the same groups as writes that succeed:
+ * one 201 and 409s, and the 409s undo only their own work. */
+START_TEST(racing_creates_of_one_slug)
+{
+	static struct claimant c[WRITERS];
+	for (int t = 0; t < WRITERS; t++) {
+		c[t].n = t;
+		ck_assert_int_eq(pthread_create(&c[t].thread, NULL, claimant_main, &c[t]), 0);
+	}
+	for (int t = 0; t < WRITERS; t++)
+		pthread_join(c[t].thread, NULL);
+	int won = 0;
+	for (int t = 0; t < WRITERS; t++) {
+		ck_assert_msg(c[t].contested == 201 || c[t].contested == 409, "claimant %d: %ld", t,
+		              c[t].contested);
+		won += c[t].contested == 201;
+		ck_assert_int_eq(c[t].own, 201);
+		json_t *doc = fetch(path_fmt(COLL "/claimant-%d", t));
+		json_decref(doc);
+	}
+	ck_assert_int_eq(won, 1);
+	ck_assert_int_eq(total(), WRITERS + 1);
 }
 END_TEST
 
@@ -2039,6 +2091,7 @@ int main(void)
 	tcase_add_test(tc, pagination_long_multibyte_names);
 	tcase_add_test(tc, attended_participant);
 	tcase_add_test(tc, concurrent_creates_get_distinct_slugs);
+	tcase_add_test(tc, racing_creates_of_one_slug);
 	tcase_add_test(tc, body_too_large);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

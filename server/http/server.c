@@ -14,6 +14,10 @@
  * http_server_wake, its deadline (the watcher resumes it), the client's
  * close (the watcher sees it) or the server's stop resumes it, and the
  * handler runs again for the same request (see wait_begin).
+ *
+ * The handlers of writes run on one writer thread instead, in groups that
+ * share one transaction and one sync (opt.group_begin, writer_main); each
+ * connection is suspended until its group is committed.
  */
 #include "http/server.h"
 
@@ -54,6 +58,7 @@
 /* Data seen this soon after a connection began to wait may be the end of
  * the previous request: TCP_INFO's times are in kernel ticks of up to 10 ms. */
 #define WATCH_SLACK_MS 50
+#define GROUP_MAX 64 /* writes in one group commit */
 
 /* What the deadline watcher knows of one connection (see watch_check). */
 enum watch_phase {
@@ -97,6 +102,14 @@ struct http_server {
 	atomic_ulong wake_gen;         /* calls of http_server_wake */
 	pthread_mutex_t tokens_lock;
 	struct auth_set *tokens; /* under tokens_lock: the set new requests take */
+	/* Group commit (writer_main). */
+	pthread_t writer;
+	bool writer_started;
+	pthread_mutex_t write_lock;
+	pthread_cond_t write_wake;
+	struct request_state *writes, **writes_tail; /* queued, under write_lock */
+	bool writer_stop;                            /* under write_lock */
+	atomic_ulong groups, grouped;                /* groups committed, their writes */
 };
 
 struct request_state {
@@ -124,6 +137,9 @@ struct request_state {
 	long wait_deadline_ms;  /* fixed by the first wait; 0: never waited */
 	unsigned long wake_gen; /* http_server.wake_gen before the handler's last run */
 	int fd;                 /* the connection's socket, while suspended */
+	/* Group commit. */
+	struct request_state *write_next; /* in writes, under write_lock */
+	bool written;                     /* the writer thread answered: respond */
 };
 
 static enum http_method parse_method(const char *m)
@@ -500,9 +516,37 @@ static void run_handler(struct http_server *s, struct request_state *st)
 		route->handler(&st->req, &st->res);
 }
 
+/* Hands a write to the writer thread, its connection suspended until the
+ * answer is ready (on the connection's worker thread, as
+ * MHD_suspend_connection must run; the writer may resume it at once). */
+static void write_queue(struct http_server *s, struct request_state *st)
+{
+	MHD_suspend_connection(st->req.conn);
+	pthread_mutex_lock(&s->write_lock);
+	st->write_next = NULL;
+	*s->writes_tail = st;
+	s->writes_tail = &st->write_next;
+	pthread_cond_signal(&s->write_wake);
+	pthread_mutex_unlock(&s->write_lock);
+}
+
+/* Takes up to GROUP_MAX queued writes (under write_lock). */
+static struct request_state *writes_take(struct http_server *s)
+{
+	struct request_state *group = s->writes, **tail = &s->writes;
+	for (int n = 0; *tail && n < GROUP_MAX; n++)
+		tail = &(*tail)->write_next;
+	s->writes = *tail;
+	*tail = NULL;
+	if (!s->writes)
+		s->writes_tail = &s->writes;
+	return group;
+}
+
 /* Answers with the route decided on the first call: the checks every route
- * shares, then the handler (respond finishes the answer). */
-static void dispatch(struct http_server *s, struct request_state *st)
+ * shares, then the handler (respond finishes the answer). False when the
+ * writer thread answers instead (write_queue). */
+static bool dispatch(struct http_server *s, struct request_state *st)
 {
 	struct http_request *req = &st->req;
 	struct http_response *res = &st->res;
@@ -511,7 +555,7 @@ static void dispatch(struct http_server *s, struct request_state *st)
 		if (!router_path_known(s->opt.router, req, allow, sizeof allow)) {
 			http_problem(res, 404, "not-found", "Not found",
 			             "No resource at this path.");
-			return;
+			return true;
 		}
 		http_set_body(res, 204, NULL, NULL, 0);
 		size_t used = strlen(allow);
@@ -523,17 +567,17 @@ static void dispatch(struct http_server *s, struct request_state *st)
 			                "Authorization, Content-Type, If-Match, If-None-Match");
 			http_add_header(res, "Access-Control-Max-Age", "86400");
 		}
-		return;
+		return true;
 	}
 	switch (st->routed) {
 	case ROUTER_NOT_FOUND:
 		http_problem(res, 404, "not-found", "Not found", "No resource at this path.");
-		return;
+		return true;
 	case ROUTER_BAD_METHOD:
 		http_problem(res, 405, "method-not-allowed", "Method not allowed",
 		             "This path does not take this method; see the Allow header.");
 		http_add_header(res, "Allow", st->allow);
-		return;
+		return true;
 	case ROUTER_FOUND:
 		break;
 	}
@@ -543,7 +587,7 @@ static void dispatch(struct http_server *s, struct request_state *st)
 		http_problem(res, 413, "payload-too-large", "Payload too large",
 		             "The request body is larger than this server accepts.");
 		res->close = true;
-		return;
+		return true;
 	}
 	if ((route->flags & ROUTE_JSON_BODY) && !json_content_type(req, route->flags)) {
 		http_problem(
@@ -551,12 +595,17 @@ static void dispatch(struct http_server *s, struct request_state *st)
 		    route->flags & ROUTE_MERGE_PATCH
 		        ? "The body must be application/json or application/merge-patch+json."
 		        : "The body must be application/json.");
-		return;
+		return true;
 	}
 	req->body = st->body;
 	req->body_len = st->body_len;
 	req->wait_left_ms = HTTP_WAIT_FIRST;
+	if ((route->flags & ROUTE_WRITE) && s->opt.group_begin) {
+		write_queue(s, st);
+		return false;
+	}
 	run_handler(s, st);
+	return true;
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -1379,6 +1428,48 @@ static long waits_check(struct http_server *s, long now, bool hangups)
 	return next;
 }
 
+/* The writer thread: runs the queued writes in groups, each group one
+ * transaction committed with one sync (a savepoint per request, so that
+ * a request that fails undoes only its own work), then resumes their
+ * connections with the answers. Nothing of a group is answered before
+ * its commit, so every 201 is durable; when the commit fails, nothing of
+ * the group was kept and every request of it is answered 503. */
+static void *writer_main(void *arg)
+{
+	struct http_server *s = arg;
+	for (;;) {
+		pthread_mutex_lock(&s->write_lock);
+		while (!s->writes && !s->writer_stop)
+			pthread_cond_wait(&s->write_wake, &s->write_lock);
+		struct request_state *group = writes_take(s);
+		pthread_mutex_unlock(&s->write_lock);
+		if (!group)
+			return NULL; /* stopping, and every write answered */
+		s->opt.group_begin(s->opt.app);
+		unsigned long n = 0;
+		for (struct request_state *st = group; st; st = st->write_next, n++)
+			run_handler(s, st);
+		bool kept = s->opt.group_end(s->opt.app);
+		if (kept) {
+			atomic_fetch_add(&s->groups, 1);
+			atomic_fetch_add(&s->grouped, n);
+		}
+		for (struct request_state *st = group, *next; st; st = next) {
+			next = st->write_next; /* st may be freed once resumed */
+			if (!kept) {
+				response_clear(&st->res);
+				http_problem(
+				    &st->res, 503, "unavailable", "Service unavailable",
+				    "The write could not be committed; nothing of it was kept. "
+				    "Try again.");
+				http_add_header(&st->res, "Retry-After", "1");
+			}
+			st->written = true;
+			MHD_resume_connection(st->req.conn);
+		}
+	}
+}
+
 /* After a run of the handler: suspends the request when it asked to wait,
  * else queues its answer. */
 static enum MHD_Result respond(struct http_server *s, struct request_state *st)
@@ -1512,6 +1603,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (st->queued)
 		return MHD_YES;
+	if (st->written) /* resumed by the writer thread */
+		return respond(s, st);
 	if (st->wait_deadline_ms) { /* resumed after a wait */
 		if (atomic_load(&st->gone))
 			return MHD_NO; /* libmicrohttpd closes it and reports completion */
@@ -1520,7 +1613,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (!watch_move(st->watch, WATCH_BODY, WATCH_BUSY))
 		return MHD_NO;
-	dispatch(s, st);
+	if (!dispatch(s, st))
+		return MHD_YES; /* suspended: the writer thread answers */
 	return respond(s, st);
 }
 
@@ -1743,6 +1837,8 @@ static void server_free(struct http_server *s)
 	pthread_mutex_destroy(&s->watch_lock);
 	pthread_mutex_destroy(&s->wait_lock);
 	pthread_mutex_destroy(&s->tokens_lock);
+	pthread_cond_destroy(&s->write_wake);
+	pthread_mutex_destroy(&s->write_lock);
 	auth_set_unref(s->tokens);
 	free(s->timeout_answer);
 	metrics_free(&s->metrics);
@@ -1756,6 +1852,8 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 	struct http_server *s = xcalloc(1, sizeof *s);
 	s->opt = *opt;
 	s->opt.tokens = NULL; /* s->tokens holds them */
+	if (!opt->group_end)
+		s->opt.group_begin = NULL;
 	s->tokens = opt->tokens;
 	s->listen_fd = listen_on(opt->bind, opt->port, err, errlen);
 	if (s->listen_fd < 0) {
@@ -1781,6 +1879,9 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->watch_wake, &attr);
 	pthread_condattr_destroy(&attr);
+	pthread_mutex_init(&s->write_lock, NULL);
+	pthread_cond_init(&s->write_wake, NULL);
+	s->writes_tail = &s->writes;
 	/* A suspended connection holds no thread, is not timed out by
 	 * --timeout (libmicrohttpd restarts its idle time at the resume) and
 	 * is not watched for a close: the watcher does that (waits_check). */
@@ -1811,6 +1912,14 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 		close(s->listen_fd);
 		server_free(s);
 		return NULL;
+	}
+	if (s->opt.group_begin) {
+		if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
+			snprintf(err, errlen, "cannot start the writer thread");
+			http_server_stop(s);
+			return NULL;
+		}
+		s->writer_started = true;
 	}
 	const union MHD_DaemonInfo *info =
 	    MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -1847,6 +1956,13 @@ void http_server_stop(struct http_server *s)
 	pthread_cond_signal(&s->watch_wake);
 	pthread_mutex_unlock(&s->watch_lock);
 	pthread_join(s->watcher, NULL);
+	if (s->writer_started) { /* it answers what is queued before it ends */
+		pthread_mutex_lock(&s->write_lock);
+		s->writer_stop = true;
+		pthread_cond_signal(&s->write_wake);
+		pthread_mutex_unlock(&s->write_lock);
+		pthread_join(s->writer, NULL);
+	}
 	MHD_stop_daemon(s->daemon);
 	server_free(s);
 }
@@ -1870,8 +1986,15 @@ char *http_server_metrics(const struct http_server *s)
 	              "readout_cache_bytes %zu\n"
 	              "# HELP readout_waiting_requests Requests waiting for news (long polls).\n"
 	              "# TYPE readout_waiting_requests gauge\n"
-	              "readout_waiting_requests %d\n",
-	              text, hits, misses, bytes, http_server_waiting(s));
+	              "readout_waiting_requests %d\n"
+	              "# HELP readout_write_groups_total Transactions of the group commit.\n"
+	              "# TYPE readout_write_groups_total counter\n"
+	              "readout_write_groups_total %lu\n"
+	              "# HELP readout_grouped_writes_total Write requests the groups committed.\n"
+	              "# TYPE readout_grouped_writes_total counter\n"
+	              "readout_grouped_writes_total %lu\n",
+	              text, hits, misses, bytes, http_server_waiting(s), atomic_load(&s->groups),
+	              atomic_load(&s->grouped));
 	free(text);
 	return out;
 }

@@ -66,6 +66,15 @@ struct http_server_options {
 	 * handler (and before generation), and again before each run of the
 	 * handler after a wait; NULL: not called. */
 	void (*request_start)(void *app, const struct http_request *req);
+	/* Group commit. With both set, the handlers of ROUTE_WRITE requests run
+	 * one after another on one writer thread, their connections suspended
+	 * meanwhile, in groups: group_begin before the handlers of the requests
+	 * queued by then, group_end after them, committing what they wrote
+	 * (false when that failed). Their answers are sent only after the
+	 * commit; those of a failed one become 503s. NULL: a write runs on its
+	 * worker thread. */
+	void (*group_begin)(void *app);
+	bool (*group_end)(void *app);
 	const struct router *router; /* borrowed */
 	void *app;                   /* handed to handlers as req->app */
 };

@@ -47,6 +47,8 @@ struct store_dialect {
 	const char *schema_version;
 };
 
+enum store_savepoint { SAVEPOINT_SET, SAVEPOINT_RELEASE, SAVEPOINT_UNDO };
+
 struct store_driver {
 	const char *name; /* "sqlite", as API.md section 9 names a store */
 
@@ -88,6 +90,12 @@ struct store_driver {
 	enum store_status (*begin_read)(struct store_db *db);
 	enum store_status (*commit)(struct store_db *db);
 	void (*rollback)(struct store_db *db);
+	/* Savepoints inside an open write transaction (a group commit, see
+	 * store_group_begin): set one, release it keeping its work, or undo
+	 * its work and release it. */
+	enum store_status (*savepoint)(struct store_db *db, enum store_savepoint op);
+	/* True while a transaction is open (one that failed may have ended it). */
+	bool (*in_transaction)(struct store_db *db);
 
 	/* Hooks. */
 	/* Statements started from now stop with STORE_BUSY once the monotonic

@@ -43,6 +43,10 @@ struct store_conn {
 	struct store_db *db;
 	int64_t data_version; /* the driver's data version last seen; 0: never read */
 	bool writing;         /* in a write transaction */
+	bool group;           /* running a group's writes (store_group_begin) */
+	bool group_open;      /* the group's write transaction is open */
+	bool group_lost;      /* a failure ended the group's transaction */
+	int savepoints;       /* the group's savepoints open */
 	bool snapshot;        /* held in one read transaction by its owner (an export):
 	                       * list pages run inside it instead of their own */
 	struct store *store;

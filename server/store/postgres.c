@@ -740,6 +740,22 @@ static void pg_rollback(struct store_db *db)
 	db->in_tx = false;
 }
 
+static enum store_status pg_savepoint(struct store_db *db, enum store_savepoint op)
+{
+	static const char *const sql[] = {
+	    [SAVEPOINT_SET] = "SAVEPOINT w",
+	    [SAVEPOINT_RELEASE] = "RELEASE SAVEPOINT w",
+	    [SAVEPOINT_UNDO] = "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w",
+	};
+	return exec_simple(db, sql[op], db->deadline_ms, NULL);
+}
+
+static bool pg_in_transaction(struct store_db *db)
+{
+	return db->in_tx && db->conn && !db->broken && PQstatus(db->conn) == CONNECTION_OK &&
+	       PQtransactionStatus(db->conn) != PQTRANS_IDLE;
+}
+
 static void pg_set_deadline(struct store_db *db, int64_t deadline_ms)
 {
 	db->deadline_ms = deadline_ms;
@@ -1391,6 +1407,8 @@ const struct store_driver store_pg_driver = {
     .begin_read = pg_begin_read,
     .commit = pg_commit,
     .rollback = pg_rollback,
+    .savepoint = pg_savepoint,
+    .in_transaction = pg_in_transaction,
     .set_deadline = pg_set_deadline,
     .migrate = pg_migrate,
     .backup = pg_backup,

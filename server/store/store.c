@@ -317,7 +317,50 @@ static void conn_reopen_writable(struct store_conn *c)
 	c->drv->set_deadline(db, operation_deadline(c->store));
 }
 
+/* A transaction in an open group: a savepoint of the group's transaction. */
+static enum store_status group_savepoint(struct store_conn *c)
+{
+	if (c->group_lost || !c->drv->in_transaction(c->db)) {
+		c->group_lost = true;
+		return store_count_error(c, STORE_BUSY);
+	}
+	enum store_status r = store_count_error(c, c->drv->savepoint(c->db, SAVEPOINT_SET));
+	if (r == STORE_OK)
+		c->savepoints++;
+	return r;
+}
+
+/* Ends a transaction in an open group: its savepoint released, or undone. */
+static enum store_status group_release(struct store_conn *c, enum store_savepoint op)
+{
+	if (c->savepoints == 0)
+		return STORE_OK; /* none to end (a begin that failed) */
+	c->savepoints--;
+	enum store_status r = store_count_error(c, c->drv->savepoint(c->db, op));
+	if (r != STORE_OK &&
+	    (op == SAVEPOINT_UNDO || c->drv->savepoint(c->db, SAVEPOINT_UNDO) != STORE_OK))
+		c->group_lost = true;
+	return r;
+}
+
+static enum store_status begin_write(struct store_conn *c);
+
+/* In a group, the first write opens the group's transaction (waiting for
+ * the lock, refusing as any write would), and each write is a savepoint. */
 enum store_status store_begin_write(struct store_conn *c)
+{
+	if (!c->group)
+		return begin_write(c);
+	if (!c->group_open) {
+		enum store_status r = begin_write(c);
+		if (r != STORE_OK)
+			return r;
+		c->group_open = true;
+	}
+	return group_savepoint(c);
+}
+
+static enum store_status begin_write(struct store_conn *c)
 {
 	if (file_moved(c->store))
 		return STORE_MOVED;
@@ -347,11 +390,15 @@ static void write_done(struct store_conn *c)
 
 enum store_status store_begin_read(struct store_conn *c)
 {
+	if (c->group_open)
+		return group_savepoint(c);
 	return store_count_error(c, c->drv->begin_read(c->db));
 }
 
 enum store_status store_commit(struct store_conn *c)
 {
+	if (c->group_open)
+		return group_release(c, SAVEPOINT_RELEASE);
 	enum store_status r = store_count_error(c, c->drv->commit(c->db));
 	if (r != STORE_OK)
 		store_rollback(c);
@@ -363,8 +410,40 @@ enum store_status store_commit(struct store_conn *c)
 
 void store_rollback(struct store_conn *c)
 {
+	if (c->group_open) {
+		group_release(c, SAVEPOINT_UNDO);
+		return;
+	}
 	c->drv->rollback(c->db);
 	write_done(c);
+}
+
+void store_group_begin(struct store *s)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return; /* the writes will find none and answer so */
+	c->group = true;
+	c->group_open = c->group_lost = false;
+	c->savepoints = 0;
+}
+
+enum store_status store_group_end(struct store *s)
+{
+	store_request_start(s, NULL); /* a deadline of its own for the COMMIT */
+	struct store_conn *c = store_conn(s);
+	if (!c || !c->group)
+		return STORE_OK; /* no write could run */
+	bool open = c->group_open;
+	c->group = c->group_open = false;
+	if (!open)
+		return STORE_OK; /* no write began */
+	if (c->group_lost || c->savepoints || !c->drv->in_transaction(c->db)) {
+		c->savepoints = 0;
+		store_rollback(c);
+		return store_count_error(c, STORE_BUSY);
+	}
+	return store_commit(c);
 }
 
 unsigned long store_generation(struct store *s)

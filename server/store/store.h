@@ -53,6 +53,21 @@ void store_set_budget(struct store *s, int ms);
  * store_request_start; NULL: no token). Touches no database. */
 void store_request_start(struct store *s, const char *actor);
 
+/* Group commit: the writes the calling thread's store calls make from now
+ * on share one write transaction, which the first of them opens (waiting
+ * for the lock, or refusing, as any write does). Each transaction they
+ * open in it, a write or a read, is a savepoint: its commit keeps its
+ * work in the group, its rollback undoes only its own. None of it is
+ * committed, nor seen by other connections, until store_group_end commits
+ * the whole group with one sync. A transaction the group can no longer
+ * hold (a failure ended it) is STORE_BUSY. Opens no transaction itself. */
+void store_group_begin(struct store *s);
+
+/* Commits the group store_group_begin opened on this thread: STORE_OK when
+ * every write in it is durable (or there was none), else nothing of it was
+ * kept. */
+enum store_status store_group_end(struct store *s);
+
 /* The schema version this binary migrates SQLite databases to. */
 int store_schema_version(void);
 
