@@ -15,8 +15,9 @@
  * close (the watcher sees it) or the server's stop resumes it, and the
  * handler runs again for the same request (see wait_begin).
  *
- * The handlers of writes run on one writer thread instead, in groups that
- * share one transaction and one sync (opt.group_begin, writer_main); each
+ * A write that comes while another is under way is queued for one writer
+ * thread instead, which commits the queued writes in groups that share one
+ * transaction and one sync (opt.group_begin, writer_main); each such
  * connection is suspended until its group is committed.
  */
 #include "http/server.h"
@@ -108,8 +109,9 @@ struct http_server {
 	pthread_mutex_t write_lock;
 	pthread_cond_t write_wake;
 	struct request_state *writes, **writes_tail; /* queued, under write_lock */
-	bool writer_stop;                            /* under write_lock */
-	atomic_ulong groups, grouped;                /* groups committed, their writes */
+	int writing;      /* writes under way: queued, in a group or alone (under write_lock) */
+	bool writer_stop; /* under write_lock */
+	atomic_ulong groups, grouped; /* groups committed, their writes */
 };
 
 struct request_state {
@@ -516,18 +518,35 @@ static void run_handler(struct http_server *s, struct request_state *st)
 		route->handler(&st->req, &st->res);
 }
 
-/* Hands a write to the writer thread, its connection suspended until the
- * answer is ready (on the connection's worker thread, as
- * MHD_suspend_connection must run; the writer may resume it at once). */
-static void write_queue(struct http_server *s, struct request_state *st)
+/* Runs a write: at once on this worker thread when no other is under way
+ * (true), else queued for the writer thread, its connection suspended
+ * until the answer is ready (false). A write alone answers sooner so: a
+ * resumed connection waits for its worker's next turn of the event loop,
+ * behind every request the worker serves meanwhile. Writes that come
+ * while one runs are the ones that share a commit. MHD_suspend_connection
+ * runs on the connection's worker thread, as it must; the writer may
+ * resume the connection at once. */
+static bool write_run(struct http_server *s, struct request_state *st)
 {
-	MHD_suspend_connection(st->req.conn);
 	pthread_mutex_lock(&s->write_lock);
-	st->write_next = NULL;
-	*s->writes_tail = st;
-	s->writes_tail = &st->write_next;
-	pthread_cond_signal(&s->write_wake);
+	bool alone = s->writing++ == 0;
+	if (!alone) {
+		MHD_suspend_connection(st->req.conn);
+		st->write_next = NULL;
+		*s->writes_tail = st;
+		s->writes_tail = &st->write_next;
+		pthread_cond_signal(&s->write_wake);
+	}
 	pthread_mutex_unlock(&s->write_lock);
+	if (!alone)
+		return false;
+	run_handler(s, st);
+	atomic_fetch_add(&s->groups, 1);
+	atomic_fetch_add(&s->grouped, 1);
+	pthread_mutex_lock(&s->write_lock);
+	s->writing--;
+	pthread_mutex_unlock(&s->write_lock);
+	return true;
 }
 
 /* Takes up to GROUP_MAX queued writes (under write_lock). */
@@ -545,7 +564,7 @@ static struct request_state *writes_take(struct http_server *s)
 
 /* Answers with the route decided on the first call: the checks every route
  * shares, then the handler (respond finishes the answer). False when the
- * writer thread answers instead (write_queue). */
+ * writer thread answers instead (write_run). */
 static bool dispatch(struct http_server *s, struct request_state *st)
 {
 	struct http_request *req = &st->req;
@@ -600,10 +619,8 @@ static bool dispatch(struct http_server *s, struct request_state *st)
 	req->body = st->body;
 	req->body_len = st->body_len;
 	req->wait_left_ms = HTTP_WAIT_FIRST;
-	if ((route->flags & ROUTE_WRITE) && s->opt.group_begin) {
-		write_queue(s, st);
-		return false;
-	}
+	if ((route->flags & ROUTE_WRITE) && s->opt.group_begin)
+		return write_run(s, st);
 	run_handler(s, st);
 	return true;
 }
@@ -1454,6 +1471,9 @@ static void *writer_main(void *arg)
 			atomic_fetch_add(&s->groups, 1);
 			atomic_fetch_add(&s->grouped, n);
 		}
+		pthread_mutex_lock(&s->write_lock);
+		s->writing -= (int)n;
+		pthread_mutex_unlock(&s->write_lock);
 		for (struct request_state *st = group, *next; st; st = next) {
 			next = st->write_next; /* st may be freed once resumed */
 			if (!kept) {
@@ -1987,10 +2007,10 @@ char *http_server_metrics(const struct http_server *s)
 	              "# HELP readout_waiting_requests Requests waiting for news (long polls).\n"
 	              "# TYPE readout_waiting_requests gauge\n"
 	              "readout_waiting_requests %d\n"
-	              "# HELP readout_write_groups_total Transactions of the group commit.\n"
+	              "# HELP readout_write_groups_total Commits of writes (one alone counts).\n"
 	              "# TYPE readout_write_groups_total counter\n"
 	              "readout_write_groups_total %lu\n"
-	              "# HELP readout_grouped_writes_total Write requests the groups committed.\n"
+	              "# HELP readout_grouped_writes_total Write requests those commits answered.\n"
 	              "# TYPE readout_grouped_writes_total counter\n"
 	              "readout_grouped_writes_total %lu\n",
 	              text, hits, misses, bytes, http_server_waiting(s), atomic_load(&s->groups),

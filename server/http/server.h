@@ -66,13 +66,14 @@ struct http_server_options {
 	 * handler (and before generation), and again before each run of the
 	 * handler after a wait; NULL: not called. */
 	void (*request_start)(void *app, const struct http_request *req);
-	/* Group commit. With both set, the handlers of ROUTE_WRITE requests run
-	 * one after another on one writer thread, their connections suspended
-	 * meanwhile, in groups: group_begin before the handlers of the requests
+	/* Group commit. With both set, a ROUTE_WRITE request that comes while
+	 * another is under way is queued for one writer thread, its connection
+	 * suspended meanwhile, which runs the queued handlers one after
+	 * another in groups: group_begin before the handlers of the requests
 	 * queued by then, group_end after them, committing what they wrote
 	 * (false when that failed). Their answers are sent only after the
-	 * commit; those of a failed one become 503s. NULL: a write runs on its
-	 * worker thread. */
+	 * commit; those of a failed one become 503s. A write alone runs on its
+	 * worker thread, as every write does when these are NULL. */
 	void (*group_begin)(void *app);
 	bool (*group_end)(void *app);
 	const struct router *router; /* borrowed */
