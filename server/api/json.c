@@ -444,14 +444,14 @@ void api_store_failure(struct http_response *res, enum store_status st,
 		return;
 	case STORE_BUSY:
 		if (s->readiness) {
-			http_problem(res, 503, "unavailable", "Not ready",
-			             "The database does not answer or is not fully migrated.");
-			http_add_header(res, "Retry-After", "1");
+			http_unavailable(res, "Not ready",
+			                 "The database does not answer or is not fully migrated.",
+			                 1);
 			return;
 		}
-		http_problem(res, 503, "unavailable", "Service unavailable",
-		             "The database cannot serve this request now; try again shortly.");
-		http_add_header(res, "Retry-After", "1");
+		http_unavailable(res, "Service unavailable",
+		                 "The database cannot serve this request now; try again shortly.",
+		                 1);
 		return;
 	case STORE_STALE:
 		http_problem(res, 412, "precondition-failed", "Precondition failed",
@@ -459,10 +459,10 @@ void api_store_failure(struct http_response *res, enum store_status st,
 		return;
 	case STORE_MOVED:
 		log_moved();
-		http_problem(res, 503, "unavailable", "Service unavailable",
-		             "The database file was removed or replaced while the server runs; "
-		             "writes are refused until it is back or the server restarts.");
-		http_add_header(res, "Retry-After", "60");
+		http_unavailable(res, "Service unavailable",
+		                 "The database file was removed or replaced while the server runs; "
+		                 "writes are refused until it is back or the server restarts.",
+		                 60);
 		return;
 	case STORE_GONE:
 		snprintf(detail, sizeof detail,

@@ -203,8 +203,7 @@ struct api_export *api_export_begin(struct http_request *req, struct http_respon
 		         "At most %d exports and CSV lists run at once (--max-exports); try again "
 		         "when one has finished.",
 		         app->max_exports);
-		http_problem(res, 503, "unavailable", "Too many exports", detail);
-		http_add_header(res, "Retry-After", "10");
+		http_unavailable(res, "Too many exports", detail, 10);
 		return NULL;
 	}
 	struct api_export *e = NULL;

@@ -3,6 +3,7 @@
  */
 #include "http/problem.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "model/xalloc.h"
@@ -32,4 +33,12 @@ void http_problem(struct http_response *res, int status, const char *kind, const
                   const char *detail)
 {
 	http_problem_with(res, status, kind, title, detail, NULL);
+}
+
+void http_unavailable(struct http_response *res, const char *title, const char *detail, int retry_s)
+{
+	http_problem(res, 503, "unavailable", title, detail);
+	char value[16];
+	snprintf(value, sizeof value, "%d", retry_s);
+	http_add_header(res, "Retry-After", value);
 }

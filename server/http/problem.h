@@ -14,7 +14,11 @@
 void http_problem(struct http_response *res, int status, const char *kind, const char *title,
                   const char *detail);
 
-/* The same, with the members of the object members added ("errors",
+/* A 503 "unavailable" problem with Retry-After: retry_s (seconds). */
+void http_unavailable(struct http_response *res, const char *title, const char *detail,
+                      int retry_s);
+
+/* The same as http_problem, with the members of the object members added ("errors",
  * "next_since"); steals the reference (NULL: none). */
 void http_problem_with(struct http_response *res, int status, const char *kind, const char *title,
                        const char *detail, json_t *members);

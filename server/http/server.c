@@ -1484,11 +1484,11 @@ static void *writer_main(void *arg)
 			next = st->write_next; /* st may be freed once resumed */
 			if (!kept) {
 				response_clear(&st->res);
-				http_problem(
-				    &st->res, 503, "unavailable", "Service unavailable",
-				    "The write could not be committed; nothing of it was kept. "
-				    "Try again.");
-				http_add_header(&st->res, "Retry-After", "1");
+				http_unavailable(
+				    &st->res, "Service unavailable",
+				    "The write could not be committed; nothing of it was "
+				    "kept. Try again.",
+				    1);
 			}
 			st->written = true;
 			MHD_resume_connection(st->req.conn);
@@ -1519,10 +1519,9 @@ static enum MHD_Result respond(struct http_server *s, struct request_state *st)
 		else
 			snprintf(detail, sizeof detail,
 			         "The request's wait ended without an answer.");
-		http_problem(res, 503, "unavailable",
-		             w == WAIT_FULL ? "Too many waiting requests" : "Service unavailable",
-		             detail);
-		http_add_header(res, "Retry-After", "1");
+		http_unavailable(
+		    res, w == WAIT_FULL ? "Too many waiting requests" : "Service unavailable",
+		    detail, 1);
 	}
 	wait_release(s, st);
 	if (res->status == 0)

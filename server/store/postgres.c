@@ -732,10 +732,15 @@ static enum store_status pg_commit(struct store_db *db)
 	return r;
 }
 
+static bool pg_in_transaction(struct store_db *db)
+{
+	return db->in_tx && db->conn && !db->broken && PQstatus(db->conn) == CONNECTION_OK &&
+	       PQtransactionStatus(db->conn) != PQTRANS_IDLE;
+}
+
 static void pg_rollback(struct store_db *db)
 {
-	if (db->in_tx && db->conn && !db->broken && PQstatus(db->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+	if (pg_in_transaction(db))
 		exec_simple(db, "ROLLBACK", now_ms() + PG_CONTROL_WAIT_MS, NULL);
 	db->in_tx = false;
 }
@@ -748,12 +753,6 @@ static enum store_status pg_savepoint(struct store_db *db, enum store_savepoint 
 	    [SAVEPOINT_UNDO] = "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w",
 	};
 	return exec_simple(db, sql[op], db->deadline_ms, NULL);
-}
-
-static bool pg_in_transaction(struct store_db *db)
-{
-	return db->in_tx && db->conn && !db->broken && PQstatus(db->conn) == CONNECTION_OK &&
-	       PQtransactionStatus(db->conn) != PQTRANS_IDLE;
 }
 
 static void pg_set_deadline(struct store_db *db, int64_t deadline_ms)
