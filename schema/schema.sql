@@ -155,15 +155,6 @@ CREATE TABLE change_log (
 	last_seq INTEGER NOT NULL,
 	pruned_seq INTEGER NOT NULL
 );
-CREATE VIRTUAL TABLE meetings_fts USING fts5(
-	title, summary, readout, readouts,
-	tokenize = 'readout'
-);
-CREATE TABLE IF NOT EXISTS 'meetings_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
-CREATE TABLE IF NOT EXISTS 'meetings_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS 'meetings_fts_content'(id INTEGER PRIMARY KEY, c0, c1, c2, c3);
-CREATE TABLE IF NOT EXISTS 'meetings_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
-CREATE TABLE IF NOT EXISTS 'meetings_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 CREATE VIRTUAL TABLE participants_fts USING fts5(
 	name, aliases,
 	tokenize = 'readout'
@@ -259,3 +250,12 @@ CREATE TRIGGER attendances_meeting_date AFTER UPDATE OF date ON meetings
 WHEN OLD.date IS NOT NEW.date BEGIN
 	UPDATE attendances SET date = NEW.date WHERE meeting_id = NEW.id;
 END;
+CREATE VIRTUAL TABLE meetings_fts USING fts5(
+	title, summary, readout, readouts, tiers,
+	tokenize = 'readout'
+);
+CREATE TABLE IF NOT EXISTS 'meetings_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
+CREATE TABLE IF NOT EXISTS 'meetings_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS 'meetings_fts_content'(id INTEGER PRIMARY KEY, c0, c1, c2, c3, c4);
+CREATE TABLE IF NOT EXISTS 'meetings_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+CREATE TABLE IF NOT EXISTS 'meetings_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;

@@ -1551,6 +1551,83 @@ START_TEST(search_count_counts_every_hit)
 }
 END_TEST
 
+/* ---- the tiers: a page found among the best meetings of its words ---- */
+
+/* The ids of a walk through path, in pages of 20. */
+static json_t *walk_ids(const char *path)
+{
+	json_t *all = walk(path, 20), *ids = json_array();
+	for (size_t i = 0; i < json_array_size(all); i++)
+		json_array_append_new(ids, json_integer(jint(json_array_get(all, i), "id")));
+	json_decref(all);
+	return ids;
+}
+
+/* A search's meetings come in the order of ranking every meeting it
+ * matches (the meetings list ranks them all, with the same score). */
+static void assert_ranked_as_every_meeting(const char *q)
+{
+	json_t *found = walk_ids(F("/v1/search?type=meeting&q=%s", q));
+	json_t *every = walk_ids(F("/v1/meetings?q=%s", q));
+	char *a = json_dumps(found, JSON_COMPACT), *b = json_dumps(every, JSON_COMPACT);
+	ck_assert_msg(json_array_size(found) > 500 && json_equal(found, every),
+	              "q=%s: search %.400s\nevery meeting ranked %.400s", q, a, b);
+	free(a);
+	free(b);
+	json_decref(found);
+	json_decref(every);
+}
+
+/* Readout text of n words from a small vocabulary, "quorvex" and "zandil"
+ * each about one word in `every` (seeded, so every run writes the same). */
+static const char *quorvex_text(unsigned *seed, int n, int every)
+{
+	static char buf[TEXT_MAX];
+	size_t len = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < n && len + 16 < sizeof buf; i++) {
+		*seed = *seed * 1103515245u + 12345u;
+		unsigned r = (*seed >> 16) % (unsigned)(2 * every);
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? " " : "",
+		                        r == 0   ? "quorvex"
+		                        : r == 1 ? "zandil"
+		                                 : "filler");
+	}
+	return buf;
+}
+
+/* Over 512 meetings hold both words, so a search for them reads the tiers
+ * first; its pages must still be those of ranking every meeting, before
+ * and after meetings are rewritten (their tiers with them) and removed. */
+START_TEST(tiers_rank_as_every_meeting)
+{
+	unsigned seed = 7;
+	int64_t ids[600];
+	for (int i = 0; i < 600; i++) {
+		const char *title = i % 9 == 0 ? F("Quorvex talks %d", i) : F("Talks %d", i);
+		char readout[TEXT_MAX];
+		snprintf(readout, sizeof readout, "quorvex zandil %s",
+		         quorvex_text(&seed, 10 + (i * 37) % 700, 2 + (i % 13) * 15));
+		ids[i] = create("/v1/meetings", json_pack("{s:s, s:s, s:s, s:s}", "title", title,
+		                                          "date", "2023-05-05", "summary",
+		                                          i % 5 == 0 ? "on zandil" : "a summary",
+		                                          "readout", readout));
+	}
+	static const char *const queries[] = {"quorvex", "zandil", "quorvex%20zandil",
+	                                      "zandil%20OR%20quorvex"};
+	for (size_t k = 0; k < sizeof queries / sizeof queries[0]; k++)
+		assert_ranked_as_every_meeting(queries[k]);
+	for (int i = 0; i < 600; i += 11)
+		expect_status("PATCH", F("/v1/meetings/%lld", (long long)ids[i]),
+		              json_pack("{s:s}", "readout", quorvex_text(&seed, 8 + i % 50, 1)),
+		              200);
+	for (int i = 5; i < 600; i += 40)
+		expect_status("DELETE", F("/v1/meetings/%lld", (long long)ids[i]), NULL, 204);
+	for (size_t k = 0; k < sizeof queries / sizeof queries[0]; k++)
+		assert_ranked_as_every_meeting(queries[k]);
+}
+END_TEST
+
 /* ---- walks while rows are added ---- */
 
 /* A readout of n words, every step-th one "zephyrine" (step 0: none). */
@@ -1599,7 +1676,9 @@ static void disturb(int page, const int64_t fillers[30])
 			meeting(F("Long filler %d.%d", page, i), "2022-03-03", words(120, 0));
 		break;
 	case 1:
-		for (int i = 0; i < 8; i++)
+		/* Fewer than the walk reads between two such changes: the ones
+		 * that score below its cursor come in the walk, which must end. */
+		for (int i = 0; i < 3; i++)
 			meeting(F("Zephyrine news %d.%d", page, i), "2022-04-04", words(2, 1));
 		create("/v1/participants",
 		       json_pack("{s:s}", "name", F("Zephyrine Newcomer %d", page)));
@@ -1913,6 +1992,12 @@ int main(void)
 	tcase_add_test(stable, meetings_q_walk_stable_while_adding);
 	tcase_add_test(stable, walk_with_many_phrases);
 	suite_add_tcase(s, stable);
+
+	TCase *tiers = tcase_create("tiers");
+	tcase_add_checked_fixture(tiers, setup, teardown);
+	tcase_set_timeout(tiers, 600);
+	tcase_add_test(tiers, tiers_rank_as_every_meeting);
+	suite_add_tcase(s, tiers);
 
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

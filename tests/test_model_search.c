@@ -7,6 +7,7 @@
  * model/rank.h: the frozen statistics' text and the bm25 rules.
  */
 #include <check.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -568,6 +569,82 @@ START_TEST(test_rank_rules)
 }
 END_TEST
 
+/* A meeting's tier tokens: each word whose impact reaches a tier's floor,
+ * in the first such tier, once; the others have none. */
+START_TEST(test_rank_tiers)
+{
+	ck_assert_int_eq(rank_tier(RANK_IMPACT_MAX), 0);
+	ck_assert_int_eq(rank_tier(rank_tier_floor(0)), 0);
+	ck_assert_int_eq(rank_tier(nextafter(rank_tier_floor(0), 0)), 1);
+	ck_assert_int_eq(rank_tier(rank_tier_floor(RANK_TIERS - 1)), RANK_TIERS - 1);
+	ck_assert_int_eq(rank_tier(nextafter(rank_tier_floor(RANK_TIERS - 1), 0)), -1);
+	ck_assert_int_eq(rank_tier(0), -1);
+	char token[16];
+	ck_assert_int_eq(rank_tier_token(token, sizeof token, 2, "peace", 5), 7);
+	ck_assert_mem_eq(token,
+	                 "\xff"
+	                 "2peace",
+	                 8);
+	ck_assert_int_eq(rank_tier_token(token, 6, 2, "peace", 5), -1);
+	/* "Quartz" in the title of a short meeting: far above every floor;
+	 * "onyx" once in a long readout: below them. */
+	char readout[4096] = "onyx";
+	for (int i = 0; i < 400; i++)
+		strcat(readout, " filler");
+	const char *texts[RANK_MEETING_COLUMNS] = {"Quartz talks", "Ünïcode", readout, NULL};
+	char *tiers = rank_meeting_tiers(texts);
+	double dl = 2 + 1 + 401;
+	double quartz = rank_impact(10.0, dl, RANK_MEETING_LENGTH);
+	ck_assert_int_eq(rank_tier(quartz), 0);
+	ck_assert_int_eq(rank_tier(rank_impact(1.0, dl, RANK_MEETING_LENGTH)), -1);
+	ck_assert_ptr_nonnull(strstr(tiers, "\xff"
+	                                    "0quartz"));
+	ck_assert_ptr_nonnull(strstr(tiers, "\xff"
+	                                    "0talks"));
+	ck_assert_ptr_null(strstr(tiers, "onyx"));
+	/* "filler": 400 times in the readout, weight 1. */
+	char filler[16];
+	rank_tier_token(filler, sizeof filler,
+	                rank_tier(rank_impact(400.0, dl, RANK_MEETING_LENGTH)), "filler", 6);
+	ck_assert_ptr_nonnull(strstr(tiers, filler));
+	/* Words are folded; the summary weighs 4. */
+	char unicode[16];
+	rank_tier_token(unicode, sizeof unicode,
+	                rank_tier(rank_impact(4.0, dl, RANK_MEETING_LENGTH)), "unicode", 7);
+	ck_assert_ptr_nonnull(strstr(tiers, unicode));
+	ck_assert_int_eq((int)strlen(tiers), 8 + 7 + 8 + 9);
+	free(tiers);
+	const char *none[RANK_MEETING_COLUMNS] = {NULL, NULL, NULL, NULL};
+	tiers = rank_meeting_tiers(none);
+	ck_assert_str_eq(tiers, "");
+	free(tiers);
+}
+END_TEST
+
+/* The word each phrase is looked up by among the tiers. */
+START_TEST(test_tier_words)
+{
+	char *words[4];
+	ck_assert_int_eq(model_search_tier_words("\"Peace talks\" AND \"Xi\"", words, 4), 2);
+	ck_assert_str_eq(words[0], "peace");
+	ck_assert_str_eq(words[1], "xi");
+	free(words[0]);
+	free(words[1]);
+	ck_assert_int_eq(model_search_tier_words("(\"a\" OR \"b c\"*)", words, 4), 2);
+	ck_assert_str_eq(words[0], "a");
+	ck_assert_str_eq(words[1], "b");
+	free(words[0]);
+	free(words[1]);
+	/* A prefix of one word, or more phrases than there is room for: none. */
+	ck_assert_int_eq(model_search_tier_words("\"a\" AND \"pea\"*", words, 4), -1);
+	ck_assert_int_eq(model_search_tier_words("\"和\"*", words, 4), -1);
+	ck_assert_int_eq(model_search_tier_words("\"a\" AND \"b\" AND \"c\"", words, 2), -1);
+	ck_assert_int_eq(model_search_tier_words("\"和平\"", words, 4), 1);
+	ck_assert_str_eq(words[0], "和平");
+	free(words[0]);
+}
+END_TEST
+
 /* ---- CJK text, the tsquery and snippets ---- */
 
 static const struct translate_case cjk_cases[] = {
@@ -776,6 +853,8 @@ static Suite *model_search_suite(void)
 	tcase_add_test(tr, test_rank_stats_round_trip);
 	tcase_add_test(tr, test_rank_stats_parse_refuses);
 	tcase_add_test(tr, test_rank_rules);
+	tcase_add_test(tr, test_rank_tiers);
+	tcase_add_test(tr, test_tier_words);
 	suite_add_tcase(s, tr);
 	return s;
 }

@@ -282,7 +282,7 @@ static int scores(sqlite3 *db, const char *match, const struct rank_stats *stats
 {
 	sqlite3_stmt *st;
 	ck_assert_int_eq(sqlite3_prepare_v2(db,
-	                                    "SELECT readout_rank(t, ?2, 10.0, 4.0, 1.0), "
+	                                    "SELECT readout_rank(t, ?2, 0, 10.0, 4.0, 1.0), "
 	                                    "bm25(t, 10.0, 4.0, 1.0) FROM t WHERE t MATCH ?1 "
 	                                    "ORDER BY rowid",
 	                                    -1, &st, NULL),

@@ -6,7 +6,13 @@
 #include "model/rank.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/tokenize.h"
+#include "model/xalloc.h"
 
 #define RANK_K1 1.2 /* term frequency saturation */
 #define RANK_B 0.75 /* document length normalisation */
@@ -26,13 +32,133 @@ double rank_avgdl(const struct rank_stats *s)
 	return (double)s->tokens / (double)(s->rows > 0 ? s->rows : 1);
 }
 
+double rank_impact(double freq, double doclen, double avgdl)
+{
+	return freq * (RANK_K1 + 1.0) / (freq + RANK_K1 * (1 - RANK_B + RANK_B * doclen / avgdl));
+}
+
 double rank_bm25(const double *idf, const double *freq, int n, double doclen, double avgdl)
 {
 	double score = 0.0;
 	for (int i = 0; i < n; i++)
-		score += idf[i] * ((freq[i] * (RANK_K1 + 1.0)) /
-		                   (freq[i] + RANK_K1 * (1 - RANK_B + RANK_B * doclen / avgdl)));
+		score += idf[i] * rank_impact(freq[i], doclen, avgdl);
 	return -1.0 * score;
+}
+
+/* ---- tiers ---- */
+
+static const double tier_floors[RANK_TIERS] = {RANK_TIER_FLOORS};
+
+int rank_tier(double impact)
+{
+	for (int t = 0; t < RANK_TIERS; t++)
+		if (impact >= tier_floors[t])
+			return t;
+	return -1;
+}
+
+double rank_tier_floor(int t)
+{
+	return tier_floors[t];
+}
+
+#define TIER_FORMAT "%c%c%.*s" /* the mark, the tier's digit, the word */
+
+int rank_tier_token(char *buf, size_t size, int t, const char *word, size_t n)
+{
+	int len = snprintf(buf, size, TIER_FORMAT, RANK_TIER_MARK, '0' + t, (int)n, word);
+	return len < 0 || (size_t)len >= size ? -1 : len;
+}
+
+/* The distinct words of a meeting with their weighted frequencies: an open
+ * addressing table over the words' bytes, kept in one buffer. */
+struct word_slot {
+	uint32_t hash, len;
+	size_t at; /* in words.bytes */
+	double freq;
+};
+
+struct words {
+	struct word_slot *slots; /* cap of them, len 0 when free */
+	size_t cap, used;
+	char *bytes;
+	size_t size, room;
+	double weight; /* of the column being read */
+	size_t tokens; /* the meeting's length */
+};
+
+static uint32_t word_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static struct word_slot *word_find(struct words *w, const char *s, size_t n, uint32_t h)
+{
+	size_t i = h & (w->cap - 1);
+	while (w->slots[i].len && !(w->slots[i].hash == h && w->slots[i].len == n &&
+	                            memcmp(w->bytes + w->slots[i].at, s, n) == 0))
+		i = (i + 1) & (w->cap - 1);
+	return &w->slots[i];
+}
+
+static int count_word(void *ctx, const struct token *t)
+{
+	struct words *w = ctx;
+	w->tokens++;
+	if (2 * (w->used + 1) > w->cap) { /* grow, keeping the load under a half */
+		struct words old = *w;
+		w->cap = old.cap ? 2 * old.cap : 256;
+		w->slots = xcalloc(w->cap, sizeof *w->slots);
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.slots[i].len)
+				*word_find(w, old.bytes + old.slots[i].at, old.slots[i].len,
+				           old.slots[i].hash) = old.slots[i];
+		free(old.slots);
+	}
+	uint32_t h = word_hash(t->text, t->len);
+	struct word_slot *slot = word_find(w, t->text, t->len, h);
+	if (!slot->len) {
+		if (w->size + t->len > w->room) {
+			w->room = 2 * (w->size + t->len);
+			w->bytes = xrealloc(w->bytes, w->room);
+		}
+		memcpy(w->bytes + w->size, t->text, t->len);
+		*slot = (struct word_slot){h, (uint32_t)t->len, w->size, 0};
+		w->size += t->len;
+		w->used++;
+	}
+	slot->freq += w->weight;
+	return 0;
+}
+
+char *rank_meeting_tiers(const char *const texts[RANK_MEETING_COLUMNS])
+{
+	static const double weights[RANK_MEETING_COLUMNS] = {RANK_MEETING_WEIGHTS};
+	struct words w = {0};
+	for (int c = 0; c < RANK_MEETING_COLUMNS; c++) {
+		w.weight = weights[c];
+		if (texts[c])
+			model_tokenize(texts[c], strlen(texts[c]), count_word, &w);
+	}
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	for (size_t i = 0; i < w.cap; i++) {
+		const struct word_slot *s = &w.slots[i];
+		int t = s->len
+		            ? rank_tier(rank_impact(s->freq, (double)w.tokens, RANK_MEETING_LENGTH))
+		            : -1;
+		if (t >= 0)
+			fprintf(f, TIER_FORMAT, RANK_TIER_MARK, '0' + t, (int)s->len,
+			        w.bytes + s->at);
+	}
+	fclose(f);
+	free(w.slots);
+	free(w.bytes);
+	return out;
 }
 
 int rank_stats_format(const struct rank_stats *s, char *buf, size_t size)

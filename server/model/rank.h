@@ -39,8 +39,52 @@ double rank_avgdl(const struct rank_stats *s);
 
 /* The bm25 score (lower is better, as FTS5's) of a document of doclen
  * tokens in which phrase i occurs with weighted frequency freq[i], for a
- * query of n phrases with inverse document frequencies idf[i]. */
+ * query of n phrases with inverse document frequencies idf[i]: minus the
+ * sum of idf[i] * rank_impact(freq[i], doclen, avgdl). */
 double rank_bm25(const double *idf, const double *freq, int n, double doclen, double avgdl);
+
+/* What a phrase of weighted frequency freq in a document of doclen tokens
+ * adds to its score, before its idf: 0 for freq 0, below RANK_IMPACT_MAX,
+ * growing with freq and falling with doclen. */
+double rank_impact(double freq, double doclen, double avgdl);
+#define RANK_IMPACT_MAX 2.2 /* k1 + 1 */
+
+/* ---- tiers: the best documents of a word, found without ranking the rest ----
+ *
+ * A meeting's score is computed against a fixed reference length
+ * (RANK_MEETING_LENGTH) instead of the collection's average, so that what
+ * each word of a meeting adds to its score (its impact: rank_impact of the
+ * word's weighted frequency) is known when the meeting is written. The
+ * full-text index then holds, beside its words, a tier token for each word
+ * of high impact: the word with its impact's tier (rank_tier). A search
+ * ranks first the meetings holding its words in the highest tier, and stops
+ * there when every meeting it did not rank must score below the page (a
+ * phrase's impact is at most that of each of its words). */
+#define RANK_MEETING_WEIGHTS 10.0, 4.0, 1.0, 1.0 /* title, summary, readout, readouts */
+#define RANK_MEETING_COLUMNS 4
+#define RANK_MEETING_LENGTH 600.0 /* tokens */
+/* The tiers: the impacts from which a word has a tier token, highest first.
+ * A word of impact x is in the first tier whose floor x reaches. */
+#define RANK_TIER_FLOORS 1.90, 1.80, 1.70, 1.55
+#define RANK_TIERS 4
+#define RANK_TIER_MARK '\xff' /* begins a tier token (never in valid UTF-8) */
+
+/* The tier of an impact (0 the highest), or -1 for one below every floor. */
+int rank_tier(double impact);
+
+/* The lowest impact of tier t. */
+double rank_tier_floor(int t);
+
+/* Writes the tier token of `word` (a token of model/tokenize.h, n bytes) in
+ * tier t: RANK_TIER_MARK, the digit of t, the word. Returns its length, or
+ * -1 when it does not fit in size bytes (with its NUL). */
+int rank_tier_token(char *buf, size_t size, int t, const char *word, size_t n);
+
+/* The tier text of a meeting whose RANK_MEETING_COLUMNS texts (NULL for
+ * none) are weighted RANK_MEETING_WEIGHTS: the tier token of each distinct
+ * word in a tier, one after another (each begins with RANK_TIER_MARK). A
+ * new string, "" when none. */
+char *rank_meeting_tiers(const char *const texts[RANK_MEETING_COLUMNS]);
 
 /* Writes s as text ("rows,tokens[,hits...]", at most RANK_STATS_TEXT_MAX
  * characters) into buf of size bytes. Returns its length, or -1 when it does

@@ -255,6 +255,54 @@ static void walk_expression(const char *expr, element_fn fn, void *ctx)
 	free(text);
 }
 
+/* ---- the words of the tiers ---- */
+
+struct tier_words {
+	char **words;
+	int n, max;
+	bool failed;
+	size_t tokens; /* of the current term */
+};
+
+static int first_token(void *ctx, const struct token *t)
+{
+	struct tier_words *w = ctx;
+	if (w->tokens++ == 0)
+		w->words[w->n] = xstrndup(t->text, t->len);
+	return 0;
+}
+
+static void tier_element(void *ctx, enum element e, const char *text, size_t len, bool prefix)
+{
+	struct tier_words *w = ctx;
+	if (e != ELEMENT_TERM || w->failed)
+		return;
+	if (w->n == w->max) {
+		w->failed = true;
+		return;
+	}
+	w->tokens = 0;
+	model_tokenize(text, len, first_token, w);
+	if (w->tokens > 0 && !(prefix && w->tokens == 1)) {
+		w->n++;
+		return;
+	}
+	if (w->tokens > 0)
+		free(w->words[w->n]);
+	w->failed = true;
+}
+
+int model_search_tier_words(const char *expr, char **words, int max)
+{
+	struct tier_words w = {.words = words, .max = max};
+	walk_expression(expr, tier_element, &w);
+	if (!w.failed)
+		return w.n;
+	for (int i = 0; i < w.n; i++)
+		free(words[i]);
+	return -1;
+}
+
 /* ---- tsquery ---- */
 
 #define LEXEME_MAX 2047 /* PostgreSQL's longest word */
@@ -396,6 +444,9 @@ struct text_tokens {
 	const struct lexemes *lexemes;
 	struct text_token *items;
 	size_t n, cap;
+	bool *found;    /* of each lexeme: one of the text's tokens matches it */
+	size_t missing; /* lexemes not found yet */
+	size_t after;   /* tokens still to read once none is missing */
 };
 
 static int collect_text_token(void *ctx, const struct token *t)
@@ -413,30 +464,44 @@ static int collect_text_token(void *ctx, const struct token *t)
 			match = (int)i + 1;
 	}
 	tt->items[tt->n++] = (struct text_token){t->start, t->end, match};
+	if (tt->missing == 0)
+		return --tt->after == 0; /* enough to centre the window on them */
+	if (match && !tt->found[match - 1]) {
+		tt->found[match - 1] = true;
+		tt->missing--;
+	}
 	return 0;
 }
 
 /* Copies text[from, to) to f, but for U+0001 and U+0002 (the marks). */
 static void copy_plain(FILE *f, const char *text, size_t from, size_t to)
 {
-	for (size_t i = from; i < to; i++)
-		if (text[i] != '\1' && text[i] != '\2')
-			fputc(text[i], f);
+	while (from < to) {
+		size_t run = from;
+		while (run < to && text[run] != '\1' && text[run] != '\2')
+			run++;
+		fwrite(text + from, 1, run - from, f);
+		from = run + 1;
+	}
 }
 
 char *model_search_snippet(const char *text, const char *expr, size_t words)
 {
 	struct lexemes l = {0};
 	walk_expression(expr, collect_element, &l);
-	struct text_tokens tt = {.lexemes = &l};
-	size_t n = strlen(text);
-	model_tokenize(text, n, collect_text_token, &tt);
-	/* The window of `words` tokens holding the most distinct matched
-	 * lexemes, then the most matches, then with its matches nearest its
-	 * middle; the first such. */
-	size_t first = 0, last = tt.n; /* tokens [first, last) */
+	/* The text is read up to `words` tokens past the first place where
+	 * each lexeme has matched (a long text need not be read to its end). */
 	if (words == 0)
 		words = 1;
+	struct text_tokens tt = {
+	    .lexemes = &l, .found = xcalloc(l.n + 1, sizeof(bool)), .missing = l.n, .after = words};
+	size_t n = strlen(text);
+	bool cut = model_tokenize(text, n, collect_text_token, &tt) != 0; /* read in part */
+	free(tt.found);
+	/* Among those tokens, the window of `words` holding the most distinct
+	 * matched lexemes, then the most matches, then with its matches
+	 * nearest its middle; the first such. */
+	size_t first = 0, last = tt.n; /* tokens [first, last) */
 	if (tt.n > words) {
 		/* The matched tokens, and the counts of each lexeme among those
 		 * of the window [s, s + words) as it slides: [lo_m, hi_m) of at. */
@@ -474,7 +539,7 @@ char *model_search_snippet(const char *text, const char *expr, size_t words)
 		last = first + words;
 	}
 	size_t from = first == 0 || tt.n == 0 ? 0 : tt.items[first].start;
-	size_t to = last >= tt.n ? n : tt.items[last - 1].end;
+	size_t to = last >= tt.n && !cut ? n : tt.items[last - 1].end;
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);

@@ -36,6 +36,15 @@ enum search_result model_search_translate(const char *q, char **out);
  * "" (the empty tsquery, which matches nothing). A new string. */
 char *model_search_tsquery(const char *expr);
 
+/* The word by which each phrase (quoted term) of an expression
+ * model_search_translate wrote is looked up among the tiers of
+ * model/rank.h: the phrase's first token, unless that is a prefix (a
+ * prefix term of one token). Stores each (a new string, folded) in
+ * words[i], phrase i being the i-th term of expr, and returns their number;
+ * -1 when a phrase has none or expr has more than max phrases (words then
+ * holds nothing to free). */
+int model_search_tier_words(const char *expr, char **words, int max);
+
 /* A snippet of text for an expression model_search_translate wrote: the
  * window of at most `words` tokens holding the most of the expression's
  * tokens, with "…" where it cuts the text, each run of matching tokens

@@ -268,6 +268,11 @@ struct store_page_query {
 	enum store_status (*finish)(struct store_conn *c, void *items, size_t n, const void *ctx);
 	/* The cursor key after item (a new string). */
 	char *(*key_of)(const void *item, const void *ctx);
+	/* Optional: false when the n rows read (more: a next one was read
+	 * too) cannot be shown to be the page's, and the bound filters have
+	 * been widened (a search over tiers, store/search.c): the page is
+	 * then read again. */
+	bool (*settled)(const void *items, size_t n, bool more, const void *ctx);
 };
 enum store_status store_page(struct store_conn *c, const struct store_page_query *q, int limit,
                              void **items, size_t *count, char **next_key, int64_t *total);

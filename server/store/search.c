@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/rank.h"
 #include "model/search.h"
 #include "model/tokenize.h"
 #include "model/xalloc.h"
@@ -28,25 +29,30 @@
 static const struct fts_kind {
 	const char *fts;     /* its FTS5 table */
 	const char *columns; /* the indexed columns, in the index's order */
-	const char *source;  /* what they hold, read from the record's row */
+	const char *source;  /* what they hold, read from a row of `from` */
+	const char *from;    /* the records' table, or a query over it */
 	bool external;       /* external content: a removal is told the old text */
+	const char *length;  /* the length scores are computed against (readout_rank) */
 	const char *weights; /* the columns' weights in the score (readout_rank) */
 	const char *title;   /* the column a hit's title comes from */
 	const char *date;    /* the column its date comes from, or NULL */
 	int stats_param;     /* the $N of its statistics in a search */
 } fts_kinds[STORE_KINDS] = {
-    [STORE_MEETINGS] = {"meetings_fts", "title, summary, readout, readouts",
-                        "title, summary, readout, (SELECT group_concat(json_extract(value, "
-                        "'$.text'), char(10)) FROM json_each(meetings.readouts))",
-                        false, MEETING_WEIGHTS, "title", "date", 6},
+    [STORE_MEETINGS] = {"meetings_fts", "title, summary, readout, readouts, tiers",
+                        "title, summary, readout, texts, "
+                        "readout_tiers(title, summary, readout, texts)",
+                        "(SELECT id, title, summary, readout, (SELECT "
+                        "group_concat(json_extract(value, '$.text'), char(10)) FROM "
+                        "json_each(meetings.readouts)) AS texts FROM meetings)",
+                        false, MEETING_LENGTH, MEETING_WEIGHTS, "title", "date", 6},
     [STORE_PARTICIPANTS] = {"participants_fts", "name, aliases",
                             "name, (SELECT group_concat(value, '; ') FROM "
                             "json_each(participants.aliases))",
-                            false, PARTICIPANT_WEIGHTS, "name", NULL, 7},
+                            "participants", false, "0", PARTICIPANT_WEIGHTS, "name", NULL, 7},
     [STORE_PRINCIPLES] = {"principles_fts", "name, framework, description, aliases",
                           "name, framework, description, (SELECT group_concat(value, '; ') "
                           "FROM json_each(principles.aliases))",
-                          false, PRINCIPLE_WEIGHTS, "name", NULL, 8},
+                          "principles", false, "0", PRINCIPLE_WEIGHTS, "name", NULL, 8},
 };
 
 enum store_status store_sqlite_fts_remove(struct store_conn *c, enum store_kind kind, int64_t id)
@@ -57,7 +63,7 @@ enum store_status store_sqlite_fts_remove(struct store_conn *c, enum store_kind 
 		snprintf(
 		    sql, sizeof sql,
 		    "INSERT INTO %s (%s, rowid, %s) SELECT 'delete', id, %s FROM %s WHERE id = $1",
-		    f->fts, f->fts, f->columns, f->source, store_kinds[kind].table);
+		    f->fts, f->fts, f->columns, f->source, f->from);
 	else
 		snprintf(sql, sizeof sql, "DELETE FROM %s WHERE rowid = $1", f->fts);
 	return store_exec_ids(c, sql, 1, id, 0, 0);
@@ -68,7 +74,7 @@ enum store_status store_sqlite_fts_add(struct store_conn *c, enum store_kind kin
 	const struct fts_kind *f = &fts_kinds[kind];
 	char sql[512];
 	snprintf(sql, sizeof sql, "INSERT INTO %s (rowid, %s) SELECT id, %s FROM %s WHERE id = $1",
-	         f->fts, f->columns, f->source, store_kinds[kind].table);
+	         f->fts, f->columns, f->source, f->from);
 	return store_exec_ids(c, sql, 1, id, 0, 0);
 }
 
@@ -82,9 +88,12 @@ struct rank_query {
 	double idf[]; /* each phrase's, then freq's room */
 };
 
-/* readout_rank(fts, stats, weight...): the bm25 score of the current row
- * under the bound statistics, each column's hits counted with its weight
- * (1 when none is given), like bm25(fts, weight...). */
+/* readout_rank(fts, stats, length, weight...): the bm25 score of the
+ * current row under the bound statistics, each column's hits counted with
+ * its weight, like bm25(fts, weight...), against the document length
+ * `length` (the collection's average when 0). Only the weighted columns
+ * make the row's length (a meeting's tiers do not), and only the phrases
+ * the statistics count score (the tier phrases a search adds do not). */
 static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
                      sqlite3_value **val)
 {
@@ -97,9 +106,12 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 			return;
 		}
 		int n = api->xPhraseCount(fts);
+		if (s->phrases > 0 && s->phrases < n)
+			n = s->phrases;
+		double length = nval > 1 ? sqlite3_value_double(val[1]) : 0;
 		q = xmalloc(sizeof *q + 2 * (size_t)n * sizeof(double));
 		q->phrases = n;
-		q->avgdl = rank_avgdl(s);
+		q->avgdl = length > 0 ? length : rank_avgdl(s);
 		q->freq = q->idf + n;
 		for (int i = 0; i < n; i++)
 			q->idf[i] = rank_idf(s, i);
@@ -110,17 +122,19 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 		}
 	}
 	memset(q->freq, 0, (size_t)q->phrases * sizeof(double));
-	int ninst = 0, ntok = 0;
+	int weights = nval - 2, ninst = 0, ntok = 0;
 	int rc = api->xInstCount(fts, &ninst);
 	for (int i = 0; rc == SQLITE_OK && i < ninst; i++) {
 		int phrase, col, off;
 		rc = api->xInst(fts, i, &phrase, &col, &off);
-		if (rc == SQLITE_OK && phrase >= 0 && phrase < q->phrases)
-			q->freq[phrase] +=
-			    nval - 1 > col ? sqlite3_value_double(val[1 + col]) : 1.0;
+		if (rc == SQLITE_OK && phrase >= 0 && phrase < q->phrases && col < weights)
+			q->freq[phrase] += sqlite3_value_double(val[2 + col]);
 	}
-	if (rc == SQLITE_OK)
-		rc = api->xColumnSize(fts, -1, &ntok);
+	for (int col = 0; rc == SQLITE_OK && col < weights; col++) {
+		int size = 0;
+		rc = api->xColumnSize(fts, col, &size);
+		ntok += size;
+	}
 	if (rc != SQLITE_OK) {
 		sqlite3_result_error_code(ctx, rc);
 		return;
@@ -199,8 +213,27 @@ static int tokenizer_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char
                                            int start, int end))
 {
 	(void)t, (void)flags;
+	if (len > 0 && text[0] == RANK_TIER_MARK) { /* tier tokens, each whole */
+		int rc = SQLITE_OK;
+		for (int i = 0, end; rc == SQLITE_OK && i < len; i = end) {
+			for (end = i + 1; end < len && text[end] != RANK_TIER_MARK; end++)
+				;
+			rc = token(ctx, 0, text + i, end - i, i, end);
+		}
+		return rc;
+	}
 	struct fts_tokens f = {ctx, token};
 	return len > 0 ? model_tokenize(text, (size_t)len, fts_token, &f) : SQLITE_OK;
+}
+
+/* readout_tiers(title, summary, readout, readouts): a meeting's tier text
+ * (model/rank.h). */
+static void sql_meeting_tiers(sqlite3_context *ctx, int n, sqlite3_value **val)
+{
+	const char *texts[RANK_MEETING_COLUMNS] = {0};
+	for (int i = 0; i < n && i < RANK_MEETING_COLUMNS; i++)
+		texts[i] = (const char *)sqlite3_value_text(val[i]);
+	sqlite3_result_text(ctx, rank_meeting_tiers(texts), -1, free);
 }
 
 int store_search_register(sqlite3 *db)
@@ -222,6 +255,10 @@ int store_search_register(sqlite3 *db)
 		rc = fts->xCreateFunction(fts, "readout_rank", NULL, fts_rank, NULL);
 	if (rc == SQLITE_OK)
 		rc = fts->xCreateFunction(fts, "readout_rank_stats", NULL, fts_rank_stats, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function(db, "readout_tiers", RANK_MEETING_COLUMNS,
+		                             SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+		                             sql_meeting_tiers, NULL, NULL);
 	return rc;
 }
 
@@ -339,6 +376,20 @@ static void search_hit_row_read(struct store_stmt *st, void *out)
 	h->score = store_col_double(st, 2);
 }
 
+/* Searches whose phrases match fewer meetings than this rank them all:
+ * that costs less than reading the tiers first. */
+#define TIERS_FROM 512
+#define TIER_WORDS_MAX 8
+
+/* The meetings a search reads: those of its match holding a word of each
+ * phrase in the tiers up to `tier` (model/rank.h), or every one. */
+struct tier_walk {
+	int words; /* the phrases' words among the tiers, or 0: read every meeting */
+	char *word[TIER_WORDS_MAX];
+	int tier;    /* the lowest tier read */
+	char *match; /* the meetings' match up to it */
+};
+
 /* A search: the match, the cursor (parsed) and the walk's statistics. */
 struct search_ctx {
 	const char *match;
@@ -347,7 +398,84 @@ struct search_ctx {
 	int after_kind;
 	double after_score;
 	struct store_rank_walk walk;
+	struct tier_walk *tiers;
 };
+
+/* The match of the meetings in tiers 0 to t of each phrase's word:
+ * (match) AND ("<tier token>" OR ...). A new string. */
+static char *tier_match(const char *match, const struct tier_walk *w, int t)
+{
+	char *out = NULL, token[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	fprintf(f, "(%s) AND (", match);
+	const char * or = "";
+	for (int i = 0; i < w->words; i++)
+		for (int k = 0; k <= t; k++)
+			if (rank_tier_token(token, sizeof token, k, w->word[i],
+			                    strlen(w->word[i])) > 0) {
+				fprintf(f, "%s\"%s\"", or, token);
+				or = " OR ";
+			}
+	fputc(')', f);
+	fclose(f);
+	return out;
+}
+
+/* Reads the tiers for a search, when that can cost less than ranking
+ * every meeting its match finds, from the first tier likely to hold a page
+ * of `limit` (a guess from the fewest meetings a phrase matches and the
+ * share of a word's meetings each tier held in the benchmark's). */
+static void tier_walk_begin(struct search_ctx *q, int limit)
+{
+	static const double share[RANK_TIERS] = {0.01, 0.04, 0.10, 0.18};
+	const struct rank_stats *s = &q->walk.stats[STORE_MEETINGS];
+	struct tier_walk *w = q->tiers;
+	int64_t hits = INT64_MAX; /* the fewest of a phrase: at most the AND's */
+	for (int i = 0; i < s->phrases; i++)
+		if (s->hits[i] < hits)
+			hits = s->hits[i];
+	if (!(q->kinds & (1u << STORE_MEETINGS)) || s->phrases == 0 || hits < TIERS_FROM)
+		return;
+	int n = model_search_tier_words(q->match, w->word, TIER_WORDS_MAX);
+	if (n != s->phrases) {
+		for (int i = 0; i < n; i++)
+			free(w->word[i]);
+		return;
+	}
+	w->words = n;
+	while (w->tier < RANK_TIERS - 1 && (double)hits * share[w->tier] < 2.0 * (limit + 1))
+		w->tier++;
+	w->match = tier_match(q->match, w, w->tier);
+}
+
+static void tier_walk_end(struct tier_walk *w)
+{
+	for (int i = 0; i < w->words; i++)
+		free(w->word[i]);
+	free(w->match);
+}
+
+/* Whether the page read from tiers 0 to w->tier is the page: it is full,
+ * and its last row scores at least what a meeting outside those tiers
+ * could (each phrase's impact below the tier's floor: a phrase's impact is
+ * at most its word's). If not, the next tier is added. */
+static bool tier_settled(const void *items, size_t n, bool more, const void *ctx)
+{
+	const struct search_ctx *q = ctx;
+	struct tier_walk *w = q->tiers;
+	if (!w->match)
+		return true;
+	double bound = 0;
+	for (int i = 0; i < w->words; i++)
+		bound += rank_idf(&q->walk.stats[STORE_MEETINGS], i) * rank_tier_floor(w->tier);
+	const struct search_hit *last = (const struct search_hit *)items + n - 1;
+	if (more && n > 0 && -last->score >= bound * (1 + 1e-9))
+		return true;
+	free(w->match);
+	w->match = ++w->tier < RANK_TIERS ? tier_match(q->match, w, w->tier) : NULL;
+	return false;
+}
 
 static void search_bind(struct store_stmt *st, const void *ctx, bool page)
 {
@@ -355,6 +483,8 @@ static void search_bind(struct store_stmt *st, const void *ctx, bool page)
 	store_bind_text(st, 1, q->match);
 	if (!page)
 		return;
+	if (q->kinds & (1u << STORE_MEETINGS))
+		store_bind_text(st, 9, q->tiers->match ? q->tiers->match : q->match);
 	if (q->after) {
 		store_bind_double(st, 2, q->after_score);
 		store_bind_int64(st, 3, q->after_kind);
@@ -402,12 +532,12 @@ enum store_status store_sqlite_search(struct store_conn *c, const char *match, u
 	for (int k = 0; k < STORE_KINDS; k++) {
 		const struct fts_kind *f = &fts_kinds[k];
 		if (q->kinds & (1u << k))
-			used +=
-			    (size_t)snprintf(hits + used, sizeof hits - used,
-			                     "%sSELECT %d AS kind, rowid AS id, readout_rank(%s, "
-			                     "$%d, %s) AS score FROM %s WHERE %s MATCH $1",
-			                     used ? " UNION ALL " : "", k, f->fts, f->stats_param,
-			                     f->weights, f->fts, f->fts);
+			used += (size_t)snprintf(
+			    hits + used, sizeof hits - used,
+			    "%sSELECT %d AS kind, rowid AS id, readout_rank(%s, "
+			    "$%d, %s, %s) AS score FROM %s WHERE %s MATCH $%d",
+			    used ? " UNION ALL " : "", k, f->fts, f->stats_param, f->length,
+			    f->weights, f->fts, f->fts, k == STORE_MEETINGS ? 9 : 1);
 	}
 	if (used)
 		snprintf(sql, sizeof sql,
@@ -436,11 +566,16 @@ enum store_status store_sqlite_search(struct store_conn *c, const char *match, u
 	    .item_clear = search_hit_clear_any,
 	    .finish = search_finish,
 	    .key_of = search_key,
+	    .settled = tier_settled,
 	};
+	struct tier_walk tiers = {0};
+	q->tiers = &tiers;
+	tier_walk_begin(q, limit);
 	void *out = NULL;
 	r = store_page(c, &query, limit, &out, count, next_key, total);
 	if (r == STORE_OK)
 		*items = out;
+	tier_walk_end(&tiers);
 	free(q);
 	return r;
 }

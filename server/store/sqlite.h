@@ -5,16 +5,23 @@
 #ifndef READOUT_STORE_SQLITE_H
 #define READOUT_STORE_SQLITE_H
 
+#include "model/rank.h"
 #include "store/internal.h"
 
 /* Search scores: bm25 with column weights title > summary > readout =
  * readouts (the other texts) and name > aliases > framework > description, computed by readout_rank
  * with the collection statistics bound (a struct rank_stats pointer, see store_rank_bind) at
  * parameter $p, frozen for a whole walk. Lower is better. */
-#define MEETING_WEIGHTS "10.0, 4.0, 1.0, 1.0"
+#define RANK_TEXT(...) #__VA_ARGS__
+#define RANK_TEXT_OF(...) RANK_TEXT(__VA_ARGS__)
+#define MEETING_WEIGHTS RANK_TEXT_OF(RANK_MEETING_WEIGHTS)
 #define PARTICIPANT_WEIGHTS "10.0, 5.0"
 #define PRINCIPLE_WEIGHTS "10.0, 4.0, 1.0, 5.0"
-#define MEETING_RANK(p) "readout_rank(meetings_fts, $" #p ", " MEETING_WEIGHTS ")"
+/* The length a score is computed against: meetings' fixed (the tiers of
+ * model/rank.h), 0 for the collection's average. */
+#define MEETING_LENGTH RANK_TEXT_OF(RANK_MEETING_LENGTH)
+#define MEETING_RANK(p) \
+	"readout_rank(meetings_fts, $" #p ", " MEETING_LENGTH ", " MEETING_WEIGHTS ")"
 
 /* The type of the struct rank_stats pointers that readout_rank and
  * readout_rank_stats take (sqlite3_bind_pointer: SQL text cannot forge one). */

@@ -955,16 +955,25 @@ enum store_status store_page(struct store_conn *c, const struct store_page_query
 	char *out = xcalloc((size_t)limit + 1, q->item_size);
 	size_t n = 0;
 	struct store_stmt *st;
-	r = store_prepare(c, q->sql, &st);
-	if (r == STORE_OK) {
-		q->bind(st, q->ctx, true);
-		store_bind_int64(st, q->limit_param, (int64_t)limit + 1);
-		bool row;
-		while ((r = store_step(st, &row)) == STORE_OK && row)
-			q->row_read(st, out + n++ * q->item_size);
-		store_done(st);
+	bool more;
+	for (;;) {
+		r = store_prepare(c, q->sql, &st);
+		if (r == STORE_OK) {
+			q->bind(st, q->ctx, true);
+			store_bind_int64(st, q->limit_param, (int64_t)limit + 1);
+			bool row;
+			while ((r = store_step(st, &row)) == STORE_OK && row)
+				q->row_read(st, out + n++ * q->item_size);
+			store_done(st);
+		}
+		more = n > (size_t)limit;
+		if (r != STORE_OK || !q->settled || q->settled(out, more ? n - 1 : n, more, q->ctx))
+			break;
+		for (size_t i = 0; i < n; i++)
+			q->item_clear(out + i * q->item_size);
+		memset(out, 0, n * q->item_size);
+		n = 0;
 	}
-	bool more = n > (size_t)limit;
 	if (more)
 		q->item_clear(out + --n * q->item_size);
 	if (r == STORE_OK && q->finish)
