@@ -64,9 +64,11 @@ double rank_impact(double freq, double doclen, double avgdl);
 #define RANK_MEETING_COLUMNS 4
 #define RANK_MEETING_LENGTH 600.0 /* tokens */
 /* The tiers: the impacts from which a word has a tier token, highest first.
- * A word of impact x is in the first tier whose floor x reaches. */
-#define RANK_TIER_FLOORS 1.90, 1.80, 1.70, 1.55
-#define RANK_TIERS 4
+ * A word of impact x is in the first tier whose floor x reaches. The
+ * stored tiers are written with these, the weights and the length: a change
+ * to any needs a migration that rebuilds meetings_fts (as 0010 does). */
+#define RANK_TIER_FLOORS 1.90, 1.80, 1.70, 1.55, 1.40, 1.25
+#define RANK_TIERS 6
 #define RANK_TIER_MARK '\xff' /* begins a tier token (never in valid UTF-8) */
 
 /* The tier of an impact (0 the highest), or -1 for one below every floor. */

@@ -11,6 +11,7 @@
  */
 #include <sqlite3.h>
 
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,13 +382,17 @@ static void search_hit_row_read(struct store_stmt *st, void *out)
 #define TIERS_FROM 512
 #define TIER_WORDS_MAX 8
 
-/* The meetings a search reads: those of its match holding a word of each
- * phrase in the tiers up to `tier` (model/rank.h), or every one. */
+/* The meetings a search reads: those of its match holding the word of a
+ * phrase in the tiers up to `tier` (model/rank.h), or every one. A phrase
+ * whose idf is too small to matter (a word in most meetings, beside a
+ * rarer one) is not looked up: its impact is then bounded by the most any
+ * can be. */
 struct tier_walk {
 	int words; /* the phrases' words among the tiers, or 0: read every meeting */
 	char *word[TIER_WORDS_MAX];
-	int tier;    /* the lowest tier read */
-	char *match; /* the meetings' match up to it */
+	bool read[TIER_WORDS_MAX]; /* whether its tiers are read */
+	int tier;                  /* the lowest tier read */
+	char *match;               /* the meetings' match up to it */
 };
 
 /* A search: the match, the cursor (parsed) and the walk's statistics. */
@@ -401,7 +406,7 @@ struct search_ctx {
 	struct tier_walk *tiers;
 };
 
-/* The match of the meetings in tiers 0 to t of each phrase's word:
+/* The match of the meetings in tiers 0 to t of a read phrase's word:
  * (match) AND ("<tier token>" OR ...). A new string. */
 static char *tier_match(const char *match, const struct tier_walk *w, int t)
 {
@@ -409,13 +414,13 @@ static char *tier_match(const char *match, const struct tier_walk *w, int t)
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 	fprintf(f, "(%s) AND (", match);
-	const char * or = "";
+	const char *sep = "";
 	for (int i = 0; i < w->words; i++)
-		for (int k = 0; k <= t; k++)
+		for (int k = 0; w->read[i] && k <= t; k++)
 			if (rank_tier_token(token, sizeof token, k, w->word[i],
 			                    strlen(w->word[i])) > 0) {
-				fprintf(f, "%s\"%s\"", or, token);
-				or = " OR ";
+				fprintf(f, "%s\"%s\"", sep, token);
+				sep = " OR ";
 			}
 	fputc(')', f);
 	fclose(f);
@@ -428,7 +433,7 @@ static char *tier_match(const char *match, const struct tier_walk *w, int t)
  * share of a word's meetings each tier held in the benchmark's). */
 static void tier_walk_begin(struct search_ctx *q, int limit)
 {
-	static const double share[RANK_TIERS] = {0.01, 0.04, 0.10, 0.18};
+	static const double share[RANK_TIERS] = {0.01, 0.04, 0.10, 0.18, 0.28, 0.38};
 	const struct rank_stats *s = &q->walk.stats[STORE_MEETINGS];
 	struct tier_walk *w = q->tiers;
 	int64_t hits = INT64_MAX; /* the fewest of a phrase: at most the AND's */
@@ -444,6 +449,12 @@ static void tier_walk_begin(struct search_ctx *q, int limit)
 		return;
 	}
 	w->words = n;
+	double top = 0;
+	for (int i = 0; i < n; i++)
+		top = fmax(top, rank_idf(s, i));
+	for (int i = 0; i < n; i++)
+		w->read[i] = rank_idf(s, i) * RANK_IMPACT_MAX >=
+		             0.01 * top * rank_tier_floor(RANK_TIERS - 1);
 	while (w->tier < RANK_TIERS - 1 && (double)hits * share[w->tier] < 2.0 * (limit + 1))
 		w->tier++;
 	w->match = tier_match(q->match, w, w->tier);
@@ -458,8 +469,9 @@ static void tier_walk_end(struct tier_walk *w)
 
 /* Whether the page read from tiers 0 to w->tier is the page: it is full,
  * and its last row scores at least what a meeting outside those tiers
- * could (each phrase's impact below the tier's floor: a phrase's impact is
- * at most its word's). If not, the next tier is added. */
+ * could (each read phrase's impact below the tier's floor, a phrase's
+ * impact being at most its word's; each other's below RANK_IMPACT_MAX). If
+ * not, the next tier is added. */
 static bool tier_settled(const void *items, size_t n, bool more, const void *ctx)
 {
 	const struct search_ctx *q = ctx;
@@ -468,7 +480,8 @@ static bool tier_settled(const void *items, size_t n, bool more, const void *ctx
 		return true;
 	double bound = 0;
 	for (int i = 0; i < w->words; i++)
-		bound += rank_idf(&q->walk.stats[STORE_MEETINGS], i) * rank_tier_floor(w->tier);
+		bound += rank_idf(&q->walk.stats[STORE_MEETINGS], i) *
+		         (w->read[i] ? rank_tier_floor(w->tier) : RANK_IMPACT_MAX);
 	const struct search_hit *last = (const struct search_hit *)items + n - 1;
 	if (more && n > 0 && -last->score >= bound * (1 + 1e-9))
 		return true;
