@@ -1615,11 +1615,19 @@ START_TEST(tiers_rank_as_every_meeting)
 {
 	unsigned seed = 7;
 	int64_t ids[TIER_MEETINGS];
+	/* A word of 260 characters and 520 bytes: longer than a tier token
+	 * may be, so its searches rank every meeting. */
+	char lambdas[521] = "", lambdas_q[1561] = "";
+	for (int i = 0; i < 260; i++) {
+		strcat(lambdas, "λ");
+		strcat(lambdas_q, "%CE%BB");
+	}
 	for (int i = 0; i < TIER_MEETINGS; i++) {
 		const char *title = i % 9 == 0 ? F("Quorvex talks %d", i) : F("Talks %d", i);
 		char readout[TEXT_MAX];
 		snprintf(
-		    readout, sizeof readout, "quorvex %s %s", has_zandil(i) ? "zandil" : "",
+		    readout, sizeof readout, "quorvex %s %s %s", has_zandil(i) ? "zandil" : "",
+		    lambdas,
 		    quorvex_text(&seed, 10 + (i * 37) % 700, 2 + (i % 13) * 15, has_zandil(i)));
 		ids[i] = create("/v1/meetings",
 		                json_pack("{s:s, s:s, s:s, s:s}", "title", title, "date",
@@ -1631,6 +1639,7 @@ START_TEST(tiers_rank_as_every_meeting)
 	                                      "zandil%20OR%20quorvex", "%22quorvex%20zandil%22"};
 	for (size_t k = 0; k < sizeof queries / sizeof queries[0]; k++)
 		assert_ranked_as_every_meeting(queries[k]);
+	assert_ranked_as_every_meeting(lambdas_q);
 	for (int i = 0; i < TIER_MEETINGS; i += 11)
 		expect_status(
 		    "PATCH", F("/v1/meetings/%lld", (long long)ids[i]),

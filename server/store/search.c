@@ -381,6 +381,7 @@ static void search_hit_row_read(struct store_stmt *st, void *out)
  * that costs less than reading the tiers first. */
 #define TIERS_FROM 512
 #define TIER_WORDS_MAX 8
+#define TIER_WORD_MAX 500 /* bytes */
 
 /* The meetings a search reads: those of its match holding the word of a
  * phrase in the tiers up to `tier` (model/rank.h), or every one. A phrase
@@ -410,7 +411,7 @@ struct search_ctx {
  * (match) AND ("<tier token>" OR ...). A new string. */
 static char *tier_match(const char *match, const struct tier_walk *w, int t)
 {
-	char *out = NULL, token[512];
+	char *out = NULL, token[TIER_WORD_MAX + 12];
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 	fprintf(f, "(%s) AND (", match);
@@ -449,6 +450,9 @@ static void tier_walk_begin(struct search_ctx *q, int limit)
 		return;
 	}
 	w->words = n;
+	for (int i = 0; i < n; i++)
+		if (strlen(w->word[i]) > TIER_WORD_MAX) /* a tier token is at most 512 bytes */
+			return;
 	double top = 0;
 	for (int i = 0; i < n; i++)
 		top = fmax(top, rank_idf(s, i));

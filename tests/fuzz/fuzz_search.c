@@ -5,7 +5,9 @@
  * store's. Aborts when FTS5 reports an error for an expression (the
  * translation promised that nothing the user typed acts as FTS5 syntax),
  * when the result contradicts its contract, or when the expression is not
- * a NUL-terminated string.
+ * a NUL-terminated string. The words the store looks the phrases up by
+ * among the tiers (model_search_tier_words) must be one per phrase, and the
+ * expression with a tier filter of them must run too.
  */
 #include <sqlite3.h>
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/rank.h"
 #include "model/search.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -64,6 +67,45 @@ static void run(sqlite3_stmt *st, const char *q, const char *expr)
 	sqlite3_clear_bindings(st);
 }
 
+/* The words of expr's phrases among the tiers, and expr with a filter of
+ * their tier tokens as the store writes it. */
+static void tiers(const char *q, const char *expr)
+{
+	char *words[8];
+	int n = model_search_tier_words(expr, words, 8);
+	if (n < -1 || n == 0 || n > 8)
+		fail("tier words: not a count of phrases", q, expr);
+	if (n < 0)
+		return;
+	size_t len = strlen(expr) + 16;
+	for (int i = 0; i < n; i++) {
+		if (!words[i][0])
+			fail("tier words: an empty word", q, expr);
+		len += strlen(words[i]) + 16;
+	}
+	char *filtered = malloc(len);
+	if (!filtered)
+		abort();
+	size_t at = (size_t)snprintf(filtered, len, "(%s) AND (", expr);
+	const char *sep = "";
+	for (int i = 0; i < n; i++) {
+		char token[512];
+		if (rank_tier_token(token, sizeof token, i % RANK_TIERS, words[i],
+		                    strlen(words[i])) > 0) {
+			at += (size_t)snprintf(filtered + at, len - at, "%s\"%s\"", sep, token);
+			sep = " OR ";
+		}
+		free(words[i]);
+	}
+	if (!*sep) { /* no word short enough: the store reads no tiers */
+		free(filtered);
+		return;
+	}
+	snprintf(filtered + at, len - at, ")");
+	run(count_stmt, q, filtered);
+	free(filtered);
+}
+
 static int all_space(const char *s)
 {
 	for (; *s; s++)
@@ -102,6 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (expr) {
 		run(count_stmt, q, expr);
 		run(ranked_stmt, q, expr);
+		tiers(q, expr);
 	}
 	free(expr);
 	free(q);
