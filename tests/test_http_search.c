@@ -1553,10 +1553,10 @@ END_TEST
 
 /* ---- the tiers: a page found among the best meetings of its words ---- */
 
-/* The ids of a walk through path, in pages of 20. */
+/* The ids of a walk through path, in pages of 50 (the default). */
 static json_t *walk_ids(const char *path)
 {
-	json_t *all = walk(path, 20), *ids = json_array();
+	json_t *all = walk(path, 50), *ids = json_array();
 	for (size_t i = 0; i < json_array_size(all); i++)
 		json_array_append_new(ids, json_integer(jint(json_array_get(all, i), "id")));
 	json_decref(all);
