@@ -831,6 +831,30 @@ START_TEST(test_snippets)
 }
 END_TEST
 
+/* A Chinese match far into a text, after English: the snippet is read
+ * from a little before it, and is the one a reading of the whole gives. */
+START_TEST(test_snippet_after_long_text)
+{
+	char text[4096] = "";
+	for (int i = 0; i < 300; i++)
+		strcat(text, "word ");
+	strcat(text, "会谈 举行 坚持和平共处五项原则 end");
+	char *got = model_search_snippet(text, "\"和平共处\"", 3);
+	ck_assert_str_eq(got, "…\1和平共处\2…");
+	free(got);
+	got = model_search_snippet(text, "\"和平共处\"", 24);
+	const char *tail = "word 会谈 举行 坚持\1和平共处\2五项原则 end";
+	ck_assert_msg(strncmp(got, "…word ", strlen("…word ")) == 0 && strlen(got) > strlen(tail) &&
+	                  strcmp(got + strlen(got) - strlen(tail), tail) == 0,
+	              "got [%s]", got);
+	free(got);
+	/* A word outside CJK text among them: the whole text is read. */
+	got = model_search_snippet(text, "\"和平共处\" AND \"end\"", 3);
+	ck_assert_str_eq(got, "…\1和平共处\2…");
+	free(got);
+}
+END_TEST
+
 static Suite *model_search_suite(void)
 {
 	Suite *s = suite_create("model_search");
@@ -848,6 +872,7 @@ static Suite *model_search_suite(void)
 	tcase_add_test(tc2, test_cjk_matches);
 	tcase_add_test(tc2, test_tsquery);
 	tcase_add_test(tc2, test_snippets);
+	tcase_add_test(tc2, test_snippet_after_long_text);
 	suite_add_tcase(s, tc2);
 	TCase *tr = tcase_create("rank");
 	tcase_add_test(tr, test_rank_stats_round_trip);

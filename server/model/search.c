@@ -404,6 +404,7 @@ struct lexeme {
 	char *text;
 	size_t len;
 	bool prefix;
+	bool cjk; /* a CJK pair or character */
 };
 
 struct lexemes {
@@ -420,7 +421,7 @@ static int collect_lexeme(void *ctx, const struct token *t)
 	}
 	char *copy = xmalloc(t->len);
 	memcpy(copy, t->text, t->len);
-	l->items[l->n++] = (struct lexeme){copy, t->len, false};
+	l->items[l->n++] = (struct lexeme){copy, t->len, false, t->kind != TOKEN_WORD};
 	return 0;
 }
 
@@ -447,6 +448,7 @@ struct text_tokens {
 	bool *found;    /* of each lexeme: one of the text's tokens matches it */
 	size_t missing; /* lexemes not found yet */
 	size_t after;   /* tokens still to read once none is missing */
+	size_t base;    /* where in the text the tokens read begin */
 };
 
 static int collect_text_token(void *ctx, const struct token *t)
@@ -463,7 +465,7 @@ static int collect_text_token(void *ctx, const struct token *t)
 		              : t->len == x->len && memcmp(t->text, x->text, x->len) == 0)
 			match = (int)i + 1;
 	}
-	tt->items[tt->n++] = (struct text_token){t->start, t->end, match};
+	tt->items[tt->n++] = (struct text_token){tt->base + t->start, tt->base + t->end, match};
 	if (tt->missing == 0)
 		return --tt->after == 0; /* enough to centre the window on them */
 	if (match && !tt->found[match - 1]) {
@@ -485,6 +487,36 @@ static void copy_plain(FILE *f, const char *text, size_t from, size_t to)
 	}
 }
 
+#define SNIPPET_BEFORE 256 /* bytes read before a CJK match, for the window around it */
+
+/* Where a snippet of the n bytes of text begins to read them: 0, or for
+ * lexemes all of CJK text (which no case or accent changes), a little
+ * before the first place one of them appears as written, at the start of
+ * a word or a character: what comes before it (an English readout before
+ * the Chinese one) holds none of them. */
+static size_t cjk_start(const char *text, size_t n, const struct lexemes *l)
+{
+	const char *first = NULL;
+	for (size_t i = 0; i < l->n; i++) {
+		if (!l->items[i].cjk)
+			return 0;
+		const char *p = memmem(text, n, l->items[i].text, l->items[i].len);
+		if (p && (!first || p < first))
+			first = p;
+	}
+	size_t end = first ? (size_t)(first - text) : 0;
+	if (end <= SNIPPET_BEFORE)
+		return 0;
+	size_t at = end - SNIPPET_BEFORE, space = at;
+	while (space < end && text[space] != ' ' && text[space] != '\n')
+		space++;
+	if (space < end)
+		return space + 1;
+	while (at < end && ((unsigned char)text[at] & 0xC0) == 0x80)
+		at++; /* a UTF-8 continuation byte */
+	return at;
+}
+
 char *model_search_snippet(const char *text, const char *expr, size_t words)
 {
 	struct lexemes l = {0};
@@ -493,10 +525,14 @@ char *model_search_snippet(const char *text, const char *expr, size_t words)
 	 * each lexeme has matched (a long text need not be read to its end). */
 	if (words == 0)
 		words = 1;
-	struct text_tokens tt = {
-	    .lexemes = &l, .found = xcalloc(l.n + 1, sizeof(bool)), .missing = l.n, .after = words};
 	size_t n = strlen(text);
-	bool cut = model_tokenize(text, n, collect_text_token, &tt) != 0; /* read in part */
+	struct text_tokens tt = {.lexemes = &l,
+	                         .found = xcalloc(l.n + 1, sizeof(bool)),
+	                         .missing = l.n,
+	                         .after = words,
+	                         .base = cjk_start(text, n, &l)};
+	/* cut: the text was read in part */
+	bool cut = model_tokenize(text + tt.base, n - tt.base, collect_text_token, &tt) != 0;
 	free(tt.found);
 	/* Among those tokens, the window of `words` holding the most distinct
 	 * matched lexemes, then the most matches, then with its matches
@@ -538,7 +574,7 @@ char *model_search_snippet(const char *text, const char *expr, size_t words)
 		free(at);
 		last = first + words;
 	}
-	size_t from = first == 0 || tt.n == 0 ? 0 : tt.items[first].start;
+	size_t from = tt.n == 0 ? tt.base : first == 0 && tt.base == 0 ? 0 : tt.items[first].start;
 	size_t to = last >= tt.n && !cut ? n : tt.items[last - 1].end;
 	char *out = NULL;
 	size_t len = 0;

@@ -48,7 +48,9 @@ int model_search_tier_words(const char *expr, char **words, int max);
 /* A snippet of text for an expression model_search_translate wrote: the
  * window of at most `words` tokens holding the most of the expression's
  * tokens, among those up to `words` tokens past the first place where each
- * of them has matched (a long text is not read to its end), with "…" where
+ * of them has matched (a long text is not read to its end; one searched for
+ * CJK words only is read from a little before the first place one appears
+ * as written), with "…" where
  * it cuts the text, each run of matching tokens (equal to a token of a
  * term, or beginning with a prefix term's last) between U+0001 and U+0002,
  * and the text's own U+0001 and U+0002 left out. A new string. */
