@@ -14,9 +14,6 @@
 #include "model/tokenize.h"
 #include "model/xalloc.h"
 
-#define RANK_K1 1.2 /* term frequency saturation */
-#define RANK_B 0.75 /* document length normalisation */
-
 double rank_idf(const struct rank_stats *s, int i)
 {
 	if (i < 0 || i >= s->phrases)
@@ -34,7 +31,7 @@ double rank_avgdl(const struct rank_stats *s)
 
 double rank_impact(double freq, double doclen, double avgdl)
 {
-	return freq * (RANK_K1 + 1.0) / (freq + RANK_K1 * (1 - RANK_B + RANK_B * doclen / avgdl));
+	return freq * RANK_IMPACT_MAX / (freq + RANK_K1 * (1 - RANK_B + RANK_B * doclen / avgdl));
 }
 
 double rank_bm25(const double *idf, const double *freq, int n, double doclen, double avgdl)

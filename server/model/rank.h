@@ -47,7 +47,9 @@ double rank_bm25(const double *idf, const double *freq, int n, double doclen, do
  * adds to its score, before its idf: 0 for freq 0, below RANK_IMPACT_MAX,
  * growing with freq and falling with doclen. */
 double rank_impact(double freq, double doclen, double avgdl);
-#define RANK_IMPACT_MAX 2.2 /* k1 + 1 */
+#define RANK_K1 1.2                     /* term frequency saturation */
+#define RANK_B 0.75                     /* document length normalisation */
+#define RANK_IMPACT_MAX (RANK_K1 + 1.0) /* what an impact stays below */
 
 /* ---- tiers: the best documents of a word, found without ranking the rest ----
  *

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "model/rank.h"
 #include "model/tokenize.h"
 #include "model/xalloc.h"
 
@@ -301,6 +302,32 @@ int model_search_tier_words(const char *expr, char **words, int max)
 	for (int i = 0; i < w.n; i++)
 		free(words[i]);
 	return -1;
+}
+
+char *model_search_tier_filter(const char *expr, char *const words[], const bool read[], int n,
+                               int t)
+{
+	char *out = NULL, token[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	fprintf(f, "(%s) AND (", expr);
+	const char *sep = "";
+	bool fits = true;
+	for (int i = 0; i < n && fits; i++)
+		for (int k = 0; read[i] && k <= t && fits; k++) {
+			fits =
+			    rank_tier_token(token, sizeof token, k, words[i], strlen(words[i])) > 0;
+			if (fits)
+				fprintf(f, "%s\"%s\"", sep, token);
+			sep = " OR ";
+		}
+	fputc(')', f);
+	fclose(f);
+	if (!fits || !*sep) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
 /* ---- tsquery ---- */

@@ -5,6 +5,7 @@
 #ifndef READOUT_MODEL_SEARCH_H
 #define READOUT_MODEL_SEARCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define SEARCH_TEXT_MAX 500 /* characters */
@@ -44,6 +45,14 @@ char *model_search_tsquery(const char *expr);
  * -1 when a phrase has none or expr has more than max phrases (words then
  * holds nothing to free). */
 int model_search_tier_words(const char *expr, char **words, int max);
+
+/* expr narrowed to the documents holding, for each phrase i with read[i],
+ * its word words[i] (model_search_tier_words) in a tier from 0 to t of
+ * model/rank.h: (expr) AND ("<tier token>" OR ...). A new string, or NULL
+ * when no phrase is read or a word is too long for a tier token (the
+ * search then reads no tiers). */
+char *model_search_tier_filter(const char *expr, char *const words[], const bool read[], int n,
+                               int t);
 
 /* A snippet of text for an expression model_search_translate wrote: the
  * window of at most `words` tokens holding the most of the expression's

@@ -381,7 +381,6 @@ static void search_hit_row_read(struct store_stmt *st, void *out)
  * that costs less than reading the tiers first. */
 #define TIERS_FROM 512
 #define TIER_WORDS_MAX 8
-#define TIER_WORD_MAX 500 /* bytes */
 
 /* The meetings a search reads: those of its match holding the word of a
  * phrase in the tiers up to `tier` (model/rank.h), or every one. A phrase
@@ -391,9 +390,10 @@ static void search_hit_row_read(struct store_stmt *st, void *out)
 struct tier_walk {
 	int words; /* the phrases' words among the tiers, or 0: read every meeting */
 	char *word[TIER_WORDS_MAX];
-	bool read[TIER_WORDS_MAX]; /* whether its tiers are read */
-	int tier;                  /* the lowest tier read */
-	char *match;               /* the meetings' match up to it */
+	double idf[TIER_WORDS_MAX]; /* its phrase's, under the walk's statistics */
+	bool read[TIER_WORDS_MAX];  /* whether its tiers are read */
+	int tier;                   /* the lowest tier read */
+	char *match;                /* the meetings' match up to it */
 };
 
 /* A search: the match, the cursor (parsed) and the walk's statistics. */
@@ -406,27 +406,6 @@ struct search_ctx {
 	struct store_rank_walk walk;
 	struct tier_walk *tiers;
 };
-
-/* The match of the meetings in tiers 0 to t of a read phrase's word:
- * (match) AND ("<tier token>" OR ...). A new string. */
-static char *tier_match(const char *match, const struct tier_walk *w, int t)
-{
-	char *out = NULL, token[TIER_WORD_MAX + 12];
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	fprintf(f, "(%s) AND (", match);
-	const char *sep = "";
-	for (int i = 0; i < w->words; i++)
-		for (int k = 0; w->read[i] && k <= t; k++)
-			if (rank_tier_token(token, sizeof token, k, w->word[i],
-			                    strlen(w->word[i])) > 0) {
-				fprintf(f, "%s\"%s\"", sep, token);
-				sep = " OR ";
-			}
-	fputc(')', f);
-	fclose(f);
-	return out;
-}
 
 /* Reads the tiers for a search, when that can cost less than ranking
  * every meeting its match finds, from the first tier likely to hold a page
@@ -450,18 +429,15 @@ static void tier_walk_begin(struct search_ctx *q, int limit)
 		return;
 	}
 	w->words = n;
-	for (int i = 0; i < n; i++)
-		if (strlen(w->word[i]) > TIER_WORD_MAX) /* a tier token is at most 512 bytes */
-			return;
 	double top = 0;
 	for (int i = 0; i < n; i++)
-		top = fmax(top, rank_idf(s, i));
+		top = fmax(top, w->idf[i] = rank_idf(s, i));
 	for (int i = 0; i < n; i++)
-		w->read[i] = rank_idf(s, i) * RANK_IMPACT_MAX >=
-		             0.01 * top * rank_tier_floor(RANK_TIERS - 1);
+		w->read[i] =
+		    w->idf[i] * RANK_IMPACT_MAX >= 0.01 * top * rank_tier_floor(RANK_TIERS - 1);
 	while (w->tier < RANK_TIERS - 1 && (double)hits * share[w->tier] < 2.0 * (limit + 1))
 		w->tier++;
-	w->match = tier_match(q->match, w, w->tier);
+	w->match = model_search_tier_filter(q->match, w->word, w->read, n, w->tier);
 }
 
 static void tier_walk_end(struct tier_walk *w)
@@ -484,13 +460,14 @@ static bool tier_settled(const void *items, size_t n, bool more, const void *ctx
 		return true;
 	double bound = 0;
 	for (int i = 0; i < w->words; i++)
-		bound += rank_idf(&q->walk.stats[STORE_MEETINGS], i) *
-		         (w->read[i] ? rank_tier_floor(w->tier) : RANK_IMPACT_MAX);
+		bound += w->idf[i] * (w->read[i] ? rank_tier_floor(w->tier) : RANK_IMPACT_MAX);
 	const struct search_hit *last = (const struct search_hit *)items + n - 1;
 	if (more && n > 0 && -last->score >= bound * (1 + 1e-9))
 		return true;
 	free(w->match);
-	w->match = ++w->tier < RANK_TIERS ? tier_match(q->match, w, w->tier) : NULL;
+	w->match = ++w->tier < RANK_TIERS
+	               ? model_search_tier_filter(q->match, w->word, w->read, w->words, w->tier)
+	               : NULL;
 	return false;
 }
 

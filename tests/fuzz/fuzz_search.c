@@ -77,32 +77,17 @@ static void tiers(const char *q, const char *expr)
 		fail("tier words: not a count of phrases", q, expr);
 	if (n < 0)
 		return;
-	size_t len = strlen(expr) + 16;
+	bool read[8];
 	for (int i = 0; i < n; i++) {
 		if (!words[i][0])
 			fail("tier words: an empty word", q, expr);
-		len += strlen(words[i]) + 16;
+		read[i] = true;
 	}
-	char *filtered = malloc(len);
-	if (!filtered)
-		abort();
-	size_t at = (size_t)snprintf(filtered, len, "(%s) AND (", expr);
-	const char *sep = "";
-	for (int i = 0; i < n; i++) {
-		char token[512];
-		if (rank_tier_token(token, sizeof token, i % RANK_TIERS, words[i],
-		                    strlen(words[i])) > 0) {
-			at += (size_t)snprintf(filtered + at, len - at, "%s\"%s\"", sep, token);
-			sep = " OR ";
-		}
+	char *filtered = model_search_tier_filter(expr, words, read, n, RANK_TIERS - 1);
+	for (int i = 0; i < n; i++)
 		free(words[i]);
-	}
-	if (!*sep) { /* no word short enough: the store reads no tiers */
-		free(filtered);
-		return;
-	}
-	snprintf(filtered + at, len - at, ")");
-	run(count_stmt, q, filtered);
+	if (filtered) /* NULL: a word too long for a tier token, no tiers read */
+		run(count_stmt, q, filtered);
 	free(filtered);
 }
 
