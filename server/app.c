@@ -404,6 +404,10 @@ static int import_file(struct store *store, const char *path)
 	free(text);
 	int rc = report_import(&res, stdout);
 	response_free(&res);
+	/* A bulk load leaves the search index in pieces: merge them once. */
+	if (rc == 0 && store_fts_optimize(store) != STORE_OK)
+		fprintf(stderr, "readoutd: imported, but the search index could not be merged "
+		                "(searches stay correct, only slower)\n");
 	return rc;
 }
 

@@ -125,6 +125,14 @@ check "the export imports into an empty database (rc=$rc)" [ "$rc" -eq 0 ]
 check "export, import, export gives the same document apart from ids" \
 	[ "$(sed -E 's/\{"id":[0-9]+,/{/g' "$WORK/export.json")" = \
 	  "$(sed -E 's/\{"id":[0-9]+,/{/g' "$WORK/copy.json")" ]
+# An import merges the search indexes into one piece (FTS5 segments),
+# however many the writes before it left.
+run import "$WORK/export.json" --db "$WORK/copy.db"
+check "a second import of the same document exits 0 (rc=$rc)" [ "$rc" -eq 0 ]
+for t in meetings participants principles; do
+	check "after two imports, ${t}_fts is one segment" \
+		[ "$(sqlite3 "$WORK/copy.db" "SELECT count(DISTINCT segid) FROM ${t}_fts_idx" 2>&1)" = 1 ]
+done
 # Import from standard input.
 "$READOUTD" import - --db "$WORK/stdin.db" <"$SAMPLE" >/dev/null 2>"$WORK/stdin.err"
 rc=$?

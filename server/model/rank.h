@@ -68,9 +68,14 @@ double rank_impact(double freq, double doclen, double avgdl);
 /* The tiers: the impacts from which a word has a tier token, highest first.
  * A word of impact x is in the first tier whose floor x reaches. The
  * stored tiers are written with these, the weights and the length: a change
- * to any needs a migration that rebuilds meetings_fts (as 0010 does). */
-#define RANK_TIER_FLOORS 1.90, 1.80, 1.70, 1.55, 1.40, 1.25
-#define RANK_TIERS 6
+ * to any needs a migration that rebuilds meetings_fts (as 0010 and 0011 do).
+ * The top floors sit close under RANK_IMPACT_MAX because a store of short
+ * meetings puts much of a common word's meetings above 1.9 (a word in a
+ * title of 100 words is at about 2.1): a page of its best must still come
+ * from a few of them. */
+#define RANK_TIER_FLOORS                                                                           \
+	2.15, 2.10, 2.05, 2.00, 1.95, 1.90, 1.85, 1.80, 1.75, 1.70, 1.65, 1.60, 1.50, 1.40, 1.30, 1.25
+#define RANK_TIERS 16 /* at most 26: a tier token holds its tier as one letter */
 #define RANK_TIER_MARK '\xff' /* begins a tier token (never in valid UTF-8) */
 
 /* The tier of an impact (0 the highest), or -1 for one below every floor. */

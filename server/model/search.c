@@ -305,23 +305,26 @@ int model_search_tier_words(const char *expr, char **words, int max)
 }
 
 char *model_search_tier_filter(const char *expr, char *const words[], const bool read[], int n,
-                               int t)
+                               int from, int to)
 {
 	char *out = NULL, token[512];
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
-	fprintf(f, "(%s) AND (", expr);
+	if (expr)
+		fprintf(f, "(%s) AND (", expr);
 	const char *sep = "";
 	bool fits = true;
-	for (int i = 0; i < n && fits; i++)
-		for (int k = 0; read[i] && k <= t && fits; k++) {
-			fits =
-			    rank_tier_token(token, sizeof token, k, words[i], strlen(words[i])) > 0;
+	for (int k = from; k <= to && fits; k++)
+		for (int i = 0; i < n && fits; i++) {
+			if (!read[i])
+				continue;
+			fits = rank_tier_token(token, sizeof token, k, words[i], strlen(words[i])) > 0;
 			if (fits)
 				fprintf(f, "%s\"%s\"", sep, token);
 			sep = " OR ";
 		}
-	fputc(')', f);
+	if (expr)
+		fputc(')', f);
 	fclose(f);
 	if (!fits || !*sep) {
 		free(out);

@@ -47,12 +47,14 @@ char *model_search_tsquery(const char *expr);
 int model_search_tier_words(const char *expr, char **words, int max);
 
 /* expr narrowed to the documents holding, for each phrase i with read[i],
- * its word words[i] (model_search_tier_words) in a tier from 0 to t of
- * model/rank.h: (expr) AND ("<tier token>" OR ...). A new string, or NULL
- * when no phrase is read or a word is too long for a tier token (the
- * search then reads no tiers). */
+ * its word words[i] (model_search_tier_words) in a tier from `from` to `to`
+ * of model/rank.h: (expr) AND ("<tier token>" OR ...), the tokens tier by
+ * tier (those of tier `from` first, in the order of the words read); with
+ * a NULL expr, only the tokens' OR. A new string, or NULL when no phrase
+ * is read or a word is too long for a tier token (the search then reads no
+ * tiers). */
 char *model_search_tier_filter(const char *expr, char *const words[], const bool read[], int n,
-                               int t);
+                               int from, int to);
 
 /* A snippet of text for an expression model_search_translate wrote: the
  * window of at most `words` tokens holding the most of the expression's

@@ -149,6 +149,9 @@ struct store_driver {
 	void (*rank_bind)(struct store_db_stmt *st, int i, const struct rank_stats *s);
 	enum store_status (*fts_remove)(struct store_conn *c, enum store_kind kind, int64_t id);
 	enum store_status (*fts_add)(struct store_conn *c, enum store_kind kind, int64_t id);
+	/* Optional: merges each full-text index into one piece, inside the
+	 * caller's write transaction (store_fts_optimize). */
+	enum store_status (*fts_optimize)(struct store_conn *c);
 	/* Optional: the backend's form of a search expression (model/search.h)
 	 * as a new string, which the meeting list binds for the dialect's
 	 * meeting_rank_* and meeting_match and hands to rank_freeze. NULL: the

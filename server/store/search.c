@@ -79,6 +79,18 @@ enum store_status store_sqlite_fts_add(struct store_conn *c, enum store_kind kin
 	return store_exec_ids(c, sql, 1, id, 0, 0);
 }
 
+enum store_status store_sqlite_fts_optimize(struct store_conn *c)
+{
+	enum store_status r = STORE_OK;
+	for (int k = 0; k < STORE_KINDS && r == STORE_OK; k++) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "INSERT INTO %s (%s) VALUES ('optimize')", fts_kinds[k].fts,
+		         fts_kinds[k].fts);
+		r = store_exec_ids(c, sql, 0, 0, 0, 0);
+	}
+	return r;
+}
+
 /* ---- ranking with frozen statistics ---- */
 
 /* What readout_rank derives from the statistics once per query. */
@@ -183,6 +195,48 @@ static void fts_rank_stats(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite
 		sqlite3_result_int(ctx, 1);
 }
 
+/* What readout_tier_counts counts into (bound at its second argument). */
+struct tier_counts {
+	int words;                /* the tier tokens of a tier: one per word read */
+	int counted;              /* the tiers counted so far: 0 to counted - 1 */
+	int64_t cap;              /* counting stops at the tier where upto reaches it */
+	int64_t upto[RANK_TIERS]; /* the meetings of tiers 0 to t, counted for each word */
+};
+#define TIER_COUNTS_POINTER "readout_tier_counts"
+
+/* readout_tier_counts(fts, counts): for a match of the tier tokens of the
+ * tiers from counts->counted on (model_search_tier_filter with no
+ * expression: `words` to a tier, tier by tier), counts each tier's
+ * meetings into counts->upto, up to the tier where they reach
+ * counts->cap; returns 1. */
+static void fts_tier_counts(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                            int nval, sqlite3_value **val)
+{
+	struct tier_counts *k = nval > 0 ? sqlite3_value_pointer(val[0], TIER_COUNTS_POINTER) : NULL;
+	if (!k || k->words < 1) {
+		sqlite3_result_error(ctx, "readout_tier_counts: no counts bound", -1);
+		return;
+	}
+	int rc = SQLITE_OK, n = api->xPhraseCount(fts);
+	for (int i = 0; rc == SQLITE_OK && i < n && k->counted < RANK_TIERS; i++) {
+		int t = k->counted;
+		if (i % k->words == 0)
+			k->upto[t] = t ? k->upto[t - 1] : 0;
+		sqlite3_int64 hits = 0;
+		rc = api->xQueryPhrase(fts, i, &hits, count_row);
+		k->upto[t] += hits;
+		if (i % k->words < k->words - 1)
+			continue;
+		k->counted = t + 1; /* the tier's last word */
+		if (k->upto[t] >= k->cap)
+			break;
+	}
+	if (rc != SQLITE_OK)
+		sqlite3_result_error_code(ctx, rc);
+	else
+		sqlite3_result_int(ctx, 1);
+}
+
 /* ---- the tokenizer "readout": model/tokenize.h's, for FTS5 ---- */
 
 static int tokenizer_create(void *ctx, const char **args, int nargs, Fts5Tokenizer **out)
@@ -256,6 +310,8 @@ int store_search_register(sqlite3 *db)
 		rc = fts->xCreateFunction(fts, "readout_rank", NULL, fts_rank, NULL);
 	if (rc == SQLITE_OK)
 		rc = fts->xCreateFunction(fts, "readout_rank_stats", NULL, fts_rank_stats, NULL);
+	if (rc == SQLITE_OK)
+		rc = fts->xCreateFunction(fts, "readout_tier_counts", NULL, fts_tier_counts, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function(db, "readout_tiers", RANK_MEETING_COLUMNS,
 		                             SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
@@ -386,18 +442,23 @@ static void search_hit_row_read(struct store_stmt *st, void *out)
  * phrase in the tiers up to `tier` (model/rank.h), or every one. A phrase
  * whose idf is too small to matter (a word in most meetings, beside a
  * rarer one) is not looked up: its impact is then bounded by the most any
- * can be. */
+ * can be. Which tier to read to is chosen from how many meetings the
+ * tiers hold, counted from the top as far as needed (counting a meeting
+ * costs far less than ranking it). */
 struct tier_walk {
 	int words; /* the phrases' words among the tiers, or 0: read every meeting */
 	char *word[TIER_WORDS_MAX];
 	double idf[TIER_WORDS_MAX]; /* its phrase's, under the walk's statistics */
 	bool read[TIER_WORDS_MAX];  /* whether its tiers are read */
+	struct tier_counts counts;  /* of the words read */
+	int limit;                  /* the page's size */
 	int tier;                   /* the lowest tier read */
 	char *match;                /* the meetings' match up to it */
 };
 
 /* A search: the match, the cursor (parsed) and the walk's statistics. */
 struct search_ctx {
+	struct store_conn *conn;
 	const char *match;
 	unsigned kinds; /* those ranked: asked for and in the walk */
 	const struct cursor_pos *after;
@@ -407,13 +468,41 @@ struct search_ctx {
 	struct tier_walk *tiers;
 };
 
+/* Counts the meetings of w's tiers from the first not yet counted, up to
+ * the tier where they reach cap (or the last). */
+static enum store_status tier_count(struct store_conn *c, struct tier_walk *w, int64_t cap)
+{
+	struct tier_counts *k = &w->counts;
+	char *match =
+	    model_search_tier_filter(NULL, w->word, w->read, w->words, k->counted, RANK_TIERS - 1);
+	struct store_stmt *st;
+	enum store_status r = match ? store_prepare(c,
+	                                            "SELECT readout_tier_counts(meetings_fts, $2) "
+	                                            "FROM meetings_fts WHERE meetings_fts MATCH $1 "
+	                                            "LIMIT 1",
+	                                            &st)
+	                            : STORE_ERROR;
+	if (r == STORE_OK) {
+		k->cap = cap;
+		store_bind_text(st, 1, match);
+		sqlite3_bind_pointer((sqlite3_stmt *)st->handle, 2, k, TIER_COUNTS_POINTER, NULL);
+		bool row;
+		r = store_step(st, &row);
+		store_done(st);
+		for (; r == STORE_OK && !row && k->counted < RANK_TIERS; k->counted++) /* all empty */
+			k->upto[k->counted] = k->counted ? k->upto[k->counted - 1] : 0;
+	}
+	free(match);
+	return r;
+}
+
 /* Reads the tiers for a search, when that can cost less than ranking
- * every meeting its match finds, from the first tier likely to hold a page
- * of `limit` (a guess from the fewest meetings a phrase matches and the
- * share of a word's meetings each tier held in the benchmark's). */
+ * every meeting its match finds, down to the first tier that holds a
+ * page of `limit` (and one more row) of the words' meetings, four times
+ * that for an AND of two words and 16 times for more (a meeting outscores
+ * the rest with all its words, so an AND's page reaches further down). */
 static void tier_walk_begin(struct search_ctx *q, int limit)
 {
-	static const double share[RANK_TIERS] = {0.01, 0.04, 0.10, 0.18, 0.28, 0.38};
 	const struct rank_stats *s = &q->walk.stats[STORE_MEETINGS];
 	struct tier_walk *w = q->tiers;
 	int64_t hits = INT64_MAX; /* the fewest of a phrase: at most the AND's */
@@ -433,11 +522,18 @@ static void tier_walk_begin(struct search_ctx *q, int limit)
 	for (int i = 0; i < n; i++)
 		top = fmax(top, w->idf[i] = rank_idf(s, i));
 	for (int i = 0; i < n; i++)
-		w->read[i] =
-		    w->idf[i] * RANK_IMPACT_MAX >= 0.01 * top * rank_tier_floor(RANK_TIERS - 1);
-	while (w->tier < RANK_TIERS - 1 && (double)hits * share[w->tier] < 2.0 * (limit + 1))
+		if ((w->read[i] = w->idf[i] * RANK_IMPACT_MAX >=
+		                  0.01 * top * rank_tier_floor(RANK_TIERS - 1)))
+			w->counts.words++;
+	w->limit = limit;
+	int64_t want = (int64_t)(limit + 1) << 2 * (w->counts.words > 2 ? 2 : w->counts.words - 1);
+	/* Not even the whole tiers would fill a page: rank every match. */
+	if (tier_count(q->conn, w, want) != STORE_OK ||
+	    w->counts.upto[w->counts.counted - 1] < limit + 1)
+		return;
+	while (w->tier < w->counts.counted - 1 && w->counts.upto[w->tier] < want)
 		w->tier++;
-	w->match = model_search_tier_filter(q->match, w->word, w->read, n, w->tier);
+	w->match = model_search_tier_filter(q->match, w->word, w->read, n, 0, w->tier);
 }
 
 static void tier_walk_end(struct tier_walk *w)
@@ -451,7 +547,9 @@ static void tier_walk_end(struct tier_walk *w)
  * and its last row scores at least what a meeting outside those tiers
  * could (each read phrase's impact below the tier's floor, a phrase's
  * impact being at most its word's; each other's below RANK_IMPACT_MAX). If
- * not, the next tier is added. */
+ * not, tiers are added: as many more meetings as the n rows read fell
+ * short of a page (limit + 1 rows), or four times as many when the page
+ * was full but could be outscored; past the last, every match is ranked. */
 static bool tier_settled(const void *items, size_t n, bool more, const void *ctx)
 {
 	const struct search_ctx *q = ctx;
@@ -464,9 +562,18 @@ static bool tier_settled(const void *items, size_t n, bool more, const void *ctx
 	const struct search_hit *last = (const struct search_hit *)items + n - 1;
 	if (more && n > 0 && -last->score >= bound * (1 + 1e-9))
 		return true;
+	struct tier_counts *k = &w->counts;
+	int64_t read = k->upto[w->tier];
+	int64_t want = more ? 4 * read : read * (w->limit + 1) / (int64_t)(n ? n : 1);
+	if (k->counted < RANK_TIERS && k->upto[k->counted - 1] < want &&
+	    tier_count(q->conn, w, want) != STORE_OK)
+		k->counted = w->tier + 1; /* then rank every match */
+	do
+		w->tier++;
+	while (w->tier < k->counted && k->upto[w->tier] < want);
 	free(w->match);
-	w->match = ++w->tier < RANK_TIERS
-	               ? model_search_tier_filter(q->match, w->word, w->read, w->words, w->tier)
+	w->match = w->tier < k->counted
+	               ? model_search_tier_filter(q->match, w->word, w->read, w->words, 0, w->tier)
 	               : NULL;
 	return false;
 }
@@ -507,6 +614,7 @@ enum store_status store_sqlite_search(struct store_conn *c, const char *match, u
 {
 	*next_key = NULL;
 	struct search_ctx *q = xcalloc(1, sizeof *q);
+	q->conn = c;
 	q->match = match;
 	q->after = after;
 	if (after && store_rank_key_parse(after->key, &q->after_kind, &q->after_score, &q->walk)) {

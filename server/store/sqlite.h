@@ -46,5 +46,6 @@ enum store_status store_sqlite_rank_freeze(struct store_conn *c, const char *mat
 void store_sqlite_rank_bind(struct store_db_stmt *st, int i, const struct rank_stats *s);
 enum store_status store_sqlite_fts_remove(struct store_conn *c, enum store_kind kind, int64_t id);
 enum store_status store_sqlite_fts_add(struct store_conn *c, enum store_kind kind, int64_t id);
+enum store_status store_sqlite_fts_optimize(struct store_conn *c);
 
 #endif

@@ -764,6 +764,23 @@ enum store_status store_is_empty(struct store *s, bool *empty)
 	return r;
 }
 
+enum store_status store_fts_optimize(struct store *s)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return store_conn_failure(s);
+	if (!c->drv->fts_optimize)
+		return STORE_OK;
+	store_conn_unbounded(c);
+	enum store_status r = store_begin_write(c);
+	if (r == STORE_OK)
+		r = c->drv->fts_optimize(c);
+	if (r == STORE_OK)
+		return store_commit(c);
+	store_rollback(c);
+	return r;
+}
+
 enum store_status store_backup(struct store *s, const char *path, char *err, size_t errlen)
 {
 	struct store_conn *c = store_conn(s);

@@ -95,6 +95,12 @@ unsigned long store_error_count(const struct store *s);
 /* True when no participant, principle or meeting exists. */
 enum store_status store_is_empty(struct store *s, bool *empty);
 
+/* Merges each full-text index into one piece after a bulk load (SQLite:
+ * FTS5's 'optimize'; nothing on PostgreSQL): every search then looks each
+ * word up once instead of once per piece that loads and later writes
+ * left (9 at 10,000 imported meetings, 20 at 1,000,000). */
+enum store_status store_fts_optimize(struct store *s);
+
 /* Writes a consistent online snapshot of the database to path (which must not
  * exist), fsyncs it and checks it with PRAGMA integrity_check. err gets a
  * one-line reason on failure. */

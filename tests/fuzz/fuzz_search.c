@@ -83,12 +83,16 @@ static void tiers(const char *q, const char *expr)
 			fail("tier words: an empty word", q, expr);
 		read[i] = true;
 	}
-	char *filtered = model_search_tier_filter(expr, words, read, n, RANK_TIERS - 1);
+	char *filtered = model_search_tier_filter(expr, words, read, n, 0, RANK_TIERS - 1);
+	char *tokens = model_search_tier_filter(NULL, words, read, n, 1, RANK_TIERS - 1);
 	for (int i = 0; i < n; i++)
 		free(words[i]);
 	if (filtered) /* NULL: a word too long for a tier token, no tiers read */
 		run(count_stmt, q, filtered);
+	if (tokens) /* what the tiers are counted with */
+		run(count_stmt, q, tokens);
 	free(filtered);
+	free(tokens);
 }
 
 static int all_space(const char *s)
