@@ -85,8 +85,8 @@ int rank_tier(double impact);
 double rank_tier_floor(int t);
 
 /* Writes the tier token of `word` (a token of model/tokenize.h, n bytes) in
- * tier t: RANK_TIER_MARK, the digit of t, the word. Returns its length, or
- * -1 when it does not fit in size bytes (with its NUL). */
+ * tier t: RANK_TIER_MARK, the letter of t (a for 0), the word. Returns its
+ * length, or -1 when it does not fit in size bytes (with its NUL). */
 int rank_tier_token(char *buf, size_t size, int t, const char *word, size_t n);
 
 /* The tier text of a meeting whose RANK_MEETING_COLUMNS texts (NULL for
