@@ -73,9 +73,10 @@ double rank_impact(double freq, double doclen, double avgdl);
  * meetings puts much of a common word's meetings above 1.9 (a word in a
  * title of 100 words is at about 2.1): a page of its best must still come
  * from a few of them. */
-#define RANK_TIER_FLOORS                                                                           \
-	2.15, 2.10, 2.05, 2.00, 1.95, 1.90, 1.85, 1.80, 1.75, 1.70, 1.65, 1.60, 1.50, 1.40, 1.30, 1.25
-#define RANK_TIERS 16 /* at most 26: a tier token holds its tier as one letter */
+#define RANK_TIER_FLOORS                                                                          \
+	2.15, 2.10, 2.05, 2.00, 1.95, 1.90, 1.85, 1.80, 1.75, 1.70, 1.65, 1.60, 1.50, 1.40, 1.30, \
+	    1.25
+#define RANK_TIERS 16         /* at most 26: a tier token holds its tier as one letter */
 #define RANK_TIER_MARK '\xff' /* begins a tier token (never in valid UTF-8) */
 
 /* The tier of an impact (0 the highest), or -1 for one below every floor. */

@@ -318,7 +318,8 @@ char *model_search_tier_filter(const char *expr, char *const words[], const bool
 		for (int i = 0; i < n && fits; i++) {
 			if (!read[i])
 				continue;
-			fits = rank_tier_token(token, sizeof token, k, words[i], strlen(words[i])) > 0;
+			fits =
+			    rank_tier_token(token, sizeof token, k, words[i], strlen(words[i])) > 0;
 			if (fits)
 				fprintf(f, "%s\"%s\"", sep, token);
 			sep = " OR ";

@@ -84,8 +84,8 @@ enum store_status store_sqlite_fts_optimize(struct store_conn *c)
 	enum store_status r = STORE_OK;
 	for (int k = 0; k < STORE_KINDS && r == STORE_OK; k++) {
 		char sql[128];
-		snprintf(sql, sizeof sql, "INSERT INTO %s (%s) VALUES ('optimize')", fts_kinds[k].fts,
-		         fts_kinds[k].fts);
+		snprintf(sql, sizeof sql, "INSERT INTO %s (%s) VALUES ('optimize')",
+		         fts_kinds[k].fts, fts_kinds[k].fts);
 		r = store_exec_ids(c, sql, 0, 0, 0, 0);
 	}
 	return r;
@@ -212,7 +212,8 @@ struct tier_counts {
 static void fts_tier_counts(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
                             int nval, sqlite3_value **val)
 {
-	struct tier_counts *k = nval > 0 ? sqlite3_value_pointer(val[0], TIER_COUNTS_POINTER) : NULL;
+	struct tier_counts *k =
+	    nval > 0 ? sqlite3_value_pointer(val[0], TIER_COUNTS_POINTER) : NULL;
 	if (!k || k->words < 1) {
 		sqlite3_result_error(ctx, "readout_tier_counts: no counts bound", -1);
 		return;
@@ -489,7 +490,8 @@ static enum store_status tier_count(struct store_conn *c, struct tier_walk *w, i
 		bool row;
 		r = store_step(st, &row);
 		store_done(st);
-		for (; r == STORE_OK && !row && k->counted < RANK_TIERS; k->counted++) /* all empty */
+		/* No row: no meeting holds any of the tokens, every tier is empty. */
+		for (; r == STORE_OK && !row && k->counted < RANK_TIERS; k->counted++)
 			k->upto[k->counted] = k->counted ? k->upto[k->counted - 1] : 0;
 	}
 	free(match);
