@@ -1,4 +1,4 @@
--- The tiers again (model/rank.h), with ten floors instead of six: four
+-- The tiers again (model/rank.h), with sixteen floors instead of six: five
 -- above 1.9, where a store of short meetings puts a large share of a common
 -- word's meetings (its title word alone is worth about 2.1), so that a
 -- search of such a word ranks a few of its meetings, not a fifth of them.

@@ -60,10 +60,11 @@ double rank_tier_floor(int t)
 }
 
 #define TIER_FORMAT "%c%c%.*s" /* the mark, the tier's letter, the word */
+#define TIER_LETTER(t) ('a' + (t))
 
 int rank_tier_token(char *buf, size_t size, int t, const char *word, size_t n)
 {
-	int len = snprintf(buf, size, TIER_FORMAT, RANK_TIER_MARK, 'a' + t, (int)n, word);
+	int len = snprintf(buf, size, TIER_FORMAT, RANK_TIER_MARK, TIER_LETTER(t), (int)n, word);
 	return len < 0 || (size_t)len >= size ? -1 : len;
 }
 
@@ -149,7 +150,7 @@ char *rank_meeting_tiers(const char *const texts[RANK_MEETING_COLUMNS])
 		            ? rank_tier(rank_impact(s->freq, (double)w.tokens, RANK_MEETING_LENGTH))
 		            : -1;
 		if (t >= 0)
-			fprintf(f, TIER_FORMAT, RANK_TIER_MARK, 'a' + t, (int)s->len,
+			fprintf(f, TIER_FORMAT, RANK_TIER_MARK, TIER_LETTER(t), (int)s->len,
 			        w.bytes + s->at);
 	}
 	fclose(f);

@@ -470,7 +470,9 @@ struct search_ctx {
 };
 
 /* Counts the meetings of w's tiers from the first not yet counted, up to
- * the tier where they reach cap (or the last). */
+ * the tier where they reach cap (or the last). STORE_ERROR, counting
+ * nothing, when the words have no tier tokens (none read, or one too long:
+ * model_search_tier_filter), as well as when the database fails. */
 static enum store_status tier_count(struct store_conn *c, struct tier_walk *w, int64_t cap)
 {
 	struct tier_counts *k = &w->counts;
