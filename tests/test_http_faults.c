@@ -755,6 +755,60 @@ START_TEST(busy_within_timeout_waits)
 }
 END_TEST
 
+#define QUEUED 8
+
+/* Creates one participant; *arg (a long) becomes the answer's status. */
+static void *create_participant(void *arg)
+{
+	long *status = arg;
+	struct reply *r = write_json(&h, "POST", "/v1/participants", "{\"name\":\"Queued\"}");
+	*status = r->status;
+	reply_free(r);
+	return NULL;
+}
+
+/* Sends QUEUED creates at once while another connection holds the write
+ * lock for a second; returns how many commits answered them, all 201. */
+static long creates_behind_a_lock(void)
+{
+	long groups = harness_metric(&h, "readout_write_groups_total");
+	long grouped = harness_metric(&h, "readout_grouped_writes_total");
+	sqlite3 *lock = NULL;
+	ck_assert_int_eq(sqlite3_open_v2(h.db, &lock, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	pthread_t release, t[QUEUED];
+	long status[QUEUED];
+	ck_assert_int_eq(pthread_create(&release, NULL, release_later, lock), 0);
+	for (int i = 0; i < QUEUED; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, create_participant, &status[i]), 0);
+	for (int i = 0; i < QUEUED; i++)
+		pthread_join(t[i], NULL);
+	pthread_join(release, NULL);
+	sqlite3_close(lock);
+	for (int i = 0; i < QUEUED; i++)
+		ck_assert_int_eq(status[i], 201);
+	ck_assert_int_eq(harness_metric(&h, "readout_grouped_writes_total") - grouped, QUEUED);
+	return harness_metric(&h, "readout_write_groups_total") - groups;
+}
+
+/* Writes that come while one is under way share a commit. The lock keeps
+ * the first write under way (it waits on its worker thread), so the writes
+ * the other worker reads meanwhile queue for the writer thread, which
+ * commits them in one group once the lock is gone. Which worker accepts
+ * a connection is the kernel's choice (a busy machine can hand all eight
+ * to the waiting one, which then runs them one by one), so a burst that
+ * shared nothing is sent again, up to ten times. */
+START_TEST(writes_behind_a_lock_share_a_commit)
+{
+	if (!harness_sqlite_only("SQLite's write lock, held by another connection"))
+		return;
+	long groups = QUEUED;
+	for (int round = 0; round < 10 && groups == QUEUED; round++)
+		groups = creates_behind_a_lock();
+	ck_assert_msg(groups < QUEUED, "%d writes in %ld groups, ten times", QUEUED, groups);
+}
+END_TEST
+
 /* A query that runs past the time budget is interrupted: 503 with
  * Retry-After, and the same query answers once the budget allows it. */
 START_TEST(query_past_its_budget_is_503)
@@ -900,6 +954,7 @@ static Suite *faults_suite(void)
 	tcase_add_loop_test(tc, removed_database_refuses_writes, 0, 3);
 	tcase_add_test(tc, busy_past_timeout_is_503_reads_go_on);
 	tcase_add_test(tc, busy_within_timeout_waits);
+	tcase_add_test(tc, writes_behind_a_lock_share_a_commit);
 	tcase_add_test(tc, query_past_its_budget_is_503);
 	suite_add_tcase(s, tc);
 	/* 10,000 meetings: too heavy for memcheck, which scripts/check-valgrind

@@ -1975,11 +1975,13 @@ START_TEST(concurrent_creates_get_distinct_slugs)
 	r = get(&h, path_fmt(COLL "/same-name-%d", WRITERS * WRITES_EACH));
 	ck_assert_int_eq(r->status, 200);
 	reply_free(r);
-	/* Concurrent writes share commits: some group held more than one. */
+	/* Every write is counted once, alone or in a group. That they share
+	 * commits depends on how they meet here; test_http_faults.c makes
+	 * them meet behind a lock. */
 	groups = harness_metric(&h, "readout_write_groups_total") - groups;
 	grouped = harness_metric(&h, "readout_grouped_writes_total") - grouped;
 	ck_assert_int_eq(grouped, WRITERS * WRITES_EACH);
-	ck_assert_msg(groups < grouped, "%ld writes in %ld groups", grouped, groups);
+	ck_assert_int_le(groups, grouped);
 }
 END_TEST
 
