@@ -75,7 +75,9 @@ struct store_driver {
 	 * step or reset; NULL for SQL NULL. */
 	int64_t (*column_int64)(struct store_db_stmt *st, int i);
 	double (*column_double)(struct store_db_stmt *st, int i);
-	const char *(*column_text)(struct store_db_stmt *st, int i);
+	/* Borrowed until the next step; NULL for SQL NULL; its length in
+	 * bytes in *len unless len is NULL. */
+	const char *(*column_text)(struct store_db_stmt *st, int i, size_t *len);
 	const void *(*column_blob)(struct store_db_stmt *st, int i, size_t *len);
 	bool (*column_is_null)(struct store_db_stmt *st, int i);
 	bool (*column_bool)(struct store_db_stmt *st, int i); /* a boolean column (EXISTS) */

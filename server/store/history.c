@@ -454,8 +454,7 @@ enum store_status store_version_get(struct store *s, enum store_kind kind, int64
 	if (r == STORE_OK) {
 		change_read(st, meta);
 		if (!store_col_is_null(st, 8)) {
-			*body = store_column_text(st, 8);
-			*len = strlen(*body);
+			*body = store_column_text_len(st, 8, len);
 		}
 	}
 	store_done(st);
@@ -475,8 +474,7 @@ static enum store_status meeting_json_read(struct store_conn *c, int64_t id, cha
 	bool row;
 	r = store_step(st, &row);
 	if (r == STORE_OK && row && !store_col_is_null(st, 0)) {
-		*body = store_column_text(st, 0);
-		*len = strlen(*body);
+		*body = store_column_text_len(st, 0, len);
 	}
 	store_done(st);
 	return r;

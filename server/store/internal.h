@@ -118,7 +118,7 @@ static inline double store_col_double(struct store_stmt *st, int i)
 /* Borrowed until the next step; NULL for SQL NULL. */
 static inline const char *store_col_text(struct store_stmt *st, int i)
 {
-	return st->conn->drv->column_text(st->handle, i);
+	return st->conn->drv->column_text(st->handle, i, NULL);
 }
 static inline bool store_col_is_null(struct store_stmt *st, int i)
 {
@@ -131,6 +131,8 @@ static inline bool store_col_bool(struct store_stmt *st, int i)
 }
 /* Column i as a new string, or NULL for SQL NULL. */
 char *store_column_text(struct store_stmt *st, int i);
+/* The same, its length in *len (0 for NULL): no strlen of a long text. */
+char *store_column_text_len(struct store_stmt *st, int i, size_t *len);
 /* Copies text column i into buf (size n), "" for NULL. */
 void store_column_copy(struct store_stmt *st, int i, char *buf, size_t n);
 

@@ -807,8 +807,7 @@ static void meeting_stored_row_read(struct store_stmt *st, void *out)
 	struct meeting *m = out;
 	m->meta.id = store_col_int64(st, 0);
 	store_column_copy(st, 1, m->date, sizeof m->date);
-	m->meta.body = store_column_text(st, 2);
-	m->meta.body_len = m->meta.body ? strlen(m->meta.body) : 0;
+	m->meta.body = store_column_text_len(st, 2, &m->meta.body_len);
 }
 
 static bool lacks_body(const void *item, const void *ctx)

@@ -659,9 +659,12 @@ static double pg_column_double(struct store_db_stmt *st, int i)
 	return v ? strtod(v, NULL) : 0;
 }
 
-static const char *pg_column_text(struct store_db_stmt *st, int i)
+static const char *pg_column_text(struct store_db_stmt *st, int i, size_t *len)
 {
-	return value(st, i);
+	const char *v = value(st, i);
+	if (len)
+		*len = v ? (size_t)PQgetlength(st->res, st->row, i) : 0;
+	return v;
 }
 
 static const void *pg_column_blob(struct store_db_stmt *st, int i, size_t *len)
@@ -1015,7 +1018,7 @@ static enum store_status index_row(struct store_db_stmt *sel, struct store_db_st
 	const char *texts[3];
 	char *copies[3];
 	for (int i = 0; i < 3; i++) {
-		const char *t = pg_column_text(sel, i);
+		const char *t = pg_column_text(sel, i, NULL);
 		copies[i] = t ? xstrdup(t) : NULL;
 		texts[i] = copies[i];
 	}

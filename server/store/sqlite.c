@@ -303,9 +303,12 @@ static double sqlite_column_double(struct store_db_stmt *st, int i)
 	return sqlite3_column_double(STMT(st), i);
 }
 
-static const char *sqlite_column_text(struct store_db_stmt *st, int i)
+static const char *sqlite_column_text(struct store_db_stmt *st, int i, size_t *len)
 {
-	return (const char *)sqlite3_column_text(STMT(st), i);
+	const char *t = (const char *)sqlite3_column_text(STMT(st), i);
+	if (len)
+		*len = (size_t)sqlite3_column_bytes(STMT(st), i);
+	return t;
 }
 
 static const void *sqlite_column_blob(struct store_db_stmt *st, int i, size_t *len)

@@ -282,10 +282,22 @@ enum store_status store_step(struct store_stmt *st, bool *row)
 	return store_count_error(st->conn, r);
 }
 
+char *store_column_text_len(struct store_stmt *st, int i, size_t *len)
+{
+	const char *t = st->conn->drv->column_text(st->handle, i, len);
+	if (!t) {
+		*len = 0;
+		return NULL;
+	}
+	char *copy = xmalloc(*len + 1);
+	memcpy(copy, t, *len + 1);
+	return copy;
+}
+
 char *store_column_text(struct store_stmt *st, int i)
 {
-	const char *t = store_col_text(st, i);
-	return t ? xstrdup(t) : NULL;
+	size_t len;
+	return store_column_text_len(st, i, &len);
 }
 
 void store_column_copy(struct store_stmt *st, int i, char *buf, size_t n)
