@@ -141,7 +141,7 @@ def postgres_report(meta, res, sqlite, out_md):
     w("## PostgreSQL / SQLite")
     w("")
     w("As on SQLite, the read scenarios ran against a readoutd with its response cache off "
-      "(`--cache-size 0`), the cached get by id, create and mixed against one with its default "
+      "(`--cache-size 0`), the cached get by id, mixed and create against one with its default "
       "cache (column *cache*).")
     w("")
     w("| scenario | cache | PostgreSQL req/s | SQLite req/s | ratio (req/s) | PostgreSQL p99 | SQLite p99 | errors (PG) |")
@@ -301,7 +301,7 @@ def main():
       "first, against a readoutd started with `--cache-size 0` (no response cache: every "
       "request goes through the store and the encoder); then a readoutd with its default "
       "response cache (4 MiB) was started (the three timed starts) for the cached get by id, "
-      "the CSV stream, create and mixed, and for the peak RSS.")
+      "the CSV stream, mixed and create (in that order), and for the peak RSS.")
     w("")
     block = None
     for key, title, what in SCENARIOS:
