@@ -453,9 +453,7 @@ enum store_status store_version_get(struct store *s, enum store_kind kind, int64
 		r = STORE_NOT_FOUND;
 	if (r == STORE_OK) {
 		change_read(st, meta);
-		if (!store_col_is_null(st, 8)) {
-			*body = store_column_text_len(st, 8, len);
-		}
+		*body = store_column_text_len(st, 8, len); /* NULL for a delete */
 	}
 	store_done(st);
 	return r;
@@ -473,9 +471,8 @@ static enum store_status meeting_json_read(struct store_conn *c, int64_t id, cha
 	store_bind_int64(st, 1, id);
 	bool row;
 	r = store_step(st, &row);
-	if (r == STORE_OK && row && !store_col_is_null(st, 0)) {
-		*body = store_column_text_len(st, 0, len);
-	}
+	if (r == STORE_OK && row)
+		*body = store_column_text_len(st, 0, len); /* NULL when stale */
 	store_done(st);
 	return r;
 }

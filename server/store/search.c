@@ -320,26 +320,35 @@ int store_search_register(sqlite3 *db)
 	return rc;
 }
 
+/* Calls the auxiliary function fn(fts, arg) once, on the first row fts's
+ * MATCH of match finds (none: *row false), arg bound as a pointer of
+ * `type`, which fn fills. */
+static enum store_status fts_call(struct store_conn *c, const char *fts, const char *fn,
+                                  const char *match, void *arg, const char *type, bool *row)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT %s(%s, $2) FROM %s WHERE %s MATCH $1 LIMIT 1", fn, fts,
+	         fts, fts);
+	struct store_stmt *st;
+	enum store_status r = store_prepare(c, sql, &st);
+	if (r != STORE_OK)
+		return r;
+	store_bind_text(st, 1, match);
+	sqlite3_bind_pointer((sqlite3_stmt *)st->handle, 2, arg, type, NULL);
+	r = store_step(st, row);
+	store_done(st);
+	return r;
+}
+
 enum store_status store_sqlite_rank_freeze(struct store_conn *c, const char *match, unsigned kinds,
                                            struct store_rank_walk *w)
 {
 	for (int k = 0; k < STORE_KINDS; k++) {
 		if (!(kinds & (1u << k)))
 			continue;
-		const char *fts = fts_kinds[k].fts;
-		char sql[256];
-		snprintf(sql, sizeof sql,
-		         "SELECT readout_rank_stats(%s, $2) FROM %s WHERE %s MATCH $1 LIMIT 1", fts,
-		         fts, fts);
-		struct store_stmt *st;
-		enum store_status r = store_prepare(c, sql, &st);
-		if (r != STORE_OK)
-			return r;
-		store_bind_text(st, 1, match);
-		store_sqlite_rank_bind(st->handle, 2, &w->stats[k]);
 		bool row;
-		r = store_step(st, &row);
-		store_done(st);
+		enum store_status r = fts_call(c, fts_kinds[k].fts, "readout_rank_stats", match,
+		                               &w->stats[k], STORE_RANK_POINTER, &row);
 		if (r != STORE_OK)
 			return r;
 		if (row)
@@ -478,24 +487,14 @@ static enum store_status tier_count(struct store_conn *c, struct tier_walk *w, i
 	struct tier_counts *k = &w->counts;
 	char *match =
 	    model_search_tier_filter(NULL, w->word, w->read, w->words, k->counted, RANK_TIERS - 1);
-	struct store_stmt *st;
-	enum store_status r = match ? store_prepare(c,
-	                                            "SELECT readout_tier_counts(meetings_fts, $2) "
-	                                            "FROM meetings_fts WHERE meetings_fts MATCH $1 "
-	                                            "LIMIT 1",
-	                                            &st)
+	k->cap = cap;
+	bool row;
+	enum store_status r = match ? fts_call(c, "meetings_fts", "readout_tier_counts", match, k,
+	                                       TIER_COUNTS_POINTER, &row)
 	                            : STORE_ERROR;
-	if (r == STORE_OK) {
-		k->cap = cap;
-		store_bind_text(st, 1, match);
-		sqlite3_bind_pointer((sqlite3_stmt *)st->handle, 2, k, TIER_COUNTS_POINTER, NULL);
-		bool row;
-		r = store_step(st, &row);
-		store_done(st);
-		/* No row: no meeting holds any of the tokens, every tier is empty. */
-		for (; r == STORE_OK && !row && k->counted < RANK_TIERS; k->counted++)
-			k->upto[k->counted] = k->counted ? k->upto[k->counted - 1] : 0;
-	}
+	/* No row: no meeting holds any of the tokens, every tier is empty. */
+	for (; r == STORE_OK && !row && k->counted < RANK_TIERS; k->counted++)
+		k->upto[k->counted] = k->counted ? k->upto[k->counted - 1] : 0;
 	free(match);
 	return r;
 }
