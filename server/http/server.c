@@ -1684,13 +1684,20 @@ static void log_escape(char *out, size_t cap, const char *s)
  * duration. */
 static void log_request(const struct request_state *st, long us)
 {
-	char ts[32];
+	/* Each worker formats the date and time of a second once: gmtime_r
+	 * takes a lock of the C library's that the workers would share. */
+	static _Thread_local time_t second = -1;
+	static _Thread_local char ts_second[24];
 	struct timespec now;
-	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + n, sizeof ts - n, ".%03ldZ", now.tv_nsec / 1000000);
+	if (now.tv_sec != second) {
+		struct tm tm;
+		gmtime_r(&now.tv_sec, &tm);
+		strftime(ts_second, sizeof ts_second, "%Y-%m-%dT%H:%M:%S", &tm);
+		second = now.tv_sec;
+	}
+	char ts[40];
+	snprintf(ts, sizeof ts, "%s.%03dZ", ts_second, (int)(now.tv_nsec / 1000000));
 	char method[64], path[LOG_PATH_MAX * 6 + 16], actor[256], line[sizeof path + 512];
 	log_escape(method, sizeof method, st->req.method_name ? st->req.method_name : "");
 	/* The path as sent: "%2F" and "/" route differently, so the log
@@ -1711,8 +1718,17 @@ static void log_request(const struct request_state *st, long us)
 	                   "%s\"status\":%d,\"duration_us\":%ld}\n",
 	                   ts, st->res.status >= 500 ? "error" : "info", method, path, actor,
 	                   st->res.status, us);
+	/* One write(2) of the whole line, not stdio: stderr's lock would make
+	 * the workers wait on each other for every request. A line is written
+	 * whole or, on a full disk or a closed pipe, partly: a log must not
+	 * hold up the answer. */
 	if (len > 0 && (size_t)len < sizeof line)
-		fwrite(line, 1, (size_t)len, stderr);
+		for (size_t at = 0; at < (size_t)len;) {
+			ssize_t n = write(STDERR_FILENO, line + at, (size_t)len - at);
+			if (n <= 0 && errno != EINTR)
+				break;
+			at += n > 0 ? (size_t)n : 0;
+		}
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
