@@ -177,7 +177,7 @@ CREATE TABLE meeting_json (
 	meeting_id INTEGER PRIMARY KEY REFERENCES meetings (id) ON DELETE CASCADE,
 	summary TEXT, -- first: a list reads it without walking the body's overflow pages
 	body TEXT
-);
+, etag TEXT);
 CREATE INDEX meeting_json_stale ON meeting_json (meeting_id)
 	WHERE body IS NULL OR summary IS NULL;
 CREATE TRIGGER meeting_json_meeting_insert AFTER INSERT ON meetings BEGIN

@@ -276,7 +276,9 @@ struct reply *write_json(struct harness *h, const char *method, const char *path
 
 const char *reply_header(const struct reply *r, const char *name)
 {
-	static char value[4096];
+	static _Thread_local char values[8][4096];
+	static _Thread_local unsigned next;
+	char *value = values[next++ % 8];
 	size_t n = strlen(name);
 	for (const char *line = r->headers; line && *line;) {
 		const char *end = strstr(line, "\r\n");
@@ -286,8 +288,8 @@ const char *reply_header(const struct reply *r, const char *name)
 			while (*v == ' ')
 				v++;
 			size_t vlen = len - (size_t)(v - line);
-			if (vlen >= sizeof value)
-				vlen = sizeof value - 1;
+			if (vlen >= sizeof values[0])
+				vlen = sizeof values[0] - 1;
 			memcpy(value, v, vlen);
 			value[vlen] = '\0';
 			return value;

@@ -75,8 +75,9 @@ struct reply *req(struct harness *h, const char *method, const char *path, const
 struct reply *get(struct harness *h, const char *path);
 struct reply *write_json(struct harness *h, const char *method, const char *path, const char *body);
 
-/* The value of a response header (case-insensitive), copied into a static
- * buffer, or NULL. */
+/* The value of a response header (case-insensitive), copied into one of 8
+ * rotating buffers of the calling thread (so that two can be compared), or
+ * NULL. */
 const char *reply_header(const struct reply *r, const char *name);
 
 void reply_free(struct reply *r);

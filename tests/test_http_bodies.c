@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "model/model.h"
 
 #define F path_fmt
 
@@ -133,16 +134,23 @@ static size_t assert_reads_match_a_fresh_render(const char *after)
 	json_array_foreach(meetings, i, m)
 	{
 		long long id = jint(m, "id");
-		json_t *read = get_json(&h, F("/v1/meetings/%lld", id));
+		struct reply *r = get(&h, F("/v1/meetings/%lld", id));
+		ck_assert_int_eq(r->status, 200);
+		/* Whether stored with the body or computed, the ETag is its bytes'. */
+		char etag[MODEL_ETAG_LEN + 1];
+		model_etag(r->body, r->len, etag);
+		ck_assert_msg(strcmp(reply_header(r, "ETag"), etag) == 0,
+		              "after %s, meeting %lld has ETag %s, its bytes %s", after, id,
+		              reply_header(r, "ETag"), etag);
 		json_t *want = expected_meeting(doc, m);
-		if (!json_equal(read, want)) {
-			char *a = json_dumps(read, JSON_SORT_KEYS),
+		if (!json_equal(r->json, want)) {
+			char *a = json_dumps(r->json, JSON_SORT_KEYS),
 			     *b = json_dumps(want, JSON_SORT_KEYS);
 			ck_abort_msg("after %s, meeting %lld reads\n%s\nbut is\n%s", after, id, a,
 			             b);
 		}
 		json_decref(want);
-		json_decref(read);
+		reply_free(r);
 	}
 	/* The same meetings as list items (by date: the stored summaries). */
 	json_t *list = get_json(&h, "/v1/meetings?limit=200&sort=date");
@@ -347,6 +355,44 @@ START_TEST(a_read_answers_the_bytes_of_the_write)
 }
 END_TEST
 
+/* A read sends the ETag stored with the body, not a hash of each read; a
+ * body stored without one (before schema 12) is answered with its bytes'
+ * ETag, until its next write stores one. */
+START_TEST(a_read_sends_the_stored_etag)
+{
+	long long id = create("/v1/meetings", "{'title':'Talks','date':'2024-05-01'}");
+	struct reply *before = get(&h, F("/v1/meetings/%lld", id));
+	ck_assert_int_eq(harness_sql_int(&h, F("SELECT count(*) FROM meeting_json WHERE "
+	                                       "meeting_id = %lld AND etag = '%s'",
+	                                       id, reply_header(before, "ETag"))),
+	                 1);
+	harness_sql(&h, F("UPDATE meeting_json SET etag = NULL WHERE meeting_id = %lld", id));
+	struct reply *none = get(&h, F("/v1/meetings/%lld", id));
+	ck_assert_str_eq(none->body, before->body);
+	ck_assert_str_eq(reply_header(none, "ETag"), reply_header(before, "ETag"));
+	/* A stored ETag is sent as stored: here one no body hashes to. */
+	harness_sql(&h, F("UPDATE meeting_json SET etag = '\"0000000000000000\"' "
+	                  "WHERE meeting_id = %lld",
+	                  id));
+	struct reply *stored = get(&h, F("/v1/meetings/%lld", id));
+	ck_assert_str_eq(stored->body, before->body);
+	ck_assert_str_eq(reply_header(stored, "ETag"), "\"0000000000000000\"");
+	/* The next write stores the ETag of what it answered. */
+	struct reply *w =
+	    write_quoted(&h, "PATCH", F("/v1/meetings/%lld", id), "{'summary':'Agreed.'}", NULL);
+	ck_assert_int_eq(w->status, 200);
+	struct reply *after = get(&h, F("/v1/meetings/%lld", id));
+	ck_assert_str_eq(after->body, w->body);
+	ck_assert_str_eq(reply_header(after, "ETag"), reply_header(w, "ETag"));
+	ck_assert_str_ne(reply_header(after, "ETag"), reply_header(before, "ETag"));
+	reply_free(before);
+	reply_free(none);
+	reply_free(stored);
+	reply_free(w);
+	reply_free(after);
+}
+END_TEST
+
 /* Bodies made stale (here all at once, as by another process) are read
  * rendered meanwhile, with the same bytes, and rendered into the store again
  * by the server within a few seconds. */
@@ -386,6 +432,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, stored_bodies_follow_every_change);
 	tcase_add_test(tc, a_read_answers_the_bytes_of_the_write);
+	tcase_add_test(tc, a_read_sends_the_stored_etag);
 	tcase_add_test(tc, stale_bodies_are_read_rendered_and_filled_again);
 	suite_add_tcase(s, tc);
 	return s;

@@ -197,9 +197,9 @@ HANDLER(api_meetings_atom)
 		                        &next_key, NULL);
 	if (st == STORE_OK) {
 		char *doc = feed_document(req, items, n);
-		char etag[19];
+		char etag[MODEL_ETAG_LEN + 1];
 		size_t len = strlen(doc);
-		http_etag_of(doc, len, etag);
+		model_etag(doc, len, etag);
 		http_set_body(res, 200, "application/atom+xml", doc, len);
 		http_add_header(res, "ETag", etag);
 	} else {

@@ -225,8 +225,8 @@ void api_json_etag(struct http_response *res, int status, json_t *doc)
 void api_body_etag(struct http_response *res, int status, char *body, size_t len)
 {
 	http_set_body(res, status, "application/json", body, len);
-	char etag[19];
-	http_etag_of(res->body, res->body_len, etag);
+	char etag[MODEL_ETAG_LEN + 1];
+	model_etag(res->body, res->body_len, etag);
 	http_add_header(res, "ETag", etag);
 }
 

@@ -67,7 +67,7 @@ void api_meta_openapi(struct http_request *req, struct http_response *res)
 	char *body = xmalloc(doc_openapi_len + 1);
 	memcpy(body, doc_openapi, doc_openapi_len + 1);
 	http_set_body(res, 200, "application/json", body, doc_openapi_len);
-	char etag[19];
-	http_etag_of(body, doc_openapi_len, etag);
+	char etag[MODEL_ETAG_LEN + 1];
+	model_etag(body, doc_openapi_len, etag);
 	http_add_header(res, "ETag", etag);
 }

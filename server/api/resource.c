@@ -167,12 +167,16 @@ void api_resource_get(struct http_request *req, struct http_response *res)
 		return;
 	char *body = NULL;
 	size_t len = 0;
+	char etag[MODEL_ETAG_LEN + 1];
 	enum store_status st =
-	    rc > 0 ? STORE_NOT_FOUND : store_get_json(APP(req)->store, r->kind, &ref, &body, &len);
-	if (st != STORE_OK)
+	    rc > 0 ? STORE_NOT_FOUND
+	           : store_get_json(APP(req)->store, r->kind, &ref, &body, &len, etag);
+	if (st != STORE_OK) {
 		read_failure(r, req, st, res);
-	else
-		api_body_etag(res, 200, body, len);
+	} else {
+		http_set_body(res, 200, "application/json", body, len);
+		http_add_header(res, "ETag", etag);
+	}
 }
 
 /* Maps the status of a write to its answer; on STORE_OK answers the stored
@@ -239,8 +243,8 @@ bool api_resource_precondition(const struct resource *r, struct http_request *re
 	json_t *doc = r->encode(cur);
 	char *text = api_dump(doc, &len);
 	json_decref(doc);
-	char etag[19];
-	http_etag_of(text, len, etag);
+	char etag[MODEL_ETAG_LEN + 1];
+	model_etag(text, len, etag);
 	free(text);
 	if (!http_if_match_ok(req, etag, true)) {
 		http_problem(res, 412, "precondition-failed", "Precondition failed",

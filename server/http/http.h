@@ -133,10 +133,6 @@ void http_add_header(struct http_response *res, const char *name, const char *va
 /* Value of a header already set on res, or NULL. */
 const char *http_response_header(const struct http_response *res, const char *name);
 
-/* The strong ETag of a representation: a quoted 64-bit hash of its bytes.
- * Writes into out (at least 19 bytes). */
-void http_etag_of(const char *body, size_t len, char out[19]);
-
 /* True when the If-Match header of req is absent, "*" (and exists is true),
  * or lists etag. False means 412. */
 bool http_if_match_ok(const struct http_request *req, const char *etag, bool exists);

@@ -3,7 +3,6 @@
  * so what fills responses (cache.c, problem.c, the handlers) does not call
  * back into server.c, which turns a finished response into bytes.
  */
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -60,19 +59,6 @@ const char *http_response_header(const struct http_response *res, const char *na
 		if (strcasecmp(res->headers[i].name, name) == 0)
 			return res->headers[i].value;
 	return NULL;
-}
-
-void http_etag_of(const char *body, size_t len, char out[19])
-{
-	/* SipHash-2-4 under a fixed, public key: no secret, only a strong
-	 * validator that changes whenever a byte of the body does. */
-	static const unsigned char key[crypto_shorthash_KEYBYTES] = {0};
-	unsigned char h[crypto_shorthash_BYTES];
-	crypto_shorthash(h, (const unsigned char *)body, len, key);
-	out[0] = '"';
-	sodium_bin2hex(out + 1, 2 * sizeof h + 1, h, sizeof h);
-	out[17] = '"';
-	out[18] = '\0';
 }
 
 /* The quality of one Accept q parameter value ("0.5", "1", "0.125") in

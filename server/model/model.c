@@ -16,6 +16,8 @@
 
 #include "model/xalloc.h"
 
+#include <sodium.h>
+
 static bool is_digit(unsigned char c)
 {
 	return c >= '0' && c <= '9';
@@ -710,4 +712,15 @@ bool model_text_valid(const char *s)
 		if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f)
 			return false;
 	return true;
+}
+
+void model_etag(const char *body, size_t len, char out[MODEL_ETAG_LEN + 1])
+{
+	static const unsigned char key[crypto_shorthash_KEYBYTES] = {0};
+	unsigned char h[crypto_shorthash_BYTES];
+	crypto_shorthash(h, (const unsigned char *)body, len, key);
+	out[0] = '"';
+	sodium_bin2hex(out + 1, 2 * sizeof h + 1, h, sizeof h);
+	out[MODEL_ETAG_LEN - 1] = '"';
+	out[MODEL_ETAG_LEN] = '\0';
 }

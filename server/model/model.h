@@ -27,6 +27,14 @@
 #define MODEL_DATE_LEN 10      /* YYYY-MM-DD */
 #define MODEL_TIMESTAMP_LEN 24 /* 2026-11-27T03:37:34.123Z */
 
+/* The length of an ETag, quotes included. */
+#define MODEL_ETAG_LEN 18
+
+/* The strong ETag of a representation ("\"9c8d1b0743cf0659\""): the
+ * SipHash-2-4 of its bytes under a fixed, public key, in hex and quotes.
+ * No secret, only a validator that changes whenever a byte does. */
+void model_etag(const char *body, size_t len, char out[MODEL_ETAG_LEN + 1]);
+
 /* Length of a string in Unicode code points (the string is valid UTF-8). */
 size_t model_utf8_length(const char *s);
 

@@ -108,8 +108,8 @@ static void record_free(enum store_kind kind, void *record)
 	free(record);
 }
 
-/* Stores meeting's body (rendered here when NULL) and its summary in
- * meeting_json. */
+/* Stores meeting's body (rendered here when NULL), its ETag and its summary
+ * in meeting_json. */
 static enum store_status meeting_json_store(struct store_conn *c, const void *meeting,
                                             const char *body)
 {
@@ -117,14 +117,22 @@ static enum store_status meeting_json_store(struct store_conn *c, const void *me
 	store_render render = store_renderer(c->store);
 	size_t len;
 	char *own = body ? NULL : render(STORE_MEETINGS, meeting, false, &len);
+	if (body)
+		len = strlen(body);
+	else
+		body = own;
+	char etag[MODEL_ETAG_LEN + 1];
+	model_etag(body, len, etag);
 	char *summary = render(STORE_MEETINGS, meeting, true, &len);
 	struct store_stmt *st;
 	enum store_status r = store_prepare(
-	    c, "UPDATE meeting_json SET body = $2, summary = $3 WHERE meeting_id = $1", &st);
+	    c, "UPDATE meeting_json SET body = $2, summary = $3, etag = $4 WHERE meeting_id = $1",
+	    &st);
 	if (r == STORE_OK) {
 		store_bind_int64(st, 1, meta->id);
-		store_bind_text(st, 2, body ? body : own);
+		store_bind_text(st, 2, body);
 		store_bind_text(st, 3, summary);
+		store_bind_text(st, 4, etag);
 		bool row;
 		r = store_step(st, &row);
 		store_done(st);
@@ -459,29 +467,34 @@ enum store_status store_version_get(struct store *s, enum store_kind kind, int64
 	return r;
 }
 
-/* A meeting's stored body (meeting_json), NULL when it is stale. */
+/* A meeting's stored body (meeting_json), NULL when it is stale, and its
+ * ETag, empty when it was stored without one (before schema 12). */
 static enum store_status meeting_json_read(struct store_conn *c, int64_t id, char **body,
-                                           size_t *len)
+                                           size_t *len, char etag[MODEL_ETAG_LEN + 1])
 {
 	struct store_stmt *st;
 	enum store_status r =
-	    store_prepare(c, "SELECT body FROM meeting_json WHERE meeting_id = $1", &st);
+	    store_prepare(c, "SELECT body, etag FROM meeting_json WHERE meeting_id = $1", &st);
 	if (r != STORE_OK)
 		return r;
 	store_bind_int64(st, 1, id);
 	bool row;
 	r = store_step(st, &row);
-	if (r == STORE_OK && row)
+	if (r == STORE_OK && row) {
 		*body = store_column_text_len(st, 0, len); /* NULL when stale */
+		if (*body) /* a stale body's etag is left as it was */
+			store_column_copy(st, 1, etag, MODEL_ETAG_LEN + 1);
+	}
 	store_done(st);
 	return r;
 }
 
 enum store_status store_get_json(struct store *s, enum store_kind kind, const struct model_ref *ref,
-                                 char **body, size_t *len)
+                                 char **body, size_t *len, char etag[MODEL_ETAG_LEN + 1])
 {
 	*body = NULL;
 	*len = 0;
+	etag[0] = '\0';
 	store_render render = store_renderer(s);
 	if (!render)
 		return STORE_ERROR;
@@ -498,7 +511,7 @@ enum store_status store_get_json(struct store *s, enum store_kind kind, const st
 	if (ref->slug)
 		r = store_resolve(c, kind, ref->id, ref->slug, &id);
 	if (r == STORE_OK && kind == STORE_MEETINGS)
-		r = meeting_json_read(c, id, body, len);
+		r = meeting_json_read(c, id, body, len, etag);
 	if (r == STORE_OK && !*body) {
 		void *record = record_read(c, kind, id, &r);
 		if (r == STORE_OK)
@@ -506,6 +519,8 @@ enum store_status store_get_json(struct store *s, enum store_kind kind, const st
 		record_free(kind, record);
 	}
 	store_commit(c);
+	if (*body && !etag[0])
+		model_etag(*body, *len, etag);
 	return r;
 }
 

@@ -305,11 +305,12 @@ typedef char *(*store_render)(enum store_kind kind, const void *record, bool sum
 void store_set_render(struct store *s, store_render render);
 
 /* The representation of the record of kind ref names, as render gives it
- * (the body GET answers), a new string of *len bytes. A meeting's is read
- * as stored (meeting_json: one primary-key read); a stale or missing one,
- * and every participant's and principle's, is rendered from the record. */
+ * (the body GET answers), a new string of *len bytes, and its ETag
+ * (model_etag). A meeting's is read as stored with its ETag (meeting_json:
+ * one primary-key read); a stale or missing one, and every participant's
+ * and principle's, is rendered from the record and hashed. */
 enum store_status store_get_json(struct store *s, enum store_kind kind, const struct model_ref *ref,
-                                 char **body, size_t *len);
+                                 char **body, size_t *len, char etag[MODEL_ETAG_LEN + 1]);
 
 /* Renders up to batch stale stored meeting bodies (see
  * migrations/sqlite/0008_meeting_json.sql) in one write transaction;
