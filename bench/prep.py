@@ -165,6 +165,9 @@ def params(a):
     chosen = people[:50] + rng.sample(people[200:], 50)
     with open(os.path.join(a.out, "participants.txt"), "w") as f:
         f.write("\n".join(chosen) + "\n")
+    # Create: each new meeting invokes two principles drawn from all of them.
+    with open(os.path.join(a.out, "principles.txt"), "w") as f:
+        f.write("\n".join(p["slug"] for p in world.principles) + "\n")
     with open(os.path.join(a.out, "years.txt"), "w") as f:
         f.write(f"{gen.iso_date(gen.DATE_FIRST)[:4]} {gen.iso_date(gen.DATE_LAST)[:4]}\n")
     # Search: 20,000 queries in a fixed order, ten kinds in turn. Popular
