@@ -189,8 +189,12 @@ char *api_dump(const json_t *doc, size_t *len)
 char *api_dump_page(const char *const *items, const size_t *lens, size_t n, const json_t *rest,
                     size_t *len)
 {
-	struct out o = {0};
-	out_reserve(&o, 4096);
+	/* One allocation for the page: its items, their commas, and room for
+	 * the rest (a cursor, a total). */
+	size_t cap = n + 4096;
+	for (size_t i = 0; i < n; i++)
+		cap += lens[i];
+	struct out o = {.buf = xmalloc(cap), .cap = cap};
 	out_put(&o, "{\"data\":[", 9);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
