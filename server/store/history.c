@@ -489,24 +489,15 @@ static enum store_status meeting_json_read(struct store_conn *c, int64_t id, cha
 	return r;
 }
 
-enum store_status store_get_json(struct store *s, enum store_kind kind, const struct model_ref *ref,
-                                 char **body, size_t *len, char etag[MODEL_ETAG_LEN + 1])
+/* store_get_json in one read transaction: the id ref names resolved, the
+ * stored body read, or else the record rendered. */
+static enum store_status get_json_read(struct store_conn *c, enum store_kind kind,
+                                       const struct model_ref *ref, char **body, size_t *len,
+                                       char etag[MODEL_ETAG_LEN + 1])
 {
-	*body = NULL;
-	*len = 0;
-	etag[0] = '\0';
-	store_render render = store_renderer(s);
-	if (!render)
-		return STORE_ERROR;
-	struct store_conn *c = store_conn(s);
-	if (!c)
-		return store_conn_failure(s);
 	enum store_status r = store_begin_read(c);
 	if (r != STORE_OK)
 		return r;
-	/* By id nothing is resolved: a stored body exists only for a meeting
-	 * that does, and reading the record answers STORE_NOT_FOUND for one
-	 * that does not. */
 	int64_t id = ref->id;
 	if (ref->slug)
 		r = store_resolve(c, kind, ref->id, ref->slug, &id);
@@ -515,10 +506,34 @@ enum store_status store_get_json(struct store *s, enum store_kind kind, const st
 	if (r == STORE_OK && !*body) {
 		void *record = record_read(c, kind, id, &r);
 		if (r == STORE_OK)
-			*body = render(kind, record, false, len);
+			*body = store_renderer(c->store)(kind, record, false, len);
 		record_free(kind, record);
 	}
 	store_commit(c);
+	return r;
+}
+
+enum store_status store_get_json(struct store *s, enum store_kind kind, const struct model_ref *ref,
+                                 char **body, size_t *len, char etag[MODEL_ETAG_LEN + 1])
+{
+	*body = NULL;
+	*len = 0;
+	etag[0] = '\0';
+	if (!store_renderer(s))
+		return STORE_ERROR;
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return store_conn_failure(s);
+	/* By id nothing is resolved: a stored body exists only for a meeting
+	 * that does, and reading the record answers STORE_NOT_FOUND for one
+	 * that does not. A stored body is one statement, which needs no
+	 * transaction around it (on PostgreSQL, BEGIN and COMMIT would be two
+	 * more round trips); anything more is read in one. */
+	enum store_status r = STORE_OK;
+	if (kind == STORE_MEETINGS && !ref->slug)
+		r = meeting_json_read(c, ref->id, body, len, etag);
+	if (r == STORE_OK && !*body)
+		r = get_json_read(c, kind, ref, body, len, etag);
 	if (*body && !etag[0])
 		model_etag(*body, *len, etag);
 	return r;
