@@ -268,6 +268,11 @@ struct store_page_query {
 	void (*item_clear)(void *item);
 	/* Optional: completes the page's n items before the count. */
 	enum store_status (*finish)(struct store_conn *c, void *items, size_t n, const void *ctx);
+	/* Optional with finish: true when finish has nothing to do for the n
+	 * items. A page without one, or for which it answers false, is read
+	 * in a read transaction (so that finish sees the page's snapshot); a
+	 * page that the one statement answers is read without. */
+	bool (*complete)(const void *items, size_t n, const void *ctx);
 	/* The cursor key after item (a new string). */
 	char *(*key_of)(const void *item, const void *ctx);
 	/* Optional: false when the n rows read (more: a next one was read

@@ -816,6 +816,16 @@ static bool lacks_body(const void *item, const void *ctx)
 	return !((const struct meeting *)item)->meta.body;
 }
 
+/* True when every one of the n items came with its stored summary. */
+static bool all_stored(const void *items, size_t n, const void *ctx)
+{
+	const struct meeting *m = items;
+	for (size_t i = 0; i < n; i++)
+		if (lacks_body(&m[i], ctx))
+			return false;
+	return true;
+}
+
 static void meeting_ranked_row_read(struct store_stmt *st, void *out)
 {
 	struct meeting *m = out;
@@ -843,11 +853,9 @@ static enum store_status meeting_stored_list_finish(struct store_conn *c, void *
                                                     const void *ctx)
 {
 	(void)ctx;
-	struct meeting *m = items;
-	for (size_t i = 0; i < n; i++)
-		if (lacks_body(&m[i], NULL))
-			return load_lists(c, items, n, LIST_SUMMARY, LIST_INVOCATIONS, lacks_body);
-	return STORE_OK;
+	return all_stored(items, n, ctx)
+	           ? STORE_OK
+	           : load_lists(c, items, n, LIST_SUMMARY, LIST_INVOCATIONS, lacks_body);
 }
 
 enum store_status store_meeting_list_on(struct store_conn *c, const struct meeting_filter *f,
@@ -933,6 +941,7 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 	    .item_clear = meeting_clear_any,
 	    .finish = f->stored_summaries && !l->ranked ? meeting_stored_list_finish
 	                                                : meeting_list_finish,
+	    .complete = f->stored_summaries && !l->ranked ? all_stored : NULL,
 	    .key_of = meeting_list_key,
 	};
 	void *out = NULL;

@@ -974,40 +974,75 @@ enum store_status store_delete(struct store *s, enum store_kind kind, int64_t id
 	return r;
 }
 
-enum store_status store_page(struct store_conn *c, const struct store_page_query *q, int limit,
-                             void **items, size_t *count, char **next_key, int64_t *total)
+/* Clears the n items of out, and n. */
+static void page_clear(const struct store_page_query *q, char *out, size_t *n)
 {
-	*next_key = NULL;
-	enum store_status r = c->snapshot ? STORE_OK : store_begin_read(c);
-	if (r != STORE_OK)
-		return r;
-	char *out = xcalloc((size_t)limit + 1, q->item_size);
-	size_t n = 0;
-	struct store_stmt *st;
-	bool more;
+	for (size_t i = 0; i < *n; i++)
+		q->item_clear(out + i * q->item_size);
+	memset(out, 0, *n * q->item_size);
+	*n = 0;
+}
+
+/* Reads the page of q into out (limit + 1 items), again while the query
+ * is not settled; *n items read, *more when there is a next one (cleared
+ * from out). */
+static enum store_status page_read(struct store_conn *c, const struct store_page_query *q,
+                                   int limit, char *out, size_t *n, bool *more)
+{
+	enum store_status r;
 	for (;;) {
+		struct store_stmt *st;
 		r = store_prepare(c, q->sql, &st);
 		if (r == STORE_OK) {
 			q->bind(st, q->ctx, true);
 			store_bind_int64(st, q->limit_param, (int64_t)limit + 1);
 			bool row;
 			while ((r = store_step(st, &row)) == STORE_OK && row)
-				q->row_read(st, out + n++ * q->item_size);
+				q->row_read(st, out + (*n)++ * q->item_size);
 			store_done(st);
 		}
-		more = n > (size_t)limit;
-		if (r != STORE_OK || !q->settled || q->settled(out, more ? n - 1 : n, more, q->ctx))
+		*more = *n > (size_t)limit;
+		if (r != STORE_OK || !q->settled ||
+		    q->settled(out, *more ? *n - 1 : *n, *more, q->ctx))
 			break;
-		for (size_t i = 0; i < n; i++)
-			q->item_clear(out + i * q->item_size);
-		memset(out, 0, n * q->item_size);
-		n = 0;
+		page_clear(q, out, n);
 	}
-	if (more)
-		q->item_clear(out + --n * q->item_size);
+	if (*more)
+		q->item_clear(out + --*n * q->item_size);
+	return r;
+}
+
+enum store_status store_page(struct store_conn *c, const struct store_page_query *q, int limit,
+                             void **items, size_t *count, char **next_key, int64_t *total)
+{
+	*next_key = NULL;
+	/* One statement sees one snapshot by itself: a page that it answers
+	 * whole needs no BEGIN and COMMIT (on PostgreSQL, a round trip each).
+	 * Read so, a page whose items finish would complete is read again in
+	 * a transaction. */
+	bool alone =
+	    !c->snapshot && !q->settled && !(total && q->count_sql) && (!q->finish || q->complete);
+	enum store_status r = c->snapshot || alone ? STORE_OK : store_begin_read(c);
+	if (r != STORE_OK)
+		return r;
+	char *out = xcalloc((size_t)limit + 1, q->item_size);
+	size_t n = 0;
+	bool more;
+	r = page_read(c, q, limit, out, &n, &more);
+	if (r == STORE_OK && alone && q->finish && !q->complete(out, n, q->ctx)) {
+		page_clear(q, out, &n);
+		r = store_begin_read(c);
+		if (r != STORE_OK) {
+			free(out);
+			return r;
+		}
+		alone = false;
+		r = page_read(c, q, limit, out, &n, &more);
+	}
 	if (r == STORE_OK && q->finish)
 		r = q->finish(c, out, n, q->ctx);
 	if (r == STORE_OK && total && q->count_sql) {
+		struct store_stmt *st;
 		r = store_prepare(c, q->count_sql, &st);
 		if (r == STORE_OK) {
 			q->bind(st, q->ctx, false);
@@ -1017,11 +1052,10 @@ enum store_status store_page(struct store_conn *c, const struct store_page_query
 			store_done(st);
 		}
 	}
-	if (!c->snapshot)
+	if (!c->snapshot && !alone)
 		store_commit(c);
 	if (r != STORE_OK) {
-		for (size_t i = 0; i < n; i++)
-			q->item_clear(out + i * q->item_size);
+		page_clear(q, out, &n);
 		free(out);
 		return r;
 	}
