@@ -1725,9 +1725,11 @@ static void log_request(const struct request_state *st, long us)
 	if (len > 0 && (size_t)len < sizeof line)
 		for (size_t at = 0; at < (size_t)len;) {
 			ssize_t n = write(STDERR_FILENO, line + at, (size_t)len - at);
-			if (n <= 0 && errno != EINTR)
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
 				break;
-			at += n > 0 ? (size_t)n : 0;
+			at += (size_t)n;
 		}
 }
 
