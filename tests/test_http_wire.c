@@ -601,6 +601,46 @@ START_TEST(head_answers_what_get_answers)
 }
 END_TEST
 
+/* A GET of /healthz on a new connection: true when it is answered 200
+ * (the connection then stays open in *fd), false when it is refused. */
+static bool served_on_new_connection(int *fd)
+{
+	static const char get[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+	*fd = harness_connect(&h);
+	send_all(*fd, get, sizeof get - 1);
+	char buf[4096];
+	bool closed;
+	size_t n = read_answer(*fd, buf, sizeof buf, ANSWER_WAIT_MS, 100, false, &closed);
+	return n > 12 && strncmp(buf, "HTTP/1.1 200", 12) == 0 && !closed;
+}
+
+/* --max-connections-per-ip counts an address's connections over every
+ * worker: each worker listens on a socket of its own and the kernel gives
+ * each connection to one of them by its port, so a count per worker would
+ * let through up to the limit on each. */
+START_TEST(per_address_limit_spans_workers)
+{
+	harness_start(&h, (const char *[]){"--max-connections-per-ip", "3", NULL});
+	enum { TRIES = 10 };
+	int fds[TRIES];
+	int served = 0;
+	for (int i = 0; i < TRIES; i++)
+		served += served_on_new_connection(&fds[i]);
+	ck_assert_int_eq(served, 3);
+	/* Closed, they make room again: three of the next four. */
+	for (int i = 0; i < TRIES; i++)
+		close(fds[i]);
+	usleep(200 * 1000); /* the server sees the closes */
+	served = 0;
+	for (int i = 0; i < 4; i++)
+		served += served_on_new_connection(&fds[i]);
+	ck_assert_int_eq(served, 3);
+	for (int i = 0; i < 4; i++)
+		close(fds[i]);
+	harness_stop(&h);
+}
+END_TEST
+
 static void setup(void)
 {
 	char timeout[16];
@@ -631,6 +671,10 @@ int main(void)
 	tcase_add_test(tc, methods_and_expectations);
 	tcase_add_test(tc, head_answers_what_get_answers);
 	suite_add_tcase(s, tc);
+	TCase *limits = tcase_create("limits"); /* servers of their own */
+	tcase_set_timeout(limits, 60);
+	tcase_add_test(limits, per_address_limit_spans_workers);
+	suite_add_tcase(s, limits);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

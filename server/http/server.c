@@ -76,13 +76,21 @@ struct conn_watch {
 	atomic_long ready_ms;    /* when the connection began to wait for a request */
 	atomic_long head_ms;     /* when a byte of the next head was seen; 0: none yet */
 	atomic_long deadline_ms; /* WATCH_BODY: when the body must be complete */
+	unsigned char peer[16];  /* the client's address (4 or 16 bytes), for */
+	size_t peer_len;         /* --max-connections-per-ip */
 };
 
 struct http_server {
-	struct MHD_Daemon *daemon;
+	/* One libmicrohttpd daemon per worker thread, each on a listening
+	 * socket of its own (SO_REUSEPORT): the kernel spreads connections
+	 * over them by address. With one socket shared by a thread pool, the
+	 * worker idle when connections arrive takes them all, and keeps them:
+	 * behind a long search on the other, one core served every client. */
+	struct MHD_Daemon **daemons;
+	int *listen_fds;
+	size_t workers;
 	struct http_server_options opt;
 	int port;
-	int listen_fd;
 	struct metrics metrics;
 	struct http_cache *cache;
 	atomic_int in_flight;
@@ -1776,6 +1784,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* The address bytes of addr (IPv4 or IPv6) in out[16]; their count, 0 for
+ * another family. */
+static size_t peer_of(const struct sockaddr *addr, unsigned char out[16])
+{
+	if (addr && addr->sa_family == AF_INET) {
+		memcpy(out, &((const struct sockaddr_in *)addr)->sin_addr, 4);
+		return 4;
+	}
+	if (addr && addr->sa_family == AF_INET6) {
+		memcpy(out, &((const struct sockaddr_in6 *)addr)->sin6_addr, 16);
+		return 16;
+	}
+	return 0;
+}
+
 /* Counts open connections and keeps each one's deadline watch. libmicrohttpd
  * reports the close before it closes the socket, so the watcher never
  * touches a descriptor that may have been reused. */
@@ -1794,6 +1817,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 			return;
 		w = xcalloc(1, sizeof *w);
 		w->fd = fd->connect_fd;
+		const union MHD_ConnectionInfo *peer =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		w->peer_len = peer_of(peer ? peer->client_addr : NULL, w->peer);
 		atomic_store(&w->phase, WATCH_WAITING);
 		atomic_store(&w->ready_ms, now_ms());
 		pthread_mutex_lock(&s->watch_lock);
@@ -1832,16 +1858,32 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	}
 }
 
+/* Refuses connections while stopping, and one more from an address that
+ * holds --max-connections-per-ip of them, counted over every worker (a
+ * daemon of libmicrohttpd would count its own alone). Two arriving at
+ * once on two workers may both pass: the limit can be exceeded by one a
+ * worker, for as long as those connections last. */
 static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
 {
-	const struct http_server *s = cls;
-	(void)addr;
+	struct http_server *s = cls;
 	(void)len;
-	return atomic_load(&s->stopping) ? MHD_NO : MHD_YES;
+	if (atomic_load(&s->stopping))
+		return MHD_NO;
+	unsigned char peer[16];
+	size_t peer_len = peer_of(addr, peer);
+	if (s->opt.max_connections_per_ip <= 0 || peer_len == 0)
+		return MHD_YES;
+	int held = 0;
+	pthread_mutex_lock(&s->watch_lock);
+	for (const struct conn_watch *w = s->watches; w; w = w->next)
+		held += w->peer_len == peer_len && memcmp(w->peer, peer, peer_len) == 0;
+	pthread_mutex_unlock(&s->watch_lock);
+	return held < s->opt.max_connections_per_ip ? MHD_YES : MHD_NO;
 }
 
-/* Opens the listening socket on bind:port. Returns the fd or -1 with err set. */
-static int listen_on(const char *addr, int port, char *err, size_t errlen)
+/* Opens a listening socket on bind:port, one of a group sharing the port
+ * when reuseport. Returns the fd or -1 with err set. */
+static int listen_on(const char *addr, int port, bool reuseport, char *err, size_t errlen)
 {
 	struct addrinfo hints = {0}, *ai = NULL;
 	hints.ai_family = AF_UNSPEC;
@@ -1857,6 +1899,7 @@ static int listen_on(const char *addr, int port, char *err, size_t errlen)
 	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int one = 1;
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one)) ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, LISTEN_BACKLOG)) {
 		int e = errno;
 		snprintf(err, errlen, "cannot listen on %s port %d: %s%s", addr, port, strerror(e),
@@ -1873,7 +1916,38 @@ static int listen_on(const char *addr, int port, char *err, size_t errlen)
 	return fd;
 }
 
-/* Frees what http_server_start made besides the daemon and the socket. */
+/* Opens the workers' listening sockets, all on bind:port (port 0: one the
+ * kernel picks, s->port then). A plain bind comes first, so that a port
+ * another server holds is refused as ever: sockets that set SO_REUSEPORT
+ * would share it. Returns 0, or -1 with err set and none open. */
+static int listen_group(struct http_server *s, char *err, size_t errlen)
+{
+	int port = s->opt.port;
+	if (port) {
+		int probe = listen_on(s->opt.bind, port, false, err, errlen);
+		if (probe < 0)
+			return -1;
+		close(probe);
+	}
+	for (size_t i = 0; i < s->workers; i++) {
+		s->listen_fds[i] = listen_on(s->opt.bind, port, true, err, errlen);
+		if (s->listen_fds[i] < 0) {
+			while (i--)
+				close(s->listen_fds[i]);
+			return -1;
+		}
+		struct sockaddr_storage sa;
+		socklen_t len = sizeof sa;
+		if (!port && getsockname(s->listen_fds[i], (struct sockaddr *)&sa, &len) == 0)
+			port =
+			    ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
+			                                   : ((struct sockaddr_in *)&sa)->sin_port);
+	}
+	s->port = port;
+	return 0;
+}
+
+/* Frees what http_server_start made besides the daemons and the sockets. */
 static void server_free(struct http_server *s)
 {
 	pthread_cond_destroy(&s->watch_wake);
@@ -1886,6 +1960,8 @@ static void server_free(struct http_server *s)
 	free(s->timeout_answer);
 	metrics_free(&s->metrics);
 	http_cache_free(s->cache);
+	free(s->daemons);
+	free(s->listen_fds);
 	free(s);
 }
 
@@ -1898,9 +1974,15 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 	if (!opt->group_end)
 		s->opt.group_begin = NULL;
 	s->tokens = opt->tokens;
-	s->listen_fd = listen_on(opt->bind, opt->port, err, errlen);
-	if (s->listen_fd < 0) {
+	/* As many workers as threads, each with a share of the connections. */
+	s->workers =
+	    (size_t)(opt->threads < opt->max_connections ? opt->threads : opt->max_connections);
+	s->daemons = xcalloc(s->workers, sizeof *s->daemons);
+	s->listen_fds = xcalloc(s->workers, sizeof *s->listen_fds);
+	if (listen_group(s, err, errlen) != 0) {
 		auth_set_unref(s->tokens);
+		free(s->daemons);
+		free(s->listen_fds);
 		free(s);
 		return NULL;
 	}
@@ -1937,22 +2019,30 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 	 * the target without a word, and -1 is the value that refuses
 	 * whitespace before a colon (again with HTML). check_head refuses all
 	 * of these itself, as problem+json. */
-	s->daemon = MHD_start_daemon(
-	    flags, 0, accept_policy, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_target, s,
-	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
-	    (unsigned int)opt->threads, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)opt->timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)HTTP_CONNECTION_MEMORY_LIMIT, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)opt->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)opt->max_connections_per_ip, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_STRICT_FOR_CLIENT, (int)0,
-	    MHD_OPTION_END);
-	if (!s->daemon || pthread_create(&s->watcher, NULL, watcher_main, s) != 0) {
+	size_t started = 0;
+	for (; started < s->workers; started++) {
+		size_t i = started, share = (size_t)opt->max_connections / s->workers +
+		                            (i < (size_t)opt->max_connections % s->workers);
+		s->daemons[i] = MHD_start_daemon(
+		    flags, 0, accept_policy, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+		    s, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_URI_LOG_CALLBACK,
+		    on_target, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fds[i],
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opt->timeout_seconds,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY_LIMIT,
+		    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)share, MHD_OPTION_NOTIFY_COMPLETED,
+		    on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+		    MHD_OPTION_STRICT_FOR_CLIENT, (int)0, MHD_OPTION_END);
+		if (!s->daemons[i])
+			break;
+	}
+	if (started < s->workers || pthread_create(&s->watcher, NULL, watcher_main, s) != 0) {
 		snprintf(err, errlen, "cannot start the HTTP server (see the message above)");
-		if (s->daemon)
-			MHD_stop_daemon(s->daemon);
-		close(s->listen_fd);
+		for (size_t i = 0; i < s->workers; i++) {
+			if (i < started)
+				MHD_stop_daemon(s->daemons[i]); /* closes its socket */
+			else
+				close(s->listen_fds[i]);
+		}
 		server_free(s);
 		return NULL;
 	}
@@ -1964,9 +2054,6 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 		}
 		s->writer_started = true;
 	}
-	const union MHD_DaemonInfo *info =
-	    MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	s->port = info ? info->port : opt->port;
 	return s;
 }
 
@@ -1977,7 +2064,7 @@ int http_server_port(const struct http_server *s)
 
 struct MHD_Daemon *http_server_daemon(const struct http_server *s)
 {
-	return s->daemon;
+	return s->daemons[0];
 }
 
 void http_server_stop(struct http_server *s)
@@ -2006,7 +2093,8 @@ void http_server_stop(struct http_server *s)
 		pthread_mutex_unlock(&s->write_lock);
 		pthread_join(s->writer, NULL);
 	}
-	MHD_stop_daemon(s->daemon);
+	for (size_t i = 0; i < s->workers; i++)
+		MHD_stop_daemon(s->daemons[i]);
 	server_free(s);
 }
 
