@@ -308,6 +308,27 @@ PY
 		>/dev/null 2>&1
 fi
 
+# ---- a port another server holds ----
+# Each worker listens on a socket of its own that shares the port
+# (SO_REUSEPORT); a second server must still be refused, not join them.
+"$READOUTD" --port 0 --threads 2 --db "$WORK/port.db" >"$WORK/port.out" 2>"$WORK/port.err" &
+first=$!
+port=""
+for _ in $(seq 200); do
+	port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/port.out")
+	[ -n "$port" ] && break
+	sleep 0.05
+done
+check "a server starts on a port the kernel picks (${port:-none})" [ -n "$port" ]
+timeout 10 "$READOUTD" --port "${port:-1}" --threads 2 --db "$WORK/port2.db" \
+	>"$WORK/port2.out" 2>"$WORK/port2.err"
+rc=$?
+check "a second server on that port exits 1 (rc=$rc)" [ "$rc" -eq 1 ]
+check "saying that the address is in use" grep -q 'Address already in use' "$WORK/port2.err"
+check "the first server still answers" curl -fsS -o /dev/null "http://127.0.0.1:${port:-1}/healthz"
+kill "$first"
+wait "$first"
+
 # ---- --version, --help and bad flags ----
 run --version
 check "--version exits 0 (rc=$rc)" [ "$rc" -eq 0 ]

@@ -62,8 +62,8 @@ void api_json(struct http_response *res, int status, json_t *doc);
 /* The same, plus a strong ETag computed from the bytes. */
 void api_json_etag(struct http_response *res, int status, json_t *doc);
 /* Answers status with body, JSON text of len bytes the response takes
- * (malloc'd), and its ETag. */
-void api_body_etag(struct http_response *res, int status, char *body, size_t len);
+ * (malloc'd), and its ETag: etag when known (as stored), else computed. */
+void api_body_etag(struct http_response *res, int status, char *body, size_t len, const char *etag);
 
 /* Encodes doc (borrowed) to a new compact string; *len gets its length. */
 char *api_dump(const json_t *doc, size_t *len);

@@ -168,7 +168,7 @@ HANDLER(api_version)
 	} else if (st != STORE_OK) {
 		api_store_problem(res, st, "version");
 	} else {
-		api_body_etag(res, 200, body, len);
+		api_body_etag(res, 200, body, len, NULL);
 		body = NULL;
 	}
 	free(body);

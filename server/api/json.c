@@ -223,15 +223,16 @@ void api_json_etag(struct http_response *res, int status, json_t *doc)
 	size_t len;
 	char *body = api_dump(doc, &len);
 	json_decref(doc);
-	api_body_etag(res, status, body, len);
+	api_body_etag(res, status, body, len, NULL);
 }
 
-void api_body_etag(struct http_response *res, int status, char *body, size_t len)
+void api_body_etag(struct http_response *res, int status, char *body, size_t len, const char *etag)
 {
 	http_set_body(res, status, "application/json", body, len);
-	char etag[MODEL_ETAG_LEN + 1];
-	model_etag(res->body, res->body_len, etag);
-	http_add_header(res, "ETag", etag);
+	char own[MODEL_ETAG_LEN + 1];
+	if (!etag)
+		model_etag(res->body, res->body_len, own);
+	http_add_header(res, "ETag", etag ? etag : own);
 }
 
 /* The deepest nesting of arrays and objects in text, and how many there

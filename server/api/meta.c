@@ -66,8 +66,5 @@ void api_meta_openapi(struct http_request *req, struct http_response *res)
 	(void)req;
 	char *body = xmalloc(doc_openapi_len + 1);
 	memcpy(body, doc_openapi, doc_openapi_len + 1);
-	http_set_body(res, 200, "application/json", body, doc_openapi_len);
-	char etag[MODEL_ETAG_LEN + 1];
-	model_etag(body, doc_openapi_len, etag);
-	http_add_header(res, "ETag", etag);
+	api_body_etag(res, 200, body, doc_openapi_len, NULL);
 }

@@ -118,7 +118,8 @@ void api_resource_respond(const struct resource *r, const void *e, int status,
 {
 	const struct entity_meta *meta = e; /* every record struct starts with it */
 	if (meta->body)
-		api_body_etag(res, status, xstrndup(meta->body, meta->body_len), meta->body_len);
+		api_body_etag(res, status, xstrndup(meta->body, meta->body_len), meta->body_len,
+		              NULL);
 	else
 		api_json_etag(res, status, r->encode(e));
 }
@@ -171,12 +172,10 @@ void api_resource_get(struct http_request *req, struct http_response *res)
 	enum store_status st =
 	    rc > 0 ? STORE_NOT_FOUND
 	           : store_get_json(APP(req)->store, r->kind, &ref, &body, &len, etag);
-	if (st != STORE_OK) {
+	if (st != STORE_OK)
 		read_failure(r, req, st, res);
-	} else {
-		http_set_body(res, 200, "application/json", body, len);
-		http_add_header(res, "ETag", etag);
-	}
+	else
+		api_body_etag(res, 200, body, len, etag);
 }
 
 /* Maps the status of a write to its answer; on STORE_OK answers the stored

@@ -108,18 +108,15 @@ static void record_free(enum store_kind kind, void *record)
 	free(record);
 }
 
-/* Stores meeting's body (rendered here when NULL), its ETag and its summary
- * in meeting_json. */
+/* Stores meeting's body of len bytes (rendered here when NULL), its ETag
+ * and its summary in meeting_json. */
 static enum store_status meeting_json_store(struct store_conn *c, const void *meeting,
-                                            const char *body)
+                                            const char *body, size_t len)
 {
 	const struct entity_meta *meta = meeting;
 	store_render render = store_renderer(c->store);
-	size_t len;
 	char *own = body ? NULL : render(STORE_MEETINGS, meeting, false, &len);
-	if (body)
-		len = strlen(body);
-	else
+	if (!body)
 		body = own;
 	char etag[MODEL_ETAG_LEN + 1];
 	model_etag(body, len, etag);
@@ -152,7 +149,7 @@ enum store_status store_history_add(struct store_conn *c, enum store_kind kind,
 	enum store_status r =
 	    history_insert(c, kind, action, meta->id, meta->slug, meta->version, meta->body);
 	if (r == STORE_OK && kind == STORE_MEETINGS && meta->body)
-		r = meeting_json_store(c, record, meta->body);
+		r = meeting_json_store(c, record, meta->body, meta->body_len);
 	return r;
 }
 
@@ -490,7 +487,8 @@ static enum store_status meeting_json_read(struct store_conn *c, int64_t id, cha
 }
 
 /* store_get_json in one read transaction: the id ref names resolved, the
- * stored body read, or else the record rendered. */
+ * stored body read (by slug: by id it was read already), or else the
+ * record rendered. */
 static enum store_status get_json_read(struct store_conn *c, enum store_kind kind,
                                        const struct model_ref *ref, char **body, size_t *len,
                                        char etag[MODEL_ETAG_LEN + 1])
@@ -501,7 +499,7 @@ static enum store_status get_json_read(struct store_conn *c, enum store_kind kin
 	int64_t id = ref->id;
 	if (ref->slug)
 		r = store_resolve(c, kind, ref->id, ref->slug, &id);
-	if (r == STORE_OK && kind == STORE_MEETINGS)
+	if (r == STORE_OK && kind == STORE_MEETINGS && ref->slug)
 		r = meeting_json_read(c, id, body, len, etag);
 	if (r == STORE_OK && !*body) {
 		void *record = record_read(c, kind, id, &r);
@@ -568,7 +566,7 @@ enum store_status store_meeting_json_fill(struct store *s, int batch, int64_t *f
 	for (int i = 0; i < n && r == STORE_OK; i++) {
 		void *record = record_read(c, STORE_MEETINGS, ids[i], &r);
 		if (r == STORE_OK)
-			r = meeting_json_store(c, record, NULL);
+			r = meeting_json_store(c, record, NULL, 0);
 		record_free(STORE_MEETINGS, record);
 	}
 	free(ids);

@@ -852,7 +852,6 @@ static enum store_status meeting_list_finish(struct store_conn *c, void *items, 
 static enum store_status meeting_stored_list_finish(struct store_conn *c, void *items, size_t n,
                                                     const void *ctx)
 {
-	(void)ctx;
 	return all_stored(items, n, ctx)
 	           ? STORE_OK
 	           : load_lists(c, items, n, LIST_SUMMARY, LIST_INVOCATIONS, lacks_body);
