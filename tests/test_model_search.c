@@ -884,6 +884,61 @@ START_TEST(test_snippet_after_long_text)
 }
 END_TEST
 
+/* A snippet is read from shortly before the first place its words can
+ * match (model_search_snippet skips the text before); it must be the one
+ * a reading of the whole text gives. A text opening with "é" is read
+ * whole (a word outside ASCII might fold into a query's word); the same
+ * text opening with "e" is read from near its first match: past their
+ * first character, the two snippets must be the same, whatever the
+ * window. Words in several cases, inside longer words, with accents and
+ * with separators outside ASCII, around the matches. */
+START_TEST(test_snippet_skip_property)
+{
+	static const char *const words[] = {
+	    "peace", "Port",  "support",  "PORTS", "trade",   "talks",     "Café",     "cafe",
+	    "naïve", "—",     "…",        "x1",    "of",      "a",         "trader",   "Peace,",
+	    "port.", "cafés", "“quoted”", "2024",  "de-port", "transport", "teatalks", "the"};
+	static const char *const exprs[] = {"\"port\"",
+	                                    "\"port\"*",
+	                                    "\"cafe\"",
+	                                    "\"trade\" AND \"peace\"",
+	                                    "\"talks\" OR \"port\"",
+	                                    "\"naive\"",
+	                                    "\"x1\"",
+	                                    "\"absent\"",
+	                                    "\"peace port\""};
+	unsigned seed = 12345;
+	char text[8192];
+	for (int round = 0; round < 2000; round++) {
+		size_t len = 1;
+		text[0] = 'e';
+		int n = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 300;
+		for (int i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			const char *w = words[(seed >> 16) % COUNT(words)];
+			/* Mostly filler, so that matches come late. */
+			if ((seed >> 8) % 4 != 0 && round % 3 != 0)
+				w = "the";
+			len += (size_t)snprintf(text + len, sizeof text - len, " %s", w);
+		}
+		seed = seed * 1103515245 + 12345;
+		const char *expr = exprs[(seed >> 16) % COUNT(exprs)];
+		size_t window = 1 + (seed >> 8) % 30;
+		char accented[8200] = "é";
+		strcat(accented, text + 1);
+		char *skipped = model_search_snippet(text, expr, window);
+		char *whole = model_search_snippet(accented, expr, window);
+		const char *rest = strncmp(whole, "é", 2) == 0 ? whole + 2 : whole;
+		const char *rest_skipped = skipped[0] == 'e' ? skipped + 1 : skipped;
+		ck_assert_msg(strcmp(rest, rest_skipped) == 0,
+		              "round %d, %s in windows of %zu:\n[%s]\ngot [%s]\nwant [%s]", round,
+		              expr, window, text, skipped, whole);
+		free(skipped);
+		free(whole);
+	}
+}
+END_TEST
+
 static Suite *model_search_suite(void)
 {
 	Suite *s = suite_create("model_search");
@@ -902,6 +957,7 @@ static Suite *model_search_suite(void)
 	tcase_add_test(tc2, test_tsquery);
 	tcase_add_test(tc2, test_snippets);
 	tcase_add_test(tc2, test_snippet_after_long_text);
+	tcase_add_test(tc2, test_snippet_skip_property);
 	suite_add_tcase(s, tc2);
 	TCase *tr = tcase_create("rank");
 	tcase_add_test(tr, test_rank_stats_round_trip);

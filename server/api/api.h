@@ -150,6 +150,8 @@ int api_search_text(const char *q, char **match, struct http_response *res);
  * controls but tab, LF and CR; U+FFFE, U+FFFF) left out; with marks, the
  * match markers U+0001 and U+0002 of a snippet become <mark> and </mark>. */
 void api_markup(FILE *f, const char *s, bool marks);
+/* The same, as a new string. */
+char *api_markup_text(const char *s, bool marks);
 
 /* Query parameter helpers: each returns 0 (absent leaves *out alone) or -1
  * after filling res with 400. */

@@ -752,38 +752,50 @@ int api_query_date(const struct http_request *req, const char *name, const char 
 	return 0;
 }
 
-void api_markup(FILE *f, const char *s, bool marks)
+char *api_markup_text(const char *s, bool marks)
 {
+	size_t n = s ? strlen(s) : 0;
+	char *out = xmalloc(7 * n + 1), *o = out; /* "</mark>" is the longest */
 	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		const char *with = NULL;
 		switch (*p) {
 		case '&':
-			fputs("&amp;", f);
+			with = "&amp;";
 			break;
 		case '<':
-			fputs("&lt;", f);
+			with = "&lt;";
 			break;
 		case '>':
-			fputs("&gt;", f);
+			with = "&gt;";
 			break;
 		case '"':
-			fputs("&quot;", f);
+			with = "&quot;";
 			break;
 		case '\'':
-			fputs("&#39;", f);
+			with = "&#39;";
 			break;
 		case '\x01':
 		case '\x02':
-			if (marks)
-				fputs(*p == '\x01' ? "<mark>" : "</mark>", f);
+			with = !marks ? "" : *p == '\x01' ? "<mark>" : "</mark>";
 			break;
 		default:
 			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
-				break;
-			if (p[0] == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF)) {
-				p += 2;
-				break;
-			}
-			fputc(*p, f);
+				with = "";
+			else if (p[0] == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF))
+				with = "", p += 2;
 		}
+		if (!with)
+			*o++ = (char)*p;
+		else
+			o = stpcpy(o, with);
 	}
+	*o = '\0';
+	return out;
+}
+
+void api_markup(FILE *f, const char *s, bool marks)
+{
+	char *text = api_markup_text(s, marks);
+	fputs(text, f);
+	free(text);
 }

@@ -25,24 +25,12 @@ int api_search_text(const char *q, char **match, struct http_response *res)
 	return -1;
 }
 
-/* The snippet as HTML: text escaped, each match (between U+0001 and U+0002,
- * which stored text never holds) wrapped in <mark>. Returns a new string. */
-static char *snippet_html(const char *s)
-{
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	api_markup(f, s, true);
-	fclose(f);
-	return out;
-}
-
 /* One hit as API.md gives it (new reference). */
 static json_t *hit_json(const void *item, const void *ctx)
 {
 	(void)ctx;
 	const struct search_hit *h = item;
-	char *snippet = snippet_html(h->snippet);
+	char *snippet = api_markup_text(h->snippet, true);
 	json_t *out =
 	    json_pack("{s:s, s:I, s:s?, s:s?, s:o, s:s, s:f}", "type",
 	              store_kinds[h->kind].singular, "id", (json_int_t)h->id, "slug", h->slug,

@@ -506,31 +506,27 @@ static int collect_text_token(void *ctx, const struct token *t)
 	return 0;
 }
 
-/* Copies text[from, to) to f, but for U+0001 and U+0002 (the marks). */
-static void copy_plain(FILE *f, const char *text, size_t from, size_t to)
+/* Copies text[from, to) to out, but for U+0001 and U+0002 (the marks);
+ * returns the end of what it wrote. */
+static char *copy_plain(char *out, const char *text, size_t from, size_t to)
 {
-	while (from < to) {
-		size_t run = from;
-		while (run < to && text[run] != '\1' && text[run] != '\2')
-			run++;
-		fwrite(text + from, 1, run - from, f);
-		from = run + 1;
-	}
+	for (; from < to; from++)
+		if (text[from] != '\1' && text[from] != '\2')
+			*out++ = text[from];
+	return out;
 }
 
 #define SNIPPET_BEFORE 256 /* bytes read before a CJK match, for the window around it */
 
-/* Where a snippet of the n bytes of text begins to read them: 0, or for
- * lexemes all of CJK text (which no case or accent changes), a little
- * before the first place one of them appears as written, at the start of
- * a word or a character: what comes before it (an English readout before
- * the Chinese one) holds none of them. */
+/* Where a snippet of the n bytes of text begins to read them, for
+ * lexemes all of CJK text (which no case or accent changes): 0, or a
+ * little before the first place one of them appears as written, at the
+ * start of a word or a character: what comes before it (an English
+ * readout before the Chinese one) holds none of them. */
 static size_t cjk_start(const char *text, size_t n, const struct lexemes *l)
 {
 	const char *first = NULL;
 	for (size_t i = 0; i < l->n; i++) {
-		if (!l->items[i].cjk)
-			return 0;
 		const char *p = memmem(text, n, l->items[i].text, l->items[i].len);
 		if (p && (!first || p < first))
 			first = p;
@@ -548,6 +544,30 @@ static size_t cjk_start(const char *text, size_t n, const struct lexemes *l)
 	return at;
 }
 
+/* Where a snippet of the n bytes of text begins to read them: a place
+ * that leaves before the first match at least the `words` - 1 tokens of
+ * a window holding it. Only an ASCII lexeme's letters, or a character
+ * outside ASCII in a word (which might fold into any lexeme), can begin
+ * a match; before the first of those, tokens are counted back exactly
+ * (model_tokens_back). */
+static size_t snippet_start(const char *text, size_t n, const struct lexemes *l, size_t words)
+{
+	bool cjk = l->n > 0;
+	size_t end = n;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct lexeme *x = &l->items[i];
+		cjk = cjk && x->cjk;
+		bool ascii = true;
+		for (size_t k = 0; k < x->len; k++)
+			ascii = ascii && (unsigned char)x->text[k] < 0x80;
+		if (ascii)
+			end = model_ascii_token_find(text, end, x->text, x->len, x->prefix);
+	}
+	if (cjk)
+		return cjk_start(text, n, l);
+	return model_tokens_back(text, model_first_nonascii_word(text, end), words);
+}
+
 char *model_search_snippet(const char *text, const char *expr, size_t words)
 {
 	struct lexemes l = {0};
@@ -561,9 +581,15 @@ char *model_search_snippet(const char *text, const char *expr, size_t words)
 	                         .found = xcalloc(l.n + 1, sizeof(bool)),
 	                         .missing = l.n,
 	                         .after = words,
-	                         .base = cjk_start(text, n, &l)};
+	                         .base = snippet_start(text, n, &l, words)};
 	/* cut: the text was read in part */
 	bool cut = model_tokenize(text + tt.base, n - tt.base, collect_text_token, &tt) != 0;
+	if (tt.base > 0 && l.n > 0 && tt.missing == l.n) {
+		/* No match at all: the snippet is the text's beginning. */
+		tt.n = tt.base = 0;
+		tt.after = words;
+		cut = model_tokenize(text, n, collect_text_token, &tt) != 0;
+	}
 	free(tt.found);
 	/* Among those tokens, the window of `words` holding the most distinct
 	 * matched lexemes, then the most matches, then with its matches
@@ -607,11 +633,11 @@ char *model_search_snippet(const char *text, const char *expr, size_t words)
 	}
 	size_t from = tt.n == 0 ? tt.base : first == 0 && tt.base == 0 ? 0 : tt.items[first].start;
 	size_t to = last >= tt.n && !cut ? n : tt.items[last - 1].end;
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
+	/* The window's text, a mark on each side of each of at most `words`
+	 * matches, an ellipsis on each side and the NUL. */
+	char *out = xmalloc(to - from + 2 * words + 7), *o = out;
 	if (from > 0)
-		fputs("…", f);
+		o = stpcpy(o, "…");
 	size_t at = from;
 	for (size_t k = first; k < last && k < tt.n; k++) {
 		if (!tt.items[k].match)
@@ -625,16 +651,14 @@ char *model_search_snippet(const char *text, const char *expr, size_t words)
 			if (tt.items[k].end > end)
 				end = tt.items[k].end;
 		}
-		copy_plain(f, text, at, start);
-		fputc('\1', f);
-		copy_plain(f, text, start, end);
-		fputc('\2', f);
+		o = copy_plain(o, text, at, start);
+		*o++ = '\1';
+		o = copy_plain(o, text, start, end);
+		*o++ = '\2';
 		at = end;
 	}
-	copy_plain(f, text, at, to);
-	if (to < n)
-		fputs("…", f);
-	fclose(f);
+	o = copy_plain(o, text, at, to);
+	strcpy(o, to < n ? "…" : "");
 	for (size_t i = 0; i < l.n; i++)
 		free(l.items[i].text);
 	free(l.items);

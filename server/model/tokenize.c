@@ -145,6 +145,52 @@ static bool ascii_word(unsigned char b)
 	return (unsigned char)(b - '0') < 10 || (unsigned char)((b | 0x20) - 'a') < 26;
 }
 
+size_t model_first_nonascii_word(const char *text, size_t n)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	for (size_t i = 0; i < n;) {
+		if (t[i] < 0x80) {
+			i++;
+			continue;
+		}
+		uint32_t cp;
+		size_t len = model_utf8_decode(t + i, n - i, &cp);
+		if (class_of(cp) != UNICODE_SEPARATOR)
+			return i;
+		i += len;
+	}
+	return n;
+}
+
+size_t model_ascii_token_find(const char *text, size_t n, const char *word, size_t len, bool prefix)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	for (size_t i = 0; i + len <= n; i++) {
+		if (i > 0 && ascii_word(t[i - 1]))
+			continue; /* not where a word begins */
+		size_t k = 0;
+		while (k < len && (char)(t[i + k] | 0x20) == word[k])
+			k++;
+		if (k == len && (prefix || i + len == n || !ascii_word(t[i + len])))
+			return i;
+	}
+	return n;
+}
+
+size_t model_tokens_back(const char *text, size_t at, size_t count)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	while (at > 0 && ascii_word(t[at - 1])) /* to the start of its token */
+		at--;
+	for (size_t seen = 0; at > 0 && seen < count; seen++) {
+		while (at > 0 && !ascii_word(t[at - 1]))
+			at--;
+		while (at > 0 && ascii_word(t[at - 1]))
+			at--;
+	}
+	return at;
+}
+
 struct walk {
 	const unsigned char *text;
 	token_fn fn;

@@ -40,6 +40,24 @@ typedef int (*token_fn)(void *ctx, const struct token *t);
  * one buffer for the call). */
 int model_tokenize(const char *text, size_t n, token_fn fn, void *ctx);
 
+/* The offset of the text's first character outside ASCII that is part of a
+ * word (one that might fold into ASCII letters), or n when it has none. */
+size_t model_first_nonascii_word(const char *text, size_t n);
+
+/* Where in text[0, n) the first word of ASCII letters and digits begins
+ * that folds into `word` (len bytes of ASCII, folded), or whose first len
+ * bytes do for a prefix; n when none does. A word with characters outside
+ * ASCII in it may fold into `word` too: one of those can come earlier. */
+size_t model_ascii_token_find(const char *text, size_t n, const char *word, size_t len,
+                              bool prefix);
+
+/* Where to begin tokenizing text so as to see the `count` tokens before the
+ * one holding byte `at`, and that one: the start of the first of them, or
+ * 0 when fewer come before. Exact only when no character before `at` is
+ * outside ASCII and part of a word (model_first_nonascii_word): every
+ * token there is then a run of ASCII letters and digits. */
+size_t model_tokens_back(const char *text, size_t at, size_t count);
+
 /* True for the characters cut into pairs: Han ideographs (the unified
  * blocks with extension A and the supplementary planes' extensions, and the
  * compatibility ideographs), Hiragana, Katakana (with its phonetic

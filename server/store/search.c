@@ -135,13 +135,16 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 		}
 	}
 	memset(q->freq, 0, (size_t)q->phrases * sizeof(double));
-	int weights = nval - 2, ninst = 0, ntok = 0;
-	int rc = api->xInstCount(fts, &ninst);
-	for (int i = 0; rc == SQLITE_OK && i < ninst; i++) {
-		int phrase, col, off;
-		rc = api->xInst(fts, i, &phrase, &col, &off);
-		if (rc == SQLITE_OK && phrase >= 0 && phrase < q->phrases && col < weights)
-			q->freq[phrase] += sqlite3_value_double(val[2 + col]);
+	/* Each scored phrase's hits alone: xInst would load every phrase's,
+	 * the tier phrases of a search's filter among them. */
+	int weights = nval - 2, ntok = 0, rc = SQLITE_OK;
+	for (int phrase = 0; rc == SQLITE_OK && phrase < q->phrases; phrase++) {
+		Fts5PhraseIter it;
+		int col, off;
+		rc = api->xPhraseFirst(fts, phrase, &it, &col, &off);
+		for (; rc == SQLITE_OK && col >= 0; api->xPhraseNext(fts, &it, &col, &off))
+			if (col < weights)
+				q->freq[phrase] += sqlite3_value_double(val[2 + col]);
 	}
 	for (int col = 0; rc == SQLITE_OK && col < weights; col++) {
 		int size = 0;
