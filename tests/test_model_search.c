@@ -841,6 +841,9 @@ static const struct {
     {"one two three four five six", "\"five\"", "…four \1five\2 six"},
     {"one two three four five six", "\"one\"", "\1one\2 two three…"},
     {"nothing here", "\"else\"", "nothing here"},
+    /* No word to look for: the text's beginning, wherever it has words
+     * outside ASCII. */
+    {"one two three four five café", "\"---\"", "one two three…"},
 };
 
 START_TEST(test_snippets)

@@ -552,7 +552,9 @@ static size_t cjk_start(const char *text, size_t n, const struct lexemes *l)
  * (model_tokens_back). */
 static size_t snippet_start(const char *text, size_t n, const struct lexemes *l, size_t words)
 {
-	bool cjk = l->n > 0;
+	if (l->n == 0)
+		return 0; /* no match to read towards: the text's beginning */
+	bool cjk = true;
 	size_t end = n;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct lexeme *x = &l->items[i];
@@ -584,7 +586,7 @@ char *model_search_snippet(const char *text, const char *expr, size_t words)
 	                         .base = snippet_start(text, n, &l, words)};
 	/* cut: the text was read in part */
 	bool cut = model_tokenize(text + tt.base, n - tt.base, collect_text_token, &tt) != 0;
-	if (tt.base > 0 && l.n > 0 && tt.missing == l.n) {
+	if (tt.base > 0 && tt.missing == l.n) {
 		/* No match at all: the snippet is the text's beginning. */
 		tt.n = tt.base = 0;
 		tt.after = words;
