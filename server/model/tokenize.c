@@ -166,9 +166,9 @@ size_t model_ascii_token_find(const char *text, size_t n, const char *word, size
 {
 	const unsigned char *t = (const unsigned char *)text;
 	for (size_t i = 0; i + len <= n; i++) {
-		if (i > 0 && ascii_word(t[i - 1]))
-			continue; /* not where a word begins */
-		size_t k = 0;
+		if ((char)(t[i] | 0x20) != word[0] || (i > 0 && ascii_word(t[i - 1])))
+			continue; /* not its first letter, or not where a word begins */
+		size_t k = 1;
 		while (k < len && (char)(t[i + k] | 0x20) == word[k])
 			k++;
 		if (k == len && (prefix || i + len == n || !ascii_word(t[i + len])))
