@@ -21,7 +21,7 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen);
 int app_port(const struct app *app);
 
 /* The running HTTP server. For tests and fuzzing only (with
- * http_server_daemon they reach the libmicrohttpd daemon). */
+ * http_server_daemon they reach a libmicrohttpd daemon of it). */
 struct http_server *app_server(const struct app *app);
 
 /* Re-reads cfg's token file (config_reload_tokens) and puts the new set in

@@ -90,8 +90,8 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 /* The port actually bound (useful with port 0). */
 int http_server_port(const struct http_server *s);
 
-/* The libmicrohttpd daemon. For tests and fuzzing only: they hand
- * connections to it with MHD_add_connection. */
+/* The first worker's libmicrohttpd daemon (each worker has one). For tests
+ * and fuzzing only: they hand connections to it with MHD_add_connection. */
 struct MHD_Daemon *http_server_daemon(const struct http_server *s);
 
 /* Runs again the handler of every request waiting (http_response.wait_ms),

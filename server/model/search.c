@@ -435,7 +435,8 @@ struct lexeme {
 	char *text;
 	size_t len;
 	bool prefix;
-	bool cjk; /* a CJK pair or character */
+	bool cjk;   /* a CJK pair or character */
+	bool ascii; /* of ASCII letters and digits alone */
 };
 
 struct lexemes {
@@ -452,7 +453,10 @@ static int collect_lexeme(void *ctx, const struct token *t)
 	}
 	char *copy = xmalloc(t->len);
 	memcpy(copy, t->text, t->len);
-	l->items[l->n++] = (struct lexeme){copy, t->len, false, t->kind != TOKEN_WORD};
+	bool ascii = true;
+	for (size_t k = 0; k < t->len; k++)
+		ascii = ascii && (unsigned char)t->text[k] < 0x80;
+	l->items[l->n++] = (struct lexeme){copy, t->len, false, t->kind != TOKEN_WORD, ascii};
 	return 0;
 }
 
@@ -559,10 +563,7 @@ static size_t snippet_start(const char *text, size_t n, const struct lexemes *l,
 	for (size_t i = 0; i < l->n; i++) {
 		const struct lexeme *x = &l->items[i];
 		cjk = cjk && x->cjk;
-		bool ascii = true;
-		for (size_t k = 0; k < x->len; k++)
-			ascii = ascii && (unsigned char)x->text[k] < 0x80;
-		if (ascii)
+		if (x->ascii)
 			end = model_ascii_token_find(text, end, x->text, x->len, x->prefix);
 	}
 	if (cjk)
