@@ -61,7 +61,6 @@ CREATE TABLE attendances (
 	position INTEGER NOT NULL, date TEXT,
 	PRIMARY KEY (meeting_id, participant_id)
 ) WITHOUT ROWID;
-CREATE INDEX attendances_participant ON attendances (participant_id, meeting_id);
 CREATE TABLE invocations (
 	meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
 	principle_id INTEGER NOT NULL REFERENCES principles (id) ON DELETE RESTRICT,
