@@ -28,7 +28,6 @@
 
 #define APP_PRUNE_EVERY_S 60   /* API.md: at least once a minute */
 #define APP_PRUNE_BATCH 500    /* changes removed per transaction */
-#define APP_NOTIFY_IDLE_MS 5   /* how often the notifier looks for waiting requests */
 #define APP_NOTIFY_WAIT_MS 250 /* longest it waits for the feed in one go */
 #define APP_FILL_BATCH 100     /* stale meeting bodies rendered per transaction */
 #define APP_FILL_PAUSE_MS 10   /* between two full batches: writers go first */
@@ -150,23 +149,35 @@ static void *app_pruner(void *arg)
 	return NULL;
 }
 
+/* The server's wait_begun: wakes the notifier. */
+static void app_wait_begun(void *ctx)
+{
+	struct app *app = ctx;
+	pthread_mutex_lock(&app->lock);
+	pthread_cond_signal(&app->waiters);
+	pthread_mutex_unlock(&app->lock);
+}
+
 /* Wakes the requests waiting on the change feed (GET /v1/changes?wait=)
  * once it moves, by a commit of this process or of any other on the same
- * database. It only asks the database while a request waits; the first look
- * after an idle spell may wake them for nothing, and they wait again. */
+ * database. It only asks the database while a request waits, and sleeps
+ * until one begins to wait otherwise; the first look after an idle spell
+ * may wake them for nothing, and they wait again. */
 static void *app_notifier(void *arg)
 {
 	struct app *app = arg;
 	int64_t seen = -1;
-	while (!app_sleep(app, 0)) {
-		if (!http_server_waiting(app->server)) {
-			app_sleep(app, APP_NOTIFY_IDLE_MS);
-			continue;
-		}
+	for (;;) {
+		pthread_mutex_lock(&app->lock);
+		while (!app->stopping && !http_server_waiting(app->server))
+			pthread_cond_wait(&app->waiters, &app->lock);
+		bool stopping = app->stopping;
+		pthread_mutex_unlock(&app->lock);
+		if (stopping)
+			return NULL;
 		if (store_changes_wait(app->store, &seen, APP_NOTIFY_WAIT_MS) == STORE_OK)
 			http_server_wake(app->server);
 	}
-	return NULL;
 }
 
 /* Renders the stored meeting bodies a write made stale (a participant's
@@ -193,8 +204,9 @@ static void *app_filler(void *arg)
 	return NULL;
 }
 
-/* Starts the background threads the configuration asks for. */
-static void app_background_start(struct app *app, const struct config *cfg)
+/* The lock and conditions of the background threads, made before the
+ * server starts (whose wait_begun signals one). */
+static void app_sync_init(struct app *app)
 {
 	pthread_mutex_init(&app->lock, NULL);
 	pthread_condattr_t attr;
@@ -202,6 +214,19 @@ static void app_background_start(struct app *app, const struct config *cfg)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&app->stop, &attr);
 	pthread_condattr_destroy(&attr);
+	pthread_cond_init(&app->waiters, NULL);
+}
+
+static void app_sync_destroy(struct app *app)
+{
+	pthread_cond_destroy(&app->waiters);
+	pthread_cond_destroy(&app->stop);
+	pthread_mutex_destroy(&app->lock);
+}
+
+/* Starts the background threads the configuration asks for. */
+static void app_background_start(struct app *app, const struct config *cfg)
+{
 	app->retention_days = cfg->changes_retention_days;
 	if (app->retention_days)
 		app->pruning = pthread_create(&app->pruner, NULL, app_pruner, app) == 0;
@@ -215,6 +240,7 @@ static void app_background_stop(struct app *app)
 	pthread_mutex_lock(&app->lock);
 	app->stopping = true;
 	pthread_cond_broadcast(&app->stop);
+	pthread_cond_broadcast(&app->waiters);
 	pthread_mutex_unlock(&app->lock);
 	if (app->pruning)
 		pthread_join(app->pruner, NULL);
@@ -222,8 +248,6 @@ static void app_background_stop(struct app *app)
 		pthread_join(app->notifier, NULL);
 	if (app->filling)
 		pthread_join(app->filler, NULL);
-	pthread_cond_destroy(&app->stop);
-	pthread_mutex_destroy(&app->lock);
 }
 
 /* The token set of cfg's tokens (a new reference). */
@@ -239,6 +263,7 @@ static struct auth_set *tokens_of(const struct config *cfg)
 struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 {
 	struct app *app = xcalloc(1, sizeof *app);
+	app_sync_init(app);
 	if (open_store(cfg, &app->store, err, errlen))
 		goto fail;
 	store_set_budget(app->store, cfg->query_budget_ms);
@@ -259,6 +284,7 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 	    .group_begin = app_group_begin,
 	    .group_end = app_group_end,
 	    .request_start = app_request_start,
+	    .wait_begun = app_wait_begun,
 	    .tokens = NULL, /* set below, once nothing can fail before the server takes it */
 	    .private_prefix = cfg->private_mode ? "/v1/" : NULL,
 	    .cors_origins = (const char *const *)cfg->cors_origins,
@@ -276,6 +302,7 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen)
 	return app;
 fail:
 	store_close(app->store);
+	app_sync_destroy(app);
 	free(app);
 	return NULL;
 }
@@ -304,6 +331,7 @@ void app_stop(struct app *app)
 		return;
 	app_background_stop(app);
 	http_server_stop(app->server);
+	app_sync_destroy(app); /* after the server, which may call app_wait_begun until then */
 	store_close(app->store);
 	free(app);
 }

@@ -569,6 +569,49 @@ START_TEST(a_waiting_request_answers_at_the_commit)
 }
 END_TEST
 
+/* The context switches of every thread of this process (the server's and
+ * the test's) so far. */
+static long context_switches(void)
+{
+	long n = 0;
+	char cmd[64];
+	snprintf(cmd, sizeof cmd, "cat /proc/%ld/task/*/status", (long)getpid());
+	FILE *f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	char line[256];
+	long v;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 ||
+		    sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1)
+			n += v;
+	pclose(f);
+	return n;
+}
+
+/* While no request waits, the notifier sleeps until one begins to: it
+ * looked for waiting requests every 5 ms, some 400 wake-ups a second of an
+ * idle server. Then a wait is answered at the next commit as ever. */
+START_TEST(an_idle_server_sleeps)
+{
+	sleep(1); /* past the start's first round of background work */
+	long before = context_switches();
+	sleep(1);
+	long switches = context_switches() - before;
+	fprintf(stderr, "an idle second: %ld context switches\n", switches);
+	ck_assert_msg(switches < 60, "%ld context switches in an idle second", switches);
+	struct poll_call p;
+	pthread_t t;
+	poll_start(&p, &t, "/v1/changes?since=0&wait=20");
+	struct reply *w = write_json(&h, "POST", "/v1/participants", "{\"name\": \"Awake\"}");
+	expect_status(w, 201);
+	pthread_join(t, NULL);
+	expect_status(p.r, 200);
+	ck_assert_str_eq(jstr(p.r->json, "data.0.slug"), jstr(w->json, "slug"));
+	reply_free(w);
+	reply_free(p.r);
+}
+END_TEST
+
 START_TEST(a_wait_with_nothing_new_runs_out_empty)
 {
 	double start = now_ms();
@@ -672,6 +715,7 @@ int main(void)
 	tcase_add_test(tc, the_actor_is_the_token_name);
 	tcase_add_test(tc, a_follower_sees_every_change_once_in_order);
 	tcase_add_test(tc, a_waiting_request_answers_at_the_commit);
+	tcase_add_test(tc, an_idle_server_sleeps);
 	tcase_add_test(tc, a_wait_with_nothing_new_runs_out_empty);
 	tcase_add_test(tc, a_wait_for_one_type_ignores_the_others);
 	tcase_add_test(tc, a_commit_by_another_process_wakes_waiters);

@@ -30,7 +30,8 @@ struct app {
 	pthread_t pruner, notifier, filler;
 	bool pruning, notifying, filling; /* the threads run */
 	pthread_mutex_t lock;
-	pthread_cond_t stop; /* signalled once stopping is set */
+	pthread_cond_t stop;    /* signalled once stopping is set */
+	pthread_cond_t waiters; /* signalled when a request begins to wait, and at stop */
 	bool stopping;
 	int retention_days;
 };

@@ -1375,6 +1375,8 @@ static enum wait_outcome wait_begin(struct http_server *s, struct request_state 
 		}
 		atomic_fetch_add(&s->waiting, 1);
 		st->wait_slot = true;
+		if (s->opt.wait_begun)
+			s->opt.wait_begun(s->opt.app);
 	}
 	atomic_fetch_add(&s->suspended, 1);
 	if (atomic_load(&s->wake_gen) != st->wake_gen || atomic_load(&s->stopping) ||

@@ -66,6 +66,10 @@ struct http_server_options {
 	 * handler (and before generation), and again before each run of the
 	 * handler after a wait; NULL: not called. */
 	void (*request_start)(void *app, const struct http_request *req);
+	/* Called on the worker thread when a request begins to wait
+	 * (http_server_waiting has just counted it), under a lock of the
+	 * server's: it must not call back into the server; NULL: not called. */
+	void (*wait_begun)(void *app);
 	/* Group commit. With both set, a ROUTE_WRITE request that comes while
 	 * another is under way is queued for one writer thread, its connection
 	 * suspended meanwhile, which runs the queued handlers one after
