@@ -71,13 +71,34 @@ size_t model_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 	return len;
 }
 
+/* An ASCII letter or digit: the word characters below U+0080 (every other
+ * ASCII character separates words), told without decoding. */
+static const bool ascii_words[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+    ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1,
+    ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+    ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
+static bool ascii_word(unsigned char b)
+{
+	return ascii_words[b];
+}
+
+/* An ASCII character folded: by case alone. */
+static char ascii_fold(unsigned char b)
+{
+	return (char)((unsigned char)(b - 'A') < 26 ? b + 32 : b);
+}
+
 static enum unicode_class class_of(uint32_t cp)
 {
 	if (cp < 0x80)
-		return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') ||
-		               (cp >= 'A' && cp <= 'Z')
-		           ? UNICODE_WORD
-		           : UNICODE_SEPARATOR;
+		return ascii_word((unsigned char)cp) ? UNICODE_WORD : UNICODE_SEPARATOR;
 	if (cp == INVALID)
 		return UNICODE_SEPARATOR;
 	size_t lo = 0, hi = unicode_class_run_count;
@@ -97,7 +118,7 @@ static enum unicode_class class_of(uint32_t cp)
 static uint32_t fold(uint32_t cp)
 {
 	if (cp < 0x80)
-		return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+		return (unsigned char)ascii_fold((unsigned char)cp);
 	size_t lo = 0, hi = unicode_fold_run_count;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -136,13 +157,6 @@ static size_t encode(uint32_t cp, char *out)
 	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
 	out[3] = (char)(0x80 | (cp & 0x3F));
 	return 4;
-}
-
-/* An ASCII letter or digit: the word characters below U+0080 (every other
- * ASCII character separates words), told without decoding. */
-static bool ascii_word(unsigned char b)
-{
-	return (unsigned char)(b - '0') < 10 || (unsigned char)((b | 0x20) - 'a') < 26;
 }
 
 size_t model_first_nonascii_word(const char *text, size_t n)
@@ -200,23 +214,29 @@ struct walk {
 	size_t cap;
 };
 
-/* Folds the source range [start, end) (whole characters) and hands it to the
- * callback; a range that folds into nothing makes no token. */
-static int emit(struct walk *w, size_t start, size_t end, enum token_kind kind)
+/* The walk's buffer, holding at least need bytes. */
+static char *reserve(struct walk *w, size_t need)
 {
-	/* Each character folds into at most 4 bytes, and takes at least 1. */
-	size_t need = 4 * (end - start);
 	if (need > w->cap) {
 		if (w->buf != w->small)
 			free(w->buf);
 		w->cap = need;
 		w->buf = xmalloc(need);
 	}
+	return w->buf;
+}
+
+/* Folds the source range [start, end) (whole characters) and hands it to the
+ * callback; a range that folds into nothing makes no token. */
+static int emit(struct walk *w, size_t start, size_t end, enum token_kind kind)
+{
+	/* Each character folds into at most 4 bytes, and takes at least 1. */
+	char *buf = reserve(w, 4 * (end - start));
 	size_t len = 0;
 	for (size_t i = start; i < end;) {
 		unsigned char b = w->text[i];
-		if (b < 0x80) { /* ASCII folds by case alone */
-			w->buf[len++] = (char)((unsigned char)(b - 'A') < 26 ? b + 32 : b);
+		if (b < 0x80) {
+			buf[len++] = ascii_fold(b);
 			i++;
 			continue;
 		}
@@ -224,11 +244,22 @@ static int emit(struct walk *w, size_t start, size_t end, enum token_kind kind)
 		i += model_utf8_decode(w->text + i, end - i, &cp);
 		uint32_t f = cp == INVALID ? 0 : fold(cp);
 		if (f)
-			len += encode(f, w->buf + len);
+			len += encode(f, buf + len);
 	}
 	if (len == 0)
 		return 0;
-	struct token t = {w->buf, len, start, end, kind};
+	struct token t = {buf, len, start, end, kind};
+	return w->fn(w->ctx, &t);
+}
+
+/* emit for a word of ASCII letters and digits alone, folded by case. */
+static int emit_ascii(struct walk *w, size_t start, size_t end)
+{
+	size_t len = end - start;
+	char *buf = reserve(w, len);
+	for (size_t k = 0; k < len; k++)
+		buf[k] = ascii_fold(w->text[start + k]);
+	struct token t = {buf, len, start, end, TOKEN_WORD};
 	return w->fn(w->ctx, &t);
 }
 
@@ -240,9 +271,22 @@ int model_tokenize(const char *text, size_t n, token_fn fn, void *ctx)
 	int rc = 0;
 	size_t i = 0;
 	while (rc == 0 && i < n) {
-		if (w.text[i] < 0x80 && !ascii_word(w.text[i])) {
-			i++;
-			continue;
+		if (w.text[i] < 0x80) {
+			if (!ascii_word(w.text[i])) {
+				i++;
+				continue;
+			}
+			/* A word of ASCII letters and digits, as most are: read
+			 * without decoding, unless a character outside ASCII
+			 * goes on with it (then it is read below, as any word). */
+			size_t start = i;
+			while (i < n && ascii_word(w.text[i]))
+				i++;
+			if (i == n || w.text[i] < 0x80) {
+				rc = emit_ascii(&w, start, i);
+				continue;
+			}
+			i = start;
 		}
 		uint32_t cp;
 		size_t len = model_utf8_decode(w.text + i, n - i, &cp);
