@@ -302,8 +302,12 @@ char *store_column_text(struct store_stmt *st, int i)
 
 void store_column_copy(struct store_stmt *st, int i, char *buf, size_t n)
 {
+	if (n == 0)
+		return;
 	const char *t = store_col_text(st, i);
-	snprintf(buf, n, "%s", t ? t : "");
+	size_t len = t ? strnlen(t, n - 1) : 0;
+	memcpy(buf, t ? t : "", len);
+	buf[len] = '\0';
 }
 
 int64_t store_changes(struct store_conn *c)
