@@ -549,24 +549,31 @@ static void tier_walk_end(struct tier_walk *w)
 	free(w->match);
 }
 
+/* Whether a row of this score outscores every meeting outside tiers 0 to
+ * t: each read phrase's impact is below the tier's floor there, a phrase's
+ * impact being at most its word's; each other's below RANK_IMPACT_MAX. */
+static bool outscores(const struct tier_walk *w, int t, double score)
+{
+	double bound = 0;
+	for (int i = 0; i < w->words; i++)
+		bound += w->idf[i] * (w->read[i] ? rank_tier_floor(t) : RANK_IMPACT_MAX);
+	return -score >= bound * (1 + 1e-9);
+}
+
 /* Whether the page read from tiers 0 to w->tier is the page: it is full,
- * and its last row scores at least what a meeting outside those tiers
- * could (each read phrase's impact below the tier's floor, a phrase's
- * impact being at most its word's; each other's below RANK_IMPACT_MAX). If
- * not, tiers are added: as many more meetings as the n rows read fell
- * short of a page (limit + 1 rows), or four times as many when the page
- * was full but could be outscored; past the last, every match is ranked. */
+ * and its last row outscores every meeting outside those tiers. If not,
+ * tiers are added: as many more meetings as the n rows read fell short of
+ * a page (limit + 1 rows), or four times as many when the page was full
+ * but could be outscored, or fewer, up to the first tier whose meetings its
+ * last row outscores already; past the last, every match is ranked. */
 static bool tier_settled(const void *items, size_t n, bool more, const void *ctx)
 {
 	const struct search_ctx *q = ctx;
 	struct tier_walk *w = q->tiers;
 	if (!w->match)
 		return true;
-	double bound = 0;
-	for (int i = 0; i < w->words; i++)
-		bound += w->idf[i] * (w->read[i] ? rank_tier_floor(w->tier) : RANK_IMPACT_MAX);
 	const struct search_hit *last = (const struct search_hit *)items + n - 1;
-	if (more && n > 0 && -last->score >= bound * (1 + 1e-9))
+	if (more && n > 0 && outscores(w, w->tier, last->score))
 		return true;
 	struct tier_counts *k = &w->counts;
 	int64_t read = k->upto[w->tier];
@@ -574,9 +581,13 @@ static bool tier_settled(const void *items, size_t n, bool more, const void *ctx
 	if (k->counted < RANK_TIERS && k->upto[k->counted - 1] < want &&
 	    tier_count(q->conn, w, want) != STORE_OK)
 		k->counted = w->tier + 1; /* then rank every match */
+	/* A full page's last row stays or improves as tiers are added: at the
+	 * first tier whose meetings it outscores already, the next page read
+	 * is settled, though it holds fewer than `want`. */
 	do
 		w->tier++;
-	while (w->tier < k->counted && k->upto[w->tier] < want);
+	while (w->tier < k->counted && k->upto[w->tier] < want &&
+	       !(more && n > 0 && outscores(w, w->tier, last->score)));
 	free(w->match);
 	w->match = w->tier < k->counted
 	               ? model_search_tier_filter(q->match, w->word, w->read, w->words, 0, w->tier)
