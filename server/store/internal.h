@@ -275,11 +275,12 @@ struct store_page_query {
 	bool (*complete)(const void *items, size_t n, const void *ctx);
 	/* The cursor key after item (a new string). */
 	char *(*key_of)(const void *item, const void *ctx);
-	/* Optional: false when the n rows read (more: a next one was read
-	 * too) cannot be shown to be the page's, and the bound filters have
-	 * been widened (a search over tiers, store/search.c): the page is
-	 * then read again. */
-	bool (*settled)(const void *items, size_t n, bool more, const void *ctx);
+	/* Optional: false when the *n rows read (at most cap: the page and
+	 * the next row) cannot be shown to be the page's, and the bound
+	 * filters have been moved on (a search over tiers, store/search.c):
+	 * the page is then read again. It may first fold rows of its own
+	 * into items (*n then counts them), to be the page read. */
+	bool (*settled)(void *items, size_t *n, size_t cap, const void *ctx);
 };
 enum store_status store_page(struct store_conn *c, const struct store_page_query *q, int limit,
                              void **items, size_t *count, char **next_key, int64_t *total);

@@ -466,7 +466,9 @@ struct tier_walk {
 	struct tier_counts counts;  /* of the words read */
 	int limit;                  /* the page's size */
 	int tier;                   /* the lowest tier read */
-	char *match;                /* the meetings' match up to it */
+	char *match;                /* the meetings' match of the tiers read next */
+	struct search_hit *kept;    /* the best rows of the tiers read before */
+	size_t kept_n;
 };
 
 /* A search: the match, the cursor (parsed) and the walk's statistics. */
@@ -547,6 +549,36 @@ static void tier_walk_end(struct tier_walk *w)
 	for (int i = 0; i < w->words; i++)
 		free(w->word[i]);
 	free(w->match);
+	free(w->kept);
+}
+
+/* Whether hit a comes before b in a search's order (ORDER BY score, kind,
+ * id). */
+static bool hit_before(const struct search_hit *a, const struct search_hit *b)
+{
+	if (a->score != b->score)
+		return a->score < b->score;
+	return a->kind != b->kind ? a->kind < b->kind : a->id < b->id;
+}
+
+/* Folds the rows kept from the tiers read before into the *n rows just
+ * read (of the tiers after them, and of the other kinds again): the best
+ * cap of both, in order, each once (a meeting with one word in a tier read
+ * before and another in a tier read now comes in both, with one score). */
+static void tier_merge(const struct tier_walk *w, struct search_hit *h, size_t *n, size_t cap)
+{
+	struct search_hit *m = xmalloc((w->kept_n + *n) * sizeof *m);
+	size_t a = 0, b = 0, k = 0;
+	while (k < cap && (a < w->kept_n || b < *n)) {
+		const struct search_hit *next =
+		    b == *n || (a < w->kept_n && hit_before(&w->kept[a], &h[b])) ? &w->kept[a++]
+		                                                                  : &h[b++];
+		if (k == 0 || m[k - 1].kind != next->kind || m[k - 1].id != next->id)
+			m[k++] = *next;
+	}
+	memcpy(h, m, k * sizeof *h);
+	*n = k;
+	free(m);
 }
 
 /* Whether a row of this score outscores every meeting outside tiers 0 to
@@ -560,38 +592,52 @@ static bool outscores(const struct tier_walk *w, int t, double score)
 	return -score >= bound * (1 + 1e-9);
 }
 
-/* Whether the page read from tiers 0 to w->tier is the page: it is full,
- * and its last row outscores every meeting outside those tiers. If not,
- * tiers are added: as many more meetings as the n rows read fell short of
- * a page (limit + 1 rows), or four times as many when the page was full
- * but could be outscored, or fewer, up to the first tier whose meetings its
- * last row outscores already; past the last, every match is ranked. */
-static bool tier_settled(const void *items, size_t n, bool more, const void *ctx)
+/* Whether the page read from tiers 0 to w->tier (the rows just read, with
+ * those kept from the tiers before) is the page: it is full, and its last
+ * row outscores every meeting outside those tiers. If not, the best rows
+ * are kept and the tiers after are read: as many more meetings as the rows
+ * read fell short of a page (limit + 1 rows), or four times as many when
+ * the page was full but could be outscored, or fewer, up to the first tier
+ * whose meetings its last row outscores already; past the last, every
+ * match is ranked. */
+static bool tier_settled(void *items, size_t *n, size_t cap, const void *ctx)
 {
 	const struct search_ctx *q = ctx;
 	struct tier_walk *w = q->tiers;
 	if (!w->match)
 		return true;
-	const struct search_hit *last = (const struct search_hit *)items + n - 1;
-	if (more && n > 0 && outscores(w, w->tier, last->score))
+	struct search_hit *h = items;
+	tier_merge(w, h, n, cap);
+	bool more = *n == cap;
+	size_t page = more ? *n - 1 : *n;
+	const struct search_hit *last = page ? &h[page - 1] : NULL;
+	if (more && last && outscores(w, w->tier, last->score))
 		return true;
 	struct tier_counts *k = &w->counts;
 	int64_t read = k->upto[w->tier];
-	int64_t want = more ? 4 * read : read * (w->limit + 1) / (int64_t)(n ? n : 1);
+	int64_t want = more ? 4 * read : read * (w->limit + 1) / (int64_t)(page ? page : 1);
 	if (k->counted < RANK_TIERS && k->upto[k->counted - 1] < want &&
 	    tier_count(q->conn, w, want) != STORE_OK)
 		k->counted = w->tier + 1; /* then rank every match */
 	/* A full page's last row stays or improves as tiers are added: at the
 	 * first tier whose meetings it outscores already, the next page read
 	 * is settled, though it holds fewer than `want`. */
+	int from = w->tier + 1;
 	do
 		w->tier++;
 	while (w->tier < k->counted && k->upto[w->tier] < want &&
-	       !(more && n > 0 && outscores(w, w->tier, last->score)));
+	       !(more && last && outscores(w, w->tier, last->score)));
 	free(w->match);
-	w->match = w->tier < k->counted
-	               ? model_search_tier_filter(q->match, w->word, w->read, w->words, 0, w->tier)
-	               : NULL;
+	w->match = w->tier < k->counted ? model_search_tier_filter(q->match, w->word, w->read,
+	                                                           w->words, from, w->tier)
+	                                : NULL;
+	/* Ranking every match reads the rows kept again. */
+	w->kept_n = w->match ? *n : 0;
+	if (w->kept_n) {
+		if (!w->kept)
+			w->kept = xmalloc(cap * sizeof *w->kept);
+		memcpy(w->kept, h, *n * sizeof *h);
+	}
 	return false;
 }
 

@@ -1005,12 +1005,11 @@ static enum store_status page_read(struct store_conn *c, const struct store_page
 				q->row_read(st, out + (*n)++ * q->item_size);
 			store_done(st);
 		}
-		*more = *n > (size_t)limit;
-		if (r != STORE_OK || !q->settled ||
-		    q->settled(out, *more ? *n - 1 : *n, *more, q->ctx))
+		if (r != STORE_OK || !q->settled || q->settled(out, n, (size_t)limit + 1, q->ctx))
 			break;
 		page_clear(q, out, n);
 	}
+	*more = *n > (size_t)limit;
 	if (*more)
 		q->item_clear(out + --*n * q->item_size);
 	return r;
