@@ -566,6 +566,15 @@ START_TEST(test_rank_rules)
 	ck_assert(rank_bm25(idf, three, 1, 10, 10) < rank_bm25(idf, one, 1, 10, 10));
 	ck_assert(rank_bm25(idf, one, 1, 5, 10) < rank_bm25(idf, one, 1, 50, 10));
 	ck_assert_double_eq(rank_bm25(idf, (double[]){0}, 1, 10, 10), -0.0);
+	/* From half the rows on (rounded up), every count has the least idf,
+	 * and none below: the SQLite store stops counting there. */
+	for (int64_t rows = 1; rows <= 1001; rows++) {
+		struct rank_stats t = {.rows = rows, .tokens = rows, .phrases = 1};
+		for (t.hits[0] = 0; t.hits[0] <= rows; t.hits[0]++)
+			ck_assert_msg((rank_idf(&t, 0) == 1e-6) == (t.hits[0] >= (rows + 1) / 2),
+			              "rows %lld, hits %lld: idf %g", (long long)rows,
+			              (long long)t.hits[0], rank_idf(&t, 0));
+	}
 }
 END_TEST
 

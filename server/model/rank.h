@@ -27,7 +27,9 @@ struct rank_stats {
 	int phrases;                    /* phrases whose document count is in hits: the query's
 	                                 * phrase count, or 0 when it has more than
 	                                 * RANK_PHRASES_MAX (every phrase then weighs alike) */
-	int64_t hits[RANK_PHRASES_MAX]; /* documents holding phrase i */
+	/* Documents holding phrase i; a store may stop counting at half of
+	 * rows, past which rank_idf gives every count the same idf. */
+	int64_t hits[RANK_PHRASES_MAX];
 };
 
 /* The inverse document frequency of phrase i of the query under s, as FTS5's

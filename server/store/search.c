@@ -158,12 +158,17 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 	sqlite3_result_double(ctx, rank_bm25(q->idf, q->freq, q->phrases, ntok, q->avgdl));
 }
 
-static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *count)
+/* The rows an xQueryPhrase walk counts, up to `enough` (then it stops). */
+struct row_count {
+	sqlite3_int64 n, enough;
+};
+
+static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *arg)
 {
 	(void)api;
 	(void)fts;
-	(*(sqlite3_int64 *)count)++;
-	return SQLITE_OK;
+	struct row_count *count = arg;
+	return ++count->n < count->enough ? SQLITE_OK : SQLITE_DONE;
 }
 
 /* readout_rank_stats(fts, stats): fills the bound statistics with the
@@ -185,11 +190,13 @@ static void fts_rank_stats(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite
 	s->tokens = tokens;
 	int n = api->xPhraseCount(fts);
 	/* A query of more phrases ranks them alike: their counts would not
-	 * fit in a cursor (and reading them would cost a pass each). */
+	 * fit in a cursor (and reading them would cost a pass each). A count
+	 * stops at half the rows, from where a phrase's idf is the least
+	 * (rank_idf): a common word's walk stops halfway. */
 	for (int i = 0; rc == SQLITE_OK && n <= RANK_PHRASES_MAX && i < n; i++) {
-		sqlite3_int64 hits = 0;
+		struct row_count hits = {0, (rows + 1) / 2};
 		rc = api->xQueryPhrase(fts, i, &hits, count_row);
-		s->hits[i] = hits;
+		s->hits[i] = hits.n;
 		s->phrases = i + 1;
 	}
 	if (rc != SQLITE_OK)
@@ -226,9 +233,9 @@ static void fts_tier_counts(const Fts5ExtensionApi *api, Fts5Context *fts, sqlit
 		int t = k->counted;
 		if (i % k->words == 0)
 			k->upto[t] = t ? k->upto[t - 1] : 0;
-		sqlite3_int64 hits = 0;
+		struct row_count hits = {0, INT64_MAX};
 		rc = api->xQueryPhrase(fts, i, &hits, count_row);
-		k->upto[t] += hits;
+		k->upto[t] += hits.n;
 		if (i % k->words < k->words - 1)
 			continue;
 		k->counted = t + 1; /* the tier's last word */
