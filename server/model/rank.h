@@ -22,11 +22,11 @@
 
 /* The statistics of one full-text index that scores are computed with. */
 struct rank_stats {
-	int64_t rows;                   /* documents in the index, at least 1 */
-	int64_t tokens;                 /* their total length in tokens */
-	int phrases;                    /* phrases whose document count is in hits: the query's
-	                                 * phrase count, or 0 when it has more than
-	                                 * RANK_PHRASES_MAX (every phrase then weighs alike) */
+	int64_t rows;   /* documents in the index, at least 1 */
+	int64_t tokens; /* their total length in tokens */
+	int phrases;    /* phrases whose document count is in hits: the query's
+	                 * phrase count, or 0 when it has more than
+	                 * RANK_PHRASES_MAX (every phrase then weighs alike) */
 	/* Documents holding phrase i; a store may stop counting at half of
 	 * rows, past which rank_idf gives every count the same idf. */
 	int64_t hits[RANK_PHRASES_MAX];

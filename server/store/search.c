@@ -579,7 +579,7 @@ static void tier_merge(const struct tier_walk *w, struct search_hit *h, size_t *
 	while (k < cap && (a < w->kept_n || b < *n)) {
 		const struct search_hit *next =
 		    b == *n || (a < w->kept_n && hit_before(&w->kept[a], &h[b])) ? &w->kept[a++]
-		                                                                  : &h[b++];
+		                                                                 : &h[b++];
 		if (k == 0 || m[k - 1].kind != next->kind || m[k - 1].id != next->id)
 			m[k++] = *next;
 	}
