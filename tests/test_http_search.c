@@ -1564,6 +1564,38 @@ static void assert_ranked_as_every_meeting(const char *q)
 	json_decref(found);
 }
 
+/* The search for q over every kind, read in tiers: each hit comes once
+ * (the participants, which have no tiers, are read again with each
+ * tier's meetings), its meetings in the order of ranking every meeting,
+ * and `people` participants among them. */
+static void assert_every_kind_once(const char *q, int people)
+{
+	json_t *found = hits(q, "");
+	size_t n = json_array_size(found);
+	long long *keys = calloc(n + 1, sizeof *keys);
+	json_t *meetings = json_array();
+	int participants = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_t *it = json_array_get(found, i);
+		bool meeting = strcmp(jstr(it, "type"), "meeting") == 0;
+		keys[i] = jint(it, "id") * 4 + (meeting ? 0 : 1);
+		if (meeting)
+			json_array_append(meetings, it);
+		else
+			participants++;
+	}
+	qsort(keys, n, sizeof *keys, cmp_ll);
+	for (size_t i = 1; i < n; i++)
+		ck_assert_msg(keys[i] != keys[i - 1], "q=%s: hit %lld twice", q, keys[i] / 4);
+	ck_assert_int_eq(participants, people);
+	const char *a = ids_of(meetings, false, false), *b = meeting_ids(F("q=%s", enc(q)), false);
+	ck_assert_msg(json_array_size(meetings) > 500 && strcmp(a, b) == 0,
+	              "q=%s: search %.400s\nevery meeting ranked %.400s", q, a, b);
+	json_decref(meetings);
+	json_decref(found);
+	free(keys);
+}
+
 /* Readout text of n words from a small vocabulary: "quorvex" and, when
  * zandil, "zandil" each about one word in `every` (seeded, so every run
  * writes the same). */
@@ -1624,6 +1656,10 @@ START_TEST(tiers_rank_as_every_meeting)
 	for (size_t k = 0; k < sizeof queries / sizeof queries[0]; k++)
 		assert_ranked_as_every_meeting(queries[k]);
 	assert_ranked_as_every_meeting(lambdas);
+	for (int i = 0; i < 3; i++)
+		create("/v1/participants", json_pack("{s:s}", "name", F("Zandil Quorvex %d", i)));
+	assert_every_kind_once("zandil", 3);
+	assert_every_kind_once("quorvex zandil", 3);
 	for (int i = 0; i < TIER_MEETINGS; i += 11)
 		expect_status(
 		    "PATCH", F("/v1/meetings/%lld", (long long)ids[i]),

@@ -27,8 +27,8 @@ struct rank_stats {
 	int phrases;    /* phrases whose document count is in hits: the query's
 	                 * phrase count, or 0 when it has more than
 	                 * RANK_PHRASES_MAX (every phrase then weighs alike) */
-	/* Documents holding phrase i; a store may stop counting at half of
-	 * rows, past which rank_idf gives every count the same idf. */
+	/* Documents holding phrase i; a store may stop counting at (rows + 1)
+	 * / 2, from which on rank_idf gives every count the same idf. */
 	int64_t hits[RANK_PHRASES_MAX];
 };
 

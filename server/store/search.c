@@ -459,7 +459,8 @@ static void search_hit_row_read(struct store_stmt *st, void *out)
 #define TIER_WORDS_MAX 8
 
 /* The meetings a search reads: those of its match holding the word of a
- * phrase in the tiers up to `tier` (model/rank.h), or every one. A phrase
+ * phrase in the tiers read (model/rank.h), a pass of more tiers at a time,
+ * or every one. A phrase
  * whose idf is too small to matter (a word in most meetings, beside a
  * rarer one) is not looked up: its impact is then bounded by the most any
  * can be. Which tier to read to is chosen from how many meetings the
@@ -472,7 +473,7 @@ struct tier_walk {
 	bool read[TIER_WORDS_MAX];  /* whether its tiers are read */
 	struct tier_counts counts;  /* of the words read */
 	int limit;                  /* the page's size */
-	int tier;                   /* the lowest tier read */
+	int tier;                   /* the last tier read: tiers 0 to it are */
 	char *match;                /* the meetings' match of the tiers read next */
 	struct search_hit *kept;    /* the best rows of the tiers read before */
 	size_t kept_n;
@@ -570,8 +571,11 @@ static bool hit_before(const struct search_hit *a, const struct search_hit *b)
 
 /* Folds the rows kept from the tiers read before into the *n rows just
  * read (of the tiers after them, and of the other kinds again): the best
- * cap of both, in order, each once (a meeting with one word in a tier read
- * before and another in a tier read now comes in both, with one score). */
+ * cap of both, in order, each once. A meeting with one word in a tier read
+ * before and another in a tier read now comes in both, and a participant
+ * or principle in every pass, each time with the same score to the bit
+ * (readout_rank adds up the query's own phrases alone, in their order),
+ * so the two copies are neighbours here. */
 static void tier_merge(const struct tier_walk *w, struct search_hit *h, size_t *n, size_t cap)
 {
 	struct search_hit *m = xmalloc((w->kept_n + *n) * sizeof *m);
