@@ -24,6 +24,11 @@ double rank_idf(const struct rank_stats *s, int i)
 	return idf <= 0.0 ? 1e-6 : idf;
 }
 
+int64_t rank_hits_enough(int64_t rows)
+{
+	return (rows + 1) / 2; /* from there on N - n + 0.5 <= n + 0.5: the idf's log <= 0 */
+}
+
 double rank_avgdl(const struct rank_stats *s)
 {
 	return (double)s->tokens / (double)(s->rows > 0 ? s->rows : 1);

@@ -27,14 +27,19 @@ struct rank_stats {
 	int phrases;    /* phrases whose document count is in hits: the query's
 	                 * phrase count, or 0 when it has more than
 	                 * RANK_PHRASES_MAX (every phrase then weighs alike) */
-	/* Documents holding phrase i; a store may stop counting at (rows + 1)
-	 * / 2, from which on rank_idf gives every count the same idf. */
+	/* Documents holding phrase i; a store may stop counting at
+	 * rank_hits_enough(rows). */
 	int64_t hits[RANK_PHRASES_MAX];
 };
 
 /* The inverse document frequency of phrase i of the query under s, as FTS5's
  * bm25 computes it (never below 1e-6); 1 for a phrase s holds no count of. */
 double rank_idf(const struct rank_stats *s, int i);
+
+/* The document count from which on rank_idf gives a phrase the same idf,
+ * its least, in an index of `rows` documents: half of them, rounded up. A
+ * count may stop there. */
+int64_t rank_hits_enough(int64_t rows);
 
 /* The average document length under s. */
 double rank_avgdl(const struct rank_stats *s);

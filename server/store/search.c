@@ -191,10 +191,9 @@ static void fts_rank_stats(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite
 	int n = api->xPhraseCount(fts);
 	/* A query of more phrases ranks them alike: their counts would not
 	 * fit in a cursor (and reading them would cost a pass each). A count
-	 * stops at half the rows, from where a phrase's idf is the least
-	 * (rank_idf): a common word's walk stops halfway. */
+	 * stops where the idf stops changing: a common word's walk halfway. */
 	for (int i = 0; rc == SQLITE_OK && n <= RANK_PHRASES_MAX && i < n; i++) {
-		struct row_count hits = {0, (rows + 1) / 2};
+		struct row_count hits = {0, rank_hits_enough(rows)};
 		rc = api->xQueryPhrase(fts, i, &hits, count_row);
 		s->hits[i] = hits.n;
 		s->phrases = i + 1;
@@ -460,12 +459,11 @@ static void search_hit_row_read(struct store_stmt *st, void *out)
 
 /* The meetings a search reads: those of its match holding the word of a
  * phrase in the tiers read (model/rank.h), a pass of more tiers at a time,
- * or every one. A phrase
- * whose idf is too small to matter (a word in most meetings, beside a
- * rarer one) is not looked up: its impact is then bounded by the most any
- * can be. Which tier to read to is chosen from how many meetings the
- * tiers hold, counted from the top as far as needed (counting a meeting
- * costs far less than ranking it). */
+ * or every one. A phrase whose idf is too small to matter (a word in most
+ * meetings, beside a rarer one) is not looked up: its impact is then
+ * bounded by the most any can be. Which tier to read to is chosen from how
+ * many meetings the tiers hold, counted from the top as far as needed
+ * (counting a meeting costs far less than ranking it). */
 struct tier_walk {
 	int words; /* the phrases' words among the tiers, or 0: read every meeting */
 	char *word[TIER_WORDS_MAX];
@@ -621,8 +619,9 @@ static bool tier_settled(void *items, size_t *n, size_t cap, const void *ctx)
 	tier_merge(w, h, n, cap);
 	bool more = *n == cap;
 	size_t page = more ? *n - 1 : *n;
-	const struct search_hit *last = page ? &h[page - 1] : NULL;
-	if (more && last && outscores(w, w->tier, last->score))
+	/* The last row of a full page: it can settle the page. */
+	const struct search_hit *last = more && page ? &h[page - 1] : NULL;
+	if (last && outscores(w, w->tier, last->score))
 		return true;
 	struct tier_counts *k = &w->counts;
 	int64_t read = k->upto[w->tier];
@@ -637,7 +636,7 @@ static bool tier_settled(void *items, size_t *n, size_t cap, const void *ctx)
 	do
 		w->tier++;
 	while (w->tier < k->counted && k->upto[w->tier] < want &&
-	       !(more && last && outscores(w, w->tier, last->score)));
+	       !(last && outscores(w, w->tier, last->score)));
 	free(w->match);
 	w->match = w->tier < k->counted ? model_search_tier_filter(q->match, w->word, w->read,
 	                                                           w->words, from, w->tier)
