@@ -154,24 +154,6 @@ CREATE TABLE change_log (
 	last_seq INTEGER NOT NULL,
 	pruned_seq INTEGER NOT NULL
 );
-CREATE VIRTUAL TABLE participants_fts USING fts5(
-	name, aliases,
-	tokenize = 'readout'
-);
-CREATE TABLE IF NOT EXISTS 'participants_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
-CREATE TABLE IF NOT EXISTS 'participants_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS 'participants_fts_content'(id INTEGER PRIMARY KEY, c0, c1);
-CREATE TABLE IF NOT EXISTS 'participants_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
-CREATE TABLE IF NOT EXISTS 'participants_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
-CREATE VIRTUAL TABLE principles_fts USING fts5(
-	name, framework, description, aliases,
-	tokenize = 'readout'
-);
-CREATE TABLE IF NOT EXISTS 'principles_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
-CREATE TABLE IF NOT EXISTS 'principles_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS 'principles_fts_content'(id INTEGER PRIMARY KEY, c0, c1, c2, c3);
-CREATE TABLE IF NOT EXISTS 'principles_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
-CREATE TABLE IF NOT EXISTS 'principles_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 CREATE TABLE meeting_json (
 	meeting_id INTEGER PRIMARY KEY REFERENCES meetings (id) ON DELETE CASCADE,
 	summary TEXT, -- first: a list reads it without walking the body's overflow pages
@@ -251,10 +233,25 @@ WHEN OLD.date IS NOT NEW.date BEGIN
 END;
 CREATE VIRTUAL TABLE meetings_fts USING fts5(
 	title, summary, readout, readouts, tiers,
-	tokenize = 'readout'
+	content = '', tokenize = 'readout'
 );
 CREATE TABLE IF NOT EXISTS 'meetings_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
 CREATE TABLE IF NOT EXISTS 'meetings_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS 'meetings_fts_content'(id INTEGER PRIMARY KEY, c0, c1, c2, c3, c4);
 CREATE TABLE IF NOT EXISTS 'meetings_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 CREATE TABLE IF NOT EXISTS 'meetings_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+CREATE VIRTUAL TABLE participants_fts USING fts5(
+	name, aliases,
+	content = '', tokenize = 'readout'
+);
+CREATE TABLE IF NOT EXISTS 'participants_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
+CREATE TABLE IF NOT EXISTS 'participants_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS 'participants_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+CREATE TABLE IF NOT EXISTS 'participants_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+CREATE VIRTUAL TABLE principles_fts USING fts5(
+	name, framework, description, aliases,
+	content = '', tokenize = 'readout'
+);
+CREATE TABLE IF NOT EXISTS 'principles_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
+CREATE TABLE IF NOT EXISTS 'principles_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS 'principles_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+CREATE TABLE IF NOT EXISTS 'principles_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;

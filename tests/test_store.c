@@ -342,6 +342,219 @@ START_TEST(rank_is_bm25_with_frozen_statistics)
 }
 END_TEST
 
+/* ---- the full-text index in step with grouped writes ---- */
+
+/* Each kind's full-text table, with the text it indexes read from the
+ * records as migrations/sqlite/0014 reads it. */
+static const struct {
+	const char *fts, *columns, *rebuild;
+} indexes[] = {
+    {"meetings_fts", "title, summary, readout, readouts, tiers",
+     "SELECT id, title, summary, readout, texts, readout_tiers(title, summary, readout, texts) "
+     "FROM (SELECT id, title, summary, readout, (SELECT group_concat(json_extract(value, "
+     "'$.text'), char(10)) FROM json_each(meetings.readouts)) AS texts FROM meetings)"},
+    {"participants_fts", "name, aliases",
+     "SELECT id, name, (SELECT group_concat(value, '; ') FROM json_each(participants.aliases)) "
+     "FROM participants"},
+    {"principles_fts", "name, framework, description, aliases",
+     "SELECT id, name, framework, description, (SELECT group_concat(value, '; ') FROM "
+     "json_each(principles.aliases)) FROM principles"},
+};
+
+static long long count_of(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+	              sqlite3_errmsg(db));
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	long long n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Asserts that each full-text index of db holds what one built afresh from
+ * the records holds: every term's every place, every row's length, and the
+ * totals that scores are computed from. */
+static void assert_index_as_rebuilt(sqlite3 *db)
+{
+	for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++) {
+		const char *t = indexes[i].fts;
+		char sql[2048];
+		snprintf(
+		    sql, sizeof sql,
+		    "CREATE VIRTUAL TABLE temp.fresh USING fts5(%s, content = '', "
+		    "tokenize = 'readout');"
+		    "INSERT INTO temp.fresh (rowid, %s) %s;"
+		    "CREATE VIRTUAL TABLE temp.live_terms USING fts5vocab(main, %s, instance);"
+		    "CREATE VIRTUAL TABLE temp.fresh_terms USING fts5vocab(temp, fresh, instance);",
+		    indexes[i].columns, indexes[i].columns, indexes[i].rebuild, t);
+		exec_ok(db, sql);
+		ck_assert_int_gt(count_of(db, "SELECT count(*) FROM temp.fresh_terms"), 0);
+		static const char *const differences[] = {
+		    "SELECT count(*) FROM (SELECT * FROM temp.live_terms EXCEPT "
+		    "SELECT * FROM temp.fresh_terms)",
+		    "SELECT count(*) FROM (SELECT * FROM temp.fresh_terms EXCEPT "
+		    "SELECT * FROM temp.live_terms)",
+		    "SELECT count(*) FROM (SELECT id, sz FROM main.%1$s_docsize EXCEPT "
+		    "SELECT id, sz FROM temp.fresh_docsize)",
+		    "SELECT count(*) FROM (SELECT id, sz FROM temp.fresh_docsize EXCEPT "
+		    "SELECT id, sz FROM main.%1$s_docsize)",
+		    "SELECT (SELECT block FROM main.%1$s_data WHERE id = 1) IS NOT "
+		    "(SELECT block FROM temp.fresh_data WHERE id = 1)",
+		};
+		for (size_t d = 0; d < sizeof differences / sizeof differences[0]; d++) {
+			snprintf(sql, sizeof sql, differences[d], t);
+			ck_assert_msg(count_of(db, sql) == 0, "%s differs from a rebuild: %s", t,
+			              sql);
+		}
+		exec_ok(db, "DROP TABLE temp.live_terms; DROP TABLE temp.fresh_terms; "
+		            "DROP TABLE temp.fresh");
+	}
+}
+
+static struct meeting make_meeting(const char *title, const char *date, const char *readout)
+{
+	struct meeting m = {0};
+	m.title = strdup(title);
+	snprintf(m.date, sizeof m.date, "%s", date);
+	m.readout = strdup(readout);
+	return m;
+}
+
+/* Writes meeting m (id 0: a new one); returns the store's answer and sets
+ * *id to the meeting's id on success. */
+static enum store_status put_meeting(struct store *s, int64_t *id, struct meeting m,
+                                     const char *attendee)
+{
+	if (attendee) {
+		m.participants = calloc(1, sizeof *m.participants);
+		m.participants[0].ref.slug = strdup(attendee);
+		m.participant_count = 1;
+	}
+	struct model_problems p = {0};
+	enum store_status r =
+	    *id ? store_meeting_replace(s, *id, 0, &m, &p) : store_meeting_create(s, &m, &p);
+	if (r == STORE_OK)
+		*id = m.meta.id;
+	meeting_clear(&m);
+	model_problems_clear(&p);
+	return r;
+}
+
+/* In a group commit, the index entries of the records written are added
+ * at the group's end: writes that come and go within one group (a record
+ * created, then changed or deleted; a change undone by its own failure)
+ * leave the index as a rebuild from the records would have it. */
+START_TEST(grouped_writes_index_as_rebuilt)
+{
+	struct store *s;
+	char err[256];
+	ck_assert_int_eq(store_open(db_path("group.db"), &s, err, sizeof err), 0);
+	int64_t kept = 0, changed = 0, refused = 0, deleted = 0;
+	ck_assert_int_eq(
+	    put_meeting(s, &kept, make_meeting("Kept talks", "2024-01-01", "keptword stays"), NULL),
+	    STORE_OK);
+	ck_assert_int_eq(put_meeting(s, &changed,
+	                             make_meeting("Changed talks", "2024-01-02", "oldword here"),
+	                             NULL),
+	                 STORE_OK);
+	ck_assert_int_eq(
+	    put_meeting(s, &refused,
+	                make_meeting("Refused talks", "2024-01-03", "refusedword here"), NULL),
+	    STORE_OK);
+	ck_assert_int_eq(put_meeting(s, &deleted,
+	                             make_meeting("Deleted talks", "2024-01-04", "deletedword"),
+	                             NULL),
+	                 STORE_OK);
+	struct participant who = {0};
+	who.name = strdup("Grouped Envoy");
+	who.meta.slug = strdup("grouped-envoy");
+	ck_assert_int_eq(store_participant_create(s, &who), STORE_OK);
+	int64_t envoy = who.meta.id;
+	participant_clear(&who);
+	struct principle rule = {0};
+	rule.name = strdup("Grouped rule");
+	ck_assert_int_eq(store_principle_create(s, &rule), STORE_OK);
+	int64_t principle = rule.meta.id;
+	principle_clear(&rule);
+
+	store_group_begin(s);
+	/* Created, then changed twice. */
+	int64_t fresh = 0;
+	ck_assert_int_eq(put_meeting(s, &fresh,
+	                             make_meeting("Fresh talks", "2024-02-01", "firstword"),
+	                             "grouped-envoy"),
+	                 STORE_OK);
+	ck_assert_int_eq(
+	    put_meeting(s, &fresh, make_meeting("Fresher talks", "2024-02-01", "secondword"), NULL),
+	    STORE_OK);
+	/* A change refused after its text was written: undone, entry and all. */
+	ck_assert_int_eq(put_meeting(s, &fresh,
+	                             make_meeting("Refused again", "2024-02-01", "intruderword"),
+	                             "nobody-at-all"),
+	                 STORE_INVALID_REF);
+	ck_assert_int_eq(
+	    put_meeting(s, &fresh, make_meeting("Freshest talks", "2024-02-01", "thirdword"), NULL),
+	    STORE_OK);
+	/* An older meeting changed, then one refused late. */
+	ck_assert_int_eq(put_meeting(s, &changed,
+	                             make_meeting("Changed talks", "2024-01-02", "newword here"),
+	                             "grouped-envoy"),
+	                 STORE_OK);
+	ck_assert_int_eq(put_meeting(s, &refused,
+	                             make_meeting("Refused talks", "2024-01-03", "intruderword"),
+	                             "nobody-at-all"),
+	                 STORE_INVALID_REF);
+	/* A new meeting refused late, and one created and deleted. */
+	int64_t never = 0, brief = 0;
+	ck_assert_int_eq(put_meeting(s, &never,
+	                             make_meeting("Never talks", "2024-02-02", "intruderword"),
+	                             "nobody-at-all"),
+	                 STORE_INVALID_REF);
+	ck_assert_int_eq(
+	    put_meeting(s, &brief, make_meeting("Brief talks", "2024-02-03", "briefword"), NULL),
+	    STORE_OK);
+	ck_assert_int_eq(store_meeting_delete(s, brief, 0), STORE_OK);
+	ck_assert_int_eq(store_meeting_delete(s, deleted, 0), STORE_OK);
+	/* A participant renamed, given aliases. */
+	who = (struct participant){0};
+	who.name = strdup("Regrouped Envoy");
+	who.meta.slug = strdup("grouped-envoy");
+	who.aliases_json = strdup("[\"Envoyalias\"]");
+	ck_assert_int_eq(store_participant_replace(s, envoy, 0, &who), STORE_OK);
+	participant_clear(&who);
+	/* A principle described, and a new one. */
+	rule = (struct principle){0};
+	rule.name = strdup("Grouped rule");
+	rule.description = strdup("ruleword");
+	ck_assert_int_eq(store_principle_replace(s, principle, 0, &rule), STORE_OK);
+	principle_clear(&rule);
+	rule = (struct principle){0};
+	rule.name = strdup("Second rule");
+	ck_assert_int_eq(store_principle_create(s, &rule), STORE_OK);
+	principle_clear(&rule);
+	ck_assert_int_eq(store_group_end(s), STORE_OK);
+
+	sqlite3 *db = store_sqlite_handle(store_conn(s));
+	assert_index_as_rebuilt(db);
+	/* And the index holds the last texts, not only the same as a rebuild. */
+	ck_assert_int_eq(count_of(db, "SELECT count(*) FROM meetings_fts WHERE meetings_fts "
+	                              "MATCH 'thirdword OR newword OR keptword OR refusedword'"),
+	                 4);
+	ck_assert_int_eq(count_of(db, "SELECT count(*) FROM meetings_fts WHERE meetings_fts "
+	                              "MATCH 'firstword OR secondword OR intruderword OR "
+	                              "oldword OR briefword OR deletedword'"),
+	                 0);
+	ck_assert_int_eq(count_of(db, "SELECT count(*) FROM participants_fts WHERE "
+	                              "participants_fts MATCH 'regrouped envoyalias'"),
+	                 1);
+	ck_assert_int_eq(count_of(db, "SELECT count(*) FROM principles_fts WHERE "
+	                              "principles_fts MATCH 'ruleword OR second'"),
+	                 2);
+	store_close(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -354,6 +567,7 @@ int main(void)
 	tcase_add_test(tc, backup_is_consistent_copy);
 	tcase_add_test(tc, upgrades_an_older_database);
 	tcase_add_test(tc, rank_is_bm25_with_frozen_statistics);
+	tcase_add_test(tc, grouped_writes_index_as_rebuilt);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -150,7 +150,10 @@ struct store_driver {
 	 * dialect's meeting_rank_score). */
 	void (*rank_bind)(struct store_db_stmt *st, int i, const struct rank_stats *s);
 	enum store_status (*fts_remove)(struct store_conn *c, enum store_kind kind, int64_t id);
-	enum store_status (*fts_add)(struct store_conn *c, enum store_kind kind, int64_t id);
+	/* Adds the entries of the n records of kind with these ids (one
+	 * statement on SQLite; ids of no record are passed over). */
+	enum store_status (*fts_add)(struct store_conn *c, enum store_kind kind, const int64_t *ids,
+	                             size_t n);
 	/* Optional: merges each full-text index into one piece, inside the
 	 * caller's write transaction (store_fts_optimize). */
 	enum store_status (*fts_optimize)(struct store_conn *c);

@@ -38,6 +38,12 @@ struct store_stmt {
 	bool cached;
 };
 
+/* A record whose full-text entry its group's end adds (store_fts_add). */
+struct store_fts_pending {
+	enum store_kind kind;
+	int64_t id;
+};
+
 struct store_conn {
 	const struct store_driver *drv;
 	struct store_db *db;
@@ -47,8 +53,15 @@ struct store_conn {
 	bool group_open;      /* the group's write transaction is open */
 	bool group_lost;      /* a failure ended the group's transaction */
 	int savepoints;       /* the group's savepoints open */
-	bool snapshot;        /* held in one read transaction by its owner (an export):
-	                       * list pages run inside it instead of their own */
+	/* The records written in the open group, whose full-text entries are
+	 * added when it ends (store_fts_add), and how many there were when
+	 * each of its open savepoints was set: undoing one forgets the rest. */
+	struct store_fts_pending *fts_pending;
+	size_t fts_pending_count, fts_pending_cap;
+	size_t *fts_marks; /* one a savepoint open */
+	size_t fts_marks_cap;
+	bool snapshot; /* held in one read transaction by its owner (an export):
+	                * list pages run inside it instead of their own */
 	struct store *store;
 	struct store_stmt cache[STORE_STMT_CACHE];
 	size_t cached;
@@ -360,7 +373,11 @@ int store_rank_key_parse(const char *key, int *kind /* OUT */, double *score /* 
 /* ---- full-text search (per backend: the driver's search hooks) ----
  * Keep the full-text index of one record in step, inside the caller's
  * transaction: remove before the record's text changes or it is deleted,
- * add after it is written. */
+ * add after it is written. In a group (store_group_begin) the entries of
+ * the records written are added when the group ends, all of a kind at once:
+ * SQLite's FTS5 writes what it holds in memory to the database at every
+ * savepoint and statement that opens one, so a write a savepoint would cost
+ * a segment of the index each, where a group costs one. */
 enum store_status store_fts_remove(struct store_conn *c, enum store_kind kind, int64_t id);
 enum store_status store_fts_add(struct store_conn *c, enum store_kind kind, int64_t id);
 

@@ -1038,18 +1038,16 @@ static enum store_status index_row(struct store_db_stmt *sel, struct store_db_st
 
 /* The search vectors are the store's to write (migrations/postgres/0007):
  * after every write of a record, in its transaction. */
-static enum store_status pg_fts_add(struct store_conn *c, enum store_kind kind, int64_t id)
+static enum store_status pg_fts_add(struct store_conn *c, enum store_kind kind, const int64_t *ids,
+                                    size_t n)
 {
 	struct store_stmt *sel, *upd;
 	enum store_status r = store_prepare(c, search_texts[kind], &sel);
 	if (r != STORE_OK)
 		return r;
 	r = store_prepare(c, search_update[kind], &upd);
-	if (r != STORE_OK) {
-		store_done(sel);
-		return r;
-	}
-	r = index_row(sel->handle, upd->handle, id);
+	for (size_t i = 0; i < n && r == STORE_OK; i++)
+		r = index_row(sel->handle, upd->handle, ids[i]);
 	store_done(upd);
 	store_done(sel);
 	return r;

@@ -32,7 +32,6 @@ static const struct fts_kind {
 	const char *columns; /* the indexed columns, in the index's order */
 	const char *source;  /* what they hold, read from a row of `from` */
 	const char *from;    /* the records' table, or a query over it */
-	bool external;       /* external content: a removal is told the old text */
 	const char *length;  /* the length scores are computed against (readout_rank) */
 	const char *weights; /* the columns' weights in the score (readout_rank) */
 	const char *title;   /* the column a hit's title comes from */
@@ -45,38 +44,49 @@ static const struct fts_kind {
                         "(SELECT id, title, summary, readout, (SELECT "
                         "group_concat(json_extract(value, '$.text'), char(10)) FROM "
                         "json_each(meetings.readouts)) AS texts FROM meetings)",
-                        false, MEETING_LENGTH, MEETING_WEIGHTS, "title", "date", 6},
+                        MEETING_LENGTH, MEETING_WEIGHTS, "title", "date", 6},
     [STORE_PARTICIPANTS] = {"participants_fts", "name, aliases",
                             "name, (SELECT group_concat(value, '; ') FROM "
                             "json_each(participants.aliases))",
-                            "participants", false, "0", PARTICIPANT_WEIGHTS, "name", NULL, 7},
+                            "participants", "0", PARTICIPANT_WEIGHTS, "name", NULL, 7},
     [STORE_PRINCIPLES] = {"principles_fts", "name, framework, description, aliases",
                           "name, framework, description, (SELECT group_concat(value, '; ') "
                           "FROM json_each(principles.aliases))",
-                          "principles", false, "0", PRINCIPLE_WEIGHTS, "name", NULL, 8},
+                          "principles", "0", PRINCIPLE_WEIGHTS, "name", NULL, 8},
 };
 
+/* The indexes keep no copy of the text (content=''): one forgets a row when
+ * told the text it was given, read from the record before it changes. */
 enum store_status store_sqlite_fts_remove(struct store_conn *c, enum store_kind kind, int64_t id)
 {
 	const struct fts_kind *f = &fts_kinds[kind];
 	char sql[512];
-	if (f->external) /* the index is told the text it holds, from the row */
-		snprintf(
-		    sql, sizeof sql,
-		    "INSERT INTO %s (%s, rowid, %s) SELECT 'delete', id, %s FROM %s WHERE id = $1",
-		    f->fts, f->fts, f->columns, f->source, f->from);
-	else
-		snprintf(sql, sizeof sql, "DELETE FROM %s WHERE rowid = $1", f->fts);
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO %s (%s, rowid, %s) SELECT 'delete', id, %s FROM %s WHERE id = $1",
+	         f->fts, f->fts, f->columns, f->source, f->from);
 	return store_exec_ids(c, sql, 1, id, 0, 0);
 }
 
-enum store_status store_sqlite_fts_add(struct store_conn *c, enum store_kind kind, int64_t id)
+enum store_status store_sqlite_fts_add(struct store_conn *c, enum store_kind kind,
+                                       const int64_t *ids, size_t n)
 {
 	const struct fts_kind *f = &fts_kinds[kind];
 	char sql[512];
-	snprintf(sql, sizeof sql, "INSERT INTO %s (rowid, %s) SELECT id, %s FROM %s WHERE id = $1",
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO %s (rowid, %s) SELECT id, %s FROM %s "
+	         "WHERE id IN (SELECT value FROM json_each($1))",
 	         f->fts, f->columns, f->source, f->from);
-	return store_exec_ids(c, sql, 1, id, 0, 0);
+	struct store_stmt *st;
+	enum store_status r = store_prepare(c, sql, &st);
+	if (r != STORE_OK)
+		return r;
+	char *list = store_id_list(ids, n, sizeof *ids, 0, NULL, NULL);
+	store_bind_text(st, 1, list);
+	bool row;
+	r = store_step(st, &row);
+	store_done(st);
+	free(list);
+	return r;
 }
 
 enum store_status store_sqlite_fts_optimize(struct store_conn *c)

@@ -45,7 +45,8 @@ enum store_status store_sqlite_rank_freeze(struct store_conn *c, const char *mat
                                            struct store_rank_walk *w);
 void store_sqlite_rank_bind(struct store_db_stmt *st, int i, const struct rank_stats *s);
 enum store_status store_sqlite_fts_remove(struct store_conn *c, enum store_kind kind, int64_t id);
-enum store_status store_sqlite_fts_add(struct store_conn *c, enum store_kind kind, int64_t id);
+enum store_status store_sqlite_fts_add(struct store_conn *c, enum store_kind kind,
+                                       const int64_t *ids, size_t n);
 enum store_status store_sqlite_fts_optimize(struct store_conn *c);
 
 #endif

@@ -155,6 +155,8 @@ static void conn_close(struct store_conn *c)
 {
 	cache_clear(c);
 	c->drv->close(c->db);
+	free(c->fts_pending);
+	free(c->fts_marks);
 	free(c);
 }
 
@@ -341,8 +343,13 @@ static enum store_status group_savepoint(struct store_conn *c)
 		return store_count_error(c, STORE_BUSY);
 	}
 	enum store_status r = store_count_error(c, c->drv->savepoint(c->db, SAVEPOINT_SET));
-	if (r == STORE_OK)
-		c->savepoints++;
+	if (r != STORE_OK)
+		return r;
+	if ((size_t)c->savepoints == c->fts_marks_cap) {
+		c->fts_marks_cap = 2 * c->fts_marks_cap + 4;
+		c->fts_marks = xrealloc(c->fts_marks, c->fts_marks_cap * sizeof *c->fts_marks);
+	}
+	c->fts_marks[c->savepoints++] = c->fts_pending_count;
 	return r;
 }
 
@@ -356,6 +363,8 @@ static enum store_status group_release(struct store_conn *c, enum store_savepoin
 	if (r != STORE_OK &&
 	    (op == SAVEPOINT_UNDO || c->drv->savepoint(c->db, SAVEPOINT_UNDO) != STORE_OK))
 		c->group_lost = true;
+	if (op == SAVEPOINT_UNDO || r != STORE_OK) /* undone: its records' entries too */
+		c->fts_pending_count = c->fts_marks[c->savepoints];
 	return r;
 }
 
@@ -442,6 +451,26 @@ void store_group_begin(struct store *s)
 	c->group = true;
 	c->group_open = c->group_lost = false;
 	c->savepoints = 0;
+	c->fts_pending_count = 0;
+}
+
+/* Adds the full-text entries of the records the group wrote, a kind at a
+ * time. */
+static enum store_status fts_add_pending(struct store_conn *c)
+{
+	enum store_status r = STORE_OK;
+	int64_t *ids = xmalloc((c->fts_pending_count + 1) * sizeof *ids);
+	for (enum store_kind k = 0; k < STORE_KINDS && r == STORE_OK; k++) {
+		size_t n = 0;
+		for (size_t i = 0; i < c->fts_pending_count; i++)
+			if (c->fts_pending[i].kind == k)
+				ids[n++] = c->fts_pending[i].id;
+		if (n)
+			r = c->drv->fts_add(c, k, ids, n);
+	}
+	free(ids);
+	c->fts_pending_count = 0;
+	return r;
 }
 
 enum store_status store_group_end(struct store *s)
@@ -454,10 +483,13 @@ enum store_status store_group_end(struct store *s)
 	c->group = c->group_open = false;
 	if (!open)
 		return STORE_OK; /* no write began */
-	if (c->group_lost || c->savepoints || !c->drv->in_transaction(c->db)) {
+	enum store_status r = c->group_lost || c->savepoints || !c->drv->in_transaction(c->db)
+	                          ? store_count_error(c, STORE_BUSY)
+	                          : fts_add_pending(c);
+	if (r != STORE_OK) {
 		c->savepoints = 0;
 		store_rollback(c);
-		return store_count_error(c, STORE_BUSY);
+		return r;
 	}
 	return store_commit(c);
 }
@@ -871,21 +903,42 @@ void store_bind_created(struct store_stmt *st, int created_col, int updated_col,
 	store_bind_int64(st, version_col, restore ? meta->version : 1);
 }
 
+/* Whether the record's entry waits for its group's end. */
+static bool fts_pending(const struct store_conn *c, enum store_kind kind, int64_t id)
+{
+	for (size_t i = 0; i < c->fts_pending_count; i++)
+		if (c->fts_pending[i].kind == kind && c->fts_pending[i].id == id)
+			return true;
+	return false;
+}
+
 enum store_status store_fts_remove(struct store_conn *c, enum store_kind kind, int64_t id)
 {
+	/* A record written earlier in the group has no entry yet: the one
+	 * added at the group's end will hold its last text, or none. */
+	if (c->group_open && fts_pending(c, kind, id))
+		return STORE_OK;
 	return c->drv->fts_remove(c, kind, id);
 }
 
 enum store_status store_fts_add(struct store_conn *c, enum store_kind kind, int64_t id)
 {
-	return c->drv->fts_add(c, kind, id);
+	if (!c->group_open)
+		return c->drv->fts_add(c, kind, &id, 1);
+	if (c->fts_pending_count == c->fts_pending_cap) {
+		c->fts_pending_cap = 2 * c->fts_pending_cap + 16;
+		c->fts_pending =
+		    xrealloc(c->fts_pending, c->fts_pending_cap * sizeof *c->fts_pending);
+	}
+	c->fts_pending[c->fts_pending_count++] = (struct store_fts_pending){kind, id};
+	return STORE_OK;
 }
 
 enum store_status store_write_step(struct store_conn *c, enum store_kind kind,
                                    struct store_stmt *st, int64_t *id)
 {
-	/* The index entry of the old text goes first: an index with external
-	 * content reads that text from the row, so before the UPDATE. */
+	/* The index entry of the old text goes first: the index is told that
+	 * text, read from the row, so before the UPDATE. */
 	enum store_status r = *id ? store_fts_remove(c, kind, *id) : STORE_OK;
 	bool row = false;
 	int64_t inserted = 0;
