@@ -149,6 +149,8 @@ struct store_driver {
 	 * run) to parameter $i of a statement that ranks with them (the
 	 * dialect's meeting_rank_score). */
 	void (*rank_bind)(struct store_db_stmt *st, int i, const struct rank_stats *s);
+	/* Removes the entry of the record of kind with this id, if the index
+	 * holds one. */
 	enum store_status (*fts_remove)(struct store_conn *c, enum store_kind kind, int64_t id);
 	/* Adds the entries of the n records of kind with these ids (one
 	 * statement on SQLite; ids of no record are passed over). */

@@ -38,7 +38,8 @@ struct store_stmt {
 	bool cached;
 };
 
-/* A record whose full-text entry its group's end adds (store_fts_add). */
+/* A record whose full-text entry its transaction's commit adds
+ * (store_fts_add). */
 struct store_fts_pending {
 	enum store_kind kind;
 	int64_t id;
@@ -53,9 +54,10 @@ struct store_conn {
 	bool group_open;      /* the group's write transaction is open */
 	bool group_lost;      /* a failure ended the group's transaction */
 	int savepoints;       /* the group's savepoints open */
-	/* The records written in the open group, whose full-text entries are
-	 * added when it ends (store_fts_add), and how many there were when
-	 * each of its open savepoints was set: undoing one forgets the rest. */
+	/* The records written in the open write transaction, whose full-text
+	 * entries its commit adds (store_fts_add), and how many there were
+	 * when each open savepoint of a group was set: undoing one forgets the
+	 * rest. */
 	struct store_fts_pending *fts_pending;
 	size_t fts_pending_count, fts_pending_cap;
 	size_t *fts_marks; /* one a savepoint open */
@@ -372,12 +374,15 @@ int store_rank_key_parse(const char *key, int *kind /* OUT */, double *score /* 
 
 /* ---- full-text search (per backend: the driver's search hooks) ----
  * Keep the full-text index of one record in step, inside the caller's
- * transaction: remove before the record's text changes or it is deleted,
- * add after it is written. In a group (store_group_begin) the entries of
- * the records written are added when the group ends, all of a kind at once:
- * SQLite's FTS5 writes what it holds in memory to the database at every
- * savepoint and statement that opens one, so a write a savepoint would cost
- * a segment of the index each, where a group costs one. */
+ * write transaction: remove before the record's text changes or it is
+ * deleted (nothing when the index holds no entry for it), add after it is
+ * written. The entries added are written at the transaction's commit, all
+ * of a kind in one statement: SQLite's FTS5 writes the entries it holds in
+ * memory to the database as a new piece of its index at every savepoint
+ * and every statement that opens one, so adding them a record at a time
+ * would cost a piece each, where a group commit or an import costs one. A
+ * record written earlier in the transaction has no entry yet, so a later
+ * write of it removes none. */
 enum store_status store_fts_remove(struct store_conn *c, enum store_kind kind, int64_t id);
 enum store_status store_fts_add(struct store_conn *c, enum store_kind kind, int64_t id);
 

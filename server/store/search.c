@@ -56,14 +56,16 @@ static const struct fts_kind {
 };
 
 /* The indexes keep no copy of the text (content=''): one forgets a row when
- * told the text it was given, read from the record before it changes. */
+ * told the text it was given, read from the record before it changes, if
+ * it holds the row at all (its docsize table has a row for each entry). */
 enum store_status store_sqlite_fts_remove(struct store_conn *c, enum store_kind kind, int64_t id)
 {
 	const struct fts_kind *f = &fts_kinds[kind];
-	char sql[512];
+	char sql[768];
 	snprintf(sql, sizeof sql,
-	         "INSERT INTO %s (%s, rowid, %s) SELECT 'delete', id, %s FROM %s WHERE id = $1",
-	         f->fts, f->fts, f->columns, f->source, f->from);
+	         "INSERT INTO %s (%s, rowid, %s) SELECT 'delete', id, %s FROM %s WHERE id = $1 "
+	         "AND EXISTS (SELECT 1 FROM %s_docsize WHERE id = $1)",
+	         f->fts, f->fts, f->columns, f->source, f->from, f->fts);
 	return store_exec_ids(c, sql, 1, id, 0, 0);
 }
 

@@ -420,42 +420,8 @@ enum store_status store_begin_read(struct store_conn *c)
 	return store_count_error(c, c->drv->begin_read(c->db));
 }
 
-enum store_status store_commit(struct store_conn *c)
-{
-	if (c->group_open)
-		return group_release(c, SAVEPOINT_RELEASE);
-	enum store_status r = store_count_error(c, c->drv->commit(c->db));
-	if (r != STORE_OK)
-		store_rollback(c);
-	else if (c->writing)
-		atomic_fetch_add(&c->store->generation, 1);
-	write_done(c);
-	return r;
-}
-
-void store_rollback(struct store_conn *c)
-{
-	if (c->group_open) {
-		group_release(c, SAVEPOINT_UNDO);
-		return;
-	}
-	c->drv->rollback(c->db);
-	write_done(c);
-}
-
-void store_group_begin(struct store *s)
-{
-	struct store_conn *c = store_conn(s);
-	if (!c)
-		return; /* the writes will find none and answer so */
-	c->group = true;
-	c->group_open = c->group_lost = false;
-	c->savepoints = 0;
-	c->fts_pending_count = 0;
-}
-
-/* Adds the full-text entries of the records the group wrote, a kind at a
- * time. */
+/* Adds the full-text entries of the records the write transaction wrote, a
+ * kind at a time, before its commit. */
 static enum store_status fts_add_pending(struct store_conn *c)
 {
 	enum store_status r = STORE_OK;
@@ -473,6 +439,42 @@ static enum store_status fts_add_pending(struct store_conn *c)
 	return r;
 }
 
+enum store_status store_commit(struct store_conn *c)
+{
+	if (c->group_open)
+		return group_release(c, SAVEPOINT_RELEASE);
+	enum store_status r = c->writing ? fts_add_pending(c) : STORE_OK;
+	if (r == STORE_OK)
+		r = store_count_error(c, c->drv->commit(c->db));
+	if (r != STORE_OK)
+		store_rollback(c);
+	else if (c->writing)
+		atomic_fetch_add(&c->store->generation, 1);
+	write_done(c);
+	return r;
+}
+
+void store_rollback(struct store_conn *c)
+{
+	if (c->group_open) {
+		group_release(c, SAVEPOINT_UNDO);
+		return;
+	}
+	c->drv->rollback(c->db);
+	c->fts_pending_count = 0;
+	write_done(c);
+}
+
+void store_group_begin(struct store *s)
+{
+	struct store_conn *c = store_conn(s);
+	if (!c)
+		return; /* the writes will find none and answer so */
+	c->group = true;
+	c->group_open = c->group_lost = false;
+	c->savepoints = 0;
+}
+
 enum store_status store_group_end(struct store *s)
 {
 	store_request_start(s, NULL); /* a deadline of its own for the COMMIT */
@@ -483,13 +485,10 @@ enum store_status store_group_end(struct store *s)
 	c->group = c->group_open = false;
 	if (!open)
 		return STORE_OK; /* no write began */
-	enum store_status r = c->group_lost || c->savepoints || !c->drv->in_transaction(c->db)
-	                          ? store_count_error(c, STORE_BUSY)
-	                          : fts_add_pending(c);
-	if (r != STORE_OK) {
+	if (c->group_lost || c->savepoints || !c->drv->in_transaction(c->db)) {
 		c->savepoints = 0;
 		store_rollback(c);
-		return r;
+		return store_count_error(c, STORE_BUSY);
 	}
 	return store_commit(c);
 }
@@ -903,27 +902,14 @@ void store_bind_created(struct store_stmt *st, int created_col, int updated_col,
 	store_bind_int64(st, version_col, restore ? meta->version : 1);
 }
 
-/* Whether the record's entry waits for its group's end. */
-static bool fts_pending(const struct store_conn *c, enum store_kind kind, int64_t id)
-{
-	for (size_t i = 0; i < c->fts_pending_count; i++)
-		if (c->fts_pending[i].kind == kind && c->fts_pending[i].id == id)
-			return true;
-	return false;
-}
-
 enum store_status store_fts_remove(struct store_conn *c, enum store_kind kind, int64_t id)
 {
-	/* A record written earlier in the group has no entry yet: the one
-	 * added at the group's end will hold its last text, or none. */
-	if (c->group_open && fts_pending(c, kind, id))
-		return STORE_OK;
 	return c->drv->fts_remove(c, kind, id);
 }
 
 enum store_status store_fts_add(struct store_conn *c, enum store_kind kind, int64_t id)
 {
-	if (!c->group_open)
+	if (!c->writing)
 		return c->drv->fts_add(c, kind, &id, 1);
 	if (c->fts_pending_count == c->fts_pending_cap) {
 		c->fts_pending_cap = 2 * c->fts_pending_cap + 16;
