@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "http/http.h"
@@ -68,6 +69,18 @@ void api_body_etag(struct http_response *res, int status, char *body, size_t len
 
 /* Encodes doc (borrowed) to a new compact string; *len gets its length. */
 char *api_dump(const json_t *doc, size_t *len);
+
+/* JSON written straight from values, as api_dump would write them, for
+ * the items of a hot list (a search's hits): no json_t to build and free.
+ * buf (malloc'd, the writer's to free) stays NUL-terminated. */
+struct api_out {
+	char *buf;
+	size_t len, cap;
+};
+void api_out_raw(struct api_out *o, const char *s, size_t n); /* as it is */
+void api_out_string(struct api_out *o, const char *s);        /* NULL: null */
+void api_out_int(struct api_out *o, int64_t v);
+void api_out_real(struct api_out *o, double v);
 
 /* The text of a list page, {"data":[ITEMS], then the members of rest}:
  * ITEMS the n JSON texts items[i] of lens[i] bytes joined by commas, as

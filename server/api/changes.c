@@ -116,8 +116,10 @@ static void version_clear(void *item)
 	change_clear(item);
 }
 
-static const struct api_list_items version_items = {
-    sizeof(struct change), version_json, NULL, version_id, version_clear, false};
+static const struct api_list_items version_items = {.size = sizeof(struct change),
+                                                    .encode = version_json,
+                                                    .id_of = version_id,
+                                                    .clear = version_clear};
 
 HANDLER(api_versions)
 {

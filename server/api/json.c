@@ -4,6 +4,7 @@
  * the mapping of store statuses to HTTP problems.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,13 +26,7 @@ const char *const api_read_only_fields[] = {"id",
                                             "first_invoked_date",
                                             NULL};
 
-/* A growable output buffer for the encoder. */
-struct out {
-	char *buf;
-	size_t len, cap;
-};
-
-static void out_reserve(struct out *o, size_t more)
+static void out_reserve(struct api_out *o, size_t more)
 {
 	if (o->len + more + 1 <= o->cap)
 		return;
@@ -39,11 +34,12 @@ static void out_reserve(struct out *o, size_t more)
 	o->buf = xrealloc(o->buf, o->cap);
 }
 
-static void out_put(struct out *o, const char *s, size_t n)
+void api_out_raw(struct api_out *o, const char *s, size_t n)
 {
 	out_reserve(o, n);
 	memcpy(o->buf + o->len, s, n);
 	o->len += n;
+	o->buf[o->len] = '\0';
 }
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
@@ -64,7 +60,7 @@ static size_t utf8_valid_at(const unsigned char *p, size_t n)
 /* Writes s as a JSON string: quotes, backslashes and control characters
  * escaped, other text copied in runs; a byte that is not valid UTF-8
  * becomes U+FFFD, so the output is always valid JSON. */
-static void out_string(struct out *o, const char *s, size_t n)
+static void out_string(struct api_out *o, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	out_reserve(o, n + 2);
@@ -81,104 +77,120 @@ static void out_string(struct out *o, const char *s, size_t n)
 			i += seq;
 			continue;
 		}
-		out_put(o, s + run, i - run);
+		api_out_raw(o, s + run, i - run);
 		char esc[8];
 		switch (c) {
 		case '"':
-			out_put(o, "\\\"", 2);
+			api_out_raw(o, "\\\"", 2);
 			break;
 		case '\\':
-			out_put(o, "\\\\", 2);
+			api_out_raw(o, "\\\\", 2);
 			break;
 		case '\n':
-			out_put(o, "\\n", 2);
+			api_out_raw(o, "\\n", 2);
 			break;
 		case '\r':
-			out_put(o, "\\r", 2);
+			api_out_raw(o, "\\r", 2);
 			break;
 		case '\t':
-			out_put(o, "\\t", 2);
+			api_out_raw(o, "\\t", 2);
 			break;
 		default:
 			if (c < 0x20) {
 				snprintf(esc, sizeof esc, "\\u%04x", c);
-				out_put(o, esc, 6);
+				api_out_raw(o, esc, 6);
 			} else {
-				out_put(o, "\xEF\xBF\xBD", 3); /* U+FFFD */
+				api_out_raw(o, "\xEF\xBF\xBD", 3); /* U+FFFD */
 			}
 		}
 		run = ++i;
 	}
-	out_put(o, s + run, n - run);
-	out_put(o, "\"", 1);
+	api_out_raw(o, s + run, n - run);
+	api_out_raw(o, "\"", 1);
+}
+
+void api_out_string(struct api_out *o, const char *s)
+{
+	if (s)
+		out_string(o, s, strlen(s));
+	else
+		api_out_raw(o, "null", 4);
+}
+
+void api_out_int(struct api_out *o, int64_t v)
+{
+	char num[24];
+	api_out_raw(o, num, (size_t)snprintf(num, sizeof num, "%" PRId64, v));
+}
+
+void api_out_real(struct api_out *o, double v)
+{
+	char num[40];
+	int n = snprintf(num, sizeof num, "%.17g", v);
+	if (!strpbrk(num, ".eEni")) /* keep it a real: 2 -> 2.0 */
+		n += snprintf(num + n, sizeof num - (size_t)n, ".0");
+	api_out_raw(o, num, (size_t)n);
 }
 
 /* Writes v compactly, members in insertion order (as json_dumpb with
  * JSON_COMPACT would, several times faster on long strings). */
-static void out_value(struct out *o, const json_t *v)
+static void out_value(struct api_out *o, const json_t *v)
 {
-	char num[40];
 	if (!v) { /* a json_pack that failed: never expected, never a crash */
-		out_put(o, "null", 4);
+		api_out_raw(o, "null", 4);
 		return;
 	}
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: {
-		out_put(o, "{", 1);
+		api_out_raw(o, "{", 1);
 		const char *key;
 		json_t *member;
 		bool first = true;
 		json_object_foreach((json_t *)v, key, member)
 		{
 			if (!first)
-				out_put(o, ",", 1);
+				api_out_raw(o, ",", 1);
 			first = false;
 			out_string(o, key, strlen(key));
-			out_put(o, ":", 1);
+			api_out_raw(o, ":", 1);
 			out_value(o, member);
 		}
-		out_put(o, "}", 1);
+		api_out_raw(o, "}", 1);
 		return;
 	}
 	case JSON_ARRAY:
-		out_put(o, "[", 1);
+		api_out_raw(o, "[", 1);
 		for (size_t i = 0; i < json_array_size(v); i++) {
 			if (i)
-				out_put(o, ",", 1);
+				api_out_raw(o, ",", 1);
 			out_value(o, json_array_get(v, i));
 		}
-		out_put(o, "]", 1);
+		api_out_raw(o, "]", 1);
 		return;
 	case JSON_STRING:
 		out_string(o, json_string_value(v), json_string_length(v));
 		return;
 	case JSON_INTEGER:
-		out_put(o, num,
-		        (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
-		                         json_integer_value(v)));
+		api_out_int(o, json_integer_value(v));
 		return;
-	case JSON_REAL: {
-		int n = snprintf(num, sizeof num, "%.17g", json_real_value(v));
-		if (!strpbrk(num, ".eEni")) /* keep it a real: 2 -> 2.0 */
-			n += snprintf(num + n, sizeof num - (size_t)n, ".0");
-		out_put(o, num, (size_t)n);
+	case JSON_REAL:
+		api_out_real(o, json_real_value(v));
 		return;
-	}
 	case JSON_TRUE:
-		out_put(o, "true", 4);
+		api_out_raw(o, "true", 4);
 		return;
 	case JSON_FALSE:
-		out_put(o, "false", 5);
+		api_out_raw(o, "false", 5);
 		return;
 	case JSON_NULL:
-		out_put(o, "null", 4);
+		api_out_raw(o, "null", 4);
 		return;
 	}
 }
 
 char *api_dump(const json_t *doc, size_t *len)
 {
-	struct out o = {0};
+	struct api_out o = {0};
 	out_reserve(&o, 4096);
 	out_value(&o, doc);
 	o.buf[o.len] = '\0';
@@ -194,14 +206,14 @@ char *api_dump_page(const char *const *items, const size_t *lens, size_t n, cons
 	size_t cap = n + 4096;
 	for (size_t i = 0; i < n; i++)
 		cap += lens[i];
-	struct out o = {.buf = xmalloc(cap), .cap = cap};
-	out_put(&o, "{\"data\":[", 9);
+	struct api_out o = {.buf = xmalloc(cap), .cap = cap};
+	api_out_raw(&o, "{\"data\":[", 9);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			out_put(&o, ",", 1);
-		out_put(&o, items[i], lens[i]);
+			api_out_raw(&o, ",", 1);
+		api_out_raw(&o, items[i], lens[i]);
 	}
-	out_put(&o, "]", 1);
+	api_out_raw(&o, "]", 1);
 	size_t brace = o.len;
 	out_value(&o, rest);
 	o.buf[brace] = ','; /* {"next_cursor":...} continues the object */

@@ -703,9 +703,12 @@ static void respond_meetings(struct http_request *req, struct http_response *res
 	                       &items, &n, &next_key, page.count ? &total : NULL);
 	const struct api_store_subject about = {.what = "meeting",
 	                                        .filters = "participant or principle"};
-	const struct api_list_items kind = {
-	    sizeof(struct meeting), meeting_item_json, &role_of,
-	    meeting_item_id,        meeting_clear_any, g.stored_summaries};
+	const struct api_list_items kind = {.size = sizeof(struct meeting),
+	                                    .encode = meeting_item_json,
+	                                    .ctx = &role_of,
+	                                    .id_of = meeting_item_id,
+	                                    .clear = meeting_clear_any,
+	                                    .stored = g.stored_summaries};
 	api_list_respond(req, &page, st, &about, &kind, items, n, next_key, total, res);
 }
 

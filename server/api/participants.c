@@ -112,9 +112,10 @@ static int64_t participant_item_id(const void *item)
 	return ((const struct participant *)item)->meta.id;
 }
 
-static const struct api_list_items participant_items = {
-    sizeof(struct participant), participant_item_json, NULL,
-    participant_item_id,        participant_clear_any, false};
+static const struct api_list_items participant_items = {.size = sizeof(struct participant),
+                                                        .encode = participant_item_json,
+                                                        .id_of = participant_item_id,
+                                                        .clear = participant_clear_any};
 
 static const char *const sort_names[] = {"name", "-name", "meeting_count", "-meeting_count", NULL};
 

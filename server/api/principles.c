@@ -113,9 +113,10 @@ static int64_t principle_item_id(const void *item)
 	return ((const struct principle *)item)->meta.id;
 }
 
-static const struct api_list_items principle_items = {
-    sizeof(struct principle), principle_item_json, NULL,
-    principle_item_id,        principle_clear_any, false};
+static const struct api_list_items principle_items = {.size = sizeof(struct principle),
+                                                      .encode = principle_item_json,
+                                                      .id_of = principle_item_id,
+                                                      .clear = principle_clear_any};
 
 HANDLER(api_principles_list)
 {
@@ -195,12 +196,10 @@ static void timeline_item_clear(void *item)
 	timeline_entry_clear(item);
 }
 
-static const struct api_list_items timeline_items = {sizeof(struct timeline_entry),
-                                                     timeline_item_json,
-                                                     NULL,
-                                                     timeline_item_id,
-                                                     timeline_item_clear,
-                                                     false};
+static const struct api_list_items timeline_items = {.size = sizeof(struct timeline_entry),
+                                                     .encode = timeline_item_json,
+                                                     .id_of = timeline_item_id,
+                                                     .clear = timeline_item_clear};
 
 HANDLER(api_principles_timeline)
 {

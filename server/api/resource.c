@@ -469,13 +469,20 @@ void api_list_respond(struct http_request *req, const struct api_page *page, enu
 	if (st != STORE_OK) {
 		api_store_failure(res, st, s);
 	} else {
-		/* Each item's JSON: its stored summary, or its encoding. */
+		/* Each item's JSON: its stored summary, its encoding, or what
+		 * write wrote of it (all items in one buffer, placed once
+		 * written: the buffer moves as it grows). */
 		const char **texts = xcalloc(n + 1, sizeof *texts);
 		size_t *lens = xcalloc(n + 1, sizeof *lens);
 		char **own = xcalloc(n + 1, sizeof *own);
+		struct api_out written = {0};
 		for (size_t i = 0; i < n; i++) {
 			const struct entity_meta *meta = (const void *)(item + i * k->size);
-			if (k->stored && meta->body) {
+			if (k->write) {
+				size_t at = written.len;
+				k->write(&written, item + i * k->size, k->ctx);
+				lens[i] = written.len - at;
+			} else if (k->stored && meta->body) {
 				texts[i] = meta->body;
 				lens[i] = meta->body_len;
 			} else {
@@ -484,6 +491,8 @@ void api_list_respond(struct http_request *req, const struct api_page *page, enu
 				json_decref(doc);
 			}
 		}
+		for (size_t i = 0, at = 0; k->write && i < n; at += lens[i++])
+			texts[i] = written.buf + at;
 		struct cursor_pos last = {0};
 		if (next_key && n)
 			api_cursor_pos(&last, next_key, k->id_of(item + (n - 1) * k->size));
@@ -492,6 +501,7 @@ void api_list_respond(struct http_request *req, const struct api_page *page, enu
 		for (size_t i = 0; i < n; i++)
 			free(own[i]);
 		free(own);
+		free(written.buf);
 		free(lens);
 		free(texts);
 	}

@@ -108,8 +108,10 @@ void api_page_respond(struct http_request *req, const struct api_page *page,
 struct api_list_items {
 	size_t size;                                          /* of an item */
 	json_t *(*encode)(const void *item, const void *ctx); /* new reference */
-	const void *ctx;                                      /* for encode */
-	int64_t (*id_of)(const void *item);                   /* the id a cursor after it holds */
+	/* Or, instead, writes the item's JSON straight to o. */
+	void (*write)(struct api_out *o, const void *item, const void *ctx);
+	const void *ctx;                    /* for encode or write */
+	int64_t (*id_of)(const void *item); /* the id a cursor after it holds */
 	void (*clear)(void *item);
 	/* Items are records whose meta.body, when set, is their item's JSON
 	 * (a stored summary), used instead of encode. */

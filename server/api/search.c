@@ -25,19 +25,28 @@ int api_search_text(const char *q, char **match, struct http_response *res)
 	return -1;
 }
 
-/* One hit as API.md gives it (new reference). */
-static json_t *hit_json(const void *item, const void *ctx)
+/* One hit as API.md gives it. */
+static void hit_write(struct api_out *o, const void *item, const void *ctx)
 {
 	(void)ctx;
 	const struct search_hit *h = item;
+	api_out_raw(o, "{\"type\":", 8);
+	api_out_string(o, store_kinds[h->kind].singular);
+	api_out_raw(o, ",\"id\":", 6);
+	api_out_int(o, h->id);
+	api_out_raw(o, ",\"slug\":", 8);
+	api_out_string(o, h->slug);
+	api_out_raw(o, ",\"title\":", 9);
+	api_out_string(o, h->title);
+	api_out_raw(o, ",\"date\":", 8);
+	api_out_string(o, h->date[0] ? h->date : NULL);
+	api_out_raw(o, ",\"snippet\":", 11);
 	char *snippet = api_markup_text(h->snippet, true);
-	json_t *out =
-	    json_pack("{s:s, s:I, s:s?, s:s?, s:o, s:s, s:f}", "type",
-	              store_kinds[h->kind].singular, "id", (json_int_t)h->id, "slug", h->slug,
-	              "title", h->title, "date", h->date[0] ? json_string(h->date) : json_null(),
-	              "snippet", snippet, "score", -h->score);
+	api_out_string(o, snippet);
 	free(snippet);
-	return out;
+	api_out_raw(o, ",\"score\":", 9);
+	api_out_real(o, -h->score);
+	api_out_raw(o, "}", 1);
 }
 
 static int64_t hit_id(const void *item)
@@ -51,7 +60,7 @@ static void hit_clear(void *item)
 }
 
 static const struct api_list_items hit_items = {
-    sizeof(struct search_hit), hit_json, NULL, hit_id, hit_clear, false};
+    .size = sizeof(struct search_hit), .write = hit_write, .id_of = hit_id, .clear = hit_clear};
 
 HANDLER(api_search)
 {
