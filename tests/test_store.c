@@ -412,20 +412,16 @@ static void assert_index_as_rebuilt(sqlite3 *db)
 	}
 }
 
-static struct meeting make_meeting(const char *title, const char *date, const char *readout)
+/* Writes a meeting of title, date and readout, attended by the participant
+ * of slug attendee (or none), as meeting *id (0: a new one, whose id it
+ * sets); asserts the store answers want. */
+static void put_meeting(struct store *s, int64_t *id, const char *title, const char *date,
+                        const char *readout, const char *attendee, enum store_status want)
 {
 	struct meeting m = {0};
 	m.title = strdup(title);
 	snprintf(m.date, sizeof m.date, "%s", date);
 	m.readout = strdup(readout);
-	return m;
-}
-
-/* Writes meeting m (id 0: a new one); returns the store's answer and sets
- * *id to the meeting's id on success. */
-static enum store_status put_meeting(struct store *s, int64_t *id, struct meeting m,
-                                     const char *attendee)
-{
 	if (attendee) {
 		m.participants = calloc(1, sizeof *m.participants);
 		m.participants[0].ref.slug = strdup(attendee);
@@ -434,11 +430,11 @@ static enum store_status put_meeting(struct store *s, int64_t *id, struct meetin
 	struct model_problems p = {0};
 	enum store_status r =
 	    *id ? store_meeting_replace(s, *id, 0, &m, &p) : store_meeting_create(s, &m, &p);
+	ck_assert_msg(r == want, "%s: %d, want %d", title, r, want);
 	if (r == STORE_OK)
 		*id = m.meta.id;
 	meeting_clear(&m);
 	model_problems_clear(&p);
-	return r;
 }
 
 /* In a group commit, the index entries of the records written are added
@@ -451,21 +447,10 @@ START_TEST(grouped_writes_index_as_rebuilt)
 	char err[256];
 	ck_assert_int_eq(store_open(db_path("group.db"), &s, err, sizeof err), 0);
 	int64_t kept = 0, changed = 0, refused = 0, deleted = 0;
-	ck_assert_int_eq(
-	    put_meeting(s, &kept, make_meeting("Kept talks", "2024-01-01", "keptword stays"), NULL),
-	    STORE_OK);
-	ck_assert_int_eq(put_meeting(s, &changed,
-	                             make_meeting("Changed talks", "2024-01-02", "oldword here"),
-	                             NULL),
-	                 STORE_OK);
-	ck_assert_int_eq(
-	    put_meeting(s, &refused,
-	                make_meeting("Refused talks", "2024-01-03", "refusedword here"), NULL),
-	    STORE_OK);
-	ck_assert_int_eq(put_meeting(s, &deleted,
-	                             make_meeting("Deleted talks", "2024-01-04", "deletedword"),
-	                             NULL),
-	                 STORE_OK);
+	put_meeting(s, &kept, "Kept talks", "2024-01-01", "keptword stays", NULL, STORE_OK);
+	put_meeting(s, &changed, "Changed talks", "2024-01-02", "oldword here", NULL, STORE_OK);
+	put_meeting(s, &refused, "Refused talks", "2024-01-03", "refusedword here", NULL, STORE_OK);
+	put_meeting(s, &deleted, "Deleted talks", "2024-01-04", "deletedword", NULL, STORE_OK);
 	struct participant who = {0};
 	who.name = strdup("Grouped Envoy");
 	who.meta.slug = strdup("grouped-envoy");
@@ -481,39 +466,22 @@ START_TEST(grouped_writes_index_as_rebuilt)
 	store_group_begin(s);
 	/* Created, then changed twice. */
 	int64_t fresh = 0;
-	ck_assert_int_eq(put_meeting(s, &fresh,
-	                             make_meeting("Fresh talks", "2024-02-01", "firstword"),
-	                             "grouped-envoy"),
-	                 STORE_OK);
-	ck_assert_int_eq(
-	    put_meeting(s, &fresh, make_meeting("Fresher talks", "2024-02-01", "secondword"), NULL),
-	    STORE_OK);
+	put_meeting(s, &fresh, "Fresh talks", "2024-02-01", "firstword", "grouped-envoy", STORE_OK);
+	put_meeting(s, &fresh, "Fresher talks", "2024-02-01", "secondword", NULL, STORE_OK);
 	/* A change refused after its text was written: undone, entry and all. */
-	ck_assert_int_eq(put_meeting(s, &fresh,
-	                             make_meeting("Refused again", "2024-02-01", "intruderword"),
-	                             "nobody-at-all"),
-	                 STORE_INVALID_REF);
-	ck_assert_int_eq(
-	    put_meeting(s, &fresh, make_meeting("Freshest talks", "2024-02-01", "thirdword"), NULL),
-	    STORE_OK);
+	put_meeting(s, &fresh, "Refused again", "2024-02-01", "intruderword", "nobody-at-all",
+	            STORE_INVALID_REF);
+	put_meeting(s, &fresh, "Freshest talks", "2024-02-01", "thirdword", NULL, STORE_OK);
 	/* An older meeting changed, then one refused late. */
-	ck_assert_int_eq(put_meeting(s, &changed,
-	                             make_meeting("Changed talks", "2024-01-02", "newword here"),
-	                             "grouped-envoy"),
-	                 STORE_OK);
-	ck_assert_int_eq(put_meeting(s, &refused,
-	                             make_meeting("Refused talks", "2024-01-03", "intruderword"),
-	                             "nobody-at-all"),
-	                 STORE_INVALID_REF);
+	put_meeting(s, &changed, "Changed talks", "2024-01-02", "newword here", "grouped-envoy",
+	            STORE_OK);
+	put_meeting(s, &refused, "Refused talks", "2024-01-03", "intruderword", "nobody-at-all",
+	            STORE_INVALID_REF);
 	/* A new meeting refused late, and one created and deleted. */
 	int64_t never = 0, brief = 0;
-	ck_assert_int_eq(put_meeting(s, &never,
-	                             make_meeting("Never talks", "2024-02-02", "intruderword"),
-	                             "nobody-at-all"),
-	                 STORE_INVALID_REF);
-	ck_assert_int_eq(
-	    put_meeting(s, &brief, make_meeting("Brief talks", "2024-02-03", "briefword"), NULL),
-	    STORE_OK);
+	put_meeting(s, &never, "Never talks", "2024-02-02", "intruderword", "nobody-at-all",
+	            STORE_INVALID_REF);
+	put_meeting(s, &brief, "Brief talks", "2024-02-03", "briefword", NULL, STORE_OK);
 	ck_assert_int_eq(store_meeting_delete(s, brief, 0), STORE_OK);
 	ck_assert_int_eq(store_meeting_delete(s, deleted, 0), STORE_OK);
 	/* A participant renamed, given aliases. */
