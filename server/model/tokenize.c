@@ -5,6 +5,7 @@
  */
 #include "model/tokenize.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +33,7 @@ static const struct {
     {0x20000, 0x3FFFF}, /* the Supplementary and Tertiary Ideographic Planes */
 };
 
-bool model_is_cjk(uint32_t cp)
+static bool cjk_search(uint32_t cp)
 {
 	if (cp < cjk_ranges[0].first)
 		return false;
@@ -95,7 +96,7 @@ static char ascii_fold(unsigned char b)
 	return (char)((unsigned char)(b - 'A') < 26 ? b + 32 : b);
 }
 
-static enum unicode_class class_of(uint32_t cp)
+static enum unicode_class class_search(uint32_t cp)
 {
 	if (cp < 0x80)
 		return ascii_word((unsigned char)cp) ? UNICODE_WORD : UNICODE_SEPARATOR;
@@ -114,8 +115,9 @@ static enum unicode_class class_of(uint32_t cp)
 	return UNICODE_SEPARATOR;
 }
 
-/* The character cp folds into; 0 when it folds into nothing. */
-static uint32_t fold(uint32_t cp)
+/* The character cp folds into, searched in the runs; 0 when it folds into
+ * nothing. */
+static uint32_t fold_search(uint32_t cp)
 {
 	if (cp < 0x80)
 		return (unsigned char)ascii_fold((unsigned char)cp);
@@ -133,6 +135,50 @@ static uint32_t fold(uint32_t cp)
 			return r->drop ? 0 : (uint32_t)((int32_t)cp + r->delta);
 	}
 	return cp;
+}
+
+/* What the tokenizer asks of each character of the Basic Multilingual
+ * Plane, in one table built at first use (bmp_ready) from the searches
+ * above, which still answer for the other planes: a binary search of the
+ * runs for each character's class and fold, and a scan of the CJK ranges,
+ * were most of the cost of reading CJK text. */
+enum { BMP_CLASS = 3, BMP_CJK = 4, BMP_FOLDS = 8 /* into another character, or nothing */ };
+static uint8_t bmp[0x10000];
+static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
+
+static void bmp_build(void)
+{
+	for (uint32_t cp = 0; cp < 0x10000; cp++)
+		bmp[cp] = (uint8_t)(class_search(cp) | (cjk_search(cp) ? BMP_CJK : 0) |
+		                    (fold_search(cp) != cp ? BMP_FOLDS : 0));
+}
+
+static void bmp_ready(void)
+{
+	pthread_once(&bmp_once, bmp_build);
+}
+
+/* These three read the table: bmp_ready first. */
+static enum unicode_class class_of(uint32_t cp)
+{
+	return cp < 0x10000 ? (enum unicode_class)(bmp[cp] & BMP_CLASS) : class_search(cp);
+}
+
+static bool is_cjk(uint32_t cp)
+{
+	return cp < 0x10000 ? (bmp[cp] & BMP_CJK) != 0 : cjk_search(cp);
+}
+
+/* The character cp folds into; 0 when it folds into nothing. */
+static uint32_t fold(uint32_t cp)
+{
+	return cp < 0x10000 && !(bmp[cp] & BMP_FOLDS) ? cp : fold_search(cp);
+}
+
+bool model_is_cjk(uint32_t cp)
+{
+	bmp_ready();
+	return is_cjk(cp);
 }
 
 static size_t encode(uint32_t cp, char *out)
@@ -161,6 +207,7 @@ static size_t encode(uint32_t cp, char *out)
 
 size_t model_first_nonascii_word(const char *text, size_t n)
 {
+	bmp_ready();
 	const unsigned char *t = (const unsigned char *)text;
 	for (size_t i = 0; i < n;) {
 		if (t[i] < 0x80) {
@@ -265,6 +312,7 @@ static int emit_ascii(struct walk *w, size_t start, size_t end)
 
 int model_tokenize(const char *text, size_t n, token_fn fn, void *ctx)
 {
+	bmp_ready();
 	struct walk w = {.text = (const unsigned char *)text, .fn = fn, .ctx = ctx};
 	w.buf = w.small;
 	w.cap = sizeof w.small;
@@ -295,7 +343,7 @@ int model_tokenize(const char *text, size_t n, token_fn fn, void *ctx)
 			continue;
 		}
 		size_t start = i;
-		if (!model_is_cjk(cp)) {
+		if (!is_cjk(cp)) {
 			/* A word: word characters and diacritics, up to a
 			 * separator or a CJK character. */
 			i += len;
@@ -308,8 +356,7 @@ int model_tokenize(const char *text, size_t n, token_fn fn, void *ctx)
 				}
 				len = model_utf8_decode(w.text + i, n - i, &cp);
 				enum unicode_class c = class_of(cp);
-				if (c == UNICODE_SEPARATOR ||
-				    (c == UNICODE_WORD && model_is_cjk(cp)))
+				if (c == UNICODE_SEPARATOR || (c == UNICODE_WORD && is_cjk(cp)))
 					break;
 				i += len;
 			}
@@ -336,7 +383,7 @@ int model_tokenize(const char *text, size_t n, token_fn fn, void *ctx)
 			if (i >= n)
 				break;
 			len = model_utf8_decode(w.text + i, n - i, &cp);
-			if (!(model_is_cjk(cp) && class_of(cp) == UNICODE_WORD))
+			if (!(is_cjk(cp) && class_of(cp) == UNICODE_WORD))
 				break;
 		}
 		if (rc == 0 && chars == 1)
