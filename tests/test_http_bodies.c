@@ -343,6 +343,13 @@ START_TEST(a_read_answers_the_bytes_of_the_write)
 	    NULL);
 	ck_assert_int_eq(w->status, 201);
 	long long id = jint(w->json, "id");
+	/* The write stored its body itself, not left it for the background
+	 * filler (which looks once a second): nothing the write did after
+	 * storing it, such as the search index's upkeep, cleared it. */
+	ck_assert_int_eq(harness_sql_int(&h, F("SELECT count(*) FROM meeting_json WHERE "
+	                                       "meeting_id = %lld AND body IS NOT NULL",
+	                                       id)),
+	                 1);
 	struct reply *r = get(&h, F("/v1/meetings/%lld", id));
 	struct reply *v = get(&h, F("/v1/meetings/%lld/versions/1", id));
 	ck_assert_int_eq(r->status, 200);

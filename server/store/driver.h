@@ -152,6 +152,12 @@ struct store_driver {
 	/* Removes the entry of the record of kind with this id, if the index
 	 * holds one. */
 	enum store_status (*fts_remove)(struct store_conn *c, enum store_kind kind, int64_t id);
+	/* Whether the entries a write transaction adds wait for its commit
+	 * (store_fts_add): SQLite's FTS5 writes a piece of its index at every
+	 * savepoint otherwise. PostgreSQL's vectors are columns of the records,
+	 * written with them: written at the commit instead, they would fire
+	 * the triggers that clear the meetings' stored JSON just stored. */
+	bool fts_at_commit;
 	/* Adds the entries of the n records of kind with these ids (one
 	 * statement on SQLite; ids of no record are passed over). */
 	enum store_status (*fts_add)(struct store_conn *c, enum store_kind kind, const int64_t *ids,

@@ -376,8 +376,8 @@ int store_rank_key_parse(const char *key, int *kind /* OUT */, double *score /* 
  * Keep the full-text index of one record in step, inside the caller's
  * write transaction: remove before the record's text changes or it is
  * deleted (nothing when the index holds no entry for it), add after it is
- * written. The entries added are written at the transaction's commit, all
- * of a kind in one statement: SQLite's FTS5 writes the entries it holds in
+ * written. On SQLite the entries added are written at the transaction's
+ * commit, all of a kind in one statement: SQLite's FTS5 writes the entries it holds in
  * memory to the database as a new piece of its index at every savepoint
  * and every statement that opens one, so adding them a record at a time
  * would cost a piece each, where a group commit or an import costs one. A

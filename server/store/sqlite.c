@@ -557,6 +557,7 @@ const struct store_driver store_sqlite_driver = {
     .sql = &sqlite_dialect,
     .search = store_sqlite_search,
     .fts_remove = store_sqlite_fts_remove,
+    .fts_at_commit = true,
     .fts_add = store_sqlite_fts_add,
     .fts_optimize = store_sqlite_fts_optimize,
     .rank_freeze = store_sqlite_rank_freeze,

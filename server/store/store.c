@@ -909,7 +909,7 @@ enum store_status store_fts_remove(struct store_conn *c, enum store_kind kind, i
 
 enum store_status store_fts_add(struct store_conn *c, enum store_kind kind, int64_t id)
 {
-	if (!c->writing)
+	if (!c->writing || !c->drv->fts_at_commit)
 		return c->drv->fts_add(c, kind, &id, 1);
 	if (c->fts_pending_count == c->fts_pending_cap) {
 		c->fts_pending_cap = 2 * c->fts_pending_cap + 16;
