@@ -424,7 +424,7 @@ static void put_meeting(struct store *s, int64_t *id, const char *title, const c
 	m.readout = strdup(readout);
 	if (attendee) {
 		m.participants = calloc(1, sizeof *m.participants);
-		m.participants[0].ref.slug = strdup(attendee);
+		m.participants[0].ref.slug = attendee; /* borrowed */
 		m.participant_count = 1;
 	}
 	struct model_problems p = {0};
