@@ -72,7 +72,7 @@ char *api_dump(const json_t *doc, size_t *len);
 
 /* JSON written straight from values, as api_dump would write them, for
  * the items of a hot list (a search's hits): no json_t to build and free.
- * buf (malloc'd, the writer's to free) stays NUL-terminated. */
+ * buf (malloc'd, the writer's to free) holds len bytes, not terminated. */
 struct api_out {
 	char *buf;
 	size_t len, cap;

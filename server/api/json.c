@@ -39,7 +39,6 @@ void api_out_raw(struct api_out *o, const char *s, size_t n)
 	out_reserve(o, n);
 	memcpy(o->buf + o->len, s, n);
 	o->len += n;
-	o->buf[o->len] = '\0';
 }
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */

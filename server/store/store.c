@@ -335,6 +335,15 @@ static void conn_reopen_writable(struct store_conn *c)
 	c->drv->set_deadline(db, operation_deadline(c->store));
 }
 
+/* items (count of size bytes each, room for *cap), grown to hold one more. */
+static void *room_for_one(void *items, size_t count, size_t *cap, size_t size)
+{
+	if (count < *cap)
+		return items;
+	*cap = 2 * *cap + 8;
+	return xrealloc(items, *cap * size);
+}
+
 /* A transaction in an open group: a savepoint of the group's transaction. */
 static enum store_status group_savepoint(struct store_conn *c)
 {
@@ -345,10 +354,8 @@ static enum store_status group_savepoint(struct store_conn *c)
 	enum store_status r = store_count_error(c, c->drv->savepoint(c->db, SAVEPOINT_SET));
 	if (r != STORE_OK)
 		return r;
-	if ((size_t)c->savepoints == c->fts_marks_cap) {
-		c->fts_marks_cap = 2 * c->fts_marks_cap + 4;
-		c->fts_marks = xrealloc(c->fts_marks, c->fts_marks_cap * sizeof *c->fts_marks);
-	}
+	c->fts_marks = room_for_one(c->fts_marks, (size_t)c->savepoints, &c->fts_marks_cap,
+	                            sizeof *c->fts_marks);
 	c->fts_marks[c->savepoints++] = c->fts_pending_count;
 	return r;
 }
@@ -911,11 +918,8 @@ enum store_status store_fts_add(struct store_conn *c, enum store_kind kind, int6
 {
 	if (!c->writing || !c->drv->fts_at_commit)
 		return c->drv->fts_add(c, kind, &id, 1);
-	if (c->fts_pending_count == c->fts_pending_cap) {
-		c->fts_pending_cap = 2 * c->fts_pending_cap + 16;
-		c->fts_pending =
-		    xrealloc(c->fts_pending, c->fts_pending_cap * sizeof *c->fts_pending);
-	}
+	c->fts_pending = room_for_one(c->fts_pending, c->fts_pending_count, &c->fts_pending_cap,
+	                              sizeof *c->fts_pending);
 	c->fts_pending[c->fts_pending_count++] = (struct store_fts_pending){kind, id};
 	return STORE_OK;
 }
