@@ -359,6 +359,23 @@ START_TEST(test_every_code_point)
 }
 END_TEST
 
+/* No CJK word character folds into another: the tokenizer hands a pair
+ * without diacritics over as its source bytes. */
+START_TEST(test_cjk_folds_into_itself)
+{
+	for (uint32_t cp = 1; cp <= 0x10FFFF; cp++) {
+		if (!model_is_cjk(cp) || (cp >= 0xD800 && cp <= 0xDFFF))
+			continue;
+		char text[4];
+		size_t len = encode(cp, text);
+		struct toks *got = model_tokens(text, len);
+		ck_assert_msg(got->n == 0 || (got->items[0].len == len &&
+		                              memcmp(got->items[0].text, text, len) == 0),
+		              "U+%04X folds into another character", cp);
+	}
+}
+END_TEST
+
 /* Characters the random texts are made of, by kind. */
 static const uint32_t pool_ascii[] = {'a',  'b',  'e', 'z', 'A', 'Q', 'Z',  '0', '7', '9',
                                       ' ',  ' ',  ' ', '-', '.', ',', '\'', '"', '*', '_',
@@ -457,6 +474,7 @@ int main(void)
 	TCase *property = tcase_create("unicode61");
 	tcase_set_timeout(property, 120);
 	tcase_add_test(property, test_every_code_point);
+	tcase_add_test(property, test_cjk_folds_into_itself);
 	tcase_add_test(property, test_latin_is_unicode61);
 	tcase_add_test(property, test_mixed_is_reference);
 	suite_add_tcase(s, property);

@@ -496,8 +496,9 @@ static int collect_text_token(void *ctx, const struct token *t)
 	int match = 0;
 	for (size_t i = 0; i < tt->lexemes->n && !match; i++) {
 		const struct lexeme *x = &tt->lexemes->items[i];
-		if (x->prefix ? t->len >= x->len && memcmp(t->text, x->text, x->len) == 0
-		              : t->len == x->len && memcmp(t->text, x->text, x->len) == 0)
+		if ((x->prefix ? t->len >= x->len : t->len == x->len) &&
+		    t->text[x->len - 1] == x->text[x->len - 1] &&
+		    memcmp(t->text, x->text, x->len) == 0)
 			match = (int)i + 1;
 	}
 	tt->items[tt->n++] = (struct text_token){tt->base + t->start, tt->base + t->end, match};
@@ -520,6 +521,17 @@ static char *copy_plain(char *out, const char *text, size_t from, size_t to)
 	return out;
 }
 
+/* Past the blocks of eight ASCII bytes from text[at]. */
+static size_t skip_ascii(const char *text, size_t at, size_t n)
+{
+	for (uint64_t eight; n - at >= 8; at += 8) {
+		memcpy(&eight, text + at, 8);
+		if (eight & 0x8080808080808080u)
+			break;
+	}
+	return at;
+}
+
 #define SNIPPET_BEFORE 256 /* bytes read before a CJK match, for the window around it */
 
 /* Where a snippet of the n bytes of text begins to read them, for
@@ -529,11 +541,22 @@ static char *copy_plain(char *out, const char *text, size_t from, size_t to)
  * readout before the Chinese one) holds none of them. */
 static size_t cjk_start(const char *text, size_t n, const struct lexemes *l)
 {
+	/* One pass for the first place any of them appears: only a byte that
+	 * begins one of them can begin a match, and none is ASCII (eight
+	 * bytes of ASCII are passed at once). */
+	bool begins[256] = {false};
+	for (size_t i = 0; i < l->n; i++)
+		begins[(unsigned char)l->items[i].text[0]] = true;
 	const char *first = NULL;
-	for (size_t i = 0; i < l->n; i++) {
-		const char *p = memmem(text, n, l->items[i].text, l->items[i].len);
-		if (p && (!first || p < first))
-			first = p;
+	for (size_t at = 0; at < n && !first; at++) {
+		at = skip_ascii(text, at, n);
+		if (at == n || !begins[(unsigned char)text[at]])
+			continue;
+		for (size_t i = 0; i < l->n && !first; i++) {
+			const struct lexeme *x = &l->items[i];
+			if (n - at >= x->len && memcmp(text + at, x->text, x->len) == 0)
+				first = text + at;
+		}
 	}
 	size_t end = first ? (size_t)(first - text) : 0;
 	if (end <= SNIPPET_BEFORE)

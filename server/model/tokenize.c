@@ -43,7 +43,8 @@ static bool cjk_search(uint32_t cp)
 	return false;
 }
 
-size_t model_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
+/* model_utf8_decode, inlined where the tokenizer reads each character. */
+static inline size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 {
 	unsigned char b = p[0];
 	if (b < 0x80) {
@@ -70,6 +71,11 @@ size_t model_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 	}
 	*cp = v;
 	return len;
+}
+
+size_t model_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	return utf8_decode(p, n, cp);
 }
 
 /* An ASCII letter or digit: the word characters below U+0080 (every other
@@ -215,7 +221,7 @@ size_t model_first_nonascii_word(const char *text, size_t n)
 			continue;
 		}
 		uint32_t cp;
-		size_t len = model_utf8_decode(t + i, n - i, &cp);
+		size_t len = utf8_decode(t + i, n - i, &cp);
 		if (class_of(cp) != UNICODE_SEPARATOR)
 			return i;
 		i += len;
@@ -288,7 +294,7 @@ static int emit(struct walk *w, size_t start, size_t end, enum token_kind kind)
 			continue;
 		}
 		uint32_t cp;
-		i += model_utf8_decode(w->text + i, end - i, &cp);
+		i += utf8_decode(w->text + i, end - i, &cp);
 		uint32_t f = cp == INVALID ? 0 : fold(cp);
 		if (f)
 			len += encode(f, buf + len);
@@ -337,7 +343,7 @@ int model_tokenize(const char *text, size_t n, token_fn fn, void *ctx)
 			i = start;
 		}
 		uint32_t cp;
-		size_t len = model_utf8_decode(w.text + i, n - i, &cp);
+		size_t len = utf8_decode(w.text + i, n - i, &cp);
 		if (class_of(cp) != UNICODE_WORD) {
 			i += len;
 			continue;
@@ -354,7 +360,7 @@ int model_tokenize(const char *text, size_t n, token_fn fn, void *ctx)
 					i++;
 					continue;
 				}
-				len = model_utf8_decode(w.text + i, n - i, &cp);
+				len = utf8_decode(w.text + i, n - i, &cp);
 				enum unicode_class c = class_of(cp);
 				if (c == UNICODE_SEPARATOR || (c == UNICODE_WORD && is_cjk(cp)))
 					break;
@@ -364,25 +370,36 @@ int model_tokenize(const char *text, size_t n, token_fn fn, void *ctx)
 			continue;
 		}
 		/* A CJK run: each character with the diacritics after it; each
-		 * one after the first closes a pair. */
+		 * one after the first closes a pair. No CJK character folds into
+		 * another (tests/test_model_tokenize.c checks each), so a pair
+		 * without diacritics is its source bytes. */
 		size_t prev = start, chars = 0, first_end = 0;
+		bool prev_same = false;
 		while (rc == 0) {
 			size_t char_start = i;
+			bool same = true;
 			i += len;
 			while (i < n) {
-				len = model_utf8_decode(w.text + i, n - i, &cp);
+				len = utf8_decode(w.text + i, n - i, &cp);
 				if (class_of(cp) != UNICODE_DIACRITIC)
 					break;
 				i += len;
+				same = false;
 			}
-			if (chars++ == 0)
+			if (chars++ == 0) {
 				first_end = i;
-			else
+			} else if (prev_same && same) {
+				struct token t = {(const char *)w.text + prev, i - prev, prev, i,
+				                  TOKEN_CJK_PAIR};
+				rc = w.fn(w.ctx, &t);
+			} else {
 				rc = emit(&w, prev, i, TOKEN_CJK_PAIR);
+			}
 			prev = char_start;
+			prev_same = same;
 			if (i >= n)
 				break;
-			len = model_utf8_decode(w.text + i, n - i, &cp);
+			len = utf8_decode(w.text + i, n - i, &cp);
 			if (!(is_cjk(cp) && class_of(cp) == UNICODE_WORD))
 				break;
 		}
