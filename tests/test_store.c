@@ -1,5 +1,6 @@
 /* Store tests on real database files: opening, migrations, schema, backup. */
 #include <check.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -523,6 +524,75 @@ START_TEST(grouped_writes_index_as_rebuilt)
 }
 END_TEST
 
+/* The documents holding a phrase, as a fresh freeze of match counts them
+ * on this thread's connection (kind: an enum store_kind); -1 when none of
+ * that kind matches. */
+static int64_t phrase_count(struct store *s, const char *match, int kind)
+{
+	struct store_rank_walk w = {0};
+	ck_assert_int_eq(store_rank_freeze(store_conn(s), match, 1u << kind, &w), STORE_OK);
+	if (!(w.kinds & (1u << kind)))
+		return -1;
+	ck_assert_int_eq(w.stats[kind].phrases, 1);
+	return w.stats[kind].hits[0];
+}
+
+static void *put_from_another_thread(void *arg)
+{
+	int64_t id = 0;
+	put_meeting(arg, &id, "Thread talks", "2024-03-04", "quartzword from a thread", NULL,
+	            STORE_OK);
+	return NULL;
+}
+
+/* A connection keeps the document counts of the phrases it ranked, for as
+ * long as no commit (its own or another connection's) changes the store:
+ * each freeze counts what a walk of the index would count now, each index
+ * and each phrase on its own. */
+START_TEST(phrase_counts_follow_every_commit)
+{
+	struct store *s;
+	char err[256];
+	ck_assert_int_eq(store_open(db_path("counts.db"), &s, err, sizeof err), 0);
+	/* Counts stop at half the index (rank_hits_enough): others fill it. */
+	for (int i = 0; i < 12; i++) {
+		int64_t other = 0;
+		char title[32];
+		snprintf(title, sizeof title, "Other talks %d", i);
+		put_meeting(s, &other, title, "2024-02-01", "filler", NULL, STORE_OK);
+	}
+	int64_t a = 0, b = 0, c = 0;
+	put_meeting(s, &a, "First talks", "2024-03-01", "quartzword quartz", NULL, STORE_OK);
+	put_meeting(s, &b, "Second talks", "2024-03-02", "quartzword", NULL, STORE_OK);
+	ck_assert_int_eq(phrase_count(s, "\"quartzword\"", STORE_MEETINGS), 2);
+	ck_assert_int_eq(phrase_count(s, "\"quartzword\"", STORE_MEETINGS), 2);
+	/* A whole word and a prefix are two phrases. */
+	ck_assert_int_eq(phrase_count(s, "\"quartz\"", STORE_MEETINGS), 1);
+	ck_assert_int_eq(phrase_count(s, "\"quartz\"*", STORE_MEETINGS), 2);
+	/* This connection's own commit. */
+	put_meeting(s, &c, "Third talks", "2024-03-03", "quartzword", NULL, STORE_OK);
+	ck_assert_int_eq(phrase_count(s, "\"quartzword\"", STORE_MEETINGS), 3);
+	ck_assert_int_eq(phrase_count(s, "\"quartz\"", STORE_MEETINGS), 1);
+	/* Another connection's. */
+	pthread_t writer;
+	ck_assert_int_eq(pthread_create(&writer, NULL, put_from_another_thread, s), 0);
+	pthread_join(writer, NULL);
+	ck_assert_int_eq(phrase_count(s, "\"quartzword\"", STORE_MEETINGS), 4);
+	ck_assert_int_eq(phrase_count(s, "\"quartz\"*", STORE_MEETINGS), 4);
+	/* A change that drops the word, and the same phrase in another index. */
+	put_meeting(s, &a, "First talks", "2024-03-01", "nothing of it", NULL, STORE_OK);
+	ck_assert_int_eq(phrase_count(s, "\"quartzword\"", STORE_MEETINGS), 3);
+	ck_assert_int_eq(phrase_count(s, "\"quartzword\"", STORE_PARTICIPANTS), -1);
+	struct participant who = {0};
+	who.name = strdup("Quartzword Envoy");
+	ck_assert_int_eq(store_participant_create(s, &who), STORE_OK);
+	participant_clear(&who);
+	ck_assert_int_eq(phrase_count(s, "\"quartzword\"", STORE_PARTICIPANTS), 1);
+	ck_assert_int_eq(phrase_count(s, "\"quartzword\"", STORE_MEETINGS), 3);
+	store_close(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -536,6 +606,7 @@ int main(void)
 	tcase_add_test(tc, upgrades_an_older_database);
 	tcase_add_test(tc, rank_is_bm25_with_frozen_statistics);
 	tcase_add_test(tc, grouped_writes_index_as_rebuilt);
+	tcase_add_test(tc, phrase_counts_follow_every_commit);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

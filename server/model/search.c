@@ -256,6 +256,40 @@ static void walk_expression(const char *expr, element_fn fn, void *ctx)
 	free(text);
 }
 
+/* ---- the phrases ---- */
+
+struct phrases {
+	char **items;
+	int n, max;
+	bool failed;
+};
+
+static void phrase_element(void *ctx, enum element e, const char *text, size_t len, bool prefix)
+{
+	struct phrases *p = ctx;
+	if (e != ELEMENT_TERM || p->failed)
+		return;
+	if (p->n == p->max) {
+		p->failed = true;
+		return;
+	}
+	char *item = xmalloc(len + 2);
+	item[0] = prefix ? '*' : '=';
+	memcpy(item + 1, text, len + 1);
+	p->items[p->n++] = item;
+}
+
+int model_search_phrases(const char *expr, char **phrases, int max)
+{
+	struct phrases p = {.items = phrases, .max = max};
+	walk_expression(expr, phrase_element, &p);
+	if (!p.failed)
+		return p.n;
+	for (int i = 0; i < p.n; i++)
+		free(phrases[i]);
+	return -1;
+}
+
 /* ---- the words of the tiers ---- */
 
 struct tier_words {

@@ -46,6 +46,12 @@ char *model_search_tsquery(const char *expr);
  * holds nothing to free). */
 int model_search_tier_words(const char *expr, char **words, int max);
 
+/* The phrases (quoted terms) of an expression model_search_translate
+ * wrote, in the order FTS5 numbers them: each a new string, '*' for a
+ * prefix or '=' for a whole term, then the term's text unquoted. Returns
+ * their number, or -1 when expr has more than max (nothing to free then). */
+int model_search_phrases(const char *expr, char **phrases, int max);
+
 /* expr narrowed to the documents holding, for each phrase i with read[i],
  * its word words[i] (model_search_tier_words) in a tier from `from` to `to`
  * of model/rank.h: (expr) AND ("<tier token>" OR ...), the tokens tier by

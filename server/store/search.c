@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,67 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 	sqlite3_result_double(ctx, rank_bm25(q->idf, q->freq, q->phrases, ntok, q->avgdl));
 }
 
+/* ---- the document counts of phrases, kept for a data version ----
+ * Counting the documents that hold a phrase walks its list of them (up to
+ * half the index: rank_hits_enough), at a million meetings most of a
+ * search's instructions. A connection keeps the counts it made, each for
+ * an index and a phrase as the expression writes it (model_search_phrases),
+ * as long as its database's data version stays the one they were made at
+ * (SQLITE_FCNTL_DATA_VERSION: every commit moves it, this connection's or
+ * another's, read inside the counting statement's snapshot): a count kept
+ * is the count a walk would make. */
+#define PHRASE_COUNTS_MAX 1024 /* kept at most; then all are forgotten */
+#define PHRASE_COUNT_SLOTS (2 * PHRASE_COUNTS_MAX)
+#define PHRASE_KEY_MAX 256 /* a longer phrase is counted each time */
+
+struct phrase_counts {
+	unsigned version; /* the data version the counts were made at */
+	size_t n;
+	struct phrase_count {
+		char *key; /* the index's kind as a digit, then the phrase; NULL: free */
+		int64_t hits;
+	} slot[PHRASE_COUNT_SLOTS];
+};
+
+static void phrase_counts_clear(struct phrase_counts *p)
+{
+	for (size_t i = 0; i < PHRASE_COUNT_SLOTS; i++) {
+		free(p->slot[i].key);
+		p->slot[i].key = NULL;
+	}
+	p->n = 0;
+}
+
+void store_sqlite_phrase_counts_free(struct phrase_counts *p)
+{
+	if (p)
+		phrase_counts_clear(p);
+	free(p);
+}
+
+/* The slot holding key, or the free one where it goes (open addressing). */
+static struct phrase_count *phrase_slot(struct phrase_counts *p, const char *key)
+{
+	uint64_t h = 14695981039346656037u; /* FNV-1a */
+	for (const char *k = key; *k; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211u;
+	size_t i = h % PHRASE_COUNT_SLOTS;
+	while (p->slot[i].key && strcmp(p->slot[i].key, key) != 0)
+		i = (i + 1) % PHRASE_COUNT_SLOTS;
+	return &p->slot[i];
+}
+
+/* What readout_rank_stats looks counts up in (bound at its third
+ * argument): the connection's counts, and the phrases of the match. */
+struct phrase_lookup {
+	struct phrase_counts *counts;
+	sqlite3 *db;
+	char kind; /* the index's kind, as a digit */
+	char *const *phrases;
+	int n; /* -1: the match has too many to read */
+};
+#define PHRASE_LOOKUP_POINTER "readout_phrase_lookup"
+
 /* The rows an xQueryPhrase walk counts, up to `enough` (then it stops). */
 struct row_count {
 	sqlite3_int64 n, enough;
@@ -183,8 +245,9 @@ static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *arg)
 	return ++count->n < count->enough ? SQLITE_OK : SQLITE_DONE;
 }
 
-/* readout_rank_stats(fts, stats): fills the bound statistics with the
- * index's now (one call per query is enough) and returns 1. */
+/* readout_rank_stats(fts, stats[, lookup]): fills the bound statistics with
+ * the index's now (one call per query is enough), with the counts of its
+ * phrases kept in lookup's where they are, and returns 1. */
 static void fts_rank_stats(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
                            int nval, sqlite3_value **val)
 {
@@ -201,14 +264,44 @@ static void fts_rank_stats(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite
 	s->rows = rows;
 	s->tokens = tokens;
 	int n = api->xPhraseCount(fts);
+	/* The counts kept hold for the data version of this statement's
+	 * snapshot, when the phrases are read as FTS5 reads them. */
+	struct phrase_lookup *look =
+	    nval > 1 ? sqlite3_value_pointer(val[1], PHRASE_LOOKUP_POINTER) : NULL;
+	unsigned version;
+	if (look &&
+	    (look->n != n || sqlite3_file_control(look->db, "main", SQLITE_FCNTL_DATA_VERSION,
+	                                          &version) != SQLITE_OK))
+		look = NULL;
+	if (look && look->counts->version != version) {
+		phrase_counts_clear(look->counts);
+		look->counts->version = version;
+	}
 	/* A query of more phrases ranks them alike: their counts would not
 	 * fit in a cursor (and reading them would cost a pass each). A count
 	 * stops where the idf stops changing: a common word's walk halfway. */
 	for (int i = 0; rc == SQLITE_OK && n <= RANK_PHRASES_MAX && i < n; i++) {
+		char key[PHRASE_KEY_MAX];
+		bool keep = look && snprintf(key, sizeof key, "%c%s", look->kind,
+		                             look->phrases[i]) < (int)sizeof key;
+		struct phrase_count *kept = keep ? phrase_slot(look->counts, key) : NULL;
+		s->phrases = i + 1;
+		if (kept && kept->key) {
+			s->hits[i] = kept->hits;
+			continue;
+		}
 		struct row_count hits = {0, rank_hits_enough(rows)};
 		rc = api->xQueryPhrase(fts, i, &hits, count_row);
 		s->hits[i] = hits.n;
-		s->phrases = i + 1;
+		if (!kept || rc != SQLITE_OK)
+			continue;
+		if (look->counts->n == PHRASE_COUNTS_MAX) {
+			phrase_counts_clear(look->counts);
+			kept = phrase_slot(look->counts, key);
+		}
+		kept->key = xstrdup(key);
+		kept->hits = hits.n;
+		look->counts->n++;
 	}
 	if (rc != SQLITE_OK)
 		sqlite3_result_error_code(ctx, rc);
@@ -341,21 +434,24 @@ int store_search_register(sqlite3 *db)
 	return rc;
 }
 
-/* Calls the auxiliary function fn(fts, arg) once, on the first row fts's
- * MATCH of match finds (none: *row false), arg bound as a pointer of
- * `type`, which fn fills. */
+/* Calls the auxiliary function fn(fts, arg[, arg2]) once, on the first row
+ * fts's MATCH of match finds (none: *row false), arg bound as a pointer of
+ * `type`, which fn fills, and arg2, unless NULL, as one of type2. */
 static enum store_status fts_call(struct store_conn *c, const char *fts, const char *fn,
-                                  const char *match, void *arg, const char *type, bool *row)
+                                  const char *match, void *arg, const char *type, void *arg2,
+                                  const char *type2, bool *row)
 {
 	char sql[256];
-	snprintf(sql, sizeof sql, "SELECT %s(%s, $2) FROM %s WHERE %s MATCH $1 LIMIT 1", fn, fts,
-	         fts, fts);
+	snprintf(sql, sizeof sql, "SELECT %s(%s, $2%s) FROM %s WHERE %s MATCH $1 LIMIT 1", fn, fts,
+	         arg2 ? ", $3" : "", fts, fts);
 	struct store_stmt *st;
 	enum store_status r = store_prepare(c, sql, &st);
 	if (r != STORE_OK)
 		return r;
 	store_bind_text(st, 1, match);
 	sqlite3_bind_pointer((sqlite3_stmt *)st->handle, 2, arg, type, NULL);
+	if (arg2)
+		sqlite3_bind_pointer((sqlite3_stmt *)st->handle, 3, arg2, type2, NULL);
 	r = store_step(st, row);
 	store_done(st);
 	return r;
@@ -364,18 +460,26 @@ static enum store_status fts_call(struct store_conn *c, const char *fts, const c
 enum store_status store_sqlite_rank_freeze(struct store_conn *c, const char *match, unsigned kinds,
                                            struct store_rank_walk *w)
 {
-	for (int k = 0; k < STORE_KINDS; k++) {
+	struct phrase_counts **counts = store_sqlite_phrase_counts(c);
+	if (!*counts)
+		*counts = xcalloc(1, sizeof **counts);
+	char *phrases[RANK_PHRASES_MAX];
+	int n = model_search_phrases(match, phrases, RANK_PHRASES_MAX);
+	enum store_status r = STORE_OK;
+	for (int k = 0; k < STORE_KINDS && r == STORE_OK; k++) {
 		if (!(kinds & (1u << k)))
 			continue;
+		struct phrase_lookup look = {*counts, store_sqlite_handle(c), (char)('0' + k),
+		                             phrases, n};
 		bool row;
-		enum store_status r = fts_call(c, fts_kinds[k].fts, "readout_rank_stats", match,
-		                               &w->stats[k], STORE_RANK_POINTER, &row);
-		if (r != STORE_OK)
-			return r;
-		if (row)
+		r = fts_call(c, fts_kinds[k].fts, "readout_rank_stats", match, &w->stats[k],
+		             STORE_RANK_POINTER, &look, PHRASE_LOOKUP_POINTER, &row);
+		if (r == STORE_OK && row)
 			w->kinds |= 1u << k;
 	}
-	return STORE_OK;
+	for (int i = 0; i < n; i++)
+		free(phrases[i]);
+	return r;
 }
 
 void store_sqlite_rank_bind(struct store_db_stmt *st, int i, const struct rank_stats *s)
@@ -513,7 +617,7 @@ static enum store_status tier_count(struct store_conn *c, struct tier_walk *w, i
 	k->cap = cap;
 	bool row;
 	enum store_status r = match ? fts_call(c, "meetings_fts", "readout_tier_counts", match, k,
-	                                       TIER_COUNTS_POINTER, &row)
+	                                       TIER_COUNTS_POINTER, NULL, NULL, &row)
 	                            : STORE_ERROR;
 	/* No row: no meeting holds any of the tokens, every tier is empty. */
 	for (; r == STORE_OK && !row && k->counted < RANK_TIERS; k->counted++)

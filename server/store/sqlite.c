@@ -42,6 +42,7 @@ struct store_db {
 	sqlite3 *handle;
 	int64_t deadline_ms; /* monotonic ms when running statements must stop; 0: none */
 	sqlite3_stmt *tx[TX_STATEMENTS];
+	struct phrase_counts *phrase_counts; /* store_sqlite_phrase_counts */
 };
 
 /* The one mapping of SQLite result codes to store statuses. */
@@ -214,6 +215,7 @@ static void sqlite_close(struct store_db *db)
 	for (int i = 0; i < TX_STATEMENTS; i++)
 		sqlite3_finalize(db->tx[i]);
 	sqlite3_close_v2(db->handle);
+	store_sqlite_phrase_counts_free(db->phrase_counts);
 	free(db);
 }
 
@@ -567,4 +569,9 @@ const struct store_driver store_sqlite_driver = {
 struct sqlite3 *store_sqlite_handle(struct store_conn *c)
 {
 	return c->db->handle;
+}
+
+struct phrase_counts **store_sqlite_phrase_counts(struct store_conn *c)
+{
+	return &c->db->phrase_counts;
 }

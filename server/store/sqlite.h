@@ -37,6 +37,12 @@ int store_search_register(struct sqlite3 *db);
 /* The SQLite handle of a connection (for tests of the SQL functions). */
 struct sqlite3 *store_sqlite_handle(struct store_conn *c);
 
+/* The document counts of phrases a connection keeps (store/search.c), NULL
+ * until its first search; its close frees them. */
+struct phrase_counts;
+struct phrase_counts **store_sqlite_phrase_counts(struct store_conn *c);
+void store_sqlite_phrase_counts_free(struct phrase_counts *p);
+
 enum store_status store_sqlite_search(struct store_conn *c, const char *match, unsigned kinds,
                                       const struct cursor_pos *after, int limit,
                                       struct search_hit **items, size_t *count, char **next_key,
