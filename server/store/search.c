@@ -180,7 +180,7 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
  * (SQLITE_FCNTL_DATA_VERSION: every commit moves it, this connection's or
  * another's, read inside the counting statement's snapshot): a count kept
  * is the count a walk would make. */
-#define PHRASE_COUNTS_MAX 1024 /* kept at most; then all are forgotten */
+#define PHRASE_COUNTS_MAX 4096 /* kept at most; then all are forgotten */
 #define PHRASE_COUNT_SLOTS (2 * PHRASE_COUNTS_MAX)
 #define PHRASE_KEY_MAX 256 /* a longer phrase is counted each time */
 
@@ -221,6 +221,15 @@ static struct phrase_count *phrase_slot(struct phrase_counts *p, const char *key
 	return &p->slot[i];
 }
 
+/* The counts c keeps. */
+static struct phrase_counts *phrase_counts_of(struct store_conn *c)
+{
+	struct phrase_counts **counts = store_sqlite_phrase_counts(c);
+	if (!*counts)
+		*counts = xcalloc(1, sizeof **counts);
+	return *counts;
+}
+
 /* What readout_rank_stats looks counts up in (bound at its third
  * argument): the connection's counts, and the phrases of the match. */
 struct phrase_lookup {
@@ -231,6 +240,24 @@ struct phrase_lookup {
 	int n; /* -1: the match has too many to read */
 };
 #define PHRASE_LOOKUP_POINTER "readout_phrase_lookup"
+
+/* The lookup bound at val, or NULL (none, or not for a query of `phrases`
+ * phrases, as the expression was not read as FTS5 reads it), its counts
+ * made to hold for the data version of the calling statement's snapshot. */
+static struct phrase_lookup *phrase_lookup(sqlite3_value *val, int phrases)
+{
+	struct phrase_lookup *look = val ? sqlite3_value_pointer(val, PHRASE_LOOKUP_POINTER) : NULL;
+	unsigned version;
+	if (!look || look->n != phrases ||
+	    sqlite3_file_control(look->db, "main", SQLITE_FCNTL_DATA_VERSION, &version) !=
+	        SQLITE_OK)
+		return NULL;
+	if (look->counts->version != version) {
+		phrase_counts_clear(look->counts);
+		look->counts->version = version;
+	}
+	return look;
+}
 
 /* The rows an xQueryPhrase walk counts, up to `enough` (then it stops). */
 struct row_count {
@@ -243,6 +270,36 @@ static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *arg)
 	(void)fts;
 	struct row_count *count = arg;
 	return ++count->n < count->enough ? SQLITE_OK : SQLITE_DONE;
+}
+
+/* The documents holding phrase i of the query, counted up to `enough`
+ * into *hits: the count look keeps (look may be NULL), or a walk's, then
+ * kept. */
+static int phrase_hits(const Fts5ExtensionApi *api, Fts5Context *fts, struct phrase_lookup *look,
+                       int i, int64_t enough, int64_t *hits)
+{
+	char key[PHRASE_KEY_MAX];
+	struct phrase_count *kept = NULL;
+	if (look &&
+	    snprintf(key, sizeof key, "%c%s", look->kind, look->phrases[i]) < (int)sizeof key)
+		kept = phrase_slot(look->counts, key);
+	if (kept && kept->key) {
+		*hits = kept->hits;
+		return SQLITE_OK;
+	}
+	struct row_count count = {0, enough};
+	int rc = api->xQueryPhrase(fts, i, &count, count_row);
+	*hits = count.n;
+	if (!kept || rc != SQLITE_OK)
+		return rc;
+	if (look->counts->n == PHRASE_COUNTS_MAX) {
+		phrase_counts_clear(look->counts);
+		kept = phrase_slot(look->counts, key);
+	}
+	kept->key = xstrdup(key);
+	kept->hits = count.n;
+	look->counts->n++;
+	return SQLITE_OK;
 }
 
 /* readout_rank_stats(fts, stats[, lookup]): fills the bound statistics with
@@ -264,44 +321,13 @@ static void fts_rank_stats(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite
 	s->rows = rows;
 	s->tokens = tokens;
 	int n = api->xPhraseCount(fts);
-	/* The counts kept hold for the data version of this statement's
-	 * snapshot, when the phrases are read as FTS5 reads them. */
-	struct phrase_lookup *look =
-	    nval > 1 ? sqlite3_value_pointer(val[1], PHRASE_LOOKUP_POINTER) : NULL;
-	unsigned version;
-	if (look &&
-	    (look->n != n || sqlite3_file_control(look->db, "main", SQLITE_FCNTL_DATA_VERSION,
-	                                          &version) != SQLITE_OK))
-		look = NULL;
-	if (look && look->counts->version != version) {
-		phrase_counts_clear(look->counts);
-		look->counts->version = version;
-	}
+	struct phrase_lookup *look = phrase_lookup(nval > 1 ? val[1] : NULL, n);
 	/* A query of more phrases ranks them alike: their counts would not
 	 * fit in a cursor (and reading them would cost a pass each). A count
 	 * stops where the idf stops changing: a common word's walk halfway. */
 	for (int i = 0; rc == SQLITE_OK && n <= RANK_PHRASES_MAX && i < n; i++) {
-		char key[PHRASE_KEY_MAX];
-		bool keep = look && snprintf(key, sizeof key, "%c%s", look->kind,
-		                             look->phrases[i]) < (int)sizeof key;
-		struct phrase_count *kept = keep ? phrase_slot(look->counts, key) : NULL;
+		rc = phrase_hits(api, fts, look, i, rank_hits_enough(rows), &s->hits[i]);
 		s->phrases = i + 1;
-		if (kept && kept->key) {
-			s->hits[i] = kept->hits;
-			continue;
-		}
-		struct row_count hits = {0, rank_hits_enough(rows)};
-		rc = api->xQueryPhrase(fts, i, &hits, count_row);
-		s->hits[i] = hits.n;
-		if (!kept || rc != SQLITE_OK)
-			continue;
-		if (look->counts->n == PHRASE_COUNTS_MAX) {
-			phrase_counts_clear(look->counts);
-			kept = phrase_slot(look->counts, key);
-		}
-		kept->key = xstrdup(key);
-		kept->hits = hits.n;
-		look->counts->n++;
 	}
 	if (rc != SQLITE_OK)
 		sqlite3_result_error_code(ctx, rc);
@@ -318,7 +344,7 @@ struct tier_counts {
 };
 #define TIER_COUNTS_POINTER "readout_tier_counts"
 
-/* readout_tier_counts(fts, counts): for a match of the tier tokens of the
+/* readout_tier_counts(fts, counts[, lookup]): for a match of the tier tokens of the
  * tiers from counts->counted on (model_search_tier_filter with no
  * expression: `words` to a tier, tier by tier), counts each tier's
  * meetings into counts->upto, up to the tier where they reach
@@ -333,13 +359,14 @@ static void fts_tier_counts(const Fts5ExtensionApi *api, Fts5Context *fts, sqlit
 		return;
 	}
 	int rc = SQLITE_OK, n = api->xPhraseCount(fts);
+	struct phrase_lookup *look = phrase_lookup(nval > 1 ? val[1] : NULL, n);
 	for (int i = 0; rc == SQLITE_OK && i < n && k->counted < RANK_TIERS; i++) {
 		int t = k->counted;
 		if (i % k->words == 0)
 			k->upto[t] = t ? k->upto[t - 1] : 0;
-		struct row_count hits = {0, INT64_MAX};
-		rc = api->xQueryPhrase(fts, i, &hits, count_row);
-		k->upto[t] += hits.n;
+		int64_t hits;
+		rc = phrase_hits(api, fts, look, i, INT64_MAX, &hits);
+		k->upto[t] += hits;
 		if (i % k->words < k->words - 1)
 			continue;
 		k->counted = t + 1; /* the tier's last word */
@@ -460,17 +487,14 @@ static enum store_status fts_call(struct store_conn *c, const char *fts, const c
 enum store_status store_sqlite_rank_freeze(struct store_conn *c, const char *match, unsigned kinds,
                                            struct store_rank_walk *w)
 {
-	struct phrase_counts **counts = store_sqlite_phrase_counts(c);
-	if (!*counts)
-		*counts = xcalloc(1, sizeof **counts);
 	char *phrases[RANK_PHRASES_MAX];
 	int n = model_search_phrases(match, phrases, RANK_PHRASES_MAX);
 	enum store_status r = STORE_OK;
 	for (int k = 0; k < STORE_KINDS && r == STORE_OK; k++) {
 		if (!(kinds & (1u << k)))
 			continue;
-		struct phrase_lookup look = {*counts, store_sqlite_handle(c), (char)('0' + k),
-		                             phrases, n};
+		struct phrase_lookup look = {phrase_counts_of(c), store_sqlite_handle(c),
+		                             (char)('0' + k), phrases, n};
 		bool row;
 		r = fts_call(c, fts_kinds[k].fts, "readout_rank_stats", match, &w->stats[k],
 		             STORE_RANK_POINTER, &look, PHRASE_LOOKUP_POINTER, &row);
@@ -615,10 +639,18 @@ static enum store_status tier_count(struct store_conn *c, struct tier_walk *w, i
 	char *match =
 	    model_search_tier_filter(NULL, w->word, w->read, w->words, k->counted, RANK_TIERS - 1);
 	k->cap = cap;
+	/* Tier tokens' counts are kept apart from phrases' (kind 't'): they
+	 * are not cut at half the index. */
+	char *phrases[RANK_TIERS * TIER_WORDS_MAX];
+	int n = match ? model_search_phrases(match, phrases, RANK_TIERS * TIER_WORDS_MAX) : -1;
+	struct phrase_lookup look = {phrase_counts_of(c), store_sqlite_handle(c), 't', phrases, n};
 	bool row;
-	enum store_status r = match ? fts_call(c, "meetings_fts", "readout_tier_counts", match, k,
-	                                       TIER_COUNTS_POINTER, NULL, NULL, &row)
-	                            : STORE_ERROR;
+	enum store_status r =
+	    match ? fts_call(c, "meetings_fts", "readout_tier_counts", match, k,
+	                     TIER_COUNTS_POINTER, &look, PHRASE_LOOKUP_POINTER, &row)
+	          : STORE_ERROR;
+	for (int i = 0; i < n; i++)
+		free(phrases[i]);
 	/* No row: no meeting holds any of the tokens, every tier is empty. */
 	for (; r == STORE_OK && !row && k->counted < RANK_TIERS; k->counted++)
 		k->upto[k->counted] = k->counted ? k->upto[k->counted - 1] : 0;
