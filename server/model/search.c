@@ -256,86 +256,85 @@ static void walk_expression(const char *expr, element_fn fn, void *ctx)
 	free(text);
 }
 
-/* ---- the phrases ---- */
+/* ---- one string for each term ---- */
 
-struct phrases {
+/* Makes a term's string (a new one), or NULL when the term has none. */
+typedef char *(*term_fn)(const char *text, size_t len, bool prefix);
+
+struct term_strings {
+	term_fn make;
 	char **items;
 	int n, max;
 	bool failed;
 };
 
-static void phrase_element(void *ctx, enum element e, const char *text, size_t len, bool prefix)
+static void term_element(void *ctx, enum element e, const char *text, size_t len, bool prefix)
 {
-	struct phrases *p = ctx;
-	if (e != ELEMENT_TERM || p->failed)
+	struct term_strings *t = ctx;
+	if (e != ELEMENT_TERM || t->failed)
 		return;
-	if (p->n == p->max) {
-		p->failed = true;
-		return;
-	}
+	char *item = t->n < t->max ? t->make(text, len, prefix) : NULL;
+	if (item)
+		t->items[t->n++] = item;
+	else
+		t->failed = true;
+}
+
+/* Stores make's string of each term of expr in items[i] and returns their
+ * number; -1, keeping none, when a term has none or expr has more than max. */
+static int term_strings(const char *expr, term_fn make, char **items, int max)
+{
+	struct term_strings t = {.make = make, .items = items, .max = max};
+	walk_expression(expr, term_element, &t);
+	if (!t.failed)
+		return t.n;
+	for (int i = 0; i < t.n; i++)
+		free(items[i]);
+	return -1;
+}
+
+static char *phrase_of(const char *text, size_t len, bool prefix)
+{
 	char *item = xmalloc(len + 2);
 	item[0] = prefix ? '*' : '=';
-	memcpy(item + 1, text, len + 1);
-	p->items[p->n++] = item;
+	memcpy(item + 1, text, len);
+	item[len + 1] = '\0';
+	return item;
 }
 
 int model_search_phrases(const char *expr, char **phrases, int max)
 {
-	struct phrases p = {.items = phrases, .max = max};
-	walk_expression(expr, phrase_element, &p);
-	if (!p.failed)
-		return p.n;
-	for (int i = 0; i < p.n; i++)
-		free(phrases[i]);
-	return -1;
+	return term_strings(expr, phrase_of, phrases, max);
 }
 
-/* ---- the words of the tiers ---- */
-
-struct tier_words {
-	char **words;
-	int n, max;
-	bool failed;
-	size_t tokens; /* of the current term */
+struct first_token {
+	char *text;
+	size_t tokens;
 };
 
 static int first_token(void *ctx, const struct token *t)
 {
-	struct tier_words *w = ctx;
-	if (w->tokens++ == 0)
-		w->words[w->n] = xstrndup(t->text, t->len);
+	struct first_token *f = ctx;
+	if (f->tokens++ == 0)
+		f->text = xstrndup(t->text, t->len);
 	return 0;
 }
 
-static void tier_element(void *ctx, enum element e, const char *text, size_t len, bool prefix)
+/* A term's first token, unless it is a prefix of one token. */
+static char *tier_word_of(const char *text, size_t len, bool prefix)
 {
-	struct tier_words *w = ctx;
-	if (e != ELEMENT_TERM || w->failed)
-		return;
-	if (w->n == w->max) {
-		w->failed = true;
-		return;
+	struct first_token f = {0};
+	model_tokenize(text, len, first_token, &f);
+	if (prefix && f.tokens == 1) {
+		free(f.text);
+		return NULL;
 	}
-	w->tokens = 0;
-	model_tokenize(text, len, first_token, w);
-	if (w->tokens > 0 && !(prefix && w->tokens == 1)) {
-		w->n++;
-		return;
-	}
-	if (w->tokens > 0)
-		free(w->words[w->n]);
-	w->failed = true;
+	return f.text;
 }
 
 int model_search_tier_words(const char *expr, char **words, int max)
 {
-	struct tier_words w = {.words = words, .max = max};
-	walk_expression(expr, tier_element, &w);
-	if (!w.failed)
-		return w.n;
-	for (int i = 0; i < w.n; i++)
-		free(words[i]);
-	return -1;
+	return term_strings(expr, tier_word_of, words, max);
 }
 
 char *model_search_tier_filter(const char *expr, char *const words[], const bool read[], int n,
