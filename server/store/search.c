@@ -180,7 +180,7 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
  * (SQLITE_FCNTL_DATA_VERSION: every commit moves it, this connection's or
  * another's, read inside the counting statement's snapshot): a count kept
  * is the count a walk would make. */
-#define PHRASE_COUNTS_MAX 4096 /* kept at most; then all are forgotten */
+#define PHRASE_COUNTS_MAX 16384 /* kept at most; then all are forgotten */
 #define PHRASE_COUNT_SLOTS (2 * PHRASE_COUNTS_MAX)
 #define PHRASE_KEY_MAX 256 /* a longer phrase is counted each time */
 
@@ -191,13 +191,16 @@ struct phrase_counts {
 		char *key; /* the index's kind as a digit, then the phrase; NULL: free */
 		int64_t hits;
 	} slot[PHRASE_COUNT_SLOTS];
+	uint32_t used[PHRASE_COUNTS_MAX]; /* the slots in use, n of them */
 };
 
+/* Forgets every count: a write moves the data version often, and clearing
+ * costs as many steps as there are counts. */
 static void phrase_counts_clear(struct phrase_counts *p)
 {
-	for (size_t i = 0; i < PHRASE_COUNT_SLOTS; i++) {
-		free(p->slot[i].key);
-		p->slot[i].key = NULL;
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->slot[p->used[i]].key);
+		p->slot[p->used[i]].key = NULL;
 	}
 	p->n = 0;
 }
@@ -298,7 +301,7 @@ static int phrase_hits(const Fts5ExtensionApi *api, Fts5Context *fts, struct phr
 	}
 	kept->key = xstrdup(key);
 	kept->hits = count.n;
-	look->counts->n++;
+	look->counts->used[look->counts->n++] = (uint32_t)(kept - look->counts->slot);
 	return SQLITE_OK;
 }
 
