@@ -951,6 +951,63 @@ START_TEST(test_snippet_skip_property)
 }
 END_TEST
 
+/* A snippet cut from the start of a text, when the start decides it, is
+ * the one the whole text gives: texts of English, accented and Chinese
+ * words with separators outside ASCII, cut at every space. */
+START_TEST(test_snippet_of_start_property)
+{
+	static const char *const words[] = {
+	    "peace", "Port", "support", "trade",    "talks", "Café", "naïve", "…",    "the", "the",
+	    "the",   "the",  "the",     "和平共处", "合作",  "x1",   "ports", "平共", "the", "of"};
+	static const char *const exprs[] = {"\"port\"",
+	                                    "\"port\"*",
+	                                    "\"cafe\"",
+	                                    "\"trade\" AND \"peace\"",
+	                                    "\"talks\" OR \"port\"",
+	                                    "\"naive\"",
+	                                    "\"absent\"",
+	                                    "\"和平共处\"",
+	                                    "\"合作\" AND \"peace\"",
+	                                    "\"peace port\""};
+	unsigned seed = 4242;
+	char text[4096], start[4096];
+	int decided = 0, cuts = 0;
+	for (int round = 0; round < 600; round++) {
+		size_t len = 0;
+		int n = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 120;
+		for (int i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", i ? " " : "",
+			                        words[(seed >> 16) % COUNT(words)]);
+		}
+		seed = seed * 1103515245 + 12345;
+		const char *expr = exprs[(seed >> 16) % COUNT(exprs)];
+		size_t window = 1 + (seed >> 8) % 12;
+		char *whole = model_search_snippet(text, expr, window);
+		for (size_t k = 0; k <= len; k++) {
+			if (k < len && text[k] != ' ')
+				continue;
+			memcpy(start, text, k);
+			start[k] = '\0';
+			char *got = model_search_snippet_of_start(start, expr, window);
+			cuts++;
+			if (got) {
+				decided++;
+				ck_assert_msg(strcmp(got, whole) == 0,
+				              "%s in windows of %zu, from [%s] of\n[%s]:\ngot "
+				              "[%s]\nwant [%s]",
+				              expr, window, start, text, got, whole);
+			}
+			free(got);
+		}
+		free(whole);
+	}
+	/* Most starts decide nothing, but many do. */
+	ck_assert_int_gt(decided, cuts / 10);
+	ck_assert_int_lt(decided, cuts);
+}
+END_TEST
+
 static Suite *model_search_suite(void)
 {
 	Suite *s = suite_create("model_search");
@@ -970,6 +1027,7 @@ static Suite *model_search_suite(void)
 	tcase_add_test(tc2, test_snippets);
 	tcase_add_test(tc2, test_snippet_after_long_text);
 	tcase_add_test(tc2, test_snippet_skip_property);
+	tcase_add_test(tc2, test_snippet_of_start_property);
 	suite_add_tcase(s, tc2);
 	TCase *tr = tcase_create("rank");
 	tcase_add_test(tr, test_rank_stats_round_trip);

@@ -627,7 +627,16 @@ static size_t snippet_start(const char *text, size_t n, const struct lexemes *l,
 	return model_tokens_back(text, model_first_nonascii_word(text, end), words);
 }
 
-char *model_search_snippet(const char *text, const char *expr, size_t words)
+static void lexemes_clear(struct lexemes *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i].text);
+	free(l->items);
+}
+
+/* model_search_snippet; when `more` follows text, NULL unless text alone
+ * gives the snippet (its reading stopped before its last token). */
+static char *snippet(const char *text, const char *expr, size_t words, bool more)
 {
 	struct lexemes l = {0};
 	walk_expression(expr, collect_element, &l);
@@ -650,6 +659,13 @@ char *model_search_snippet(const char *text, const char *expr, size_t words)
 		cut = model_tokenize(text, n, collect_text_token, &tt) != 0;
 	}
 	free(tt.found);
+	/* With more text after it, a reading stopped at the text's last token
+	 * might not have stopped there, and "…" follows a window ending there. */
+	if (more && !(cut && tt.items[tt.n - 1].end < n)) {
+		lexemes_clear(&l);
+		free(tt.items);
+		return NULL;
+	}
 	/* Among those tokens, the window of `words` holding the most distinct
 	 * matched lexemes, then the most matches, then with its matches
 	 * nearest its middle; the first such. */
@@ -718,9 +734,17 @@ char *model_search_snippet(const char *text, const char *expr, size_t words)
 	}
 	o = copy_plain(o, text, at, to);
 	strcpy(o, to < n ? "…" : "");
-	for (size_t i = 0; i < l.n; i++)
-		free(l.items[i].text);
-	free(l.items);
+	lexemes_clear(&l);
 	free(tt.items);
 	return out;
+}
+
+char *model_search_snippet(const char *text, const char *expr, size_t words)
+{
+	return snippet(text, expr, words, false);
+}
+
+char *model_search_snippet_of_start(const char *start, const char *expr, size_t words)
+{
+	return snippet(start, expr, words, true);
 }

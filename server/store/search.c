@@ -521,11 +521,12 @@ static bool hit_of_kind(const void *item, const void *ctx)
 
 /* The text of each kind of record a snippet is cut from: its indexed
  * columns joined, as the PostgreSQL store joins them. */
+#define MEETING_SNIPPET_START \
+	"r.title || coalesce(' … ' || r.summary, '') || coalesce(' … ' || r.readout, '')"
 static const char *const snippet_texts[STORE_KINDS] = {
-    [STORE_MEETINGS] = "r.title || coalesce(' … ' || r.summary, '') || "
-                       "coalesce(' … ' || r.readout, '') || coalesce(' … ' || (SELECT "
-                       "group_concat(json_extract(value, '$.text'), ' … ') FROM "
-                       "json_each(r.readouts)), '')",
+    [STORE_MEETINGS] = MEETING_SNIPPET_START " || coalesce(' … ' || (SELECT "
+                                             "group_concat(json_extract(value, '$.text'), ' … ') "
+                                             "FROM json_each(r.readouts)), '')",
     [STORE_PARTICIPANTS] = "r.name || coalesce(' … ' || (SELECT group_concat(value, '; ') "
                            "FROM json_each(r.aliases)), '')",
     [STORE_PRINCIPLES] = "r.name || coalesce(' … ' || r.framework, '') || "
@@ -533,12 +534,47 @@ static const char *const snippet_texts[STORE_KINDS] = {
                          "group_concat(value, '; ') FROM json_each(r.aliases)), '')",
 };
 
+/* The start of a kind's text that most snippets of a search of ASCII words
+ * are cut from, without reading the rest (the readouts' texts, out of
+ * their JSON): NULL when the whole text is always read. */
+static const char *const snippet_starts[STORE_KINDS] = {
+    [STORE_MEETINGS] = MEETING_SNIPPET_START,
+};
+
+/* The snippet of hit h from its record's whole text. */
+static enum store_status snippet_whole(struct store_conn *c, int kind, const char *match,
+                                       struct search_hit *h)
+{
+	char sql[768];
+	snprintf(sql, sizeof sql, "SELECT %s FROM %s r WHERE r.id = $1", snippet_texts[kind],
+	         store_kinds[kind].table);
+	struct store_stmt *st;
+	enum store_status r = store_prepare(c, sql, &st);
+	if (r != STORE_OK)
+		return r;
+	store_bind_int64(st, 1, h->id);
+	bool row;
+	r = store_step(st, &row);
+	if (r == STORE_OK && row) {
+		const char *text = store_col_text(st, 0);
+		h->snippet = model_search_snippet(text ? text : "", match, SNIPPET_WORDS);
+	}
+	store_done(st);
+	return r;
+}
+
 /* Fills slug, title, date and snippet of the page's hits, one query per
  * kind. Snippets are model/search.h's, from the records' text: FTS5's own
  * snippet() would cut one column, and mark overlapping CJK pairs apart. */
 static enum store_status describe(struct store_conn *c, const char *match, struct search_hit *hits,
                                   size_t n)
 {
+	/* A search of ASCII words cuts its snippets from the texts' starts
+	 * where it can: Chinese, Japanese or Korean words are mostly in the
+	 * readouts. */
+	bool ascii = true;
+	for (const char *m = match; *m && ascii; m++)
+		ascii = (unsigned char)*m < 0x80;
 	enum store_status r = STORE_OK;
 	for (int kind = 0; kind < STORE_KINDS && r == STORE_OK; kind++) {
 		char *ids = store_id_list(hits, n, sizeof *hits, offsetof(struct search_hit, id),
@@ -548,12 +584,14 @@ static enum store_status describe(struct store_conn *c, const char *match, struc
 			continue;
 		}
 		const struct fts_kind *f = &fts_kinds[kind];
+		bool starts = ascii && snippet_starts[kind];
 		char sql[768];
 		snprintf(sql, sizeof sql,
 		         "SELECT r.id, r.slug, r.%s, %s%s, %s FROM %s r "
 		         "WHERE r.id IN (SELECT value FROM json_each($1))",
 		         f->title, f->date ? "r." : "", f->date ? f->date : "NULL",
-		         snippet_texts[kind], store_kinds[kind].table);
+		         starts ? snippet_starts[kind] : snippet_texts[kind],
+		         store_kinds[kind].table);
 		struct store_stmt *st;
 		r = store_prepare(c, sql, &st);
 		if (r != STORE_OK) {
@@ -573,11 +611,18 @@ static enum store_status describe(struct store_conn *c, const char *match, struc
 					store_column_copy(st, 3, hits[i].date, sizeof hits[i].date);
 				const char *text = store_col_text(st, 4);
 				hits[i].snippet =
-				    model_search_snippet(text ? text : "", match, SNIPPET_WORDS);
+				    starts ? model_search_snippet_of_start(text ? text : "", match,
+				                                           SNIPPET_WORDS)
+				           : model_search_snippet(text ? text : "", match,
+				                                  SNIPPET_WORDS);
 			}
 		}
 		store_done(st);
 		free(ids);
+		/* Those whose start did not decide them: from the whole text. */
+		for (size_t i = 0; starts && i < n && r == STORE_OK; i++)
+			if (hits[i].kind == kind && hits[i].slug && !hits[i].snippet)
+				r = snippet_whole(c, kind, match, &hits[i]);
 	}
 	return r;
 }
