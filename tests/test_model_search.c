@@ -896,6 +896,19 @@ START_TEST(test_snippet_after_long_text)
 }
 END_TEST
 
+/* The expressions the snippet properties below cut texts for. */
+static const char *const snippet_exprs[] = {"\"port\"",
+                                            "\"port\"*",
+                                            "\"cafe\"",
+                                            "\"trade\" AND \"peace\"",
+                                            "\"talks\" OR \"port\"",
+                                            "\"naive\"",
+                                            "\"x1\"",
+                                            "\"absent\"",
+                                            "\"和平共处\"",
+                                            "\"合作\" AND \"peace\"",
+                                            "\"peace port\""};
+
 /* A snippet is read from shortly before the first place its words can
  * match (model_search_snippet skips the text before); it must be the one
  * a reading of the whole text gives. A text opening with "é" is read
@@ -910,15 +923,6 @@ START_TEST(test_snippet_skip_property)
 	    "peace", "Port",  "support",  "PORTS", "trade",   "talks",     "Café",     "cafe",
 	    "naïve", "—",     "…",        "x1",    "of",      "a",         "trader",   "Peace,",
 	    "port.", "cafés", "“quoted”", "2024",  "de-port", "transport", "teatalks", "the"};
-	static const char *const exprs[] = {"\"port\"",
-	                                    "\"port\"*",
-	                                    "\"cafe\"",
-	                                    "\"trade\" AND \"peace\"",
-	                                    "\"talks\" OR \"port\"",
-	                                    "\"naive\"",
-	                                    "\"x1\"",
-	                                    "\"absent\"",
-	                                    "\"peace port\""};
 	unsigned seed = 12345;
 	char text[8192];
 	for (int round = 0; round < 2000; round++) {
@@ -934,7 +938,7 @@ START_TEST(test_snippet_skip_property)
 			len += (size_t)snprintf(text + len, sizeof text - len, " %s", w);
 		}
 		seed = seed * 1103515245 + 12345;
-		const char *expr = exprs[(seed >> 16) % COUNT(exprs)];
+		const char *expr = snippet_exprs[(seed >> 16) % COUNT(snippet_exprs)];
 		size_t window = 1 + (seed >> 8) % 30;
 		char accented[8200] = "é";
 		strcat(accented, text + 1);
@@ -959,16 +963,6 @@ START_TEST(test_snippet_of_start_property)
 	static const char *const words[] = {
 	    "peace", "Port", "support", "trade",    "talks", "Café", "naïve", "…",    "the", "the",
 	    "the",   "the",  "the",     "和平共处", "合作",  "x1",   "ports", "平共", "the", "of"};
-	static const char *const exprs[] = {"\"port\"",
-	                                    "\"port\"*",
-	                                    "\"cafe\"",
-	                                    "\"trade\" AND \"peace\"",
-	                                    "\"talks\" OR \"port\"",
-	                                    "\"naive\"",
-	                                    "\"absent\"",
-	                                    "\"和平共处\"",
-	                                    "\"合作\" AND \"peace\"",
-	                                    "\"peace port\""};
 	unsigned seed = 4242;
 	char text[4096], start[4096];
 	int decided = 0, cuts = 0;
@@ -981,7 +975,7 @@ START_TEST(test_snippet_of_start_property)
 			                        words[(seed >> 16) % COUNT(words)]);
 		}
 		seed = seed * 1103515245 + 12345;
-		const char *expr = exprs[(seed >> 16) % COUNT(exprs)];
+		const char *expr = snippet_exprs[(seed >> 16) % COUNT(snippet_exprs)];
 		size_t window = 1 + (seed >> 8) % 12;
 		char *whole = model_search_snippet(text, expr, window);
 		for (size_t k = 0; k <= len; k++) {
