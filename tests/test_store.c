@@ -537,12 +537,20 @@ static int64_t phrase_count(struct store *s, const char *match, int kind)
 	return w.stats[kind].hits[0];
 }
 
+/* Creates a meeting on the calling thread's connection; *arg, the store,
+ * becomes the status (asserted on the test's own thread). */
 static void *put_from_another_thread(void *arg)
 {
-	int64_t id = 0;
-	put_meeting(arg, &id, "Thread talks", "2024-03-04", "quartzword from a thread", NULL,
-	            STORE_OK);
-	return NULL;
+	struct meeting m = {0};
+	m.title = strdup("Thread talks");
+	snprintf(m.date, sizeof m.date, "2024-03-04");
+	m.readout = strdup("quartzword from a thread");
+	struct model_problems p = {0};
+	static enum store_status status;
+	status = store_meeting_create(arg, &m, &p);
+	meeting_clear(&m);
+	model_problems_clear(&p);
+	return &status;
 }
 
 /* A connection keeps the document counts of the phrases it ranked, for as
@@ -565,7 +573,9 @@ START_TEST(phrase_counts_follow_every_commit)
 	put_meeting(s, &a, "First talks", "2024-03-01", "quartzword quartz", NULL, STORE_OK);
 	put_meeting(s, &b, "Second talks", "2024-03-02", "quartzword", NULL, STORE_OK);
 	ck_assert_int_eq(phrase_count(s, "\"quartzword\"", STORE_MEETINGS), 2);
+	ck_assert_uint_eq(store_sqlite_phrase_counts_kept(store_conn(s)), 1);
 	ck_assert_int_eq(phrase_count(s, "\"quartzword\"", STORE_MEETINGS), 2);
+	ck_assert_uint_eq(store_sqlite_phrase_counts_kept(store_conn(s)), 1);
 	/* A whole word and a prefix are two phrases. */
 	ck_assert_int_eq(phrase_count(s, "\"quartz\"", STORE_MEETINGS), 1);
 	ck_assert_int_eq(phrase_count(s, "\"quartz\"*", STORE_MEETINGS), 2);
@@ -575,8 +585,10 @@ START_TEST(phrase_counts_follow_every_commit)
 	ck_assert_int_eq(phrase_count(s, "\"quartz\"", STORE_MEETINGS), 1);
 	/* Another connection's. */
 	pthread_t writer;
+	void *status;
 	ck_assert_int_eq(pthread_create(&writer, NULL, put_from_another_thread, s), 0);
-	pthread_join(writer, NULL);
+	pthread_join(writer, &status);
+	ck_assert_int_eq(*(enum store_status *)status, STORE_OK);
 	ck_assert_int_eq(phrase_count(s, "\"quartzword\"", STORE_MEETINGS), 4);
 	ck_assert_int_eq(phrase_count(s, "\"quartz\"*", STORE_MEETINGS), 4);
 	/* A change that drops the word, and the same phrase in another index. */

@@ -76,7 +76,9 @@ char *model_search_snippet(const char *text, const char *expr, size_t words);
 /* The snippet model_search_snippet cuts from a text that begins with
  * `start`, when start alone decides it (its reading stops before start's
  * last token: every lexeme matched in it, and `words` tokens after); NULL
- * when the rest of the text is needed. */
+ * when the rest of the text is needed. For an expression of ASCII words
+ * (for CJK words, a match with combining marks before the first one as
+ * written can make it cut another window than the whole text's). */
 char *model_search_snippet_of_start(const char *start, const char *expr, size_t words);
 
 #endif

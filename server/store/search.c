@@ -174,12 +174,14 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 /* ---- the document counts of phrases, kept for a data version ----
  * Counting the documents that hold a phrase walks its list of them (up to
  * half the index: rank_hits_enough), at a million meetings most of a
- * search's instructions. A connection keeps the counts it made, each for
- * an index and a phrase as the expression writes it (model_search_phrases),
- * as long as its database's data version stays the one they were made at
- * (SQLITE_FCNTL_DATA_VERSION: every commit moves it, this connection's or
- * another's, read inside the counting statement's snapshot): a count kept
- * is the count a walk would make. */
+ * search's instructions. A connection keeps the counts it made outside a
+ * write transaction, each for an index and a phrase as the expression
+ * writes it (model_search_phrases), as long as its database's data version
+ * stays the one they were made at (SQLITE_FCNTL_DATA_VERSION: every commit
+ * moves it, this connection's or another's, read inside the counting
+ * statement's snapshot; an uncommitted write or its rollback does not,
+ * hence none is kept or used inside a write transaction): a count kept is
+ * the count a walk would make. */
 #define PHRASE_COUNTS_MAX 16384 /* kept at most; then all are forgotten */
 #define PHRASE_COUNT_SLOTS (2 * PHRASE_COUNTS_MAX)
 #define PHRASE_KEY_MAX 256 /* a longer phrase is counted each time */
@@ -188,7 +190,7 @@ struct phrase_counts {
 	unsigned version; /* the data version the counts were made at */
 	size_t n;
 	struct phrase_count {
-		char *key; /* the index's kind as a digit, then the phrase; NULL: free */
+		char *key; /* phrase_lookup's kind, then the phrase; NULL: free */
 		int64_t hits;
 	} slot[PHRASE_COUNT_SLOTS];
 	uint32_t used[PHRASE_COUNTS_MAX]; /* the slots in use, n of them */
@@ -203,6 +205,12 @@ static void phrase_counts_clear(struct phrase_counts *p)
 		p->slot[p->used[i]].key = NULL;
 	}
 	p->n = 0;
+}
+
+size_t store_sqlite_phrase_counts_kept(struct store_conn *c)
+{
+	struct phrase_counts *p = *store_sqlite_phrase_counts(c);
+	return p ? p->n : 0;
 }
 
 void store_sqlite_phrase_counts_free(struct phrase_counts *p)
@@ -238,20 +246,22 @@ static struct phrase_counts *phrase_counts_of(struct store_conn *c)
 struct phrase_lookup {
 	struct phrase_counts *counts;
 	sqlite3 *db;
-	char kind; /* the index's kind, as a digit */
+	char kind; /* the index's kind as a digit, or 't' for its tier tokens */
 	char *const *phrases;
 	int n; /* -1: the match has too many to read */
 };
 #define PHRASE_LOOKUP_POINTER "readout_phrase_lookup"
 
-/* The lookup bound at val, or NULL (none, or not for a query of `phrases`
- * phrases, as the expression was not read as FTS5 reads it), its counts
- * made to hold for the data version of the calling statement's snapshot. */
+/* The lookup bound at val, or NULL (none, not for a query of `phrases`
+ * phrases, as the expression was not read as FTS5 reads it, or inside a
+ * write transaction), its counts made to hold for the data version of the
+ * calling statement's snapshot. */
 static struct phrase_lookup *phrase_lookup(sqlite3_value *val, int phrases)
 {
 	struct phrase_lookup *look = val ? sqlite3_value_pointer(val, PHRASE_LOOKUP_POINTER) : NULL;
 	unsigned version;
 	if (!look || look->n != phrases ||
+	    sqlite3_txn_state(look->db, "main") == SQLITE_TXN_WRITE ||
 	    sqlite3_file_control(look->db, "main", SQLITE_FCNTL_DATA_VERSION, &version) !=
 	        SQLITE_OK)
 		return NULL;

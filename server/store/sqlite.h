@@ -38,10 +38,12 @@ int store_search_register(struct sqlite3 *db);
 struct sqlite3 *store_sqlite_handle(struct store_conn *c);
 
 /* The document counts of phrases a connection keeps (store/search.c), NULL
- * until its first search; its close frees them. */
+ * until its first search (then about 600 KB, and the counts' keys); its
+ * close frees them. How many it keeps (for tests). */
 struct phrase_counts;
 struct phrase_counts **store_sqlite_phrase_counts(struct store_conn *c);
 void store_sqlite_phrase_counts_free(struct phrase_counts *p);
+size_t store_sqlite_phrase_counts_kept(struct store_conn *c);
 
 enum store_status store_sqlite_search(struct store_conn *c, const char *match, unsigned kinds,
                                       const struct cursor_pos *after, int limit,
