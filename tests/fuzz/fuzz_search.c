@@ -7,7 +7,8 @@
  * when the result contradicts its contract, or when the expression is not
  * a NUL-terminated string. The words the store looks the phrases up by
  * among the tiers (model_search_tier_words) must be one per phrase, and the
- * expression with a tier filter of them must run too.
+ * expression with a tier filter of them must run too. A snippet of the
+ * input's own text cut from a start of it must be the whole text's.
  */
 #include <sqlite3.h>
 #include <stdint.h>
@@ -95,6 +96,31 @@ static void tiers(const char *q, const char *expr)
 	free(tokens);
 }
 
+/* A snippet of q's own text cut from a start of it that decides it
+ * (model_search_snippet_of_start) is the whole text's, for an expression
+ * of ASCII words; each start ends before a space. */
+static void snippet_starts(const char *q, const char *expr)
+{
+	for (const char *e = expr; *e; e++)
+		if ((unsigned char)*e >= 0x80)
+			return;
+	char *whole = model_search_snippet(q, expr, 4);
+	size_t n = strlen(q);
+	char *start = malloc(n + 1);
+	for (size_t k = 0; start && k < n; k++) {
+		if (q[k] != ' ')
+			continue;
+		memcpy(start, q, k);
+		start[k] = '\0';
+		char *got = model_search_snippet_of_start(start, expr, 4);
+		if (got && strcmp(got, whole) != 0)
+			fail("a snippet cut from a start differs from the whole text's", q, expr);
+		free(got);
+	}
+	free(start);
+	free(whole);
+}
+
 static int all_space(const char *s)
 {
 	for (; *s; s++)
@@ -134,6 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		run(count_stmt, q, expr);
 		run(ranked_stmt, q, expr);
 		tiers(q, expr);
+		snippet_starts(q, expr);
 	}
 	free(expr);
 	free(q);
