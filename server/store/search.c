@@ -209,14 +209,12 @@ static void phrase_counts_clear(struct phrase_counts *p)
 
 size_t store_sqlite_phrase_counts_kept(struct store_conn *c)
 {
-	struct phrase_counts *p = *store_sqlite_phrase_counts(c);
-	return p ? p->n : 0;
+	return store_sqlite_phrase_counts(c)->n;
 }
 
 void store_sqlite_phrase_counts_free(struct phrase_counts *p)
 {
-	if (p)
-		phrase_counts_clear(p);
+	phrase_counts_clear(p);
 	free(p);
 }
 
@@ -232,13 +230,9 @@ static struct phrase_count *phrase_slot(struct phrase_counts *p, const char *key
 	return &p->slot[i];
 }
 
-/* The counts c keeps. */
-static struct phrase_counts *phrase_counts_of(struct store_conn *c)
+struct phrase_counts *store_sqlite_phrase_counts_new(void)
 {
-	struct phrase_counts **counts = store_sqlite_phrase_counts(c);
-	if (!*counts)
-		*counts = xcalloc(1, sizeof **counts);
-	return *counts;
+	return xcalloc(1, sizeof(struct phrase_counts));
 }
 
 /* What readout_rank_stats looks counts up in (bound at its third
@@ -251,6 +245,9 @@ struct phrase_lookup {
 	int n; /* -1: the match has too many to read */
 };
 #define PHRASE_LOOKUP_POINTER "readout_phrase_lookup"
+#define TIER_WORDS_MAX 8 /* the words of a search whose tiers it reads, at most */
+/* A lookup's phrases, at most: a match's (RANK_PHRASES_MAX) or tier tokens. */
+#define LOOKUP_PHRASES_MAX (RANK_TIERS * TIER_WORDS_MAX)
 
 /* The lookup bound at val, or NULL (none, not for a query of `phrases`
  * phrases, as the expression was not read as FTS5 reads it, or inside a
@@ -497,25 +494,37 @@ static enum store_status fts_call(struct store_conn *c, const char *fts, const c
 	return r;
 }
 
+/* fts_call of fn(fts, arg, lookup), which counts the documents holding
+ * each phrase of match: the lookup of c's counts for the index's `kind`
+ * (struct phrase_lookup) and match's phrases. */
+static enum store_status fts_call_counting(struct store_conn *c, const char *fts, const char *fn,
+                                           char kind, const char *match, void *arg,
+                                           const char *type, bool *row)
+{
+	char *phrases[LOOKUP_PHRASES_MAX];
+	int n = model_search_phrases(match, phrases, LOOKUP_PHRASES_MAX);
+	struct phrase_lookup look = {store_sqlite_phrase_counts(c), store_sqlite_handle(c), kind,
+	                             phrases, n};
+	enum store_status r =
+	    fts_call(c, fts, fn, match, arg, type, &look, PHRASE_LOOKUP_POINTER, row);
+	for (int i = 0; i < n; i++)
+		free(phrases[i]);
+	return r;
+}
+
 enum store_status store_sqlite_rank_freeze(struct store_conn *c, const char *match, unsigned kinds,
                                            struct store_rank_walk *w)
 {
-	char *phrases[RANK_PHRASES_MAX];
-	int n = model_search_phrases(match, phrases, RANK_PHRASES_MAX);
 	enum store_status r = STORE_OK;
 	for (int k = 0; k < STORE_KINDS && r == STORE_OK; k++) {
 		if (!(kinds & (1u << k)))
 			continue;
-		struct phrase_lookup look = {phrase_counts_of(c), store_sqlite_handle(c),
-		                             (char)('0' + k), phrases, n};
 		bool row;
-		r = fts_call(c, fts_kinds[k].fts, "readout_rank_stats", match, &w->stats[k],
-		             STORE_RANK_POINTER, &look, PHRASE_LOOKUP_POINTER, &row);
+		r = fts_call_counting(c, fts_kinds[k].fts, "readout_rank_stats", (char)('0' + k),
+		                      match, &w->stats[k], STORE_RANK_POINTER, &row);
 		if (r == STORE_OK && row)
 			w->kinds |= 1u << k;
 	}
-	for (int i = 0; i < n; i++)
-		free(phrases[i]);
 	return r;
 }
 
@@ -524,9 +533,18 @@ void store_sqlite_rank_bind(struct store_db_stmt *st, int i, const struct rank_s
 	sqlite3_bind_pointer((sqlite3_stmt *)st, i, (void *)s, STORE_RANK_POINTER, NULL);
 }
 
-static bool hit_of_kind(const void *item, const void *ctx)
+/* The hits of a page describe reads, of one kind: all, or those whose
+ * text's start did not decide their snippet. */
+struct hit_filter {
+	int kind;
+	bool undecided;
+};
+
+static bool hit_wanted(const void *item, const void *ctx)
 {
-	return ((const struct search_hit *)item)->kind == *(const int *)ctx;
+	const struct search_hit *h = item;
+	const struct hit_filter *f = ctx;
+	return h->kind == f->kind && (!f->undecided || (h->slug && !h->snippet));
 }
 
 /* The text of each kind of record a snippet is cut from: its indexed
@@ -551,25 +569,55 @@ static const char *const snippet_starts[STORE_KINDS] = {
     [STORE_MEETINGS] = MEETING_SNIPPET_START,
 };
 
-/* The snippet of hit h from its record's whole text. */
-static enum store_status snippet_whole(struct store_conn *c, int kind, const char *match,
-                                       struct search_hit *h)
+/* Fills slug, title and date of the hits f wants that have none, and
+ * their snippets from `text`, a kind's start of their text (snippet_starts:
+ * a snippet it does not decide stays NULL) or its whole (snippet_texts). */
+static enum store_status describe_kind(struct store_conn *c, const char *match,
+                                       struct search_hit *hits, size_t n,
+                                       const struct hit_filter *f, const char *text, bool start)
 {
+	char *ids =
+	    store_id_list(hits, n, sizeof *hits, offsetof(struct search_hit, id), hit_wanted, f);
+	if (strcmp(ids, "[]") == 0) {
+		free(ids);
+		return STORE_OK;
+	}
+	const struct fts_kind *k = &fts_kinds[f->kind];
 	char sql[768];
-	snprintf(sql, sizeof sql, "SELECT %s FROM %s r WHERE r.id = $1", snippet_texts[kind],
-	         store_kinds[kind].table);
+	snprintf(sql, sizeof sql,
+	         "SELECT r.id, r.slug, r.%s, %s%s, %s FROM %s r "
+	         "WHERE r.id IN (SELECT value FROM json_each($1))",
+	         k->title, k->date ? "r." : "", k->date ? k->date : "NULL", text,
+	         store_kinds[f->kind].table);
 	struct store_stmt *st;
 	enum store_status r = store_prepare(c, sql, &st);
-	if (r != STORE_OK)
+	if (r != STORE_OK) {
+		free(ids);
 		return r;
-	store_bind_int64(st, 1, h->id);
+	}
+	store_bind_text(st, 1, ids);
 	bool row;
-	r = store_step(st, &row);
-	if (r == STORE_OK && row) {
-		const char *text = store_col_text(st, 0);
-		h->snippet = model_search_snippet(text ? text : "", match, SNIPPET_WORDS);
+	while ((r = store_step(st, &row)) == STORE_OK && row) {
+		int64_t id = store_col_int64(st, 0);
+		for (size_t i = 0; i < n; i++) {
+			struct search_hit *h = &hits[i];
+			if (h->id != id || !hit_wanted(h, f))
+				continue;
+			if (!h->slug) {
+				h->slug = store_column_text(st, 1);
+				h->title = store_column_text(st, 2);
+				if (!store_col_is_null(st, 3))
+					store_column_copy(st, 3, h->date, sizeof h->date);
+			}
+			const char *t = store_col_text(st, 4);
+			if (!t)
+				t = "";
+			h->snippet = start ? model_search_snippet_of_start(t, match, SNIPPET_WORDS)
+			                   : model_search_snippet(t, match, SNIPPET_WORDS);
+		}
 	}
 	store_done(st);
+	free(ids);
 	return r;
 }
 
@@ -587,52 +635,16 @@ static enum store_status describe(struct store_conn *c, const char *match, struc
 		ascii = (unsigned char)*m < 0x80;
 	enum store_status r = STORE_OK;
 	for (int kind = 0; kind < STORE_KINDS && r == STORE_OK; kind++) {
-		char *ids = store_id_list(hits, n, sizeof *hits, offsetof(struct search_hit, id),
-		                          hit_of_kind, &kind);
-		if (strcmp(ids, "[]") == 0) {
-			free(ids);
+		struct hit_filter f = {kind, false};
+		if (!ascii || !snippet_starts[kind]) {
+			r = describe_kind(c, match, hits, n, &f, snippet_texts[kind], false);
 			continue;
 		}
-		const struct fts_kind *f = &fts_kinds[kind];
-		bool starts = ascii && snippet_starts[kind];
-		char sql[768];
-		snprintf(sql, sizeof sql,
-		         "SELECT r.id, r.slug, r.%s, %s%s, %s FROM %s r "
-		         "WHERE r.id IN (SELECT value FROM json_each($1))",
-		         f->title, f->date ? "r." : "", f->date ? f->date : "NULL",
-		         starts ? snippet_starts[kind] : snippet_texts[kind],
-		         store_kinds[kind].table);
-		struct store_stmt *st;
-		r = store_prepare(c, sql, &st);
-		if (r != STORE_OK) {
-			free(ids);
-			return r;
-		}
-		store_bind_text(st, 1, ids);
-		bool row;
-		while ((r = store_step(st, &row)) == STORE_OK && row) {
-			int64_t id = store_col_int64(st, 0);
-			for (size_t i = 0; i < n; i++) {
-				if (hits[i].kind != kind || hits[i].id != id)
-					continue;
-				hits[i].slug = store_column_text(st, 1);
-				hits[i].title = store_column_text(st, 2);
-				if (!store_col_is_null(st, 3))
-					store_column_copy(st, 3, hits[i].date, sizeof hits[i].date);
-				const char *text = store_col_text(st, 4);
-				hits[i].snippet =
-				    starts ? model_search_snippet_of_start(text ? text : "", match,
-				                                           SNIPPET_WORDS)
-				           : model_search_snippet(text ? text : "", match,
-				                                  SNIPPET_WORDS);
-			}
-		}
-		store_done(st);
-		free(ids);
+		r = describe_kind(c, match, hits, n, &f, snippet_starts[kind], true);
 		/* Those whose start did not decide them: from the whole text. */
-		for (size_t i = 0; starts && i < n && r == STORE_OK; i++)
-			if (hits[i].kind == kind && hits[i].slug && !hits[i].snippet)
-				r = snippet_whole(c, kind, match, &hits[i]);
+		f.undecided = true;
+		if (r == STORE_OK)
+			r = describe_kind(c, match, hits, n, &f, snippet_texts[kind], false);
 	}
 	return r;
 }
@@ -653,7 +665,6 @@ static void search_hit_row_read(struct store_stmt *st, void *out)
 /* Searches whose phrases match fewer meetings than this rank them all:
  * that costs less than reading the tiers first. */
 #define TIERS_FROM 512
-#define TIER_WORDS_MAX 8
 
 /* The meetings a search reads: those of its match holding the word of a
  * phrase in the tiers read (model/rank.h), a pass of more tiers at a time,
@@ -699,16 +710,10 @@ static enum store_status tier_count(struct store_conn *c, struct tier_walk *w, i
 	k->cap = cap;
 	/* Tier tokens' counts are kept apart from phrases' (kind 't'): they
 	 * are not cut at half the index. */
-	char *phrases[RANK_TIERS * TIER_WORDS_MAX];
-	int n = match ? model_search_phrases(match, phrases, RANK_TIERS * TIER_WORDS_MAX) : -1;
-	struct phrase_lookup look = {phrase_counts_of(c), store_sqlite_handle(c), 't', phrases, n};
 	bool row;
-	enum store_status r =
-	    match ? fts_call(c, "meetings_fts", "readout_tier_counts", match, k,
-	                     TIER_COUNTS_POINTER, &look, PHRASE_LOOKUP_POINTER, &row)
-	          : STORE_ERROR;
-	for (int i = 0; i < n; i++)
-		free(phrases[i]);
+	enum store_status r = match ? fts_call_counting(c, "meetings_fts", "readout_tier_counts",
+	                                                't', match, k, TIER_COUNTS_POINTER, &row)
+	                            : STORE_ERROR;
 	/* No row: no meeting holds any of the tokens, every tier is empty. */
 	for (; r == STORE_OK && !row && k->counted < RANK_TIERS; k->counted++)
 		k->upto[k->counted] = k->counted ? k->upto[k->counted - 1] : 0;

@@ -204,6 +204,7 @@ static struct store_db *sqlite_open(const char *path, bool create, char *err, si
 	}
 	struct store_db *db = xcalloc(1, sizeof *db);
 	db->handle = h;
+	db->phrase_counts = store_sqlite_phrase_counts_new();
 	sqlite3_progress_handler(h, STORE_PROGRESS_STEPS, progress, db);
 	return db;
 }
@@ -571,7 +572,7 @@ struct sqlite3 *store_sqlite_handle(struct store_conn *c)
 	return c->db->handle;
 }
 
-struct phrase_counts **store_sqlite_phrase_counts(struct store_conn *c)
+struct phrase_counts *store_sqlite_phrase_counts(struct store_conn *c)
 {
-	return &c->db->phrase_counts;
+	return c->db->phrase_counts;
 }

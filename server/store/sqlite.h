@@ -37,11 +37,12 @@ int store_search_register(struct sqlite3 *db);
 /* The SQLite handle of a connection (for tests of the SQL functions). */
 struct sqlite3 *store_sqlite_handle(struct store_conn *c);
 
-/* The document counts of phrases a connection keeps (store/search.c), NULL
- * until its first search (then about 600 KB, and the counts' keys); its
- * close frees them. How many it keeps (for tests). */
+/* The document counts of phrases a connection keeps (store/search.c): its
+ * open makes them (about 600 KB, zero pages until searches touch them, and
+ * the counts' keys), its close frees them. How many it keeps (for tests). */
 struct phrase_counts;
-struct phrase_counts **store_sqlite_phrase_counts(struct store_conn *c);
+struct phrase_counts *store_sqlite_phrase_counts(struct store_conn *c);
+struct phrase_counts *store_sqlite_phrase_counts_new(void);
 void store_sqlite_phrase_counts_free(struct phrase_counts *p);
 size_t store_sqlite_phrase_counts_kept(struct store_conn *c);
 
