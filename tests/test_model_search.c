@@ -578,8 +578,21 @@ START_TEST(test_rank_rules)
 }
 END_TEST
 
-/* A meeting's tier tokens: each word whose impact reaches a tier's floor,
- * in the first such tier, once; the others have none. */
+/* Whether a tier text holds word's tier token of tier t, whole. */
+static bool holds_tier_token(const char *tiers, int t, const char *word)
+{
+	char token[64];
+	ck_assert_int_gt(rank_tier_token(token, sizeof token, t, word, strlen(word)), 0);
+	size_t n = strlen(token);
+	for (const char *p = tiers; (p = strstr(p, token)); p++)
+		if (p[n] == '\0' || p[n] == RANK_TIER_MARK)
+			return true;
+	return false;
+}
+
+/* A meeting's tier tokens: each word, and each prefix of three characters
+ * its words begin with, whose impact reaches a tier's floor, in the first
+ * such tier, once; the others have none. */
 START_TEST(test_rank_tiers)
 {
 	ck_assert_int_eq(rank_tier(RANK_IMPACT_MAX), 0);
@@ -595,34 +608,47 @@ START_TEST(test_rank_tiers)
 	                 "cpeace",
 	                 8);
 	ck_assert_int_eq(rank_tier_token(token, 6, 2, "peace", 5), -1);
+	/* A prefix's tier word: '*' and its first three characters. */
+	char word[16];
+	ck_assert_int_eq(rank_tier_prefix(word, sizeof word, "peace", 5), 4);
+	ck_assert_str_eq(word, "*pea");
+	ck_assert_int_eq(rank_tier_prefix(word, sizeof word, "pea", 3), 4);
+	ck_assert_int_eq(rank_tier_prefix(word, sizeof word, "pe", 2), -1);
+	ck_assert_int_eq(rank_tier_prefix(word, sizeof word, "ünïcode", 9), 6);
+	ck_assert_str_eq(word, "*ünï");
+	ck_assert_int_eq(rank_tier_prefix(word, sizeof word, "和平共处", 12), 10);
+	ck_assert_str_eq(word, "*和平共");
+	ck_assert_int_eq(rank_tier_prefix(word, 4, "peace", 5), -1);
 	/* "Quartz" in the title of a short meeting: far above every floor;
-	 * "onyx" once in a long readout: below them. */
-	char readout[4096] = "onyx";
+	 * "onyx" once in a long readout: below them; "garnet" and "garnets",
+	 * once each there: below them alone, in a tier as one prefix. */
+	char readout[4096] = "onyx garnet garnets";
 	for (int i = 0; i < 400; i++)
 		strcat(readout, " filler");
 	const char *texts[RANK_MEETING_COLUMNS] = {"Quartz talks", "Ünïcode", readout, NULL};
 	char *tiers = rank_meeting_tiers(texts);
-	double dl = 2 + 1 + 401;
+	double dl = 2 + 1 + 403;
 	double quartz = rank_impact(10.0, dl, RANK_MEETING_LENGTH);
 	ck_assert_int_ge(rank_tier(quartz), 0);
 	ck_assert_int_eq(rank_tier(rank_impact(1.0, dl, RANK_MEETING_LENGTH)), -1);
-	char title_word[16];
-	rank_tier_token(title_word, sizeof title_word, rank_tier(quartz), "quartz", 6);
-	ck_assert_ptr_nonnull(strstr(tiers, title_word));
-	rank_tier_token(title_word, sizeof title_word, rank_tier(quartz), "talks", 5);
-	ck_assert_ptr_nonnull(strstr(tiers, title_word));
-	ck_assert_ptr_null(strstr(tiers, "onyx"));
+	static const char *const title[] = {"quartz", "talks", "*qua", "*tal"};
+	for (size_t i = 0; i < sizeof title / sizeof title[0]; i++)
+		ck_assert_msg(holds_tier_token(tiers, rank_tier(quartz), title[i]), "%s", title[i]);
+	ck_assert_ptr_null(strstr(tiers, "ony"));
+	ck_assert_ptr_null(strstr(tiers, "garnet"));
+	int two = rank_tier(rank_impact(2.0, dl, RANK_MEETING_LENGTH));
+	ck_assert_int_ge(two, 0);
+	ck_assert(holds_tier_token(tiers, two, "*gar"));
 	/* "filler": 400 times in the readout, weight 1: the top tier. */
-	char filler[16];
 	ck_assert_int_eq(rank_tier(rank_impact(400.0, dl, RANK_MEETING_LENGTH)), 0);
-	rank_tier_token(filler, sizeof filler, 0, "filler", 6);
-	ck_assert_ptr_nonnull(strstr(tiers, filler));
+	ck_assert(holds_tier_token(tiers, 0, "filler"));
+	ck_assert(holds_tier_token(tiers, 0, "*fil"));
 	/* Words are folded; the summary weighs 4. */
-	char unicode[16];
-	rank_tier_token(unicode, sizeof unicode,
-	                rank_tier(rank_impact(4.0, dl, RANK_MEETING_LENGTH)), "unicode", 7);
-	ck_assert_ptr_nonnull(strstr(tiers, unicode));
-	ck_assert_int_eq((int)strlen(tiers), 8 + 7 + 8 + 9);
+	int four = rank_tier(rank_impact(4.0, dl, RANK_MEETING_LENGTH));
+	ck_assert(holds_tier_token(tiers, four, "unicode"));
+	ck_assert(holds_tier_token(tiers, four, "*uni"));
+	/* Nothing else: four words and five prefixes. */
+	ck_assert_int_eq((int)strlen(tiers), 8 + 7 + 8 + 9 + 5 * 6);
 	free(tiers);
 	const char *none[RANK_MEETING_COLUMNS] = {NULL, NULL, NULL, NULL};
 	tiers = rank_meeting_tiers(none);
@@ -645,8 +671,17 @@ START_TEST(test_tier_words)
 	ck_assert_str_eq(words[1], "b");
 	free(words[0]);
 	free(words[1]);
-	/* A prefix of one word, or more phrases than there is room for: none. */
-	ck_assert_int_eq(model_search_tier_words("\"a\" AND \"pea\"*", words, 4), -1);
+	/* A prefix of one word: its first three characters' tier word
+	 * (rank_tier_prefix), folded; none for a shorter one. */
+	ck_assert_int_eq(model_search_tier_words("\"a\" AND \"Pëace\"*", words, 4), 2);
+	ck_assert_str_eq(words[1], "*pea");
+	free(words[0]);
+	free(words[1]);
+	ck_assert_int_eq(model_search_tier_words("\"和平共处\"*", words, 4), 1);
+	ck_assert_str_eq(words[0], "和平"); /* pairs: a phrase of three tokens */
+	free(words[0]);
+	/* Too short a prefix, or more phrases than there is room for: none. */
+	ck_assert_int_eq(model_search_tier_words("\"a\" AND \"pe\"*", words, 4), -1);
 	ck_assert_int_eq(model_search_tier_words("\"和\"*", words, 4), -1);
 	ck_assert_int_eq(model_search_tier_words("\"a\" AND \"b\" AND \"c\"", words, 2), -1);
 	ck_assert_int_eq(model_search_tier_words("\"和平\"", words, 4), 1);

@@ -6,6 +6,7 @@
 #include "model/rank.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,10 +108,27 @@ static struct word_slot *word_find(struct words *w, const char *s, size_t n, uin
 	return &w->slots[i];
 }
 
-static int count_word(void *ctx, const struct token *t)
+int rank_tier_prefix(char *buf, size_t size, const char *token, size_t n)
 {
-	struct words *w = ctx;
-	w->tokens++;
+	size_t len = 0;
+	int chars = 0;
+	for (; len < n; len++) {
+		bool lead = ((unsigned char)token[len] & 0xc0) != 0x80;
+		if (lead && chars == RANK_TIER_PREFIX)
+			break;
+		chars += lead;
+	}
+	if (chars < RANK_TIER_PREFIX || len + 2 > size)
+		return -1;
+	buf[0] = '*';
+	memcpy(buf + 1, token, len);
+	buf[len + 1] = '\0';
+	return (int)len + 1;
+}
+
+/* Adds the column's weight to the frequency of the word at s (n bytes). */
+static void count(struct words *w, const char *s, size_t n)
+{
 	if (2 * (w->used + 1) > w->cap) { /* grow, keeping the load under a half */
 		struct words old = *w;
 		w->cap = old.cap ? 2 * old.cap : 256;
@@ -121,19 +139,31 @@ static int count_word(void *ctx, const struct token *t)
 				           old.slots[i].hash) = old.slots[i];
 		free(old.slots);
 	}
-	uint32_t h = word_hash(t->text, t->len);
-	struct word_slot *slot = word_find(w, t->text, t->len, h);
+	uint32_t h = word_hash(s, n);
+	struct word_slot *slot = word_find(w, s, n, h);
 	if (!slot->len) {
-		if (w->size + t->len > w->room) {
-			w->room = 2 * (w->size + t->len);
+		if (w->size + n > w->room) {
+			w->room = 2 * (w->size + n);
 			w->bytes = xrealloc(w->bytes, w->room);
 		}
-		memcpy(w->bytes + w->size, t->text, t->len);
-		*slot = (struct word_slot){h, (uint32_t)t->len, w->size, 0};
-		w->size += t->len;
+		memcpy(w->bytes + w->size, s, n);
+		*slot = (struct word_slot){h, (uint32_t)n, w->size, 0};
+		w->size += n;
 		w->used++;
 	}
 	slot->freq += w->weight;
+}
+
+/* Counts a token: its word, and its prefix's tier word when it has one. */
+static int count_word(void *ctx, const struct token *t)
+{
+	struct words *w = ctx;
+	w->tokens++;
+	count(w, t->text, t->len);
+	char prefix[4 * RANK_TIER_PREFIX + 2];
+	int n = rank_tier_prefix(prefix, sizeof prefix, t->text, t->len);
+	if (n > 0)
+		count(w, prefix, (size_t)n);
 	return 0;
 }
 

@@ -97,10 +97,23 @@ double rank_tier_floor(int t);
  * length, or -1 when it does not fit in size bytes (with its NUL). */
 int rank_tier_token(char *buf, size_t size, int t, const char *word, size_t n);
 
+/* Prefix searches have tiers too. The words of a meeting that begin with
+ * the same RANK_TIER_PREFIX characters count as one word, written '*' and
+ * those characters (the prefix's tier word): the frequencies of its words
+ * added up, as a prefix query's phrase adds up its hits. A query prefix of
+ * that many characters or more matches only words among them, so the
+ * prefix's tier bounds its impact. */
+#define RANK_TIER_PREFIX 3
+
+/* Writes the tier word of the prefixes that begin with `token` (n bytes)
+ * into buf: '*' and its first RANK_TIER_PREFIX characters. Returns its
+ * length, or -1 when the token is shorter or buf (with its NUL) too small. */
+int rank_tier_prefix(char *buf, size_t size, const char *token, size_t n);
+
 /* The tier text of a meeting whose RANK_MEETING_COLUMNS texts (NULL for
  * none) are weighted RANK_MEETING_WEIGHTS: the tier token of each distinct
- * word in a tier, one after another (each begins with RANK_TIER_MARK). A
- * new string, "" when none. */
+ * word and each prefix's tier word in a tier, one after another (each
+ * begins with RANK_TIER_MARK). A new string, "" when none. */
 char *rank_meeting_tiers(const char *const texts[RANK_MEETING_COLUMNS]);
 
 /* Writes s as text ("rows,tokens[,hits...]", at most RANK_STATS_TEXT_MAX

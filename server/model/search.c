@@ -320,14 +320,17 @@ static int first_token(void *ctx, const struct token *t)
 	return 0;
 }
 
-/* A term's first token, unless it is a prefix of one token. */
+/* A term's first token; for a prefix of one token, the prefix's tier word
+ * (rank_tier_prefix), or none when it is too short to have one. */
 static char *tier_word_of(const char *text, size_t len, bool prefix)
 {
 	struct first_token f = {0};
 	model_tokenize(text, len, first_token, &f);
 	if (prefix && f.tokens == 1) {
+		char word[4 * RANK_TIER_PREFIX + 2];
+		int n = rank_tier_prefix(word, sizeof word, f.text, strlen(f.text));
 		free(f.text);
-		return NULL;
+		return n > 0 ? xstrdup(word) : NULL;
 	}
 	return f.text;
 }
