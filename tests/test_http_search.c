@@ -1596,9 +1596,9 @@ static void assert_every_kind_once(const char *q, int people)
 	free(keys);
 }
 
-/* Readout text of n words from a small vocabulary: "quorvex", "zandor"
- * and, when zandil, "zandil" each about one word in 2 * `every` (seeded,
- * so every run writes the same). */
+/* Readout text of n words from a small vocabulary: "quorvex" and, when
+ * zandil, "zandil" and "zandor" each about one word in 2 * `every`
+ * (seeded, so every run writes the same). */
 static const char *quorvex_text(unsigned *seed, int n, int every, bool zandil)
 {
 	static char buf[TEXT_MAX];
@@ -1610,7 +1610,7 @@ static const char *quorvex_text(unsigned *seed, int n, int every, bool zandil)
 		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? " " : "",
 		                        r == 0             ? "quorvex"
 		                        : r == 1 && zandil ? "zandil"
-		                        : r == 2           ? "zandor"
+		                        : r == 2 && zandil ? "zandor"
 		                                           : "filler");
 	}
 	return buf;
@@ -1656,7 +1656,7 @@ START_TEST(tiers_rank_as_every_meeting)
 	 * words' frequencies add up ("zandil" and "zandor"). */
 	static const char *const queries[] = {
 	    "quorvex", "zandil", "quorvex zandil", "zandil OR quorvex", "\"quorvex zandil\"",
-	    "zand*",   "zan*",   "zandi*",         "quorv* zand*",      "zand* OR zandil"};
+	    "zand*",   "zan*",   "quorv* zand*"};
 	for (size_t k = 0; k < sizeof queries / sizeof queries[0]; k++)
 		assert_ranked_as_every_meeting(queries[k]);
 	assert_ranked_as_every_meeting(lambdas);
