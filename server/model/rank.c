@@ -160,7 +160,7 @@ static int count_word(void *ctx, const struct token *t)
 	struct words *w = ctx;
 	w->tokens++;
 	count(w, t->text, t->len);
-	char prefix[4 * RANK_TIER_PREFIX + 2];
+	char prefix[RANK_TIER_PREFIX_SIZE];
 	int n = rank_tier_prefix(prefix, sizeof prefix, t->text, t->len);
 	if (n > 0)
 		count(w, prefix, (size_t)n);

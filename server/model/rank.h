@@ -104,10 +104,12 @@ int rank_tier_token(char *buf, size_t size, int t, const char *word, size_t n);
  * that many characters or more matches only words among them, so the
  * prefix's tier bounds its impact. */
 #define RANK_TIER_PREFIX 3
+#define RANK_TIER_PREFIX_SIZE (1 + 4 * RANK_TIER_PREFIX + 1) /* '*', UTF-8, NUL */
 
 /* Writes the tier word of the prefixes that begin with `token` (n bytes)
- * into buf: '*' and its first RANK_TIER_PREFIX characters. Returns its
- * length, or -1 when the token is shorter or buf (with its NUL) too small. */
+ * into buf: '*' and its first RANK_TIER_PREFIX characters (at most
+ * RANK_TIER_PREFIX_SIZE bytes with the NUL). Returns its length, or -1 when
+ * the token is shorter or buf (with its NUL) too small. */
 int rank_tier_prefix(char *buf, size_t size, const char *token, size_t n);
 
 /* The tier text of a meeting whose RANK_MEETING_COLUMNS texts (NULL for

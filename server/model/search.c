@@ -327,7 +327,7 @@ static char *tier_word_of(const char *text, size_t len, bool prefix)
 	struct first_token f = {0};
 	model_tokenize(text, len, first_token, &f);
 	if (prefix && f.tokens == 1) {
-		char word[4 * RANK_TIER_PREFIX + 2];
+		char word[RANK_TIER_PREFIX_SIZE];
 		int n = rank_tier_prefix(word, sizeof word, f.text, strlen(f.text));
 		free(f.text);
 		return n > 0 ? xstrdup(word) : NULL;
