@@ -537,6 +537,26 @@ enum store_status store_get_json(struct store *s, enum store_kind kind, const st
 	return r;
 }
 
+/* Reads into ids up to batch meetings whose stored body is stale. */
+static enum store_status stale_ids(struct store_conn *c, int batch, int64_t *ids, int *n)
+{
+	*n = 0;
+	struct store_stmt *st;
+	enum store_status r = store_prepare(
+	    c,
+	    "SELECT meeting_id FROM meeting_json WHERE body IS NULL OR summary IS NULL "
+	    "LIMIT $1",
+	    &st);
+	if (r != STORE_OK)
+		return r;
+	store_bind_int64(st, 1, batch);
+	bool row;
+	while (*n < batch && (r = store_step(st, &row)) == STORE_OK && row)
+		ids[(*n)++] = store_col_int64(st, 0);
+	store_done(st);
+	return r;
+}
+
 enum store_status store_meeting_json_fill(struct store *s, int batch, int64_t *filled)
 {
 	*filled = 0;
@@ -545,35 +565,28 @@ enum store_status store_meeting_json_fill(struct store *s, int batch, int64_t *f
 	struct store_conn *c = store_conn(s);
 	if (!c)
 		return store_conn_failure(s);
-	enum store_status r = store_begin_write(c);
-	if (r != STORE_OK)
-		return r;
-	struct store_stmt *st;
-	r = store_prepare(
-	    c,
-	    "SELECT meeting_id FROM meeting_json WHERE body IS NULL OR summary IS NULL "
-	    "LIMIT $1",
-	    &st);
+	/* Nearly always nothing is stale: look first, one read of a partial
+	 * index, and take the write lock only for work (held for nothing, it
+	 * would stall every writer of the database at each look). Inside the
+	 * write the stale are read again: another writer may have filled or
+	 * deleted some meanwhile. */
 	int64_t *ids = xcalloc((size_t)batch, sizeof *ids);
 	int n = 0;
-	if (r == STORE_OK) {
-		store_bind_int64(st, 1, batch);
-		bool row;
-		while (n < batch && (r = store_step(st, &row)) == STORE_OK && row)
-			ids[n++] = store_col_int64(st, 0);
-		store_done(st);
-	}
-	for (int i = 0; i < n && r == STORE_OK; i++) {
-		void *record = record_read(c, STORE_MEETINGS, ids[i], &r);
+	enum store_status r = stale_ids(c, batch, ids, &n);
+	if (r == STORE_OK && n > 0 && (r = store_begin_write(c)) == STORE_OK) {
+		r = stale_ids(c, batch, ids, &n);
+		for (int i = 0; i < n && r == STORE_OK; i++) {
+			void *record = record_read(c, STORE_MEETINGS, ids[i], &r);
+			if (r == STORE_OK)
+				r = meeting_json_store(c, record, NULL, 0);
+			record_free(STORE_MEETINGS, record);
+		}
 		if (r == STORE_OK)
-			r = meeting_json_store(c, record, NULL, 0);
-		record_free(STORE_MEETINGS, record);
+			r = store_commit(c);
+		else
+			store_rollback(c);
 	}
 	free(ids);
-	if (r == STORE_OK)
-		r = store_commit(c);
-	else
-		store_rollback(c);
 	if (r == STORE_OK)
 		*filled = n;
 	return r;

@@ -313,8 +313,9 @@ enum store_status store_get_json(struct store *s, enum store_kind kind, const st
                                  char **body, size_t *len, char etag[MODEL_ETAG_LEN + 1]);
 
 /* Renders up to batch stale stored meeting bodies (see
- * migrations/sqlite/0008_meeting_json.sql) in one write transaction;
- * *filled counts them: fewer than batch when none is left. */
+ * migrations/sqlite/0008_meeting_json.sql) in one write transaction,
+ * taken only when some are stale; *filled counts them: fewer than batch
+ * when none is left. */
 enum store_status store_meeting_json_fill(struct store *s, int batch, int64_t *filled);
 
 /* The changes with seq > since of the kinds in kinds (a bit per enum
