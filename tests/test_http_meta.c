@@ -267,15 +267,25 @@ START_TEST(request_log_line)
 	int saved = dup(STDERR_FILENO);
 	dup2(fd, STDERR_FILENO);
 	reply_free(get(&h, "/healthz?probe=log"));
-	usleep(100000);
 	reply_free(get(&h, "/v1/participants/x%2Fmeetings?probe=log"));
-	/* The line is written when the request completes; give it a moment. */
-	usleep(100000);
+	/* More lines than the buffer holds (4 KB), then an idle server. */
+	enum { BURST = 60 };
+	for (int i = 0; i < BURST; i++) {
+		char p[64];
+		snprintf(p, sizeof p, "/v1/log-burst-%02d", i);
+		reply_free(get(&h, p));
+	}
+	/* Lines are buffered and out within LOGBUF_FLUSH_MS (100 ms): wait
+	 * for the last, a second at most. */
+	char buf[32768] = {0};
+	for (int i = 0; i < 100 && !strstr(buf, "log-burst-59"); i++) {
+		usleep(10000);
+		ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+	}
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
-	char buf[4096] = {0};
-	ck_assert_int_gt(pread(fd, buf, sizeof buf - 1, 0), 0);
 	close(fd);
 	unlink(path);
 	json_t *line = json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL);
@@ -295,6 +305,19 @@ START_TEST(request_log_line)
 	ck_assert_str_eq(jstr(line, "path"), "/v1/participants/x%2Fmeetings");
 	ck_assert_int_eq(jint(line, "status"), 404);
 	json_decref(line);
+	/* Then the burst: every line whole, once, in order. */
+	const char *at = strchr(second + 1, '\n');
+	for (int i = 0; i < BURST; i++) {
+		ck_assert_ptr_nonnull(at);
+		line = json_loads(at + 1, JSON_DISABLE_EOF_CHECK, NULL);
+		ck_assert_msg(line != NULL, "line %d of the burst is not JSON: %.200s", i, at + 1);
+		char want[64];
+		snprintf(want, sizeof want, "/v1/log-burst-%02d", i);
+		ck_assert_str_eq(jstr(line, "path"), want);
+		json_decref(line);
+		at = strchr(at + 1, '\n');
+	}
+	ck_assert_msg(at && at[1] == '\0', "more after the burst: %s", at ? at + 1 : "(none)");
 }
 END_TEST
 

@@ -45,6 +45,7 @@
 #include <jansson.h>
 
 #include "http/cache.h"
+#include "http/logbuf.h"
 #include "http/metrics.h"
 #include "http/problem.h"
 #include "model/xalloc.h"
@@ -121,6 +122,7 @@ struct http_server {
 	bool grouping;    /* the writer's last group held several (under write_lock) */
 	bool writer_stop; /* under write_lock */
 	atomic_ulong groups, grouped; /* groups committed, their writes */
+	struct logbuf log;            /* the request log's lines, flushed by the watcher */
 };
 
 struct request_state {
@@ -1254,21 +1256,28 @@ static void watch_check(struct http_server *s, struct conn_watch *w, long now)
 static long waits_check(struct http_server *s, long now, bool hangups);
 
 /* Checks the head and body deadlines every WATCH_INTERVAL_MS (and then
- * whether a waiting request's client has gone), and resumes each waiting
- * request at its deadline. watch_wake runs on CLOCK_MONOTONIC. */
+ * whether a waiting request's client has gone), resumes each waiting
+ * request at its deadline, and writes out the request log's buffer every
+ * LOGBUF_FLUSH_MS. watch_wake runs on CLOCK_MONOTONIC. */
 static void *watcher_main(void *arg)
 {
 	struct http_server *s = arg;
 	long next_watch = now_ms() + WATCH_INTERVAL_MS, next_wait = LONG_MAX;
+	long next_flush = now_ms() + LOGBUF_FLUSH_MS;
 	pthread_mutex_lock(&s->watch_lock);
 	while (!s->watcher_stop) {
 		long until = next_wait < next_watch ? next_wait : next_watch;
+		if (next_flush < until)
+			until = next_flush;
 		if (!s->watcher_kick) {
 			struct timespec at = {until / 1000, (until % 1000) * 1000000L};
 			pthread_cond_timedwait(&s->watch_wake, &s->watch_lock, &at);
 		}
 		s->watcher_kick = false;
 		long now = now_ms();
+		bool flush = now >= next_flush;
+		if (flush)
+			next_flush = now + LOGBUF_FLUSH_MS;
 		bool tick = now >= next_watch;
 		if (tick) {
 			for (struct conn_watch *w = s->watches; w && !s->watcher_stop; w = w->next)
@@ -1278,6 +1287,8 @@ static void *watcher_main(void *arg)
 		/* Not under watch_lock: wait_begin takes it (watcher_kick) after
 		 * wait_lock. */
 		pthread_mutex_unlock(&s->watch_lock);
+		if (flush)
+			logbuf_flush(&s->log);
 		next_wait = waits_check(s, now, tick);
 		pthread_mutex_lock(&s->watch_lock);
 	}
@@ -1691,8 +1702,9 @@ static void log_escape(char *out, size_t cap, const char *s)
 
 /* One JSON line a request on stderr: time, level, method, path, the
  * token's name when the request carried a valid one (actor), status,
- * duration. */
-static void log_request(const struct request_state *st, long us)
+ * duration. Lines are buffered (s->log) and out within LOGBUF_FLUSH_MS,
+ * an error's (5xx) at once. */
+static void log_request(struct http_server *s, const struct request_state *st, long us)
 {
 	/* Each worker formats the date and time of a second once: gmtime_r
 	 * takes a lock of the C library's that the workers would share. */
@@ -1728,19 +1740,10 @@ static void log_request(const struct request_state *st, long us)
 	                   "%s\"status\":%d,\"duration_us\":%ld}\n",
 	                   ts, st->res.status >= 500 ? "error" : "info", method, path, actor,
 	                   st->res.status, us);
-	/* One write(2) of the whole line, not stdio: stderr's lock would make
-	 * the workers wait on each other for every request. A line is written
-	 * whole or, on a full disk or a closed pipe, partly: a log must not
-	 * hold up the answer. */
+	/* Not stdio: stderr's lock would make the workers wait on each other
+	 * for every request, and its buffer is flushed at every line. */
 	if (len > 0 && (size_t)len < sizeof line)
-		for (size_t at = 0; at < (size_t)len;) {
-			ssize_t n = write(STDERR_FILENO, line + at, (size_t)len - at);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			at += (size_t)n;
-		}
+		logbuf_put(&s->log, line, (size_t)len, st->res.status >= 500);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -1775,7 +1778,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	long us = elapsed_us(&st->start);
 	if (st->res.status)
-		log_request(st, us);
+		log_request(s, st, us);
 	response_clear(&st->res);
 	free(st->body);
 	free(st->req.path_copy);
@@ -1952,6 +1955,7 @@ static int listen_group(struct http_server *s, char *err, size_t errlen)
 /* Frees what http_server_start made besides the daemons and the sockets. */
 static void server_free(struct http_server *s)
 {
+	logbuf_destroy(&s->log);
 	pthread_cond_destroy(&s->watch_wake);
 	pthread_mutex_destroy(&s->watch_lock);
 	pthread_mutex_destroy(&s->wait_lock);
@@ -1971,6 +1975,7 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
                                       size_t errlen)
 {
 	struct http_server *s = xcalloc(1, sizeof *s);
+	logbuf_init(&s->log);
 	s->opt = *opt;
 	s->opt.tokens = NULL; /* s->tokens holds them */
 	if (!opt->group_end)
@@ -1982,6 +1987,7 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 	s->daemons = xcalloc(s->workers, sizeof *s->daemons);
 	s->listen_fds = xcalloc(s->workers, sizeof *s->listen_fds);
 	if (listen_group(s, err, errlen) != 0) {
+		logbuf_destroy(&s->log);
 		auth_set_unref(s->tokens);
 		free(s->daemons);
 		free(s->listen_fds);
