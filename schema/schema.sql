@@ -40,7 +40,7 @@ CREATE TABLE meetings (
 	title TEXT NOT NULL,
 	date TEXT NOT NULL,
 	kind TEXT NOT NULL DEFAULT 'meeting'
-		CHECK (kind IN ('meeting', 'talks', 'phone_call', 'video_call', 'summit', 'visit', 'other')),
+		CHECK (kind = 'meeting' OR kind = 'talks' OR kind = 'phone_call' OR kind = 'video_call' OR kind = 'summit' OR kind = 'visit' OR kind = 'other'),
 	location TEXT,
 	city TEXT,
 	country TEXT CHECK (country IS NULL OR length(country) = 2),
@@ -57,14 +57,14 @@ CREATE INDEX meetings_country_date ON meetings (country, date, id);
 CREATE TABLE attendances (
 	meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
 	participant_id INTEGER NOT NULL REFERENCES participants (id) ON DELETE RESTRICT,
-	role TEXT NOT NULL DEFAULT 'attendee' CHECK (role IN ('host', 'guest', 'attendee')),
+	role TEXT NOT NULL DEFAULT 'attendee' CHECK (role = 'host' OR role = 'guest' OR role = 'attendee'),
 	position INTEGER NOT NULL, date TEXT,
 	PRIMARY KEY (meeting_id, participant_id)
 ) WITHOUT ROWID;
 CREATE TABLE invocations (
 	meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
 	principle_id INTEGER NOT NULL REFERENCES principles (id) ON DELETE RESTRICT,
-	stance TEXT NOT NULL DEFAULT 'cited' CHECK (stance IN ('proposed', 'reaffirmed', 'cited')),
+	stance TEXT NOT NULL DEFAULT 'cited' CHECK (stance = 'proposed' OR stance = 'reaffirmed' OR stance = 'cited'),
 	invoked_by INTEGER REFERENCES participants (id) ON DELETE RESTRICT,
 	quote TEXT,
 	position INTEGER NOT NULL,
@@ -138,8 +138,8 @@ CREATE INDEX principles_framework_name ON principles (framework, lower(name), id
 CREATE TABLE changes (
 	seq INTEGER PRIMARY KEY,
 	at TEXT NOT NULL,
-	action TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete')),
-	type TEXT NOT NULL CHECK (type IN ('meeting', 'participant', 'principle')),
+	action TEXT NOT NULL CHECK (action = 'create' OR action = 'update' OR action = 'delete'),
+	type TEXT NOT NULL CHECK (type = 'meeting' OR type = 'participant' OR type = 'principle'),
 	entity_id INTEGER NOT NULL,
 	slug TEXT NOT NULL,
 	version INTEGER NOT NULL,
@@ -231,14 +231,6 @@ CREATE TRIGGER attendances_meeting_date AFTER UPDATE OF date ON meetings
 WHEN OLD.date IS NOT NEW.date BEGIN
 	UPDATE attendances SET date = NEW.date WHERE meeting_id = NEW.id;
 END;
-CREATE VIRTUAL TABLE meetings_fts USING fts5(
-	title, summary, readout, readouts, tiers,
-	content = '', tokenize = 'readout'
-);
-CREATE TABLE IF NOT EXISTS 'meetings_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
-CREATE TABLE IF NOT EXISTS 'meetings_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS 'meetings_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
-CREATE TABLE IF NOT EXISTS 'meetings_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 CREATE VIRTUAL TABLE participants_fts USING fts5(
 	name, aliases,
 	content = '', tokenize = 'readout'
@@ -255,3 +247,11 @@ CREATE TABLE IF NOT EXISTS 'principles_fts_data'(id INTEGER PRIMARY KEY, block B
 CREATE TABLE IF NOT EXISTS 'principles_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS 'principles_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 CREATE TABLE IF NOT EXISTS 'principles_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+CREATE VIRTUAL TABLE meetings_fts USING fts5(
+	title, summary, readout, readouts, tiers,
+	content = '', tokenize = 'readout'
+);
+CREATE TABLE IF NOT EXISTS 'meetings_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
+CREATE TABLE IF NOT EXISTS 'meetings_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS 'meetings_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+CREATE TABLE IF NOT EXISTS 'meetings_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;

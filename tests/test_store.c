@@ -2,6 +2,7 @@
 #include <check.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,101 @@ static void run_migration_file(sqlite3 *db, const char *name)
 
 /* A database written by an older readoutd (schema 2, with records) is
  * brought up to date at start, keeping its records and derived counts. */
+/* Runs sql on db; asserts it succeeds. */
+static void exec_ok(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "");
+	sqlite3_free(msg);
+}
+
+/* The result code of sql on db (its first statement), run to its end. */
+static int exec_rc(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : sqlite3_extended_errcode(db);
+}
+
+/* True when the program of sql opens a temporary table (OpenEphemeral).
+ * Only its own: EXPLAIN lists the programs of the triggers it may fire
+ * after it, each numbered from 0 again. */
+static bool builds_temporary_table(sqlite3 *db, const char *sql)
+{
+	char explain[512];
+	snprintf(explain, sizeof explain, "EXPLAIN %s", sql);
+	sqlite3_stmt *st;
+	ck_assert_msg(sqlite3_prepare_v2(db, explain, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+	              sqlite3_errmsg(db));
+	bool found = false;
+	for (int addr = -1; sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > addr;) {
+		addr = sqlite3_column_int(st, 0);
+		found |= strcmp((const char *)sqlite3_column_text(st, 1), "OpenEphemeral") == 0;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* The CHECKs that name a list of values (meetings.kind, attendances.role,
+ * invocations.stance, changes.action and type) are checked without a
+ * temporary table of the list (migration 0016), and still hold: each
+ * value of the list is taken, one outside it refused. */
+START_TEST(checks_build_no_temporary_tables)
+{
+	struct store *s = NULL;
+	char err[256];
+	ck_assert_int_eq(store_open(db_path("c.db"), &s, err, sizeof err), 0);
+	store_close(s);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path("c.db"), &db), SQLITE_OK);
+	ck_assert_int_eq(store_search_register(db), SQLITE_OK);
+	exec_ok(db, "INSERT INTO participants (slug, name, created_at, updated_at) VALUES "
+	            "('ada', 'Ada', 'x', 'x');"
+	            "INSERT INTO principles (slug, name, created_at, updated_at) VALUES "
+	            "('p', 'P', 'x', 'x')");
+	static const struct {
+		const char *insert; /* %2$s: the value, %1$d: a fresh number */
+		const char *values[8];
+	} checks[] = {
+	    {"INSERT INTO meetings (slug, title, date, kind, created_at, updated_at) VALUES "
+	     "('m%1$d', 'M', '2024-01-01', '%2$s', 'x', 'x')",
+	     {"meeting", "talks", "phone_call", "video_call", "summit", "visit", "other"}},
+	    {"INSERT INTO attendances (meeting_id, participant_id, role, position) VALUES "
+	     "(%1$d, 1, '%2$s', 0)",
+	     {"host", "guest", "attendee"}},
+	    {"INSERT INTO invocations (meeting_id, principle_id, stance, position) VALUES "
+	     "(%1$d, 1, '%2$s', 0)",
+	     {"proposed", "reaffirmed", "cited"}},
+	    {"INSERT INTO changes (at, action, type, entity_id, slug, version) VALUES "
+	     "('x', '%2$s', 'meeting', %1$d, 's', 1)",
+	     {"create", "update", "delete"}},
+	    {"INSERT INTO changes (at, action, type, entity_id, slug, version) VALUES "
+	     "('x', 'create', '%2$s', %1$d, 's', 1)",
+	     {"meeting", "participant", "principle"}},
+	};
+	char sql[512];
+	int fresh = 1;
+	for (size_t c = 0; c < sizeof checks / sizeof *checks; c++) {
+		for (size_t v = 0; v < 8; v++, fresh++) {
+			const char *value = checks[c].values[v] ? checks[c].values[v] : "bogus";
+			snprintf(sql, sizeof sql, checks[c].insert, fresh, value);
+			ck_assert_msg(!builds_temporary_table(db, sql), "%s", sql);
+			int want = checks[c].values[v] ? SQLITE_OK : SQLITE_CONSTRAINT_CHECK;
+			ck_assert_msg(exec_rc(db, sql) == want, "%s: %s", sql, sqlite3_errmsg(db));
+			if (!checks[c].values[v])
+				break;
+		}
+	}
+	sqlite3_close(db);
+}
+END_TEST
+
 START_TEST(upgrades_an_older_database)
 {
 	sqlite3 *db;
@@ -251,15 +347,6 @@ START_TEST(upgrades_an_older_database)
 	sqlite3_close(db);
 }
 END_TEST
-
-/* Runs sql on db; asserts it succeeds. */
-static void exec_ok(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "");
-	sqlite3_free(msg);
-}
 
 /* Freezes the statistics of t for match into *out through readout_rank_stats. */
 static void freeze(sqlite3 *db, const char *match, struct rank_stats *out)
@@ -616,6 +703,7 @@ int main(void)
 	tcase_add_test(tc, schema_sql_matches_migrations);
 	tcase_add_test(tc, backup_is_consistent_copy);
 	tcase_add_test(tc, upgrades_an_older_database);
+	tcase_add_test(tc, checks_build_no_temporary_tables);
 	tcase_add_test(tc, rank_is_bm25_with_frozen_statistics);
 	tcase_add_test(tc, grouped_writes_index_as_rebuilt);
 	tcase_add_test(tc, phrase_counts_follow_every_commit);

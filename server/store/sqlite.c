@@ -412,7 +412,7 @@ static int sqlite_schema_target(void)
 }
 
 /* Applies every migration newer than the database, in one transaction. */
-static int sqlite_migrate(struct store_db *d, const char *path, char *err, size_t errlen)
+static int migrate_all(struct store_db *d, const char *path, char *err, size_t errlen)
 {
 	sqlite3 *db = d->handle;
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
@@ -450,6 +450,20 @@ static int sqlite_migrate(struct store_db *d, const char *path, char *err, size_
 		return -1;
 	}
 	return 0;
+}
+
+/* migrate_all with defensive mode off: it forbids PRAGMA writable_schema,
+ * with which a migration edits a table's definition in place where the
+ * stored rows stay as they are (0016). The migrations are this program's
+ * own SQL; whatever the connection runs after them is defended again. */
+static int sqlite_migrate(struct store_db *d, const char *path, char *err, size_t errlen)
+{
+	sqlite3 *db = d->handle;
+	int on = 0;
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 0, &on);
+	int rc = migrate_all(d, path, err, errlen);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &on);
+	return rc;
 }
 
 static enum store_status sqlite_backup(struct store_db *db, const char *path, char *err,
