@@ -700,8 +700,8 @@ START_TEST(busy_past_timeout_is_503_reads_go_on)
 	sqlite3 *lock = write_lock();
 	/* Held past a look of the server's background filler of stale bodies
 	 * (once a second): it takes the lock only when a body is stale, and
-	 * none is. Had it asked, it would wait out the busy timeout, the write
-	 * below would wait behind it, and two errors would count. */
+	 * none is. Had it asked, it would wait out the busy timeout (an error
+	 * counted), and the write below behind it (about 10 s, another). */
 	usleep(1500 * 1000);
 
 	const char *title = "Talks behind a lock";
@@ -713,7 +713,7 @@ START_TEST(busy_past_timeout_is_503_reads_go_on)
 	reply_free(r);
 	ck_assert_msg(waited >= BUSY_TIMEOUT_MS - 100, "503 after %lld ms, before the busy timeout",
 	              (long long)waited);
-	ck_assert_msg(waited < BUSY_TIMEOUT_MS + 2000, "503 only after %lld ms", (long long)waited);
+	ck_assert_msg(waited < BUSY_TIMEOUT_MS + 5000, "503 only after %lld ms", (long long)waited);
 	ck_assert_uint_eq(db_errors(), errors + 1);
 
 	/* WAL readers are not blocked by the writer's lock. */
