@@ -69,6 +69,15 @@ static char *schema_text(const char *path)
 	return out;
 }
 
+/* Opens the file name with the store, which migrates it, and closes it. */
+static void migrate_file(const char *name)
+{
+	struct store *s = NULL;
+	char err[256];
+	ck_assert_msg(store_open(db_path(name), &s, err, sizeof err) == 0, "%s", err);
+	store_close(s);
+}
+
 START_TEST(migrates_fresh_file)
 {
 	struct store *s = NULL;
@@ -121,10 +130,7 @@ END_TEST
 
 START_TEST(schema_sql_matches_migrations)
 {
-	struct store *s = NULL;
-	char err[256];
-	ck_assert_int_eq(store_open(db_path("m.db"), &s, err, sizeof err), 0);
-	store_close(s);
+	migrate_file("m.db");
 	char schema_path[512];
 	snprintf(schema_path, sizeof schema_path, "%s/schema/schema.sql",
 	         getenv("READOUT_SOURCE_DIR"));
@@ -241,10 +247,7 @@ static bool builds_temporary_table(sqlite3 *db, const char *sql)
  * value of the list is taken, one outside it refused. */
 START_TEST(checks_build_no_temporary_tables)
 {
-	struct store *s = NULL;
-	char err[256];
-	ck_assert_int_eq(store_open(db_path("c.db"), &s, err, sizeof err), 0);
-	store_close(s);
+	migrate_file("c.db");
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path("c.db"), &db), SQLITE_OK);
 	ck_assert_int_eq(store_search_register(db), SQLITE_OK);
@@ -307,10 +310,7 @@ START_TEST(upgrades_an_older_database)
 	        NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
-	struct store *s = NULL;
-	char err[256];
-	ck_assert_int_eq(store_open(db_path("old.db"), &s, err, sizeof err), 0);
-	store_close(s);
+	migrate_file("old.db");
 	ck_assert_int_eq(user_version(db_path("old.db")), store_schema_version());
 	ck_assert_int_eq(sqlite3_open(db_path("old.db"), &db), SQLITE_OK);
 	/* The new triggers keep the counts: one more attendance, one fewer. */

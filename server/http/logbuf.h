@@ -7,14 +7,15 @@
 #ifndef READOUT_HTTP_LOGBUF_H
 #define READOUT_HTTP_LOGBUF_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-/* PIPE_BUF: a write of at most this much to a pipe is never interleaved
- * with another process's or thread's, so a flush cannot cut a line in two
- * for whatever else writes to the same stderr. */
-#define LOGBUF_SIZE 4096
+/* A write of at most PIPE_BUF bytes to a pipe is never interleaved with
+ * another process's or thread's, so a flush cannot cut a line in two for
+ * whatever else writes to the same stderr. */
+#define LOGBUF_SIZE PIPE_BUF
 #define LOGBUF_FLUSH_MS 100 /* the longest a line waits */
 
 struct logbuf {
