@@ -144,7 +144,7 @@ START_TEST(schema_sql_matches_migrations)
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path("s.db"), &db), SQLITE_OK);
 	/* The full-text tables name the store's tokenizer. */
-	ck_assert_int_eq(store_search_register(db), SQLITE_OK);
+	ck_assert_int_eq(store_search_register(db, NULL), SQLITE_OK);
 	char *msg = NULL;
 	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 	ck_assert_msg(rc == SQLITE_OK, "schema.sql: %s", msg ? msg : "");
@@ -250,7 +250,7 @@ START_TEST(checks_build_no_temporary_tables)
 	migrate_file("c.db");
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path("c.db"), &db), SQLITE_OK);
-	ck_assert_int_eq(store_search_register(db), SQLITE_OK);
+	ck_assert_int_eq(store_search_register(db, NULL), SQLITE_OK);
 	exec_ok(db, "INSERT INTO participants (slug, name, created_at, updated_at) VALUES "
 	            "('ada', 'Ada', 'x', 'x');"
 	            "INSERT INTO principles (slug, name, created_at, updated_at) VALUES "
@@ -370,7 +370,7 @@ static int scores(sqlite3 *db, const char *match, const struct rank_stats *stats
 {
 	sqlite3_stmt *st;
 	ck_assert_int_eq(sqlite3_prepare_v2(db,
-	                                    "SELECT readout_rank(t, ?2, 0, 10.0, 4.0, 1.0), "
+	                                    "SELECT readout_rank(t, ?2, -1, 0, 10.0, 4.0, 1.0), "
 	                                    "bm25(t, 10.0, 4.0, 1.0) FROM t WHERE t MATCH ?1 "
 	                                    "ORDER BY rowid",
 	                                    -1, &st, NULL),
@@ -692,6 +692,88 @@ START_TEST(phrase_counts_follow_every_commit)
 }
 END_TEST
 
+/* The scores of the meetings a search of match ranks, in the order of ids
+ * (at most 8), on the calling thread's connection. */
+struct ranked {
+	const char *match;
+	size_t n;
+	int64_t id[8];
+	double score[8];
+	struct store *s;
+};
+
+static void *rank_meetings(void *arg)
+{
+	struct ranked *r = arg;
+	struct search_hit *hits = NULL;
+	size_t n = 0;
+	char *next = NULL;
+	r->n = 0;
+	if (store_search(r->s, r->match, 1u << STORE_MEETINGS, NULL, 8, &hits, &n, &next, NULL) !=
+	    STORE_OK)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t at = r->n++;
+		for (; at > 0 && r->id[at - 1] > hits[i].id; at--) {
+			r->id[at] = r->id[at - 1];
+			r->score[at] = r->score[at - 1];
+		}
+		r->id[at] = hits[i].id;
+		r->score[at] = hits[i].score;
+		search_hit_clear(&hits[i]);
+	}
+	free(hits);
+	free(next);
+	return r;
+}
+
+/* Two rankings give the same meetings the same scores, to the bit. */
+static void same_scores(const struct ranked *a, const struct ranked *b)
+{
+	ck_assert_uint_eq(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		ck_assert_int_eq(a->id[i], b->id[i]);
+		ck_assert_msg(a->score[i] == b->score[i], "meeting %lld: %.17g, then %.17g",
+		              (long long)a->id[i], a->score[i], b->score[i]);
+	}
+}
+
+/* A connection keeps the lengths of the meetings it ranked for as long as
+ * no commit changes the store: its scores are those of a connection that
+ * keeps none (another thread's, which reads every length). */
+START_TEST(lengths_follow_every_commit)
+{
+	struct store *s;
+	char err[256];
+	ck_assert_int_eq(store_open(db_path("lengths.db"), &s, err, sizeof err), 0);
+	int64_t a = 0, b = 0, c = 0;
+	put_meeting(s, &a, "First talks", "2024-03-01", "quartzword and a few words", NULL,
+	            STORE_OK);
+	put_meeting(s, &b, "Second talks", "2024-03-02", "quartzword", NULL, STORE_OK);
+	put_meeting(s, &c, "Third talks", "2024-03-03", "other words", NULL, STORE_OK);
+	struct ranked first = {.match = "\"quartzword\"", .s = s}, again = first, cold = first;
+	ck_assert_ptr_nonnull(rank_meetings(&first));
+	ck_assert_uint_eq(first.n, 2);
+	ck_assert_uint_eq(store_sqlite_lengths_kept(store_conn(s), STORE_MEETINGS), 2);
+	ck_assert_ptr_nonnull(rank_meetings(&again));
+	same_scores(&first, &again);
+	/* The same words in a longer text: the same hits, a lower score. */
+	put_meeting(s, &a, "First talks", "2024-03-01",
+	            "quartzword and many more words than it had before this change", NULL,
+	            STORE_OK);
+	ck_assert_ptr_nonnull(rank_meetings(&again));
+	ck_assert_msg(again.score[0] > first.score[0], "%.17g, before %.17g", again.score[0],
+	              first.score[0]);
+	pthread_t other;
+	void *done;
+	ck_assert_int_eq(pthread_create(&other, NULL, rank_meetings, &cold), 0);
+	pthread_join(other, &done);
+	ck_assert_ptr_nonnull(done);
+	same_scores(&cold, &again);
+	store_close(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -707,6 +789,7 @@ int main(void)
 	tcase_add_test(tc, rank_is_bm25_with_frozen_statistics);
 	tcase_add_test(tc, grouped_writes_index_as_rebuilt);
 	tcase_add_test(tc, phrase_counts_follow_every_commit);
+	tcase_add_test(tc, lengths_follow_every_commit);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

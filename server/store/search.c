@@ -104,22 +104,145 @@ enum store_status store_sqlite_fts_optimize(struct store_conn *c)
 	return r;
 }
 
+/* ---- what a connection keeps for a data version ----
+ * Counting the documents that hold a phrase walks its list of them (up to
+ * half the index: rank_hits_enough), at a million meetings most of a
+ * search's instructions; a score needs its row's length, a lookup in the
+ * index's table of lengths for each row ranked (at 10k meetings an eighth
+ * of a search's instructions). A connection keeps the counts and lengths
+ * it read outside a write transaction, a count for an index and a phrase
+ * as the expression writes it (model_search_phrases), a length for an
+ * index and a row, as long as its database's data version stays the one
+ * they were read at (SQLITE_FCNTL_DATA_VERSION: every commit moves it,
+ * this connection's or another's, read inside the calling statement's
+ * snapshot; an uncommitted write or its rollback does not, hence nothing
+ * is kept or used inside a write transaction): what is kept is what a
+ * read would give. */
+#define PHRASE_COUNTS_MAX 16384 /* kept at most; then all are forgotten */
+#define PHRASE_COUNT_SLOTS (2 * PHRASE_COUNTS_MAX)
+#define PHRASE_KEY_MAX 256 /* a longer phrase is counted each time */
+#define LENGTHS_MAX 65536  /* of an index, kept at most; then all are forgotten */
+
+/* The lengths of an index's rows: open addressing over the rowids, in a
+ * table that grows to twice what it holds. A slot of another generation
+ * than the table's is free, so that forgetting them all is one step. */
+struct kept_lengths {
+	struct kept_length {
+		int64_t rowid;
+		uint32_t gen;
+		int32_t len;
+	} * slot;
+	size_t cap, n; /* slots (a power of two), and those in use */
+	uint32_t gen;
+};
+
+struct search_kept {
+	unsigned version; /* the data version what is kept was read at */
+	size_t n;
+	struct phrase_count {
+		char *key; /* phrase_lookup's kind, then the phrase; NULL: free */
+		int64_t hits;
+	} slot[PHRASE_COUNT_SLOTS];
+	uint32_t used[PHRASE_COUNTS_MAX]; /* the slots in use, n of them */
+	struct kept_lengths lengths[STORE_KINDS];
+};
+
+/* Forgets every count: a write moves the data version often, and clearing
+ * costs as many steps as there are counts. */
+static void phrase_counts_clear(struct search_kept *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->slot[p->used[i]].key);
+		p->slot[p->used[i]].key = NULL;
+	}
+	p->n = 0;
+}
+
+static void lengths_forget(struct kept_lengths *l)
+{
+	l->n = 0;
+	if (++l->gen == 0) { /* every generation used: free each slot */
+		memset(l->slot, 0, l->cap * sizeof *l->slot);
+		l->gen = 1;
+	}
+}
+
+/* The slot holding rowid's length, or the free one where it goes. */
+static struct kept_length *length_slot(const struct kept_lengths *l, int64_t rowid)
+{
+	size_t i = (size_t)(((uint64_t)rowid * 0x9E3779B97F4A7C15u) >> 32) & (l->cap - 1);
+	while (l->slot[i].gen == l->gen && l->slot[i].rowid != rowid)
+		i = (i + 1) & (l->cap - 1);
+	return &l->slot[i];
+}
+
+/* Whether l keeps rowid's length, then in *len. */
+static bool length_kept(const struct kept_lengths *l, int64_t rowid, int *len)
+{
+	const struct kept_length *k = l->cap ? length_slot(l, rowid) : NULL;
+	if (!k || k->gen != l->gen)
+		return false;
+	*len = k->len;
+	return true;
+}
+
+static void length_keep(struct kept_lengths *l, int64_t rowid, int len)
+{
+	if (2 * (l->n + 1) > l->cap && l->cap == 2 * LENGTHS_MAX) {
+		lengths_forget(l);
+	} else if (2 * (l->n + 1) > l->cap) { /* grow, keeping the load under a half */
+		struct kept_lengths old = *l;
+		*l = (struct kept_lengths){xcalloc(old.cap ? 2 * old.cap : 1024, sizeof *l->slot),
+		                           old.cap ? 2 * old.cap : 1024, 0, 1};
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.slot[i].gen == old.gen)
+				length_keep(l, old.slot[i].rowid, old.slot[i].len);
+		free(old.slot);
+	}
+	struct kept_length *k = length_slot(l, rowid);
+	l->n += k->gen != l->gen;
+	*k = (struct kept_length){rowid, l->gen, len};
+}
+
+/* Whether what k keeps can be used by a statement of db now (outside a
+ * write transaction), forgetting it all first when the data version the
+ * statement reads has moved. */
+static bool kept_current(struct search_kept *k, sqlite3 *db)
+{
+	unsigned version;
+	if (sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE ||
+	    sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK)
+		return false;
+	if (k->version != version) {
+		phrase_counts_clear(k);
+		for (int i = 0; i < STORE_KINDS; i++)
+			lengths_forget(&k->lengths[i]);
+		k->version = version;
+	}
+	return true;
+}
+
 /* ---- ranking with frozen statistics ---- */
 
 /* What readout_rank derives from the statistics once per query. */
 struct rank_query {
 	int phrases;
 	double avgdl;
-	double *freq; /* the current row's weighted frequency of each phrase */
-	double idf[]; /* each phrase's, then freq's room */
+	struct kept_lengths *lengths; /* the index's kept, or NULL */
+	double *freq;                 /* the current row's weighted frequency of each phrase */
+	double idf[];                 /* each phrase's, then freq's room */
 };
 
-/* readout_rank(fts, stats, length, weight...): the bm25 score of the
+_Static_assert(STORE_MEETINGS == 0, "MEETING_RANK gives meetings' kind as 0");
+
+/* readout_rank(fts, stats, kind, length, weight...): the bm25 score of the
  * current row under the bound statistics, each column's hits counted with
  * its weight, like bm25(fts, weight...), against the document length
  * `length` (the collection's average when 0). Only the weighted columns
  * make the row's length (a meeting's tiers do not), and only the phrases
- * the statistics count score (the tier phrases a search adds do not). */
+ * the statistics count score (the tier phrases a search adds do not). The
+ * rows' lengths are kept for the index of `kind` (an enum store_kind; any
+ * other number keeps none). */
 static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
                      sqlite3_value **val)
 {
@@ -134,10 +257,16 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 		int n = api->xPhraseCount(fts);
 		if (s->phrases > 0 && s->phrases < n)
 			n = s->phrases;
-		double length = nval > 1 ? sqlite3_value_double(val[1]) : 0;
+		int kind = nval > 1 ? sqlite3_value_int(val[1]) : -1;
+		double length = nval > 2 ? sqlite3_value_double(val[2]) : 0;
 		q = xmalloc(sizeof *q + 2 * (size_t)n * sizeof(double));
 		q->phrases = n;
 		q->avgdl = length > 0 ? length : rank_avgdl(s);
+		struct search_kept *kept = api->xUserData(fts);
+		q->lengths = kept && kind >= 0 && kind < STORE_KINDS &&
+		                     kept_current(kept, sqlite3_context_db_handle(ctx))
+		                 ? &kept->lengths[kind]
+		                 : NULL;
 		q->freq = q->idf + n;
 		for (int i = 0; i < n; i++)
 			q->idf[i] = rank_idf(s, i);
@@ -150,19 +279,24 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 	memset(q->freq, 0, (size_t)q->phrases * sizeof(double));
 	/* Each scored phrase's hits alone: xInst would load every phrase's,
 	 * the tier phrases of a search's filter among them. */
-	int weights = nval - 2, ntok = 0, rc = SQLITE_OK;
+	int weights = nval - 3, ntok = 0, rc = SQLITE_OK;
 	for (int phrase = 0; rc == SQLITE_OK && phrase < q->phrases; phrase++) {
 		Fts5PhraseIter it;
 		int col, off;
 		rc = api->xPhraseFirst(fts, phrase, &it, &col, &off);
 		for (; rc == SQLITE_OK && col >= 0; api->xPhraseNext(fts, &it, &col, &off))
 			if (col < weights)
-				q->freq[phrase] += sqlite3_value_double(val[2 + col]);
+				q->freq[phrase] += sqlite3_value_double(val[3 + col]);
 	}
-	for (int col = 0; rc == SQLITE_OK && col < weights; col++) {
-		int size = 0;
-		rc = api->xColumnSize(fts, col, &size);
-		ntok += size;
+	sqlite3_int64 rowid = q->lengths ? api->xRowid(fts) : 0;
+	if (!q->lengths || !length_kept(q->lengths, rowid, &ntok)) {
+		for (int col = 0; rc == SQLITE_OK && col < weights; col++) {
+			int size = 0;
+			rc = api->xColumnSize(fts, col, &size);
+			ntok += size;
+		}
+		if (rc == SQLITE_OK && q->lengths)
+			length_keep(q->lengths, rowid, ntok);
 	}
 	if (rc != SQLITE_OK) {
 		sqlite3_result_error_code(ctx, rc);
@@ -171,55 +305,26 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 	sqlite3_result_double(ctx, rank_bm25(q->idf, q->freq, q->phrases, ntok, q->avgdl));
 }
 
-/* ---- the document counts of phrases, kept for a data version ----
- * Counting the documents that hold a phrase walks its list of them (up to
- * half the index: rank_hits_enough), at a million meetings most of a
- * search's instructions. A connection keeps the counts it made outside a
- * write transaction, each for an index and a phrase as the expression
- * writes it (model_search_phrases), as long as its database's data version
- * stays the one they were made at (SQLITE_FCNTL_DATA_VERSION: every commit
- * moves it, this connection's or another's, read inside the counting
- * statement's snapshot; an uncommitted write or its rollback does not,
- * hence none is kept or used inside a write transaction): a count kept is
- * the count a walk would make. */
-#define PHRASE_COUNTS_MAX 16384 /* kept at most; then all are forgotten */
-#define PHRASE_COUNT_SLOTS (2 * PHRASE_COUNTS_MAX)
-#define PHRASE_KEY_MAX 256 /* a longer phrase is counted each time */
-
-struct phrase_counts {
-	unsigned version; /* the data version the counts were made at */
-	size_t n;
-	struct phrase_count {
-		char *key; /* phrase_lookup's kind, then the phrase; NULL: free */
-		int64_t hits;
-	} slot[PHRASE_COUNT_SLOTS];
-	uint32_t used[PHRASE_COUNTS_MAX]; /* the slots in use, n of them */
-};
-
-/* Forgets every count: a write moves the data version often, and clearing
- * costs as many steps as there are counts. */
-static void phrase_counts_clear(struct phrase_counts *p)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		free(p->slot[p->used[i]].key);
-		p->slot[p->used[i]].key = NULL;
-	}
-	p->n = 0;
-}
-
 size_t store_sqlite_phrase_counts_kept(struct store_conn *c)
 {
-	return store_sqlite_phrase_counts(c)->n;
+	return store_sqlite_search_kept(c)->n;
 }
 
-void store_sqlite_phrase_counts_free(struct phrase_counts *p)
+size_t store_sqlite_lengths_kept(struct store_conn *c, enum store_kind kind)
 {
-	phrase_counts_clear(p);
-	free(p);
+	return store_sqlite_search_kept(c)->lengths[kind].n;
+}
+
+void store_sqlite_search_kept_free(struct search_kept *k)
+{
+	phrase_counts_clear(k);
+	for (int i = 0; i < STORE_KINDS; i++)
+		free(k->lengths[i].slot);
+	free(k);
 }
 
 /* The slot holding key, or the free one where it goes (open addressing). */
-static struct phrase_count *phrase_slot(struct phrase_counts *p, const char *key)
+static struct phrase_count *phrase_slot(struct search_kept *p, const char *key)
 {
 	uint64_t h = 14695981039346656037u; /* FNV-1a */
 	for (const char *k = key; *k; k++)
@@ -230,15 +335,15 @@ static struct phrase_count *phrase_slot(struct phrase_counts *p, const char *key
 	return &p->slot[i];
 }
 
-struct phrase_counts *store_sqlite_phrase_counts_new(void)
+struct search_kept *store_sqlite_search_kept_new(void)
 {
-	return xcalloc(1, sizeof(struct phrase_counts));
+	return xcalloc(1, sizeof(struct search_kept));
 }
 
 /* What readout_rank_stats looks counts up in (bound at its third
  * argument): the connection's counts, and the phrases of the match. */
 struct phrase_lookup {
-	struct phrase_counts *counts;
+	struct search_kept *counts;
 	sqlite3 *db;
 	char kind; /* the index's kind as a digit, or 't' for its tier tokens */
 	char *const *phrases;
@@ -256,17 +361,7 @@ struct phrase_lookup {
 static struct phrase_lookup *phrase_lookup(sqlite3_value *val, int phrases)
 {
 	struct phrase_lookup *look = val ? sqlite3_value_pointer(val, PHRASE_LOOKUP_POINTER) : NULL;
-	unsigned version;
-	if (!look || look->n != phrases ||
-	    sqlite3_txn_state(look->db, "main") == SQLITE_TXN_WRITE ||
-	    sqlite3_file_control(look->db, "main", SQLITE_FCNTL_DATA_VERSION, &version) !=
-	        SQLITE_OK)
-		return NULL;
-	if (look->counts->version != version) {
-		phrase_counts_clear(look->counts);
-		look->counts->version = version;
-	}
-	return look;
+	return look && look->n == phrases && kept_current(look->counts, look->db) ? look : NULL;
 }
 
 /* The rows an xQueryPhrase walk counts, up to `enough` (then it stops). */
@@ -443,7 +538,7 @@ static void sql_meeting_tiers(sqlite3_context *ctx, int n, sqlite3_value **val)
 	sqlite3_result_text(ctx, rank_meeting_tiers(texts), -1, free);
 }
 
-int store_search_register(sqlite3 *db)
+int store_search_register(sqlite3 *db, struct search_kept *kept)
 {
 	fts5_api *fts = NULL;
 	sqlite3_stmt *st = NULL;
@@ -459,7 +554,7 @@ int store_search_register(sqlite3 *db)
 	if (rc == SQLITE_OK)
 		rc = fts->xCreateTokenizer(fts, "readout", NULL, &tokenizer, NULL);
 	if (rc == SQLITE_OK)
-		rc = fts->xCreateFunction(fts, "readout_rank", NULL, fts_rank, NULL);
+		rc = fts->xCreateFunction(fts, "readout_rank", kept, fts_rank, NULL);
 	if (rc == SQLITE_OK)
 		rc = fts->xCreateFunction(fts, "readout_rank_stats", NULL, fts_rank_stats, NULL);
 	if (rc == SQLITE_OK)
@@ -503,7 +598,7 @@ static enum store_status fts_call_counting(struct store_conn *c, const char *fts
 {
 	char *phrases[LOOKUP_PHRASES_MAX];
 	int n = model_search_phrases(match, phrases, LOOKUP_PHRASES_MAX);
-	struct phrase_lookup look = {store_sqlite_phrase_counts(c), store_sqlite_handle(c), kind,
+	struct phrase_lookup look = {store_sqlite_search_kept(c), store_sqlite_handle(c), kind,
 	                             phrases, n};
 	enum store_status r =
 	    fts_call(c, fts, fn, match, arg, type, &look, PHRASE_LOOKUP_POINTER, row);
@@ -921,8 +1016,8 @@ enum store_status store_sqlite_search(struct store_conn *c, const char *match, u
 			used += (size_t)snprintf(
 			    hits + used, sizeof hits - used,
 			    "%sSELECT %d AS kind, rowid AS id, readout_rank(%s, "
-			    "$%d, %s, %s) AS score FROM %s WHERE %s MATCH $%d",
-			    used ? " UNION ALL " : "", k, f->fts, f->stats_param, f->length,
+			    "$%d, %d, %s, %s) AS score FROM %s WHERE %s MATCH $%d",
+			    used ? " UNION ALL " : "", k, f->fts, f->stats_param, k, f->length,
 			    f->weights, f->fts, f->fts, k == STORE_MEETINGS ? 9 : 1);
 	}
 	if (used)

@@ -42,7 +42,7 @@ struct store_db {
 	sqlite3 *handle;
 	int64_t deadline_ms; /* monotonic ms when running statements must stop; 0: none */
 	sqlite3_stmt *tx[TX_STATEMENTS];
-	struct phrase_counts *phrase_counts; /* store_sqlite_phrase_counts */
+	struct search_kept *kept; /* store_sqlite_search_kept */
 };
 
 /* The one mapping of SQLite result codes to store statuses. */
@@ -100,8 +100,9 @@ static int progress(void *ctx)
 	return db->deadline_ms && now_ms() > db->deadline_ms;
 }
 
-/* Applies the connection settings of DESIGN.md. */
-static int configure(sqlite3 *db)
+/* Applies the connection settings of DESIGN.md; the search functions
+ * keep what they read in kept. */
+static int configure(sqlite3 *db, struct search_kept *kept)
 {
 	sqlite3_limit(db, SQLITE_LIMIT_LENGTH, STORE_VALUE_MAX);
 	sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, STORE_SQL_MAX);
@@ -109,7 +110,7 @@ static int configure(sqlite3 *db)
 	sqlite3_create_function(db, "fold", 1,
 	                        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
 	                        sql_fold, NULL, NULL);
-	int rc = store_search_register(db);
+	int rc = store_search_register(db, kept);
 	if (rc != SQLITE_OK)
 		return rc;
 	int on = 1;
@@ -193,18 +194,20 @@ static struct store_db *sqlite_open(const char *path, bool create, char *err, si
 	sidecar_repair(path);
 	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 	int rc = sqlite3_open_v2(path, &h, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
+	struct search_kept *kept = store_sqlite_search_kept_new();
 	if (rc == SQLITE_OK)
-		rc = configure(h);
+		rc = configure(h, kept);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen,
 		         "cannot open database %s: %s (check the path and its permissions)", path,
 		         h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
 		sqlite3_close(h);
+		store_sqlite_search_kept_free(kept);
 		return NULL;
 	}
 	struct store_db *db = xcalloc(1, sizeof *db);
 	db->handle = h;
-	db->phrase_counts = store_sqlite_phrase_counts_new();
+	db->kept = kept;
 	sqlite3_progress_handler(h, STORE_PROGRESS_STEPS, progress, db);
 	return db;
 }
@@ -216,7 +219,7 @@ static void sqlite_close(struct store_db *db)
 	for (int i = 0; i < TX_STATEMENTS; i++)
 		sqlite3_finalize(db->tx[i]);
 	sqlite3_close_v2(db->handle);
-	store_sqlite_phrase_counts_free(db->phrase_counts);
+	store_sqlite_search_kept_free(db->kept);
 	free(db);
 }
 
@@ -586,7 +589,7 @@ struct sqlite3 *store_sqlite_handle(struct store_conn *c)
 	return c->db->handle;
 }
 
-struct phrase_counts *store_sqlite_phrase_counts(struct store_conn *c)
+struct search_kept *store_sqlite_search_kept(struct store_conn *c)
 {
-	return c->db->phrase_counts;
+	return c->db->kept;
 }

@@ -20,8 +20,10 @@
 /* The length a score is computed against: meetings' fixed (the tiers of
  * model/rank.h), 0 for the collection's average. */
 #define MEETING_LENGTH RANK_TEXT_OF(RANK_MEETING_LENGTH)
+/* readout_rank's second argument: the kind (enum store_kind) of the index,
+ * whose lengths it keeps; meetings are 0. */
 #define MEETING_RANK(p) \
-	"readout_rank(meetings_fts, $" #p ", " MEETING_LENGTH ", " MEETING_WEIGHTS ")"
+	"readout_rank(meetings_fts, $" #p ", 0, " MEETING_LENGTH ", " MEETING_WEIGHTS ")"
 
 /* The type of the struct rank_stats pointers that readout_rank and
  * readout_rank_stats take (sqlite3_bind_pointer: SQL text cannot forge one). */
@@ -29,22 +31,26 @@
 
 /* Registers the full-text functions (readout_rank, readout_rank_stats) and
  * the FTS5 tokenizer "readout" (model/tokenize.h), which the full-text
- * tables use, on a new connection, before any migration runs. Returns a
+ * tables use, on a new connection, before any migration runs; the
+ * functions keep what they read for the connection in kept. Returns a
  * SQLite result code. */
 struct sqlite3;
-int store_search_register(struct sqlite3 *db);
+struct search_kept;
+int store_search_register(struct sqlite3 *db, struct search_kept *kept);
 
 /* The SQLite handle of a connection (for tests of the SQL functions). */
 struct sqlite3 *store_sqlite_handle(struct store_conn *c);
 
-/* The document counts of phrases a connection keeps (store/search.c): its
- * open makes them (about 600 KB, zero pages until searches touch them, and
- * the counts' keys), its close frees them. How many it keeps (for tests). */
-struct phrase_counts;
-struct phrase_counts *store_sqlite_phrase_counts(struct store_conn *c);
-struct phrase_counts *store_sqlite_phrase_counts_new(void);
-void store_sqlite_phrase_counts_free(struct phrase_counts *p);
+/* The document counts of phrases and the lengths of rows a connection
+ * keeps (store/search.c): its open makes them (about 600 KB, zero pages
+ * until searches touch them, the counts' keys, and the lengths' tables,
+ * 16 to 32 bytes a row kept, 2 MB an index at most), its close frees them. How many it keeps (for
+ * tests). */
+struct search_kept *store_sqlite_search_kept(struct store_conn *c);
+struct search_kept *store_sqlite_search_kept_new(void);
+void store_sqlite_search_kept_free(struct search_kept *k);
 size_t store_sqlite_phrase_counts_kept(struct store_conn *c);
+size_t store_sqlite_lengths_kept(struct store_conn *c, enum store_kind kind);
 
 enum store_status store_sqlite_search(struct store_conn *c, const char *match, unsigned kinds,
                                       const struct cursor_pos *after, int limit,
