@@ -692,6 +692,159 @@ START_TEST(phrase_counts_follow_every_commit)
 }
 END_TEST
 
+/* ---- readout_texts ---- */
+
+/* Appends a random JSON string to f: ASCII, UTF-8 (CJK, accents, an
+ * emoji) and every escape, a surrogate pair among them. */
+static void random_json_string(FILE *f, unsigned *seed)
+{
+	static const char *const parts[] = {
+	    "plain words", "和平共处", "é",       "😀",       "\\\"",
+	    "\\\\",        "\\/",      "\\b",     "\\f",     "\\n",
+	    "\\r",         "\\t",      "\\u00e9", "\\u4e2d", "\\ud83d\\ude00",
+	    "\\u0041",     " ",        "texts",   ":,{}[]",  "",
+	};
+	fputc('"', f);
+	for (int n = rand_r(seed) % 6; n > 0; n--)
+		fputs(parts[rand_r(seed) % (sizeof parts / sizeof parts[0])], f);
+	fputc('"', f);
+}
+
+/* Appends a random JSON value to f, arrays and objects down to depth. */
+static void random_json_value(FILE *f, unsigned *seed, int depth)
+{
+	switch (rand_r(seed) % (depth > 0 ? 7 : 5)) {
+	case 0:
+		random_json_string(f, seed);
+		break;
+	case 1:
+		fputs("-12.5e3", f);
+		break;
+	case 2:
+		fputs("true", f);
+		break;
+	case 3:
+		fputs("null", f);
+		break;
+	case 4:
+		fputs("0", f);
+		break;
+	case 5:
+	case 6: {
+		bool object = rand_r(seed) % 2;
+		fputs(object ? "{ " : "[\n", f);
+		for (int n = rand_r(seed) % 4, i = 0; i < n; i++) {
+			if (i)
+				fputs(" ,", f);
+			bool text = object && rand_r(seed) % 3 == 0;
+			if (object) {
+				if (text)
+					fputs("\"text\"", f);
+				else
+					random_json_string(f, seed);
+				fputs(" : ", f);
+			}
+			if (text) /* a string, as the API has it */
+				random_json_string(f, seed);
+			else
+				random_json_value(f, seed, depth - 1);
+		}
+		fputs(object ? "}" : "]", f);
+		break;
+	}
+	}
+}
+
+/* Random arrays of readout objects (a "text" member most of the time, at
+ * times two, other members, other values among the objects, but strings):
+ * readout_texts
+ * gives what json_each with json_extract gives; malformed ones are an
+ * error to both. */
+START_TEST(readout_texts_as_json_functions)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+	ck_assert_int_eq(store_search_register(db, NULL), SQLITE_OK);
+	sqlite3_stmt *ours, *theirs;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT readout_texts(?1, ' … ')", -1, &ours, NULL),
+	                 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db,
+	                                    "SELECT group_concat(json_extract(value, '$.text'), ' "
+	                                    "… ') FROM json_each(?1)",
+	                                    -1, &theirs, NULL),
+	                 SQLITE_OK);
+	unsigned seed = 20261206;
+	int texts = 0, errors = 0;
+	for (int round = 0; round < 3000; round++) {
+		char *json = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&json, &len);
+		fputs(round % 5 ? "[" : " [ ", f);
+		for (int n = rand_r(&seed) % 4, i = 0; i < n; i++) {
+			if (i)
+				fputs(",", f);
+			if (rand_r(&seed) % 5 == 0) {
+				/* Not an object (nor a string: json_each gives a
+				 * string's value unquoted, which json_extract
+				 * refuses; PostgreSQL's ->> and readout_texts skip it). */
+				char *v = NULL;
+				size_t vlen = 0;
+				FILE *g = open_memstream(&v, &vlen);
+				random_json_value(g, &seed, 2);
+				fclose(g);
+				fputs(v[0] == '"' ? "[]" : v, f);
+				free(v);
+				continue;
+			}
+			fputs("{", f);
+			for (int m = 1 + rand_r(&seed) % 4, k = 0; k < m; k++) {
+				if (k)
+					fputs(", ", f);
+				bool text = rand_r(&seed) % 2;
+				if (text)
+					fputs("\"text\"", f);
+				else
+					random_json_string(f, &seed);
+				fputs(":", f);
+				if (text)
+					random_json_string(f, &seed);
+				else
+					random_json_value(f, &seed, 2);
+			}
+			fputs("}", f);
+		}
+		fputs("]", f);
+		fclose(f);
+		if (round % 7 == 6) /* cut short: malformed */
+			len = (size_t)rand_r(&seed) % len;
+		sqlite3_bind_text(ours, 1, json, (int)len, SQLITE_STATIC);
+		sqlite3_bind_text(theirs, 1, json, (int)len, SQLITE_STATIC);
+		int a = sqlite3_step(ours), b = sqlite3_step(theirs);
+		ck_assert_msg((a == SQLITE_ROW) == (b == SQLITE_ROW), "%d, json_each %d: %.*s", a,
+		              b, (int)len, json);
+		if (a == SQLITE_ROW) {
+			const char *x = (const char *)sqlite3_column_text(ours, 0);
+			const char *y = (const char *)sqlite3_column_text(theirs, 0);
+			ck_assert_msg((x == NULL) == (y == NULL) && (!x || strcmp(x, y) == 0),
+			              "%.*s: [%s], json_each [%s]", (int)len, json, x ? x : "NULL",
+			              y ? y : "NULL");
+			texts += x != NULL;
+		} else {
+			errors++;
+		}
+		sqlite3_reset(ours);
+		sqlite3_reset(theirs);
+		free(json);
+	}
+	/* Both kinds of case came up often. */
+	ck_assert_int_gt(texts, 1000);
+	ck_assert_int_gt(errors, 100);
+	sqlite3_finalize(ours);
+	sqlite3_finalize(theirs);
+	sqlite3_close(db);
+}
+END_TEST
+
 /* The scores of the meetings a search of match ranks, in the order of ids
  * (at most 8), on the calling thread's connection. */
 struct ranked {
@@ -790,6 +943,7 @@ int main(void)
 	tcase_add_test(tc, grouped_writes_index_as_rebuilt);
 	tcase_add_test(tc, phrase_counts_follow_every_commit);
 	tcase_add_test(tc, lengths_follow_every_commit);
+	tcase_add_test(tc, readout_texts_as_json_functions);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -751,3 +751,188 @@ char *model_search_snippet_of_start(const char *start, const char *expr, size_t 
 {
 	return snippet(start, expr, words, true);
 }
+
+/* ---- the texts of readouts, out of their JSON ---- */
+
+struct json_scan {
+	const char *p, *end;
+	char *out; /* the texts read so far, or NULL */
+	size_t len, cap;
+};
+
+static void scan_put(struct json_scan *s, const char *text, size_t n)
+{
+	if (s->len + n + 1 > s->cap) {
+		s->cap = 2 * (s->len + n + 1);
+		s->out = xrealloc(s->out, s->cap);
+	}
+	memcpy(s->out + s->len, text, n);
+	s->len += n;
+}
+
+static void scan_space(struct json_scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static bool scan_char(struct json_scan *s, char c)
+{
+	scan_space(s);
+	if (s->p == s->end || *s->p != c)
+		return false;
+	s->p++;
+	return true;
+}
+
+/* The value of four hex digits at s->p, or -1. */
+static long scan_hex4(struct json_scan *s)
+{
+	if (s->end - s->p < 4)
+		return -1;
+	long v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = *s->p++;
+		int d = c >= '0' && c <= '9'   ? c - '0'
+		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                               : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/* Reads the string at s->p, its value appended to the texts when keep;
+ * false when it is malformed. */
+static bool scan_string(struct json_scan *s, bool keep)
+{
+	if (!scan_char(s, '"'))
+		return false;
+	for (;;) {
+		const char *run = s->p;
+		while (s->p < s->end && *s->p != '"' && *s->p != '\\' &&
+		       (unsigned char)*s->p >= 0x20)
+			s->p++;
+		if (keep)
+			scan_put(s, run, (size_t)(s->p - run));
+		if (s->p == s->end || (unsigned char)*s->p < 0x20)
+			return false;
+		if (*s->p++ == '"')
+			return true;
+		if (s->p == s->end)
+			return false;
+		char c = *s->p++, one = c == 'b'   ? '\b'
+		                        : c == 'f' ? '\f'
+		                        : c == 'n' ? '\n'
+		                        : c == 'r' ? '\r'
+		                        : c == 't' ? '\t'
+		                                   : c;
+		if (c != 'u') {
+			if (c == '\0' || !strchr("\"\\/bfnrt", c))
+				return false;
+			if (keep)
+				scan_put(s, &one, 1);
+			continue;
+		}
+		long cp = scan_hex4(s);
+		if (cp >= 0xD800 && cp < 0xDC00 && s->end - s->p >= 6 && s->p[0] == '\\' &&
+		    s->p[1] == 'u') { /* a surrogate pair */
+			const char *back = s->p;
+			s->p += 2;
+			long low = scan_hex4(s);
+			if (low >= 0xDC00 && low < 0xE000)
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+			else
+				s->p = back;
+		}
+		if (cp < 0)
+			return false;
+		char utf8[4];
+		size_t k = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+		static const unsigned char lead[5] = {0, 0x00, 0xC0, 0xE0, 0xF0};
+		for (size_t i = k - 1; i > 0; i--, cp >>= 6)
+			utf8[i] = (char)(0x80 | (cp & 0x3F));
+		utf8[0] = (char)(lead[k] | cp);
+		if (keep)
+			scan_put(s, utf8, k);
+	}
+}
+
+/* Passes over the value at s->p (depth: the arrays and objects it is in);
+ * false when it is malformed. */
+static bool scan_skip(struct json_scan *s, int depth)
+{
+	scan_space(s);
+	if (s->p == s->end)
+		return false;
+	char open = *s->p;
+	if (open == '"')
+		return scan_string(s, false);
+	if (open != '[' && open != '{') { /* a number, true, false or null */
+		const char *start = s->p;
+		while (s->p < s->end && *s->p && strchr("+-.0123456789Eaeflnrstu", *s->p))
+			s->p++;
+		return s->p > start;
+	}
+	if (depth == 64)
+		return false;
+	s->p++;
+	char close = open == '[' ? ']' : '}';
+	if (scan_char(s, close))
+		return true;
+	do {
+		if (open == '{' && !(scan_string(s, false) && scan_char(s, ':')))
+			return false;
+		if (!scan_skip(s, depth + 1))
+			return false;
+	} while (scan_char(s, ','));
+	return scan_char(s, close);
+}
+
+char *model_readout_texts(const char *json, size_t n, const char *sep, bool *malformed)
+{
+	struct json_scan s = {json, json + n, NULL, 0, 0};
+	size_t texts = 0, sep_len = strlen(sep);
+	bool ok = scan_char(&s, '[');
+	if (ok && !scan_char(&s, ']')) {
+		do {
+			scan_space(&s);
+			if (s.p == s.end || *s.p != '{') {
+				ok = scan_skip(&s, 1);
+				continue;
+			}
+			s.p++;
+			if (scan_char(&s, '}'))
+				continue;
+			bool taken = false; /* the first member of a name is the one read */
+			do {
+				scan_space(&s);
+				bool text =
+				    s.end - s.p > 6 && memcmp(s.p, "\"text\"", 6) == 0 && !taken;
+				ok = scan_string(&s, false) && scan_char(&s, ':');
+				scan_space(&s);
+				taken = taken || text;
+				if (ok && text && s.p < s.end && *s.p == '"') {
+					if (texts++)
+						scan_put(&s, sep, sep_len);
+					ok = scan_string(&s, true);
+				} else if (ok) {
+					ok = scan_skip(&s, 2);
+				}
+			} while (ok && scan_char(&s, ','));
+			ok = ok && scan_char(&s, '}');
+		} while (ok && scan_char(&s, ','));
+		ok = ok && scan_char(&s, ']');
+	}
+	scan_space(&s);
+	*malformed = !ok || s.p != s.end;
+	if (*malformed || texts == 0) {
+		free(s.out);
+		return NULL;
+	}
+	scan_put(&s, "", 0); /* the room of the NUL */
+	s.out[s.len] = '\0';
+	return s.out;
+}

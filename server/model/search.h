@@ -82,4 +82,12 @@ char *model_search_snippet(const char *text, const char *expr, size_t words);
  * written can make it cut another window than the whole text's). */
 char *model_search_snippet_of_start(const char *start, const char *expr, size_t words);
 
+/* The texts of a meeting's readouts, which a search reads: the string
+ * value of the "text" member of each object of the JSON array json (n
+ * bytes), in order, joined by sep; what json_each with json_extract (or
+ * PostgreSQL's ->>) gives, read in one pass. A new string; NULL when no
+ * object has a string "text" (*malformed false), or when json is not a
+ * JSON array (*malformed true). */
+char *model_readout_texts(const char *json, size_t n, const char *sep, bool *malformed);
+
 #endif

@@ -42,9 +42,8 @@ static const struct fts_kind {
     [STORE_MEETINGS] = {"meetings_fts", "title, summary, readout, readouts, tiers",
                         "title, summary, readout, texts, "
                         "readout_tiers(title, summary, readout, texts)",
-                        "(SELECT id, title, summary, readout, (SELECT "
-                        "group_concat(json_extract(value, '$.text'), char(10)) FROM "
-                        "json_each(meetings.readouts)) AS texts FROM meetings)",
+                        "(SELECT id, title, summary, readout, readout_texts(readouts, "
+                        "char(10)) AS texts FROM meetings)",
                         MEETING_LENGTH, MEETING_WEIGHTS, "title", "date", 6},
     [STORE_PARTICIPANTS] = {"participants_fts", "name, aliases",
                             "name, (SELECT group_concat(value, '; ') FROM "
@@ -538,6 +537,25 @@ static void sql_meeting_tiers(sqlite3_context *ctx, int n, sqlite3_value **val)
 	sqlite3_result_text(ctx, rank_meeting_tiers(texts), -1, free);
 }
 
+/* readout_texts(readouts, sep): the texts of a meeting's readouts joined
+ * by sep (model_readout_texts), as PostgreSQL's readout_texts gives them;
+ * malformed JSON is an error. */
+static void sql_readout_texts(sqlite3_context *ctx, int n, sqlite3_value **val)
+{
+	(void)n;
+	const char *json = (const char *)sqlite3_value_text(val[0]);
+	const char *sep = (const char *)sqlite3_value_text(val[1]);
+	if (!json || !sep)
+		return; /* NULL */
+	bool malformed;
+	char *texts =
+	    model_readout_texts(json, (size_t)sqlite3_value_bytes(val[0]), sep, &malformed);
+	if (malformed)
+		sqlite3_result_error(ctx, "readout_texts: malformed JSON", -1);
+	else if (texts)
+		sqlite3_result_text(ctx, texts, -1, free);
+}
+
 int store_search_register(sqlite3 *db, struct search_kept *kept)
 {
 	fts5_api *fts = NULL;
@@ -563,6 +581,10 @@ int store_search_register(sqlite3 *db, struct search_kept *kept)
 		rc = sqlite3_create_function(db, "readout_tiers", RANK_MEETING_COLUMNS,
 		                             SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 		                             sql_meeting_tiers, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function(db, "readout_texts", 2,
+		                             SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+		                             NULL, sql_readout_texts, NULL, NULL);
 	return rc;
 }
 
@@ -647,9 +669,8 @@ static bool hit_wanted(const void *item, const void *ctx)
 #define MEETING_SNIPPET_START \
 	"r.title || coalesce(' … ' || r.summary, '') || coalesce(' … ' || r.readout, '')"
 static const char *const snippet_texts[STORE_KINDS] = {
-    [STORE_MEETINGS] = MEETING_SNIPPET_START " || coalesce(' … ' || (SELECT "
-                                             "group_concat(json_extract(value, '$.text'), ' … ') "
-                                             "FROM json_each(r.readouts)), '')",
+    [STORE_MEETINGS] =
+        MEETING_SNIPPET_START " || coalesce(' … ' || readout_texts(r.readouts, ' … '), '')",
     [STORE_PARTICIPANTS] = "r.name || coalesce(' … ' || (SELECT group_concat(value, '; ') "
                            "FROM json_each(r.aliases)), '')",
     [STORE_PRINCIPLES] = "r.name || coalesce(' … ' || r.framework, '') || "
