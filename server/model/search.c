@@ -520,6 +520,10 @@ struct text_tokens {
 	size_t missing; /* lexemes not found yet */
 	size_t after;   /* tokens still to read once none is missing */
 	size_t base;    /* where in the text the tokens read begin */
+	/* The second bytes of the lexemes, all of two bytes or more when
+	 * `second_of_all`: a token whose second byte none has matches none. */
+	bool second[256];
+	bool second_of_all;
 };
 
 static int collect_text_token(void *ctx, const struct token *t)
@@ -530,7 +534,8 @@ static int collect_text_token(void *ctx, const struct token *t)
 		tt->items = xrealloc(tt->items, tt->cap * sizeof *tt->items);
 	}
 	int match = 0;
-	for (size_t i = 0; i < tt->lexemes->n && !match; i++) {
+	bool none = tt->second_of_all && (t->len < 2 || !tt->second[(unsigned char)t->text[1]]);
+	for (size_t i = 0; i < tt->lexemes->n && !match && !none; i++) {
 		const struct lexeme *x = &tt->lexemes->items[i];
 		if ((x->prefix ? t->len >= x->len : t->len == x->len) &&
 		    t->text[x->len - 1] == x->text[x->len - 1] &&
@@ -652,7 +657,13 @@ static char *snippet(const char *text, const char *expr, size_t words, bool more
 	                         .found = xcalloc(l.n + 1, sizeof(bool)),
 	                         .missing = l.n,
 	                         .after = words,
-	                         .base = snippet_start(text, n, &l, words)};
+	                         .base = snippet_start(text, n, &l, words),
+	                         .second_of_all = true};
+	for (size_t i = 0; i < l.n; i++) {
+		tt.second_of_all = tt.second_of_all && l.items[i].len >= 2;
+		if (l.items[i].len >= 2)
+			tt.second[(unsigned char)l.items[i].text[1]] = true;
+	}
 	/* cut: the text was read in part */
 	bool cut = model_tokenize(text + tt.base, n - tt.base, collect_text_token, &tt) != 0;
 	if (tt.base > 0 && tt.missing == l.n) {
