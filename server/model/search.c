@@ -815,6 +815,27 @@ static long scan_hex4(struct json_scan *s)
 	return v;
 }
 
+/* The bytes at p (n of them) before the first that ends a run of a JSON
+ * string's plain characters: a quote, a backslash or a control character;
+ * eight at a time while none of them does. */
+static size_t plain_run(const char *p, size_t n)
+{
+#define EIGHT(b) (0x0101010101010101u * (b))
+#define ANY_ZERO(x) (((x)-EIGHT(0x01)) & ~(x)&EIGHT(0x80))
+	size_t i = 0;
+	for (uint64_t v; n - i >= 8; i += 8) {
+		memcpy(&v, p + i, 8);
+		if (ANY_ZERO(v ^ EIGHT('"')) | ANY_ZERO(v ^ EIGHT('\\')) |
+		    ((v - EIGHT(0x20)) & ~v & EIGHT(0x80)))
+			break;
+	}
+#undef ANY_ZERO
+#undef EIGHT
+	while (i < n && p[i] != '"' && p[i] != '\\' && (unsigned char)p[i] >= 0x20)
+		i++;
+	return i;
+}
+
 /* Reads the string at s->p, its value appended to the texts when keep;
  * false when it is malformed. */
 static bool scan_string(struct json_scan *s, bool keep)
@@ -823,9 +844,7 @@ static bool scan_string(struct json_scan *s, bool keep)
 		return false;
 	for (;;) {
 		const char *run = s->p;
-		while (s->p < s->end && *s->p != '"' && *s->p != '\\' &&
-		       (unsigned char)*s->p >= 0x20)
-			s->p++;
+		s->p += plain_run(s->p, (size_t)(s->end - s->p));
 		if (keep)
 			scan_put(s, run, (size_t)(s->p - run));
 		if (s->p == s->end || (unsigned char)*s->p < 0x20)
