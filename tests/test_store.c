@@ -904,10 +904,24 @@ START_TEST(lengths_follow_every_commit)
 	            STORE_OK);
 	put_meeting(s, &b, "Second talks", "2024-03-02", "quartzword", NULL, STORE_OK);
 	put_meeting(s, &c, "Third talks", "2024-03-03", "other words", NULL, STORE_OK);
+	/* More meetings of the word than the table's first room (its growth
+	 * moves the lengths kept), each of another length, all longer than
+	 * the first two. */
+	char readout[1024] =
+	    "quartzword and twenty words more than the first two have in theirs, so "
+	    "that they come after them";
+	for (int i = 0; i < 600; i++) {
+		int64_t other = 0;
+		char title[32];
+		snprintf(title, sizeof title, "Filler talks %d", i);
+		if (strlen(readout) + 8 < sizeof readout)
+			strcat(readout, i % 2 ? " filler" : " words");
+		put_meeting(s, &other, title, "2024-02-01", readout, NULL, STORE_OK);
+	}
 	struct ranked first = {.match = "\"quartzword\"", .s = s}, again = first, cold = first;
 	ck_assert_ptr_nonnull(rank_meetings(&first));
-	ck_assert_uint_eq(first.n, 2);
-	ck_assert_uint_eq(store_sqlite_lengths_kept(store_conn(s), STORE_MEETINGS), 2);
+	ck_assert_uint_eq(first.n, 8);
+	ck_assert_uint_eq(store_sqlite_lengths_kept(store_conn(s), STORE_MEETINGS), 602);
 	ck_assert_ptr_nonnull(rank_meetings(&again));
 	same_scores(&first, &again);
 	/* The same words in a longer text: the same hits, a lower score. */
@@ -915,6 +929,8 @@ START_TEST(lengths_follow_every_commit)
 	            "quartzword and many more words than it had before this change", NULL,
 	            STORE_OK);
 	ck_assert_ptr_nonnull(rank_meetings(&again));
+	ck_assert_int_eq(first.id[0], a);
+	ck_assert_int_eq(again.id[0], a);
 	ck_assert_msg(again.score[0] > first.score[0], "%.17g, before %.17g", again.score[0],
 	              first.score[0]);
 	pthread_t other;

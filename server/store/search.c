@@ -120,7 +120,7 @@ enum store_status store_sqlite_fts_optimize(struct store_conn *c)
 #define PHRASE_COUNTS_MAX 16384 /* kept at most; then all are forgotten */
 #define PHRASE_COUNT_SLOTS (2 * PHRASE_COUNTS_MAX)
 #define PHRASE_KEY_MAX 256 /* a longer phrase is counted each time */
-#define LENGTHS_MAX 65536  /* of an index, kept at most; then all are forgotten */
+#define LENGTHS_MAX 16384  /* of an index, kept at most; then all are forgotten */
 
 /* The lengths of an index's rows: open addressing over the rowids, in a
  * table that grows to twice what it holds. A slot of another generation
