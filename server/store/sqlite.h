@@ -44,8 +44,8 @@ struct sqlite3 *store_sqlite_handle(struct store_conn *c);
 /* The document counts of phrases and the lengths of rows a connection
  * keeps (store/search.c): its open makes them (about 600 KB, zero pages
  * until searches touch them, the counts' keys, and the lengths' tables,
- * 16 to 32 bytes a row kept, 512 KB an index at most), its close frees them. How many it keeps (for
- * tests). */
+ * 16 to 32 bytes a row kept, 512 KB an index at most), its close frees
+ * them. How many it keeps (for tests). */
 struct search_kept *store_sqlite_search_kept(struct store_conn *c);
 struct search_kept *store_sqlite_search_kept_new(void);
 void store_sqlite_search_kept_free(struct search_kept *k);
