@@ -8,9 +8,12 @@
  * a NUL-terminated string. The words the store looks the phrases up by
  * among the tiers (model_search_tier_words) must be one per phrase, and the
  * expression with a tier filter of them must run too. A snippet of the
- * input's own text cut from a start of it must be the whole text's.
+ * input's own text cut from a start of it must be the whole text's. The
+ * input read as the JSON of readouts (model_readout_texts) must not be
+ * read past its end.
  */
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +136,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!db)
 		setup();
+	/* The bytes as the JSON of readouts, read to their size alone. */
+	bool malformed;
+	char *texts = model_readout_texts((const char *)data, size, " … ", &malformed);
+	if (texts && (malformed || strlen(texts) > size * 6))
+		fail("readout_texts: a text from malformed JSON, or longer than it could be", "",
+		     texts);
+	free(texts);
 	char *q = malloc(size + 1);
 	if (!q)
 		return 0;
