@@ -713,46 +713,35 @@ static void random_json_string(FILE *f, unsigned *seed)
 /* Appends a random JSON value to f, arrays and objects down to depth. */
 static void random_json_value(FILE *f, unsigned *seed, int depth)
 {
-	switch (rand_r(seed) % (depth > 0 ? 7 : 5)) {
-	case 0:
+	static const char *const scalars[] = {"-12.5e3", "true", "null", "0"};
+	int kind = rand_r(seed) % (depth > 0 ? 7 : 5);
+	if (kind == 0) {
 		random_json_string(f, seed);
-		break;
-	case 1:
-		fputs("-12.5e3", f);
-		break;
-	case 2:
-		fputs("true", f);
-		break;
-	case 3:
-		fputs("null", f);
-		break;
-	case 4:
-		fputs("0", f);
-		break;
-	case 5:
-	case 6: {
-		bool object = rand_r(seed) % 2;
-		fputs(object ? "{ " : "[\n", f);
-		for (int n = rand_r(seed) % 4, i = 0; i < n; i++) {
-			if (i)
-				fputs(" ,", f);
-			bool text = object && rand_r(seed) % 3 == 0;
-			if (object) {
-				if (text)
-					fputs("\"text\"", f);
-				else
-					random_json_string(f, seed);
-				fputs(" : ", f);
-			}
-			if (text) /* a string, as the API has it */
-				random_json_string(f, seed);
+		return;
+	}
+	if (kind < 5) {
+		fputs(scalars[kind - 1], f);
+		return;
+	}
+	bool object = rand_r(seed) % 2;
+	fputs(object ? "{ " : "[\n", f);
+	for (int n = rand_r(seed) % 4, i = 0; i < n; i++) {
+		if (i)
+			fputs(" ,", f);
+		bool text = object && rand_r(seed) % 3 == 0;
+		if (object) {
+			if (text)
+				fputs("\"text\"", f);
 			else
-				random_json_value(f, seed, depth - 1);
+				random_json_string(f, seed);
+			fputs(" : ", f);
 		}
-		fputs(object ? "}" : "]", f);
-		break;
+		if (text) /* a string, as the API has it */
+			random_json_string(f, seed);
+		else
+			random_json_value(f, seed, depth - 1);
 	}
-	}
+	fputs(object ? "}" : "]", f);
 }
 
 /* Random arrays of readout objects (a "text" member most of the time, at
