@@ -161,7 +161,8 @@ static void lengths_forget(struct kept_lengths *l)
 {
 	l->n = 0;
 	if (++l->gen == 0) { /* every generation used: free each slot */
-		memset(l->slot, 0, l->cap * sizeof *l->slot);
+		if (l->slot)
+			memset(l->slot, 0, l->cap * sizeof *l->slot);
 		l->gen = 1;
 	}
 }
