@@ -341,10 +341,10 @@ struct search_kept *store_sqlite_search_kept_new(void)
 }
 
 /* What readout_rank_stats looks counts up in (bound at its third
- * argument): the connection's counts, and the phrases of the match. */
+ * argument): the phrases of the match, and the connection's counts (the
+ * functions' user data, set by phrase_lookup). */
 struct phrase_lookup {
 	struct search_kept *counts;
-	sqlite3 *db;
 	char kind; /* the index's kind as a digit, or 't' for its tier tokens */
 	char *const *phrases;
 	int n; /* -1: the match has too many to read */
@@ -355,13 +355,17 @@ struct phrase_lookup {
 #define LOOKUP_PHRASES_MAX (RANK_TIERS * TIER_WORDS_MAX)
 
 /* The lookup bound at val, or NULL (none, not for a query of `phrases`
- * phrases, as the expression was not read as FTS5 reads it, or inside a
- * write transaction), its counts made to hold for the data version of the
- * calling statement's snapshot. */
-static struct phrase_lookup *phrase_lookup(sqlite3_value *val, int phrases)
+ * phrases, as the expression was not read as FTS5 reads it, no counts kept
+ * on the connection, or inside a write transaction), with the counts the
+ * connection keeps, made to hold for the data version of the calling
+ * statement's snapshot. */
+static struct phrase_lookup *phrase_lookup(const Fts5ExtensionApi *api, Fts5Context *fts,
+                                           sqlite3_context *ctx, sqlite3_value *val, int phrases)
 {
 	struct phrase_lookup *look = val ? sqlite3_value_pointer(val, PHRASE_LOOKUP_POINTER) : NULL;
-	return look && look->n == phrases && kept_current(look->counts, look->db) ? look : NULL;
+	if (!look || look->n != phrases || !(look->counts = api->xUserData(fts)))
+		return NULL;
+	return kept_current(look->counts, sqlite3_context_db_handle(ctx)) ? look : NULL;
 }
 
 /* The rows an xQueryPhrase walk counts, up to `enough` (then it stops). */
@@ -426,7 +430,7 @@ static void fts_rank_stats(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite
 	s->rows = rows;
 	s->tokens = tokens;
 	int n = api->xPhraseCount(fts);
-	struct phrase_lookup *look = phrase_lookup(nval > 1 ? val[1] : NULL, n);
+	struct phrase_lookup *look = phrase_lookup(api, fts, ctx, nval > 1 ? val[1] : NULL, n);
 	/* A query of more phrases ranks them alike: their counts would not
 	 * fit in a cursor (and reading them would cost a pass each). A count
 	 * stops where the idf stops changing: a common word's walk halfway. */
@@ -464,7 +468,7 @@ static void fts_tier_counts(const Fts5ExtensionApi *api, Fts5Context *fts, sqlit
 		return;
 	}
 	int rc = SQLITE_OK, n = api->xPhraseCount(fts);
-	struct phrase_lookup *look = phrase_lookup(nval > 1 ? val[1] : NULL, n);
+	struct phrase_lookup *look = phrase_lookup(api, fts, ctx, nval > 1 ? val[1] : NULL, n);
 	for (int i = 0; rc == SQLITE_OK && i < n && k->counted < RANK_TIERS; i++) {
 		int t = k->counted;
 		if (i % k->words == 0)
@@ -575,9 +579,9 @@ int store_search_register(sqlite3 *db, struct search_kept *kept)
 	if (rc == SQLITE_OK)
 		rc = fts->xCreateFunction(fts, "readout_rank", kept, fts_rank, NULL);
 	if (rc == SQLITE_OK)
-		rc = fts->xCreateFunction(fts, "readout_rank_stats", NULL, fts_rank_stats, NULL);
+		rc = fts->xCreateFunction(fts, "readout_rank_stats", kept, fts_rank_stats, NULL);
 	if (rc == SQLITE_OK)
-		rc = fts->xCreateFunction(fts, "readout_tier_counts", NULL, fts_tier_counts, NULL);
+		rc = fts->xCreateFunction(fts, "readout_tier_counts", kept, fts_tier_counts, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function(db, "readout_tiers", RANK_MEETING_COLUMNS,
 		                             SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
@@ -613,16 +617,15 @@ static enum store_status fts_call(struct store_conn *c, const char *fts, const c
 }
 
 /* fts_call of fn(fts, arg, lookup), which counts the documents holding
- * each phrase of match: the lookup of c's counts for the index's `kind`
- * (struct phrase_lookup) and match's phrases. */
+ * each phrase of match: the lookup of the connection's counts for the
+ * index's `kind` (struct phrase_lookup) and match's phrases. */
 static enum store_status fts_call_counting(struct store_conn *c, const char *fts, const char *fn,
                                            char kind, const char *match, void *arg,
                                            const char *type, bool *row)
 {
 	char *phrases[LOOKUP_PHRASES_MAX];
 	int n = model_search_phrases(match, phrases, LOOKUP_PHRASES_MAX);
-	struct phrase_lookup look = {store_sqlite_search_kept(c), store_sqlite_handle(c), kind,
-	                             phrases, n};
+	struct phrase_lookup look = {NULL, kind, phrases, n};
 	enum store_status r =
 	    fts_call(c, fts, fn, match, arg, type, &look, PHRASE_LOOKUP_POINTER, row);
 	for (int i = 0; i < n; i++)
