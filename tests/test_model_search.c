@@ -990,6 +990,48 @@ START_TEST(test_snippet_skip_property)
 }
 END_TEST
 
+/* A snippet of CJK words is read from a little before the first place
+ * one appears, and from further back until enough tokens come before the
+ * first match; it must be the one a reading of the whole text gives.
+ * Chinese text with punctuation and English words among it, matches as a
+ * whole word, inside longer runs and as single characters, late and
+ * early, in windows of 1 to 30 tokens. */
+START_TEST(test_snippet_cjk_property)
+{
+	static const char *const words[] = {"和平共处", "五项原则", "合作", "会谈", "，",   "。",
+	                                    " peace ",  "the",      "、",   "和",   "中国", "坚持",
+	                                    "双方",     "平",       "处",   "\n",   "“",    "”",
+	                                    "举行",     "共处",     "—",    "x1",   " ",    "关系"};
+	static const char *const exprs[] = {
+	    "\"和平共处\"",         "\"合作\"", "\"和平\" AND \"合作\"", "\"和\"", "\"共处 五项\"",
+	    "\"会谈\" OR \"关系\"", "\"原则\"", "\"中国\" AND \"处\""};
+	unsigned seed = 777;
+	char text[8192];
+	for (int round = 0; round < 3000; round++) {
+		size_t len = (size_t)snprintf(text, sizeof text, "会");
+		int n = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 400;
+		for (int i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			const char *w = words[(seed >> 16) % COUNT(words)];
+			/* Mostly filler, so that matches come late. */
+			if ((seed >> 8) % 4 != 0 && round % 3 != 0)
+				w = (seed >> 4) % 2 ? "举行" : "，";
+			len += (size_t)snprintf(text + len, sizeof text - len, "%s", w);
+		}
+		seed = seed * 1103515245 + 12345;
+		const char *expr = exprs[(seed >> 16) % COUNT(exprs)];
+		size_t window = 1 + (seed >> 8) % 30;
+		char *got = model_search_snippet(text, expr, window);
+		char *whole = model_search_snippet_whole(text, expr, window);
+		ck_assert_msg(strcmp(got, whole) == 0,
+		              "round %d, %s in windows of %zu:\n[%s]\ngot [%s]\nwant [%s]", round,
+		              expr, window, text, got, whole);
+		free(got);
+		free(whole);
+	}
+}
+END_TEST
+
 /* A snippet cut from the start of a text, when the start decides it, is
  * the one the whole text gives: texts of English, accented and Chinese
  * words with separators outside ASCII, cut at every space. */
@@ -1056,6 +1098,7 @@ static Suite *model_search_suite(void)
 	tcase_add_test(tc2, test_snippets);
 	tcase_add_test(tc2, test_snippet_after_long_text);
 	tcase_add_test(tc2, test_snippet_skip_property);
+	tcase_add_test(tc2, test_snippet_cjk_property);
 	tcase_add_test(tc2, test_snippet_of_start_property);
 	suite_add_tcase(s, tc2);
 	TCase *tr = tcase_create("rank");

@@ -518,8 +518,12 @@ struct text_tokens {
 	size_t n, cap;
 	bool *found;    /* of each lexeme: one of the text's tokens matches it */
 	size_t missing; /* lexemes not found yet */
-	size_t after;   /* tokens still to read once none is missing */
-	size_t base;    /* where in the text the tokens read begin */
+	size_t words;   /* the window's tokens */
+	/* `base` is a guess: the reading stops at a first match with fewer
+	 * than `words` tokens before it, and sets `short_before`. */
+	bool guessed, short_before;
+	size_t after; /* tokens still to read once none is missing */
+	size_t base;  /* where in the text the tokens read begin */
 	/* The second bytes of the lexemes, all of two bytes or more when
 	 * `second_of_all`: a token whose second byte none has matches none. */
 	bool second[256];
@@ -546,10 +550,31 @@ static int collect_text_token(void *ctx, const struct token *t)
 	if (tt->missing == 0)
 		return --tt->after == 0; /* enough to centre the window on them */
 	if (match && !tt->found[match - 1]) {
+		if (tt->missing == tt->lexemes->n && tt->guessed && tt->n <= tt->words) {
+			tt->short_before = true;
+			return 1;
+		}
 		tt->found[match - 1] = true;
 		tt->missing--;
 	}
 	return 0;
+}
+
+/* Reads the tokens of the n bytes of text from base (all again), up to
+ * the window's tokens past the first place where each lexeme has matched
+ * (a long text need not be read to its end); true when that stopped the
+ * reading. */
+static bool read_tokens(struct text_tokens *tt, const char *text, size_t n, size_t base,
+                        bool guessed)
+{
+	tt->n = 0;
+	tt->base = base;
+	tt->missing = tt->lexemes->n;
+	tt->guessed = guessed && base > 0;
+	tt->short_before = false;
+	tt->after = tt->words;
+	memset(tt->found, 0, (tt->lexemes->n + 1) * sizeof(bool));
+	return model_tokenize(text + base, n - base, collect_text_token, tt) != 0;
 }
 
 /* Copies text[from, to) to out, but for U+0001 and U+0002 (the marks);
@@ -562,76 +587,69 @@ static char *copy_plain(char *out, const char *text, size_t from, size_t to)
 	return out;
 }
 
-/* Past the blocks of eight ASCII bytes from text[at]. */
-static size_t skip_ascii(const char *text, size_t at, size_t n)
+/* Where the len (at least 2) bytes of x first appear in the n bytes of
+ * text; n when they do not. memchr finds their second byte: in CJK text
+ * one of the 64 continuation bytes, which no ASCII text holds. */
+static size_t find_written(const char *text, size_t n, const char *x, size_t len)
 {
-	for (uint64_t eight; n - at >= 8; at += 8) {
-		memcpy(&eight, text + at, 8);
-		if (eight & 0x8080808080808080u)
+	if (n < len)
+		return n;
+	const char *last = text + n - len + 1; /* the last place of the second byte */
+	for (const char *p = text + 1; p <= last; p++) {
+		p = memchr(p, (unsigned char)x[1], (size_t)(last - p) + 1);
+		if (!p)
 			break;
+		if (memcmp(p - 1, x, len) == 0)
+			return (size_t)(p - 1 - text);
 	}
-	return at;
+	return n;
 }
 
-#define SNIPPET_BEFORE 256 /* bytes read before a CJK match, for the window around it */
-
-/* Where a snippet of the n bytes of text begins to read them, for
- * lexemes all of CJK text (which no case or accent changes): 0, or a
- * little before the first place one of them appears as written, at the
- * start of a word or a character: what comes before it (an English
- * readout before the Chinese one) holds none of them. */
-static size_t cjk_start(const char *text, size_t n, const struct lexemes *l)
+/* Where the first of the lexemes, all of CJK text (which no case or
+ * accent changes), appears as written in the n bytes of text; n when none
+ * does. No token matches before it (what comes before it, an English
+ * readout before the Chinese one, holds none of them). */
+static size_t cjk_first(const char *text, size_t n, const struct lexemes *l)
 {
-	/* One pass for the first place any of them appears: only a byte that
-	 * begins one of them can begin a match, and none is ASCII (eight
-	 * bytes of ASCII are passed at once). */
-	bool begins[256] = {false};
-	for (size_t i = 0; i < l->n; i++)
-		begins[(unsigned char)l->items[i].text[0]] = true;
-	const char *first = NULL;
-	for (size_t at = 0; at < n && !first; at++) {
-		at = skip_ascii(text, at, n);
-		if (at == n || !begins[(unsigned char)text[at]])
-			continue;
-		for (size_t i = 0; i < l->n && !first; i++) {
-			const struct lexeme *x = &l->items[i];
-			if (n - at >= x->len && memcmp(text + at, x->text, x->len) == 0)
-				first = text + at;
-		}
+	size_t first = n;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct lexeme *x = &l->items[i];
+		/* before: where one beginning before first ends at the latest */
+		size_t before = first + x->len - 1 < n ? first + x->len - 1 : n;
+		size_t at = find_written(text, before, x->text, x->len);
+		if (at < before)
+			first = at;
 	}
-	size_t end = first ? (size_t)(first - text) : 0;
-	if (end <= SNIPPET_BEFORE)
+	return first;
+}
+
+/* Where a snippet of the n bytes of text begins to read them, `back`
+ * bytes before `first` (a place no match comes before), at the start of
+ * a character; 0 when that is the text's beginning. */
+static size_t start_back(const char *text, size_t first, size_t back)
+{
+	if (first <= back)
 		return 0;
-	size_t at = end - SNIPPET_BEFORE, space = at;
-	while (space < end && text[space] != ' ' && text[space] != '\n')
-		space++;
-	if (space < end)
-		return space + 1;
-	while (at < end && ((unsigned char)text[at] & 0xC0) == 0x80)
+	size_t at = first - back;
+	while (at < first && ((unsigned char)text[at] & 0xC0) == 0x80)
 		at++; /* a UTF-8 continuation byte */
 	return at;
 }
 
-/* Where a snippet of the n bytes of text begins to read them: a place
- * that leaves before the first match at least the `words` - 1 tokens of
- * a window holding it. Only an ASCII lexeme's letters, or a character
- * outside ASCII in a word (which might fold into any lexeme), can begin
- * a match; before the first of those, tokens are counted back exactly
- * (model_tokens_back). */
+/* Where a snippet of the n bytes of text begins to read them, for lexemes
+ * not all of CJK text: a place that leaves before the first match at least
+ * the `words` - 1 tokens of a window holding it. Only an ASCII lexeme's
+ * letters, or a character outside ASCII in a word (which might fold into
+ * any lexeme), can begin a match; before the first of those, tokens are
+ * counted back exactly (model_tokens_back). */
 static size_t snippet_start(const char *text, size_t n, const struct lexemes *l, size_t words)
 {
-	if (l->n == 0)
-		return 0; /* no match to read towards: the text's beginning */
-	bool cjk = true;
 	size_t end = n;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct lexeme *x = &l->items[i];
-		cjk = cjk && x->cjk;
 		if (x->ascii)
 			end = model_ascii_token_find(text, end, x->text, x->len, x->prefix);
 	}
-	if (cjk)
-		return cjk_start(text, n, l);
 	return model_tokens_back(text, model_first_nonascii_word(text, end), words);
 }
 
@@ -642,40 +660,58 @@ static void lexemes_clear(struct lexemes *l)
 	free(l->items);
 }
 
-/* model_search_snippet; when `more` follows text, NULL unless text alone
- * gives the snippet (its reading stopped before its last token). */
-static char *snippet(const char *text, const char *expr, size_t words, bool more)
+/* How snippet() reads its text. */
+enum snippet_reading {
+	READ_SKIPPING, /* from a little before the first match */
+	READ_START,    /* the start of a longer text, skipping as above */
+	READ_WHOLE     /* from its beginning */
+};
+
+/* model_search_snippet; READ_START: more text follows, and the snippet is
+ * NULL unless text alone gives it (its reading stopped before its last
+ * token). */
+static char *snippet(const char *text, const char *expr, size_t words, enum snippet_reading how)
 {
 	struct lexemes l = {0};
 	walk_expression(expr, collect_element, &l);
-	/* The text is read up to `words` tokens past the first place where
-	 * each lexeme has matched (a long text need not be read to its end). */
 	if (words == 0)
 		words = 1;
 	size_t n = strlen(text);
 	struct text_tokens tt = {.lexemes = &l,
-	                         .found = xcalloc(l.n + 1, sizeof(bool)),
-	                         .missing = l.n,
-	                         .after = words,
-	                         .base = snippet_start(text, n, &l, words),
+	                         .found = xmalloc((l.n + 1) * sizeof(bool)),
+	                         .words = words,
 	                         .second_of_all = true};
+	bool cjk = l.n > 0;
 	for (size_t i = 0; i < l.n; i++) {
 		tt.second_of_all = tt.second_of_all && l.items[i].len >= 2;
 		if (l.items[i].len >= 2)
 			tt.second[(unsigned char)l.items[i].text[1]] = true;
+		cjk = cjk && l.items[i].cjk;
 	}
 	/* cut: the text was read in part */
-	bool cut = model_tokenize(text + tt.base, n - tt.base, collect_text_token, &tt) != 0;
-	if (tt.base > 0 && tt.missing == l.n) {
-		/* No match at all: the snippet is the text's beginning. */
-		tt.n = tt.base = 0;
-		tt.after = words;
-		cut = model_tokenize(text, n, collect_text_token, &tt) != 0;
+	bool cut;
+	if (how == READ_WHOLE || l.n == 0) {
+		cut = read_tokens(&tt, text, n, 0, false);
+	} else if (cjk) {
+		/* From a little before the first place a lexeme appears, then
+		 * from further back until `words` tokens come before the first
+		 * match: a window holding it may begin `words` - 1 tokens
+		 * before it, and the first token read may be the end of one. */
+		size_t written = cjk_first(text, n, &l), back = 4 * words;
+		do {
+			cut = read_tokens(&tt, text, n, start_back(text, written, back), true);
+			back *= 4;
+		} while (tt.short_before);
+	} else {
+		cut = read_tokens(&tt, text, n, snippet_start(text, n, &l, words), false);
 	}
+	if (tt.base > 0 &&
+	    tt.missing == l.n) /* no match at all: the snippet is the text's beginning */
+		cut = read_tokens(&tt, text, n, 0, false);
 	free(tt.found);
 	/* With more text after it, a reading stopped at the text's last token
 	 * might not have stopped there, and "…" follows a window ending there. */
-	if (more && !(cut && tt.items[tt.n - 1].end < n)) {
+	if (how == READ_START && !(cut && tt.items[tt.n - 1].end < n)) {
 		lexemes_clear(&l);
 		free(tt.items);
 		return NULL;
@@ -755,12 +791,17 @@ static char *snippet(const char *text, const char *expr, size_t words, bool more
 
 char *model_search_snippet(const char *text, const char *expr, size_t words)
 {
-	return snippet(text, expr, words, false);
+	return snippet(text, expr, words, READ_SKIPPING);
+}
+
+char *model_search_snippet_whole(const char *text, const char *expr, size_t words)
+{
+	return snippet(text, expr, words, READ_WHOLE);
 }
 
 char *model_search_snippet_of_start(const char *start, const char *expr, size_t words)
 {
-	return snippet(start, expr, words, true);
+	return snippet(start, expr, words, READ_START);
 }
 
 /* ---- the texts of readouts, out of their JSON ---- */

@@ -74,6 +74,11 @@ char *model_search_tier_filter(const char *expr, char *const words[], const bool
  * and the text's own U+0001 and U+0002 left out. A new string. */
 char *model_search_snippet(const char *text, const char *expr, size_t words);
 
+/* model_search_snippet reading the text from its beginning, as it reads
+ * only where what it skips cannot change the snippet: what tests hold it
+ * to. */
+char *model_search_snippet_whole(const char *text, const char *expr, size_t words);
+
 /* The snippet model_search_snippet cuts from a text that begins with
  * `start`, when start alone decides it (its reading stops before start's
  * last token: every lexeme matched in it, and `words` tokens after); NULL

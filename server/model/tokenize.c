@@ -399,7 +399,8 @@ int model_tokenize(const char *text, size_t n, token_fn fn, void *ctx)
 			prev_same = same;
 			if (i >= n)
 				break;
-			len = utf8_decode(w.text + i, n - i, &cp);
+			/* cp and len are the character at i: the loop above
+			 * stopped there. */
 			if (!(is_cjk(cp) && class_of(cp) == UNICODE_WORD))
 				break;
 		}
