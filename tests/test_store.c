@@ -227,11 +227,11 @@ static int exec_rc(sqlite3 *db, const char *sql)
  * after it, each numbered from 0 again. */
 static bool builds_temporary_table(sqlite3 *db, const char *sql)
 {
-	char explain[512];
-	snprintf(explain, sizeof explain, "EXPLAIN %s", sql);
+	char *explain = sqlite3_mprintf("EXPLAIN %s", sql);
 	sqlite3_stmt *st;
 	ck_assert_msg(sqlite3_prepare_v2(db, explain, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
 	              sqlite3_errmsg(db));
+	sqlite3_free(explain);
 	bool found = false;
 	for (int addr = -1; sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > addr;) {
 		addr = sqlite3_column_int(st, 0);
