@@ -445,6 +445,34 @@ START_TEST(test_latin_is_unicode61)
 }
 END_TEST
 
+/* model_utf8_decode of every three bytes led by E0 to EF, and of those
+ * cut short, against RFC 3629 read plainly: a valid character is its
+ * code point and length, anything else one invalid byte. */
+START_TEST(test_decode_three_bytes)
+{
+	for (unsigned lead = 0xE0; lead <= 0xEF; lead++) {
+		for (unsigned b1 = 0; b1 < 256; b1++) {
+			for (unsigned b2 = 0; b2 < 256; b2++) {
+				const unsigned char p[3] = {(unsigned char)lead, (unsigned char)b1,
+				                            (unsigned char)b2};
+				uint32_t v =
+				    (lead & 0x0Fu) << 12 | (b1 & 0x3Fu) << 6 | (b2 & 0x3Fu);
+				bool whole = (b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 &&
+				             v >= 0x800 && !(v >= 0xD800 && v <= 0xDFFF);
+				/* Cut short (once for each b1): invalid. */
+				for (size_t n = b2 == 0x80 ? 1 : 3; n <= 3; n++) {
+					bool valid = whole && n == 3;
+					uint32_t cp;
+					ck_assert_uint_eq(model_utf8_decode(p, n, &cp),
+					                  valid ? 3 : 1);
+					ck_assert_uint_eq(cp, valid ? v : UINT32_MAX);
+				}
+			}
+		}
+	}
+}
+END_TEST
+
 /* Any text: the naive reference's tokens, kinds included. */
 START_TEST(test_mixed_is_reference)
 {
@@ -470,6 +498,7 @@ int main(void)
 	tcase_add_test(unit, test_callback_stops);
 	tcase_add_test(unit, test_long_token);
 	tcase_add_test(unit, test_is_cjk);
+	tcase_add_test(unit, test_decode_three_bytes);
 	suite_add_tcase(s, unit);
 	TCase *property = tcase_create("unicode61");
 	tcase_set_timeout(property, 120);

@@ -51,6 +51,13 @@ static inline size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 		*cp = b;
 		return 1;
 	}
+	if ((b & 0xF0) == 0xE0 && n >= 3 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
+		/* Three bytes, as every CJK character of the BMP is: at once. */
+		uint32_t v = (b & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
+		bool valid = v >= 0x800 && (v < 0xD800 || v > 0xDFFF);
+		*cp = valid ? v : INVALID;
+		return valid ? 3 : 1;
+	}
 	size_t len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 0;
 	if (len == 0 || len > n || b > 0xF4) {
 		*cp = INVALID;
