@@ -729,7 +729,8 @@ static char *snippet(const char *text, const char *expr, size_t words, enum snip
 				at[matched++] = k;
 		size_t *count = xcalloc(l.n + 1, sizeof *count);
 		size_t distinct = 0, lo_m = 0, hi_m = 0;
-		size_t best_distinct = 0, best_hits = 0, best_skew = SIZE_MAX;
+		size_t best_distinct = 0, best_hits = 0,
+		       best_skew = SIZE_MAX; /* first: 0 without a match */
 		for (size_t s = 0; s + words <= tt.n; s++) {
 			for (; hi_m < matched && at[hi_m] < s + words; hi_m++)
 				if (count[tt.items[at[hi_m]].match]++ == 0)
@@ -737,11 +738,16 @@ static char *snippet(const char *text, const char *expr, size_t words, enum snip
 			for (; lo_m < hi_m && at[lo_m] < s; lo_m++)
 				if (--count[tt.items[at[lo_m]].match] == 0)
 					distinct--;
-			size_t hits = hi_m - lo_m, lo = 0, hi = 0;
-			if (hits) {
-				lo = at[lo_m] - s;
-				hi = s + words - 1 - at[hi_m - 1];
+			if (lo_m == hi_m) {
+				/* No match: the best window holds one, when there is
+				 * one; on to the first holding the next. */
+				if (hi_m == matched)
+					break;
+				s = at[hi_m] - words;
+				continue;
 			}
+			size_t hits = hi_m - lo_m, lo = at[lo_m] - s,
+			       hi = s + words - 1 - at[hi_m - 1];
 			size_t skew = lo > hi ? lo - hi : hi - lo;
 			if (distinct > best_distinct ||
 			    (distinct == best_distinct &&
