@@ -21,6 +21,7 @@
 
 #include "model/rank.h"
 #include "model/search.h"
+#include "model/tokenize.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -124,6 +125,40 @@ static void snippet_starts(const char *q, const char *expr)
 	free(whole);
 }
 
+/* Whether q is valid UTF-8 of ASCII, CJK ideographs and CJK punctuation
+ * alone: text a snippet reads in part exactly (outside it, a combining
+ * mark or a word outside ASCII may fold into a match not found as
+ * written, model/search.h). */
+static bool ascii_and_chinese(const char *q)
+{
+	size_t n = strlen(q);
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		i += model_utf8_decode((const unsigned char *)q + i, n - i, &cp);
+		if (cp >= 0x80 && !(cp >= 0x4E00 && cp <= 0x9FFF) && !(cp >= 0x3000 && cp <= 0x303F) &&
+		    !(cp >= 0xFF01 && cp <= 0xFF0F))
+			return false;
+	}
+	return true;
+}
+
+/* A snippet of such a q's own text, read from shortly before its first
+ * match, is the one a reading of the whole text gives, in windows of 4
+ * and of 24 tokens (the API's). */
+static void snippet_skips(const char *q, const char *expr)
+{
+	if (!ascii_and_chinese(q))
+		return;
+	for (size_t words = 4; words <= 24; words += 20) {
+		char *got = model_search_snippet(q, expr, words);
+		char *whole = model_search_snippet_whole(q, expr, words);
+		if (strcmp(got, whole) != 0)
+			fail("a snippet read in part differs from the whole text's", q, expr);
+		free(got);
+		free(whole);
+	}
+}
+
 static int all_space(const char *s)
 {
 	for (; *s; s++)
@@ -171,6 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		run(ranked_stmt, q, expr);
 		tiers(q, expr);
 		snippet_starts(q, expr);
+		snippet_skips(q, expr);
 	}
 	free(expr);
 	free(q);
