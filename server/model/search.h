@@ -66,17 +66,18 @@ char *model_search_tier_filter(const char *expr, char *const words[], const bool
 /* A snippet of text for an expression model_search_translate wrote: the
  * window of at most `words` tokens holding the most of the expression's
  * tokens, among those up to `words` tokens past the first place where each
- * of them has matched (a long text is not read to its end; one searched for
- * CJK words only is read from a little before the first place one appears
- * as written), with "…" where
- * it cuts the text, each run of matching tokens (equal to a token of a
- * term, or beginning with a prefix term's last) between U+0001 and U+0002,
- * and the text's own U+0001 and U+0002 left out. A new string. */
+ * of them has matched, with "…" where it cuts the text, each run of
+ * matching tokens (equal to a token of a term, or beginning with a prefix
+ * term's last) between U+0001 and U+0002, and the text's own U+0001 and
+ * U+0002 left out. A new string. A long text is not read to its end, nor
+ * from its beginning: the reading begins where the windows holding the
+ * first match can (for CJK words alone, it looks for the first place one
+ * appears as written, which a match with combining marks inside it could
+ * come before). */
 char *model_search_snippet(const char *text, const char *expr, size_t words);
 
-/* model_search_snippet reading the text from its beginning, as it reads
- * only where what it skips cannot change the snippet: what tests hold it
- * to. */
+/* model_search_snippet reading the text from its beginning: the snippet
+ * the one of the text read in part must be (tests hold it to that). */
 char *model_search_snippet_whole(const char *text, const char *expr, size_t words);
 
 /* The snippet model_search_snippet cuts from a text that begins with
