@@ -944,82 +944,40 @@ static const char *const snippet_exprs[] = {"\"port\"",
                                             "\"合作\" AND \"peace\"",
                                             "\"peace port\""};
 
-/* A snippet is read from shortly before the first place its words can
- * match (model_search_snippet skips the text before); it must be the one
- * a reading of the whole text gives. A text opening with "é" is read
- * whole (a word outside ASCII might fold into a query's word); the same
- * text opening with "e" is read from near its first match: past their
- * first character, the two snippets must be the same, whatever the
- * window. Words in several cases, inside longer words, with accents and
- * with separators outside ASCII, around the matches. */
-START_TEST(test_snippet_skip_property)
+/* Writes into text (size bytes) `start`, then 1 to `most` words of
+ * words[] (n of them), each after `sep`; in two rounds of three, three
+ * words in four are filler (one of the two, at random), so that matches
+ * come late. */
+static void random_words(char *text, size_t size, unsigned *seed, int round, const char *start,
+                         const char *sep, const char *const words[], size_t n,
+                         const char *const filler[2], int most)
 {
-	static const char *const words[] = {
-	    "peace", "Port",  "support",  "PORTS", "trade",   "talks",     "Café",     "cafe",
-	    "naïve", "—",     "…",        "x1",    "of",      "a",         "trader",   "Peace,",
-	    "port.", "cafés", "“quoted”", "2024",  "de-port", "transport", "teatalks", "the"};
-	unsigned seed = 12345;
-	char text[8192];
-	for (int round = 0; round < 2000; round++) {
-		size_t len = 1;
-		text[0] = 'e';
-		int n = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 300;
-		for (int i = 0; i < n; i++) {
-			seed = seed * 1103515245 + 12345;
-			const char *w = words[(seed >> 16) % COUNT(words)];
-			/* Mostly filler, so that matches come late. */
-			if ((seed >> 8) % 4 != 0 && round % 3 != 0)
-				w = "the";
-			len += (size_t)snprintf(text + len, sizeof text - len, " %s", w);
-		}
-		seed = seed * 1103515245 + 12345;
-		const char *expr = snippet_exprs[(seed >> 16) % COUNT(snippet_exprs)];
-		size_t window = 1 + (seed >> 8) % 30;
-		char accented[8200] = "é";
-		strcat(accented, text + 1);
-		char *skipped = model_search_snippet(text, expr, window);
-		char *whole = model_search_snippet(accented, expr, window);
-		const char *rest = strncmp(whole, "é", 2) == 0 ? whole + 2 : whole;
-		const char *rest_skipped = skipped[0] == 'e' ? skipped + 1 : skipped;
-		ck_assert_msg(strcmp(rest, rest_skipped) == 0,
-		              "round %d, %s in windows of %zu:\n[%s]\ngot [%s]\nwant [%s]", round,
-		              expr, window, text, skipped, whole);
-		free(skipped);
-		free(whole);
+	size_t len = (size_t)snprintf(text, size, "%s", start);
+	int count = 1 + (int)((*seed = *seed * 1103515245 + 12345) >> 16) % most;
+	for (int i = 0; i < count; i++) {
+		*seed = *seed * 1103515245 + 12345;
+		const char *w = words[(*seed >> 16) % n];
+		if ((*seed >> 8) % 4 != 0 && round % 3 != 0)
+			w = filler[(*seed >> 4) % 2];
+		len += (size_t)snprintf(text + len, size - len, "%s%s", sep, w);
 	}
 }
-END_TEST
 
-/* A snippet of CJK words is read from a little before the first place
- * one appears, and from further back until enough tokens come before the
- * first match; it must be the one a reading of the whole text gives.
- * Chinese text with punctuation and English words among it, matches as a
- * whole word, inside longer runs and as single characters, late and
- * early, in windows of 1 to 30 tokens. */
-START_TEST(test_snippet_cjk_property)
+/* Snippets of random texts (random_words: `start`, then words[] each
+ * after `sep`, mostly filler) for the expressions exprs[], in windows of
+ * 1 to 30 tokens: each read in part must be the one a reading of the
+ * whole text gives (model_search_snippet_whole). */
+static void snippets_read_in_part(const char *const words[], size_t n_words,
+                                  const char *const exprs[], size_t n_exprs, const char *start,
+                                  const char *sep, const char *const filler[2], int most,
+                                  unsigned seed, int rounds)
 {
-	static const char *const words[] = {"和平共处", "五项原则", "合作", "会谈", "，",   "。",
-	                                    " peace ",  "the",      "、",   "和",   "中国", "坚持",
-	                                    "双方",     "平",       "处",   "\n",   "“",    "”",
-	                                    "举行",     "共处",     "—",    "x1",   " ",    "关系"};
-	static const char *const exprs[] = {
-	    "\"和平共处\"",         "\"合作\"", "\"和平\" AND \"合作\"", "\"和\"", "\"共处 五项\"",
-	    "\"会谈\" OR \"关系\"", "\"原则\"", "\"中国\" AND \"处\""};
-	unsigned seed = 777;
 	char text[8192];
-	for (int round = 0; round < 3000; round++) {
-		size_t len = (size_t)snprintf(text, sizeof text, "会");
-		int n = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 400;
-		for (int i = 0; i < n; i++) {
-			seed = seed * 1103515245 + 12345;
-			const char *w = words[(seed >> 16) % COUNT(words)];
-			/* Mostly filler, so that matches come late. */
-			if ((seed >> 8) % 4 != 0 && round % 3 != 0)
-				w = (seed >> 4) % 2 ? "举行" : "，";
-			len += (size_t)snprintf(text + len, sizeof text - len, "%s", w);
-		}
+	for (int round = 0; round < rounds; round++) {
+		random_words(text, sizeof text, &seed, round, start, sep, words, n_words, filler,
+		             most);
 		seed = seed * 1103515245 + 12345;
-		const char *expr = exprs[(seed >> 16) % COUNT(exprs)];
+		const char *expr = exprs[(seed >> 16) % n_exprs];
 		size_t window = 1 + (seed >> 8) % 30;
 		char *got = model_search_snippet(text, expr, window);
 		char *whole = model_search_snippet_whole(text, expr, window);
@@ -1029,6 +987,42 @@ START_TEST(test_snippet_cjk_property)
 		free(got);
 		free(whole);
 	}
+}
+
+/* A snippet is read from shortly before the first place its words can
+ * match (model_tokens_back): words in several cases, inside longer
+ * words, with accents and with separators outside ASCII, around the
+ * matches (a word outside ASCII before the first match makes it read
+ * the whole text). */
+START_TEST(test_snippet_skip_property)
+{
+	static const char *const words[] = {
+	    "peace", "Port",  "support",  "PORTS", "trade",   "talks",     "Café",     "cafe",
+	    "naïve", "—",     "…",        "x1",    "of",      "a",         "trader",   "Peace,",
+	    "port.", "cafés", "“quoted”", "2024",  "de-port", "transport", "teatalks", "the"};
+	static const char *const filler[] = {"the", "the"};
+	snippets_read_in_part(words, COUNT(words), snippet_exprs, COUNT(snippet_exprs), "e", " ",
+	                      filler, 300, 12345, 2000);
+}
+END_TEST
+
+/* A snippet of CJK words is read from a little before the first place
+ * one appears, and from further back until enough tokens come before the
+ * first match: Chinese text with punctuation and English words among it,
+ * matches as a whole word, inside longer runs and as single characters,
+ * late and early. */
+START_TEST(test_snippet_cjk_property)
+{
+	static const char *const words[] = {"和平共处", "五项原则", "合作", "会谈", "，",   "。",
+	                                    " peace ",  "the",      "、",   "和",   "中国", "坚持",
+	                                    "双方",     "平",       "处",   "\n",   "“",    "”",
+	                                    "举行",     "共处",     "—",    "x1",   " ",    "关系"};
+	static const char *const exprs[] = {
+	    "\"和平共处\"",         "\"合作\"", "\"和平\" AND \"合作\"", "\"和\"", "\"共处 五项\"",
+	    "\"会谈\" OR \"关系\"", "\"原则\"", "\"中国\" AND \"处\""};
+	static const char *const filler[] = {"，", "举行"};
+	snippets_read_in_part(words, COUNT(words), exprs, COUNT(exprs), "会", "", filler, 400, 777,
+	                      3000);
 }
 END_TEST
 

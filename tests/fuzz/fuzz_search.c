@@ -135,8 +135,8 @@ static bool ascii_and_chinese(const char *q)
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
 		i += model_utf8_decode((const unsigned char *)q + i, n - i, &cp);
-		if (cp >= 0x80 && !(cp >= 0x4E00 && cp <= 0x9FFF) && !(cp >= 0x3000 && cp <= 0x303F) &&
-		    !(cp >= 0xFF01 && cp <= 0xFF0F))
+		if (cp >= 0x80 && !(cp >= 0x4E00 && cp <= 0x9FFF) &&
+		    !(cp >= 0x3000 && cp <= 0x303F) && !(cp >= 0xFF01 && cp <= 0xFF0F))
 			return false;
 	}
 	return true;
