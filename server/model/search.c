@@ -519,8 +519,8 @@ struct text_tokens {
 	bool *found;    /* of each lexeme: one of the text's tokens matches it */
 	size_t missing; /* lexemes not found yet */
 	size_t words;   /* the window's tokens */
-	/* `base` is a guess: the reading stops at a first match with fewer
-	 * than `words` tokens before it, and sets `short_before`. */
+	/* guessed: `base` is a guess, and the reading stops at a first match
+	 * with fewer than `words` tokens before it, setting short_before. */
 	bool guessed, short_before;
 	size_t after; /* tokens still to read once none is missing */
 	size_t base;  /* where in the text the tokens read begin */
@@ -705,8 +705,8 @@ static char *snippet(const char *text, const char *expr, size_t words, enum snip
 	} else {
 		cut = read_tokens(&tt, text, n, snippet_start(text, n, &l, words), false);
 	}
-	if (tt.base > 0 &&
-	    tt.missing == l.n) /* no match at all: the snippet is the text's beginning */
+	/* No match at all: the snippet is the text's beginning. */
+	if (tt.base > 0 && tt.missing == l.n)
 		cut = read_tokens(&tt, text, n, 0, false);
 	free(tt.found);
 	/* With more text after it, a reading stopped at the text's last token
@@ -729,8 +729,8 @@ static char *snippet(const char *text, const char *expr, size_t words, enum snip
 				at[matched++] = k;
 		size_t *count = xcalloc(l.n + 1, sizeof *count);
 		size_t distinct = 0, lo_m = 0, hi_m = 0;
-		size_t best_distinct = 0, best_hits = 0,
-		       best_skew = SIZE_MAX; /* first: 0 without a match */
+		/* Without a match, the first window. */
+		size_t best_distinct = 0, best_hits = 0, best_skew = SIZE_MAX;
 		for (size_t s = 0; s + words <= tt.n; s++) {
 			for (; hi_m < matched && at[hi_m] < s + words; hi_m++)
 				if (count[tt.items[at[hi_m]].match]++ == 0)
