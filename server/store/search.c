@@ -340,11 +340,10 @@ struct search_kept *store_sqlite_search_kept_new(void)
 	return xcalloc(1, sizeof(struct search_kept));
 }
 
-/* What readout_rank_stats looks counts up in (bound at its third
- * argument): the phrases of the match, and the connection's counts (the
- * functions' user data, set by phrase_lookup). */
+/* What readout_rank_stats looks counts up by (bound at its third
+ * argument) among the connection's (the functions' user data): the
+ * phrases of the match. */
 struct phrase_lookup {
-	struct search_kept *counts;
 	char kind; /* the index's kind as a digit, or 't' for its tier tokens */
 	char *const *phrases;
 	int n; /* -1: the match has too many to read */
@@ -356,16 +355,17 @@ struct phrase_lookup {
 
 /* The lookup bound at val, or NULL (none, not for a query of `phrases`
  * phrases, as the expression was not read as FTS5 reads it, no counts kept
- * on the connection, or inside a write transaction), with the counts the
- * connection keeps, made to hold for the data version of the calling
+ * on the connection, or inside a write transaction); the counts the
+ * connection keeps are made to hold for the data version of the calling
  * statement's snapshot. */
 static struct phrase_lookup *phrase_lookup(const Fts5ExtensionApi *api, Fts5Context *fts,
                                            sqlite3_context *ctx, sqlite3_value *val, int phrases)
 {
 	struct phrase_lookup *look = val ? sqlite3_value_pointer(val, PHRASE_LOOKUP_POINTER) : NULL;
-	if (!look || look->n != phrases || !(look->counts = api->xUserData(fts)))
+	struct search_kept *counts = api->xUserData(fts);
+	if (!look || look->n != phrases || !counts)
 		return NULL;
-	return kept_current(look->counts, sqlite3_context_db_handle(ctx)) ? look : NULL;
+	return kept_current(counts, sqlite3_context_db_handle(ctx)) ? look : NULL;
 }
 
 /* The rows an xQueryPhrase walk counts, up to `enough` (then it stops). */
@@ -382,16 +382,17 @@ static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *arg)
 }
 
 /* The documents holding phrase i of the query, counted up to `enough`
- * into *hits: the count look keeps (look may be NULL), or a walk's, then
- * kept. */
+ * into *hits: the count the connection keeps under look (look may be
+ * NULL: none kept or used), or a walk's, then kept. */
 static int phrase_hits(const Fts5ExtensionApi *api, Fts5Context *fts, struct phrase_lookup *look,
                        int i, int64_t enough, int64_t *hits)
 {
 	char key[PHRASE_KEY_MAX];
+	struct search_kept *counts = api->xUserData(fts);
 	struct phrase_count *kept = NULL;
 	if (look &&
 	    snprintf(key, sizeof key, "%c%s", look->kind, look->phrases[i]) < (int)sizeof key)
-		kept = phrase_slot(look->counts, key);
+		kept = phrase_slot(counts, key);
 	if (kept && kept->key) {
 		*hits = kept->hits;
 		return SQLITE_OK;
@@ -401,13 +402,13 @@ static int phrase_hits(const Fts5ExtensionApi *api, Fts5Context *fts, struct phr
 	*hits = count.n;
 	if (!kept || rc != SQLITE_OK)
 		return rc;
-	if (look->counts->n == PHRASE_COUNTS_MAX) {
-		phrase_counts_clear(look->counts);
-		kept = phrase_slot(look->counts, key);
+	if (counts->n == PHRASE_COUNTS_MAX) {
+		phrase_counts_clear(counts);
+		kept = phrase_slot(counts, key);
 	}
 	kept->key = xstrdup(key);
 	kept->hits = count.n;
-	look->counts->used[look->counts->n++] = (uint32_t)(kept - look->counts->slot);
+	counts->used[counts->n++] = (uint32_t)(kept - counts->slot);
 	return SQLITE_OK;
 }
 
@@ -625,7 +626,7 @@ static enum store_status fts_call_counting(struct store_conn *c, const char *fts
 {
 	char *phrases[LOOKUP_PHRASES_MAX];
 	int n = model_search_phrases(match, phrases, LOOKUP_PHRASES_MAX);
-	struct phrase_lookup look = {NULL, kind, phrases, n};
+	struct phrase_lookup look = {kind, phrases, n};
 	enum store_status r =
 	    fts_call(c, fts, fn, match, arg, type, &look, PHRASE_LOOKUP_POINTER, row);
 	for (int i = 0; i < n; i++)
