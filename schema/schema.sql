@@ -156,65 +156,10 @@ CREATE TABLE change_log (
 );
 CREATE TABLE meeting_json (
 	meeting_id INTEGER PRIMARY KEY REFERENCES meetings (id) ON DELETE CASCADE,
-	summary TEXT, -- first: a list reads it without walking the body's overflow pages
 	body TEXT
 , etag TEXT);
-CREATE INDEX meeting_json_stale ON meeting_json (meeting_id)
-	WHERE body IS NULL OR summary IS NULL;
 CREATE TRIGGER meeting_json_meeting_insert AFTER INSERT ON meetings BEGIN
 	INSERT INTO meeting_json (meeting_id) VALUES (NEW.id);
-END;
-CREATE TRIGGER meeting_json_meeting_update AFTER UPDATE ON meetings BEGIN
-	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = NEW.id AND body IS NOT NULL;
-	UPDATE meeting_json SET body = NULL, summary = NULL
-	WHERE meeting_id IN (SELECT meeting_id FROM meeting_links WHERE related_id = NEW.id)
-		AND body IS NOT NULL
-		AND (OLD.slug IS NOT NEW.slug OR OLD.title IS NOT NEW.title OR OLD.date IS NOT NEW.date);
-END;
-CREATE TRIGGER meeting_json_attendance_insert AFTER INSERT ON attendances BEGIN
-	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = NEW.meeting_id AND body IS NOT NULL;
-END;
-CREATE TRIGGER meeting_json_attendance_delete AFTER DELETE ON attendances BEGIN
-	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = OLD.meeting_id AND body IS NOT NULL;
-END;
-CREATE TRIGGER meeting_json_invocation_insert AFTER INSERT ON invocations BEGIN
-	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = NEW.meeting_id AND body IS NOT NULL;
-END;
-CREATE TRIGGER meeting_json_invocation_update AFTER UPDATE ON invocations BEGIN
-	UPDATE meeting_json SET body = NULL, summary = NULL
-	WHERE meeting_id IN (OLD.meeting_id, NEW.meeting_id) AND body IS NOT NULL;
-END;
-CREATE TRIGGER meeting_json_invocation_delete AFTER DELETE ON invocations BEGIN
-	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = OLD.meeting_id AND body IS NOT NULL;
-END;
-CREATE TRIGGER meeting_json_link_insert AFTER INSERT ON meeting_links BEGIN
-	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = NEW.meeting_id AND body IS NOT NULL;
-END;
-CREATE TRIGGER meeting_json_link_update AFTER UPDATE ON meeting_links BEGIN
-	UPDATE meeting_json SET body = NULL, summary = NULL
-	WHERE meeting_id IN (OLD.meeting_id, NEW.meeting_id) AND body IS NOT NULL;
-END;
-CREATE TRIGGER meeting_json_link_delete AFTER DELETE ON meeting_links BEGIN
-	UPDATE meeting_json SET body = NULL, summary = NULL WHERE meeting_id = OLD.meeting_id AND body IS NOT NULL;
-END;
-CREATE TRIGGER meeting_json_participant AFTER UPDATE ON participants
-WHEN OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name OR OLD.title IS NOT NEW.title
-	OR OLD.country IS NOT NEW.country OR OLD.id IS NOT NEW.id BEGIN
-	UPDATE meeting_json SET body = NULL, summary = NULL
-	WHERE meeting_id IN (SELECT meeting_id FROM attendances WHERE participant_id IN (OLD.id, NEW.id))
-		AND body IS NOT NULL;
-END;
-CREATE TRIGGER meeting_json_principle AFTER UPDATE ON principles
-WHEN OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name OR OLD.framework IS NOT NEW.framework
-	OR OLD.id IS NOT NEW.id BEGIN
-	UPDATE meeting_json SET body = NULL, summary = NULL
-	WHERE meeting_id IN (SELECT meeting_id FROM invocations WHERE principle_id IN (OLD.id, NEW.id))
-		AND body IS NOT NULL;
-END;
-CREATE TRIGGER meeting_json_attendance_update
-AFTER UPDATE OF meeting_id, participant_id, role, position ON attendances BEGIN
-	UPDATE meeting_json SET body = NULL, summary = NULL
-	WHERE meeting_id IN (OLD.meeting_id, NEW.meeting_id) AND body IS NOT NULL;
 END;
 CREATE INDEX attendances_participant_date ON attendances (participant_id, date, meeting_id);
 CREATE TRIGGER attendances_date_insert AFTER INSERT ON attendances
@@ -255,3 +200,82 @@ CREATE TABLE IF NOT EXISTS 'meetings_fts_data'(id INTEGER PRIMARY KEY, block BLO
 CREATE TABLE IF NOT EXISTS 'meetings_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS 'meetings_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 CREATE TABLE IF NOT EXISTS 'meetings_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+CREATE TABLE meeting_list (
+	key INTEGER PRIMARY KEY, -- (date as YYYYMMDD << 32) + meeting_id
+	meeting_id INTEGER NOT NULL,
+	date TEXT NOT NULL,
+	summary TEXT
+);
+CREATE TRIGGER meeting_list_insert AFTER INSERT ON meetings BEGIN
+	INSERT INTO meeting_list (key, meeting_id, date)
+	VALUES ((CAST(replace(NEW.date, '-', '') AS BIGINT) << 32) + NEW.id, NEW.id, NEW.date);
+END;
+CREATE TRIGGER meeting_list_move AFTER UPDATE OF id, date ON meetings
+WHEN OLD.id IS NOT NEW.id OR OLD.date IS NOT NEW.date BEGIN
+	DELETE FROM meeting_list WHERE key = (CAST(replace(OLD.date, '-', '') AS BIGINT) << 32) + OLD.id;
+	INSERT INTO meeting_list (key, meeting_id, date)
+	VALUES ((CAST(replace(NEW.date, '-', '') AS BIGINT) << 32) + NEW.id, NEW.id, NEW.date);
+END;
+CREATE TRIGGER meeting_list_delete AFTER DELETE ON meetings BEGIN
+	DELETE FROM meeting_list WHERE key = (CAST(replace(OLD.date, '-', '') AS BIGINT) << 32) + OLD.id;
+END;
+CREATE TRIGGER meeting_list_stale AFTER UPDATE OF body ON meeting_json
+WHEN NEW.body IS NULL BEGIN
+	UPDATE meeting_list SET summary = NULL
+	WHERE key = (SELECT (CAST(replace(date, '-', '') AS BIGINT) << 32) + id
+		FROM meetings WHERE id = NEW.meeting_id)
+		AND summary IS NOT NULL;
+END;
+CREATE INDEX meeting_json_stale ON meeting_json (meeting_id) WHERE body IS NULL;
+CREATE TRIGGER meeting_json_meeting_update AFTER UPDATE ON meetings BEGIN
+	UPDATE meeting_json SET body = NULL WHERE meeting_id = NEW.id AND body IS NOT NULL;
+	UPDATE meeting_json SET body = NULL
+	WHERE meeting_id IN (SELECT meeting_id FROM meeting_links WHERE related_id = NEW.id)
+		AND body IS NOT NULL
+		AND (OLD.slug IS NOT NEW.slug OR OLD.title IS NOT NEW.title OR OLD.date IS NOT NEW.date);
+END;
+CREATE TRIGGER meeting_json_attendance_insert AFTER INSERT ON attendances BEGIN
+	UPDATE meeting_json SET body = NULL WHERE meeting_id = NEW.meeting_id AND body IS NOT NULL;
+END;
+CREATE TRIGGER meeting_json_attendance_delete AFTER DELETE ON attendances BEGIN
+	UPDATE meeting_json SET body = NULL WHERE meeting_id = OLD.meeting_id AND body IS NOT NULL;
+END;
+CREATE TRIGGER meeting_json_invocation_insert AFTER INSERT ON invocations BEGIN
+	UPDATE meeting_json SET body = NULL WHERE meeting_id = NEW.meeting_id AND body IS NOT NULL;
+END;
+CREATE TRIGGER meeting_json_invocation_update AFTER UPDATE ON invocations BEGIN
+	UPDATE meeting_json SET body = NULL
+	WHERE meeting_id IN (OLD.meeting_id, NEW.meeting_id) AND body IS NOT NULL;
+END;
+CREATE TRIGGER meeting_json_invocation_delete AFTER DELETE ON invocations BEGIN
+	UPDATE meeting_json SET body = NULL WHERE meeting_id = OLD.meeting_id AND body IS NOT NULL;
+END;
+CREATE TRIGGER meeting_json_link_insert AFTER INSERT ON meeting_links BEGIN
+	UPDATE meeting_json SET body = NULL WHERE meeting_id = NEW.meeting_id AND body IS NOT NULL;
+END;
+CREATE TRIGGER meeting_json_link_update AFTER UPDATE ON meeting_links BEGIN
+	UPDATE meeting_json SET body = NULL
+	WHERE meeting_id IN (OLD.meeting_id, NEW.meeting_id) AND body IS NOT NULL;
+END;
+CREATE TRIGGER meeting_json_link_delete AFTER DELETE ON meeting_links BEGIN
+	UPDATE meeting_json SET body = NULL WHERE meeting_id = OLD.meeting_id AND body IS NOT NULL;
+END;
+CREATE TRIGGER meeting_json_participant AFTER UPDATE ON participants
+WHEN OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name OR OLD.title IS NOT NEW.title
+	OR OLD.country IS NOT NEW.country OR OLD.id IS NOT NEW.id BEGIN
+	UPDATE meeting_json SET body = NULL
+	WHERE meeting_id IN (SELECT meeting_id FROM attendances WHERE participant_id IN (OLD.id, NEW.id))
+		AND body IS NOT NULL;
+END;
+CREATE TRIGGER meeting_json_principle AFTER UPDATE ON principles
+WHEN OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name OR OLD.framework IS NOT NEW.framework
+	OR OLD.id IS NOT NEW.id BEGIN
+	UPDATE meeting_json SET body = NULL
+	WHERE meeting_id IN (SELECT meeting_id FROM invocations WHERE principle_id IN (OLD.id, NEW.id))
+		AND body IS NOT NULL;
+END;
+CREATE TRIGGER meeting_json_attendance_update
+AFTER UPDATE OF meeting_id, participant_id, role, position ON attendances BEGIN
+	UPDATE meeting_json SET body = NULL
+	WHERE meeting_id IN (OLD.meeting_id, NEW.meeting_id) AND body IS NOT NULL;
+END;

@@ -152,11 +152,20 @@ static size_t assert_reads_match_a_fresh_render(const char *after)
 		json_decref(want);
 		reply_free(r);
 	}
-	/* The same meetings as list items (by date: the stored summaries). */
+	/* The same meetings as list items (by date: the stored summaries, in
+	 * meeting_list's order, whose keys follow every date). */
 	json_t *list = get_json(&h, "/v1/meetings?limit=200&sort=date");
 	ck_assert_uint_eq(json_array_size(jget(list, "data")), json_array_size(meetings));
+	const char *last_date = "";
+	long long last_id = 0;
 	json_array_foreach(jget(list, "data"), i, m)
 	{
+		int order = strcmp(jstr(m, "date"), last_date);
+		ck_assert_msg(order > 0 || (order == 0 && jint(m, "id") > last_id),
+		              "after %s, meeting %lld of %s is listed after %lld of %s", after,
+		              jint(m, "id"), jstr(m, "date"), last_id, last_date);
+		last_date = jstr(m, "date");
+		last_id = jint(m, "id");
 		char id[32];
 		snprintf(id, sizeof id, "%lld", jint(m, "id"));
 		json_t *exported = NULL;
@@ -177,6 +186,23 @@ static size_t assert_reads_match_a_fresh_render(const char *after)
 		}
 		json_decref(want);
 	}
+	/* Newest first between two dates: those of the list by date within
+	 * them, in the opposite order. */
+	json_t *bounded = get_json(&h, "/v1/meetings?limit=200&from=2023-04-01&to=2024-01-03");
+	size_t within = json_array_size(jget(bounded, "data"));
+	json_array_foreach(jget(list, "data"), i, m)
+	{
+		if (strcmp(jstr(m, "date"), "2023-04-01") < 0 ||
+		    strcmp(jstr(m, "date"), "2024-01-03") > 0)
+			continue;
+		ck_assert_msg(within > 0, "after %s, meeting %lld of %s is not between the dates",
+		              after, jint(m, "id"), jstr(m, "date"));
+		ck_assert_msg(json_equal(json_array_get(jget(bounded, "data"), --within), m),
+		              "after %s, the list between two dates differs at meeting %lld", after,
+		              jint(m, "id"));
+	}
+	ck_assert_uint_eq(within, 0);
+	json_decref(bounded);
 	json_decref(list);
 	size_t n = json_array_size(meetings);
 	json_decref(doc);
@@ -319,6 +345,7 @@ START_TEST(stored_bodies_follow_every_change)
 	    "DELETE FROM meeting_links WHERE relation = 'follows_up'",
 	    "UPDATE meeting_links SET relation = 'follows_up'",
 	    "UPDATE meetings SET summary = 'Summarised elsewhere.'",
+	    "UPDATE meetings SET date = '2023-06-15' WHERE id % 2 = 0",
 	    "UPDATE participants SET country = 'JP'",
 	    "UPDATE principles SET framework = NULL",
 	};

@@ -1,5 +1,6 @@
 /* Store tests on real database files: opening, migrations, schema, backup. */
 #include <check.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -343,6 +344,71 @@ START_TEST(upgrades_an_older_database)
 	                 SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "2024-01-05 2025-07-07");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+END_TEST
+
+/* A database of schema 16, whose meeting_json held each summary beside its
+ * body, is brought up to date with the summaries moved to meeting_list
+ * (migration 0017): one row a meeting, in the order of a list, keeping the
+ * summaries of fresh bodies and none of stale ones; and its triggers keep
+ * the rows after that. */
+START_TEST(moves_summaries_to_meeting_list)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path("s16.db"), &db), SQLITE_OK);
+	ck_assert_int_eq(store_search_register(db, NULL), SQLITE_OK);
+	for (int v = 1; v <= 16; v++) {
+		char pattern[16], name[256] = "";
+		snprintf(pattern, sizeof pattern, "%04d_", v);
+		char dir[512];
+		snprintf(dir, sizeof dir, "%s/migrations/sqlite", getenv("READOUT_SOURCE_DIR"));
+		DIR *d = opendir(dir);
+		ck_assert_ptr_nonnull(d);
+		for (struct dirent *e; (e = readdir(d));)
+			if (strncmp(e->d_name, pattern, 5) == 0)
+				snprintf(name, sizeof name, "%s", e->d_name);
+		closedir(d);
+		run_migration_file(db, name);
+	}
+	exec_ok(db, "PRAGMA user_version = 16;"
+	            "INSERT INTO meetings (slug, title, date, created_at, updated_at) VALUES "
+	            "('a', 'A', '2024-01-05', 'x', 'x'), ('b', 'B', '2023-03-01', 'x', 'x'), "
+	            "('c', 'C', '2024-01-05', 'x', 'x'), ('d', 'D', '1999-12-31', 'x', 'x');"
+	            "UPDATE meeting_json SET summary = 'summary ' || meeting_id, "
+	            "body = 'body ' || meeting_id;"
+	            "UPDATE meeting_json SET body = NULL WHERE meeting_id = 3;");
+	sqlite3_close(db);
+	migrate_file("s16.db");
+	ck_assert_int_eq(sqlite3_open(db_path("s16.db"), &db), SQLITE_OK);
+	static const char *const rows =
+	    "SELECT group_concat(key || ' ' || meeting_id || ' ' || date || ' ' || "
+	    "coalesce(summary, '-'), ', ') FROM (SELECT * FROM meeting_list ORDER BY rowid)";
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, rows, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0),
+	                 "85861683351781380 4 1999-12-31 summary 4, "
+	                 "86888481183236098 2 2023-03-01 summary 2, "
+	                 "86930589042606081 1 2024-01-05 summary 1, "
+	                 "86930589042606083 3 2024-01-05 -");
+	sqlite3_finalize(st);
+	/* A new date moves the row; a body made stale takes its summary. */
+	exec_ok(db, "UPDATE meetings SET date = '2000-01-01' WHERE id = 1;"
+	            "UPDATE meeting_json SET body = 'body 3' WHERE meeting_id = 3;"
+	            "UPDATE meeting_list SET summary = 'summary 3' WHERE meeting_id = 3;"
+	            "UPDATE meeting_json SET body = NULL WHERE meeting_id = 3;"
+	            "DELETE FROM meetings WHERE id = 4;"
+	            "INSERT INTO meetings (slug, title, date, created_at, updated_at) VALUES "
+	            "('e', 'E', '2024-01-05', 'x', 'x');");
+	ck_assert_int_eq(sqlite3_prepare_v2(db, rows, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0),
+	                 "85899779711696897 1 2000-01-01 -, "
+	                 "86888481183236098 2 2023-03-01 summary 2, "
+	                 "86930589042606083 3 2024-01-05 -, "
+	                 "86930589042606085 5 2024-01-05 -");
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
@@ -943,6 +1009,7 @@ int main(void)
 	tcase_add_test(tc, schema_sql_matches_migrations);
 	tcase_add_test(tc, backup_is_consistent_copy);
 	tcase_add_test(tc, upgrades_an_older_database);
+	tcase_add_test(tc, moves_summaries_to_meeting_list);
 	tcase_add_test(tc, checks_build_no_temporary_tables);
 	tcase_add_test(tc, rank_is_bm25_with_frozen_statistics);
 	tcase_add_test(tc, grouped_writes_index_as_rebuilt);

@@ -108,12 +108,12 @@ static void record_free(enum store_kind kind, void *record)
 	free(record);
 }
 
-/* Stores meeting's body of len bytes (rendered here when NULL), its ETag
- * and its summary in meeting_json. */
+/* Stores meeting's body of len bytes (rendered here when NULL) and its
+ * ETag in meeting_json, and its summary in meeting_list. */
 static enum store_status meeting_json_store(struct store_conn *c, const void *meeting,
                                             const char *body, size_t len)
 {
-	const struct entity_meta *meta = meeting;
+	const struct meeting *m = meeting;
 	store_render render = store_renderer(c->store);
 	char *own = body ? NULL : render(STORE_MEETINGS, meeting, false, &len);
 	if (!body)
@@ -121,15 +121,20 @@ static enum store_status meeting_json_store(struct store_conn *c, const void *me
 	char etag[MODEL_ETAG_LEN + 1];
 	model_etag(body, len, etag);
 	char *summary = render(STORE_MEETINGS, meeting, true, &len);
-	struct store_stmt *st;
-	enum store_status r = store_prepare(
-	    c, "UPDATE meeting_json SET body = $2, summary = $3, etag = $4 WHERE meeting_id = $1",
-	    &st);
-	if (r == STORE_OK) {
-		store_bind_int64(st, 1, meta->id);
-		store_bind_text(st, 2, body);
-		store_bind_text(st, 3, summary);
-		store_bind_text(st, 4, etag);
+	static const char *const sql[] = {
+	    "UPDATE meeting_json SET body = $2, etag = $3 WHERE meeting_id = $1",
+	    "UPDATE meeting_list SET summary = $2 WHERE key = " STORE_LIST_KEY("$3", "$1"),
+	};
+	const char *const text[][2] = {{body, etag}, {summary, m->date}};
+	enum store_status r = STORE_OK;
+	for (size_t i = 0; i < sizeof sql / sizeof *sql && r == STORE_OK; i++) {
+		struct store_stmt *st;
+		r = store_prepare(c, sql[i], &st);
+		if (r != STORE_OK)
+			break;
+		store_bind_int64(st, 1, m->meta.id);
+		store_bind_text(st, 2, text[i][0]);
+		store_bind_text(st, 3, text[i][1]);
 		bool row;
 		r = store_step(st, &row);
 		store_done(st);
@@ -543,10 +548,7 @@ static enum store_status stale_ids(struct store_conn *c, int batch, int64_t *ids
 	*n = 0;
 	struct store_stmt *st;
 	enum store_status r = store_prepare(
-	    c,
-	    "SELECT meeting_id FROM meeting_json WHERE body IS NULL OR summary IS NULL "
-	    "LIMIT $1",
-	    &st);
+	    c, "SELECT meeting_id FROM meeting_json WHERE body IS NULL LIMIT $1", &st);
 	if (r != STORE_OK)
 		return r;
 	store_bind_int64(st, 1, batch);

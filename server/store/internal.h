@@ -28,6 +28,12 @@
 #define STORE_EXPORT_CACHE_KIB 512
 #define STORE_SQL_MAX (64 * 1024) /* longest statement text */
 #define STORE_VARIABLES_MAX 64    /* bound parameters per statement */
+/* The key of a meeting's row in meeting_list, from SQL expressions of its
+ * date (YYYY-MM-DD) and id: the date as YYYYMMDD shifted past the id's 32
+ * bits, plus the id, so that keys order as a list does, by (date, id). The
+ * same on both backends, and the same as the migrations' triggers
+ * (migrations/sqlite/0017_meeting_list.sql). */
+#define STORE_LIST_KEY(date, id) "((CAST(replace(" date ", '-', '') AS BIGINT) << 32) + " id ")"
 
 /* A prepared statement of a connection, from its cache or (when the cache
  * is full) its own until store_done. */

@@ -703,6 +703,7 @@ struct meeting_list_ctx {
  * JOIN, which keeps SQLite's planner from starting from meetings). */
 enum list_from {
 	FROM_MEETINGS,             /* meetings m */
+	FROM_LIST,                 /* meeting_list l: stored summaries in list order */
 	FROM_RANKED,               /* the dialect's meeting_rank_from */
 	FROM_ATTENDANCES,          /* attendances a */
 	FROM_ATTENDANCES_MEETINGS, /* attendances a CROSS JOIN meetings m */
@@ -710,17 +711,21 @@ enum list_from {
 
 static const char *const list_from_sql[] = {
     [FROM_MEETINGS] = "meetings m",
+    [FROM_LIST] = "meeting_list l",
     [FROM_ATTENDANCES] = "attendances a",
     [FROM_ATTENDANCES_MEETINGS] = "attendances a CROSS JOIN meetings m",
 };
 
 /* Where a list of l that is not ranked reads from; columns: it reads the
- * meetings' columns. */
-static enum list_from list_from(const struct meeting_list_ctx *l, bool columns)
+ * meetings' columns; summaries: it reads their stored summaries, which a
+ * list filtered by no more than dates reads alone, in meeting_list's order. */
+static enum list_from list_from(const struct meeting_list_ctx *l, bool columns, bool summaries)
 {
 	const struct meeting_filter *f = l->f;
 	if (!f->participant_count)
-		return FROM_MEETINGS;
+		return summaries && f->kind < 0 && !f->country && !f->match && !l->principle
+		           ? FROM_LIST
+		           : FROM_MEETINGS;
 	return columns || f->kind >= 0 || f->country || f->match ? FROM_ATTENDANCES_MEETINGS
 	                                                         : FROM_ATTENDANCES;
 }
@@ -736,6 +741,16 @@ static void filter_sql(FILE *sql, const struct store_dialect *d, const struct me
 	bool driven = from == FROM_ATTENDANCES || from == FROM_ATTENDANCES_MEETINGS;
 	const char *id = driven ? "a.meeting_id" : "m.id";
 	const char *date = driven ? "a.date" : "m.date";
+	if (from == FROM_LIST) {
+		/* Dates bound the key: a day's keys lie between its date's and
+		 * the next number's. */
+		fputs(" WHERE TRUE", sql);
+		if (f->from)
+			fputs(" AND l.key >= " STORE_LIST_KEY("$1", "0"), sql);
+		if (f->to)
+			fputs(" AND l.key < " STORE_LIST_KEY("$2", "4294967296"), sql);
+		return;
+	}
 	if (from == FROM_ATTENDANCES_MEETINGS)
 		fputs(" WHERE m.id = a.meeting_id AND a.participant_id = $10", sql);
 	else if (from == FROM_ATTENDANCES)
@@ -900,30 +915,39 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 	} else {
 		/* Stored summaries need no more than the index's columns (a's
 		 * when the list reads attendances: the same as m's). */
-		enum list_from from = list_from(l, !f->stored_summaries);
-		bool driven = from != FROM_MEETINGS;
+		enum list_from from = list_from(l, !f->stored_summaries, f->stored_summaries);
+		bool driven = from == FROM_ATTENDANCES || from == FROM_ATTENDANCES_MEETINGS;
 		const char *id = driven ? "a.meeting_id" : "m.id";
 		const char *date = driven ? "a.date" : "m.date";
-		if (f->stored_summaries)
+		if (from == FROM_LIST)
+			fputs("SELECT l.meeting_id, l.date, l.summary FROM meeting_list l", q);
+		else if (f->stored_summaries)
 			fprintf(q,
 			        "SELECT %s, %s, j.summary FROM %s "
-			        "LEFT JOIN meeting_json j ON j.meeting_id = %s",
-			        id, date, list_from_sql[from], id);
+			        "LEFT JOIN meeting_list j ON j.key = " STORE_LIST_KEY("%s", "%s"),
+			        id, date, list_from_sql[from], date, id);
 		else
 			fprintf(q, "SELECT " SUMMARY_COLUMNS " FROM %s", list_from_sql[from]);
 		filter_sql(q, d, l, from);
-		if (after)
-			/* The plain date bound lets the planner seek the index to
-			 * the cursor; the row value alone makes SQLite scan from
-			 * the end. */
-			fprintf(q, " AND %s %s $6 AND (%s, %s) %s ($6, $7)", date,
-			        desc ? "<=" : ">=", date, id, desc ? "<" : ">");
-		fprintf(q, " ORDER BY %s %s, %s %s LIMIT $8", date, desc ? "DESC" : "", id,
-		        desc ? "DESC" : "");
+		if (from == FROM_LIST) {
+			if (after)
+				fprintf(q, " AND l.key %s " STORE_LIST_KEY("$6", "$7"),
+				        desc ? "<" : ">");
+			fprintf(q, " ORDER BY l.key %s LIMIT $8", desc ? "DESC" : "");
+		} else {
+			if (after)
+				/* The plain date bound lets the planner seek the
+				 * index to the cursor; the row value alone makes
+				 * SQLite scan from the end. */
+				fprintf(q, " AND %s %s $6 AND (%s, %s) %s ($6, $7)", date,
+				        desc ? "<=" : ">=", date, id, desc ? "<" : ">");
+			fprintf(q, " ORDER BY %s %s, %s %s LIMIT $8", date, desc ? "DESC" : "", id,
+			        desc ? "DESC" : "");
+		}
 	}
 	fclose(q);
 	q = open_memstream(&count_sql, &count_len);
-	enum list_from count_from = list_from(l, false);
+	enum list_from count_from = list_from(l, false, false);
 	fprintf(q, "SELECT count(*) FROM %s", list_from_sql[count_from]);
 	filter_sql(q, d, l, count_from);
 	fclose(q);

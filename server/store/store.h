@@ -312,8 +312,9 @@ void store_set_render(struct store *s, store_render render);
 enum store_status store_get_json(struct store *s, enum store_kind kind, const struct model_ref *ref,
                                  char **body, size_t *len, char etag[MODEL_ETAG_LEN + 1]);
 
-/* Renders up to batch stale stored meeting bodies (see
- * migrations/sqlite/0008_meeting_json.sql) in one write transaction,
+/* Renders up to batch stale stored meeting bodies and their list items
+ * (see migrations/sqlite/0008_meeting_json.sql and 0017_meeting_list.sql)
+ * in one write transaction,
  * taken only when some are stale; *filled counts them: fewer than batch
  * when none is left. */
 enum store_status store_meeting_json_fill(struct store *s, int batch, int64_t *filled);
