@@ -920,7 +920,8 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 		const char *id = driven ? "a.meeting_id" : "m.id";
 		const char *date = driven ? "a.date" : "m.date";
 		if (from == FROM_LIST)
-			fputs("SELECT l.meeting_id, l.date, l.summary FROM meeting_list l", q);
+			fprintf(q, "SELECT l.meeting_id, l.date, l.summary FROM %s",
+			        list_from_sql[from]);
 		else if (f->stored_summaries)
 			fprintf(q,
 			        "SELECT %s, %s, j.summary FROM %s "

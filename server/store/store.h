@@ -314,9 +314,8 @@ enum store_status store_get_json(struct store *s, enum store_kind kind, const st
 
 /* Renders up to batch stale stored meeting bodies and their list items
  * (see migrations/sqlite/0008_meeting_json.sql and 0017_meeting_list.sql)
- * in one write transaction,
- * taken only when some are stale; *filled counts them: fewer than batch
- * when none is left. */
+ * in one write transaction, taken only when some are stale; *filled counts
+ * them: fewer than batch when none is left. */
 enum store_status store_meeting_json_fill(struct store *s, int batch, int64_t *filled);
 
 /* The changes with seq > since of the kinds in kinds (a bit per enum
