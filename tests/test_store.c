@@ -210,6 +210,17 @@ static void exec_ok(sqlite3 *db, const char *sql)
 	sqlite3_free(msg);
 }
 
+/* Asserts that sql's first row on db holds the text want. */
+static void assert_text(sqlite3 *db, const char *sql, const char *want)
+{
+	sqlite3_stmt *st;
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+	              sqlite3_errmsg(db));
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), want);
+	sqlite3_finalize(st);
+}
+
 /* The result code of sql on db (its first statement), run to its end. */
 static int exec_rc(sqlite3 *db, const char *sql)
 {
@@ -337,14 +348,10 @@ START_TEST(upgrades_an_older_database)
 	ck_assert_str_eq((const char *)sqlite3_column_text(st, 2), "2025-07-07");
 	sqlite3_finalize(st);
 	/* Every attendance, older or newer, carries its meeting's date. */
-	ck_assert_int_eq(sqlite3_prepare_v2(db,
-	                                    "SELECT group_concat(date, ' ') FROM "
-	                                    "(SELECT date FROM attendances ORDER BY meeting_id)",
-	                                    -1, &st, NULL),
-	                 SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "2024-01-05 2025-07-07");
-	sqlite3_finalize(st);
+	assert_text(db,
+	            "SELECT group_concat(date, ' ') FROM "
+	            "(SELECT date FROM attendances ORDER BY meeting_id)",
+	            "2024-01-05 2025-07-07");
 	sqlite3_close(db);
 }
 END_TEST
@@ -385,15 +392,11 @@ START_TEST(moves_summaries_to_meeting_list)
 	static const char *const rows =
 	    "SELECT group_concat(key || ' ' || meeting_id || ' ' || date || ' ' || "
 	    "coalesce(summary, '-'), ', ') FROM (SELECT * FROM meeting_list ORDER BY rowid)";
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(db, rows, -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0),
-	                 "85861683351781380 4 1999-12-31 summary 4, "
-	                 "86888481183236098 2 2023-03-01 summary 2, "
-	                 "86930589042606081 1 2024-01-05 summary 1, "
-	                 "86930589042606083 3 2024-01-05 -");
-	sqlite3_finalize(st);
+	assert_text(db, rows,
+	            "85861683351781380 4 1999-12-31 summary 4, "
+	            "86888481183236098 2 2023-03-01 summary 2, "
+	            "86930589042606081 1 2024-01-05 summary 1, "
+	            "86930589042606083 3 2024-01-05 -");
 	/* A new date moves the row; a body made stale takes its summary. */
 	exec_ok(db, "UPDATE meetings SET date = '2000-01-01' WHERE id = 1;"
 	            "UPDATE meeting_json SET body = 'body 3' WHERE meeting_id = 3;"
@@ -402,14 +405,11 @@ START_TEST(moves_summaries_to_meeting_list)
 	            "DELETE FROM meetings WHERE id = 4;"
 	            "INSERT INTO meetings (slug, title, date, created_at, updated_at) VALUES "
 	            "('e', 'E', '2024-01-05', 'x', 'x');");
-	ck_assert_int_eq(sqlite3_prepare_v2(db, rows, -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0),
-	                 "85899779711696897 1 2000-01-01 -, "
-	                 "86888481183236098 2 2023-03-01 summary 2, "
-	                 "86930589042606083 3 2024-01-05 -, "
-	                 "86930589042606085 5 2024-01-05 -");
-	sqlite3_finalize(st);
+	assert_text(db, rows,
+	            "85899779711696897 1 2000-01-01 -, "
+	            "86888481183236098 2 2023-03-01 summary 2, "
+	            "86930589042606083 3 2024-01-05 -, "
+	            "86930589042606085 5 2024-01-05 -");
 	sqlite3_close(db);
 }
 END_TEST
