@@ -1,5 +1,6 @@
 /* Store tests on real database files: opening, migrations, schema, backup. */
 #include <check.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -182,25 +183,6 @@ START_TEST(backup_is_consistent_copy)
 }
 END_TEST
 
-/* Runs the SQL file migrations/sqlite/name of the source tree on db. */
-static void run_migration_file(sqlite3 *db, const char *name)
-{
-	char path[512];
-	snprintf(path, sizeof path, "%s/migrations/sqlite/%s", getenv("READOUT_SOURCE_DIR"), name);
-	FILE *f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "cannot read %s", path);
-	char *sql = NULL;
-	size_t cap = 0;
-	ck_assert_int_gt(getdelim(&sql, &cap, '\0', f), 0);
-	fclose(f);
-	char *msg = NULL;
-	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", name,
-	              msg ? msg : "");
-	free(sql);
-}
-
-/* A database written by an older readoutd (schema 2, with records) is
- * brought up to date at start, keeping its records and derived counts. */
 /* Runs sql on db; asserts it succeeds. */
 static void exec_ok(sqlite3 *db, const char *sql)
 {
@@ -208,6 +190,49 @@ static void exec_ok(sqlite3 *db, const char *sql)
 	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "");
 	sqlite3_free(msg);
+}
+
+static int numbered_sql(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name);
+	return n > 9 && isdigit((unsigned char)e->d_name[0]) &&
+	       strcmp(e->d_name + n - 4, ".sql") == 0;
+}
+
+/* Opens the new file name as an older readoutd left it at schema version:
+ * the SQL files migrations/sqlite/0001_... to version of the source tree
+ * run on it in order. */
+static sqlite3 *open_at_version(const char *name, int version)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path(name), &db), SQLITE_OK);
+	/* The full-text tables use the store's tokenizer and functions. */
+	ck_assert_int_eq(store_search_register(db, NULL), SQLITE_OK);
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s/migrations/sqlite", getenv("READOUT_SOURCE_DIR"));
+	struct dirent **files;
+	int n = scandir(dir, &files, numbered_sql, alphasort);
+	ck_assert_msg(n >= version, "%s holds %d migrations", dir, n);
+	for (int i = 0; i < n; i++) {
+		if (i < version) {
+			ck_assert_int_eq(atoi(files[i]->d_name), i + 1);
+			char path[1024], *sql = NULL;
+			size_t cap = 0;
+			snprintf(path, sizeof path, "%s/%s", dir, files[i]->d_name);
+			FILE *f = fopen(path, "r");
+			ck_assert_msg(f != NULL, "cannot read %s", path);
+			ck_assert_int_gt(getdelim(&sql, &cap, '\0', f), 0);
+			fclose(f);
+			exec_ok(db, sql);
+			free(sql);
+		}
+		free(files[i]);
+	}
+	free(files);
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
+	exec_ok(db, sql);
+	return db;
 }
 
 /* Asserts that sql's first row on db holds the text want. */
@@ -304,16 +329,14 @@ START_TEST(checks_build_no_temporary_tables)
 }
 END_TEST
 
+/* A database written by an older readoutd (schema 2, with records) is
+ * brought up to date at start, keeping its records and derived counts. */
 START_TEST(upgrades_an_older_database)
 {
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open(db_path("old.db"), &db), SQLITE_OK);
-	run_migration_file(db, "0001_initial.sql");
-	run_migration_file(db, "0002_search.sql");
+	sqlite3 *db = open_at_version("old.db", 2);
 	ck_assert_int_eq(
 	    sqlite3_exec(
 	        db,
-	        "PRAGMA user_version = 2;"
 	        "INSERT INTO participants (slug, name, created_at, updated_at) VALUES "
 	        "('ada', 'Ada', 'x', 'x');"
 	        "INSERT INTO meetings (slug, title, date, created_at, updated_at) VALUES "
@@ -363,24 +386,8 @@ END_TEST
  * the rows after that. */
 START_TEST(moves_summaries_to_meeting_list)
 {
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open(db_path("s16.db"), &db), SQLITE_OK);
-	ck_assert_int_eq(store_search_register(db, NULL), SQLITE_OK);
-	for (int v = 1; v <= 16; v++) {
-		char pattern[16], name[256] = "";
-		snprintf(pattern, sizeof pattern, "%04d_", v);
-		char dir[512];
-		snprintf(dir, sizeof dir, "%s/migrations/sqlite", getenv("READOUT_SOURCE_DIR"));
-		DIR *d = opendir(dir);
-		ck_assert_ptr_nonnull(d);
-		for (struct dirent *e; (e = readdir(d));)
-			if (strncmp(e->d_name, pattern, 5) == 0)
-				snprintf(name, sizeof name, "%s", e->d_name);
-		closedir(d);
-		run_migration_file(db, name);
-	}
-	exec_ok(db, "PRAGMA user_version = 16;"
-	            "INSERT INTO meetings (slug, title, date, created_at, updated_at) VALUES "
+	sqlite3 *db = open_at_version("s16.db", 16);
+	exec_ok(db, "INSERT INTO meetings (slug, title, date, created_at, updated_at) VALUES "
 	            "('a', 'A', '2024-01-05', 'x', 'x'), ('b', 'B', '2023-03-01', 'x', 'x'), "
 	            "('c', 'C', '2024-01-05', 'x', 'x'), ('d', 'D', '1999-12-31', 'x', 'x');"
 	            "UPDATE meeting_json SET summary = 'summary ' || meeting_id, "

@@ -716,18 +716,37 @@ static const char *const list_from_sql[] = {
     [FROM_ATTENDANCES_MEETINGS] = "attendances a CROSS JOIN meetings m",
 };
 
-/* Where a list of l that is not ranked reads from; columns: it reads the
- * meetings' columns; summaries: it reads their stored summaries, which a
- * list filtered by no more than dates reads alone, in meeting_list's order. */
-static enum list_from list_from(const struct meeting_list_ctx *l, bool columns, bool summaries)
+/* What a list that is not ranked reads of each meeting. */
+enum list_reads {
+	READS_COUNT,     /* nothing: it counts them */
+	READS_COLUMNS,   /* the meetings' columns */
+	READS_SUMMARIES, /* their stored summaries */
+};
+
+/* Where a list of l that is not ranked reads from. Stored summaries of a
+ * list filtered by no more than dates are read alone, in meeting_list's
+ * order. */
+static enum list_from list_from(const struct meeting_list_ctx *l, enum list_reads reads)
 {
 	const struct meeting_filter *f = l->f;
 	if (!f->participant_count)
-		return summaries && f->kind < 0 && !f->country && !f->match && !l->principle
+		return reads == READS_SUMMARIES && f->kind < 0 && !f->country && !f->match &&
+		               !l->principle
 		           ? FROM_LIST
 		           : FROM_MEETINGS;
-	return columns || f->kind >= 0 || f->country || f->match ? FROM_ATTENDANCES_MEETINGS
-	                                                         : FROM_ATTENDANCES;
+	return reads == READS_COLUMNS || f->kind >= 0 || f->country || f->match
+	           ? FROM_ATTENDANCES_MEETINGS
+	           : FROM_ATTENDANCES;
+}
+
+/* The columns of a list's keyset, id and date, where it reads from from
+ * (not meeting_list: its key is both); true when attendances drive it. */
+static bool list_keyset(enum list_from from, const char **id, const char **date)
+{
+	bool driven = from == FROM_ATTENDANCES || from == FROM_ATTENDANCES_MEETINGS;
+	*id = driven ? "a.meeting_id" : "m.id";
+	*date = driven ? "a.date" : "m.date";
+	return driven;
 }
 
 /* Appends the WHERE conditions of l, which reads from from, to sql
@@ -738,9 +757,6 @@ static void filter_sql(FILE *sql, const struct store_dialect *d, const struct me
                        enum list_from from)
 {
 	const struct meeting_filter *f = l->f;
-	bool driven = from == FROM_ATTENDANCES || from == FROM_ATTENDANCES_MEETINGS;
-	const char *id = driven ? "a.meeting_id" : "m.id";
-	const char *date = driven ? "a.date" : "m.date";
 	if (from == FROM_LIST) {
 		/* Dates bound the key: a day's keys lie between its date's and
 		 * the next number's. */
@@ -751,6 +767,8 @@ static void filter_sql(FILE *sql, const struct store_dialect *d, const struct me
 			fputs(" AND l.key < " STORE_LIST_KEY("$2", "4294967296"), sql);
 		return;
 	}
+	const char *id, *date;
+	bool driven = list_keyset(from, &id, &date);
 	if (from == FROM_ATTENDANCES_MEETINGS)
 		fputs(" WHERE m.id = a.meeting_id AND a.participant_id = $10", sql);
 	else if (from == FROM_ATTENDANCES)
@@ -915,10 +933,10 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 	} else {
 		/* Stored summaries need no more than the index's columns (a's
 		 * when the list reads attendances: the same as m's). */
-		enum list_from from = list_from(l, !f->stored_summaries, f->stored_summaries);
-		bool driven = from == FROM_ATTENDANCES || from == FROM_ATTENDANCES_MEETINGS;
-		const char *id = driven ? "a.meeting_id" : "m.id";
-		const char *date = driven ? "a.date" : "m.date";
+		enum list_from from =
+		    list_from(l, f->stored_summaries ? READS_SUMMARIES : READS_COLUMNS);
+		const char *id, *date;
+		list_keyset(from, &id, &date);
 		if (from == FROM_LIST)
 			fprintf(q, "SELECT l.meeting_id, l.date, l.summary FROM %s",
 			        list_from_sql[from]);
@@ -948,7 +966,7 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 	}
 	fclose(q);
 	q = open_memstream(&count_sql, &count_len);
-	enum list_from count_from = list_from(l, false, false);
+	enum list_from count_from = list_from(l, READS_COUNT);
 	fprintf(q, "SELECT count(*) FROM %s", list_from_sql[count_from]);
 	filter_sql(q, d, l, count_from);
 	fclose(q);
