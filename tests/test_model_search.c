@@ -661,11 +661,13 @@ END_TEST
 START_TEST(test_tier_words)
 {
 	char *words[4];
+	/* A phrase of several tokens: each (its impact is at most each one's). */
 	ck_assert_int_eq(model_search_tier_words("\"Peace talks\" AND \"Xi\"", words, 4), 2);
-	ck_assert_str_eq(words[0], "peace");
+	ck_assert_str_eq(words[0], "peace talks");
 	ck_assert_str_eq(words[1], "xi");
 	free(words[0]);
 	free(words[1]);
+	/* A prefix of several: its first token (the last is a prefix). */
 	ck_assert_int_eq(model_search_tier_words("(\"a\" OR \"b c\"*)", words, 4), 2);
 	ck_assert_str_eq(words[0], "a");
 	ck_assert_str_eq(words[1], "b");
@@ -686,6 +688,9 @@ START_TEST(test_tier_words)
 	ck_assert_int_eq(model_search_tier_words("\"a\" AND \"b\" AND \"c\"", words, 2), -1);
 	ck_assert_int_eq(model_search_tier_words("\"和平\"", words, 4), 1);
 	ck_assert_str_eq(words[0], "和平");
+	free(words[0]);
+	ck_assert_int_eq(model_search_tier_words("\"和平共处\"", words, 4), 1);
+	ck_assert_str_eq(words[0], "和平 平共 共处");
 	free(words[0]);
 }
 END_TEST

@@ -307,32 +307,45 @@ int model_search_phrases(const char *expr, char **phrases, int max)
 	return term_strings(expr, phrase_of, phrases, max);
 }
 
-struct first_token {
-	char *text;
+/* A term's tokens, separated by spaces (no token holds one). */
+struct term_tokens {
+	FILE *out;
 	size_t tokens;
 };
 
-static int first_token(void *ctx, const struct token *t)
+static int term_token(void *ctx, const struct token *t)
 {
-	struct first_token *f = ctx;
-	if (f->tokens++ == 0)
-		f->text = xstrndup(t->text, t->len);
+	struct term_tokens *f = ctx;
+	if (f->tokens++)
+		fputc(' ', f->out);
+	fwrite(t->text, 1, t->len, f->out);
 	return 0;
 }
 
-/* A term's first token; for a prefix of one token, the prefix's tier word
- * (rank_tier_prefix), or none when it is too short to have one. */
+/* A term's tier word: its tokens, separated by spaces (a phrase's impact
+ * is at most each one's, and the store reads the tiers of one of them);
+ * for a prefix, its first token, or for a prefix of one token the prefix's
+ * tier word (rank_tier_prefix), or none when it is too short to have one. */
 static char *tier_word_of(const char *text, size_t len, bool prefix)
 {
-	struct first_token f = {0};
-	model_tokenize(text, len, first_token, &f);
+	char *words = NULL;
+	size_t size = 0;
+	struct term_tokens f = {open_memstream(&words, &size), 0};
+	model_tokenize(text, len, term_token, &f);
+	fclose(f.out);
 	if (prefix && f.tokens == 1) {
 		char word[RANK_TIER_PREFIX_SIZE];
-		int n = rank_tier_prefix(word, sizeof word, f.text, strlen(f.text));
-		free(f.text);
+		int n = rank_tier_prefix(word, sizeof word, words, size);
+		free(words);
 		return n > 0 ? xstrdup(word) : NULL;
 	}
-	return f.text;
+	if (f.tokens == 0) {
+		free(words);
+		return NULL;
+	}
+	if (prefix) /* the last token is a prefix: the first bounds the phrase */
+		words[strcspn(words, " ")] = '\0';
+	return words;
 }
 
 int model_search_tier_words(const char *expr, char **words, int max)

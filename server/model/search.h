@@ -39,9 +39,11 @@ char *model_search_tsquery(const char *expr);
 
 /* The word by which each phrase (quoted term) of an expression
  * model_search_translate wrote is looked up among the tiers of
- * model/rank.h: the phrase's first token, or for a prefix term of one
- * token its prefix's tier word (rank_tier_prefix; none for a prefix of
- * fewer characters). Stores each (a new string, folded) in
+ * model/rank.h: the phrase's tokens, separated by spaces (its impact is
+ * at most each one's: a store reads the tiers of one of them); for a
+ * prefix term, its first token, or for a prefix of one token its prefix's
+ * tier word (rank_tier_prefix; none for a prefix of fewer characters).
+ * Stores each (a new string, folded) in
  * words[i], phrase i being the i-th term of expr, and returns their number;
  * -1 when a phrase has none or expr has more than max phrases (words then
  * holds nothing to free). */

@@ -335,6 +335,18 @@ static struct phrase_count *phrase_slot(struct search_kept *p, const char *key)
 	return &p->slot[i];
 }
 
+/* Keeps hits under key, which p does not hold; when p is full, every
+ * count is forgotten first. */
+static void count_keep(struct search_kept *p, const char *key, int64_t hits)
+{
+	if (p->n == PHRASE_COUNTS_MAX)
+		phrase_counts_clear(p);
+	struct phrase_count *kept = phrase_slot(p, key);
+	kept->key = xstrdup(key);
+	kept->hits = hits;
+	p->used[p->n++] = (uint32_t)(kept - p->slot);
+}
+
 struct search_kept *store_sqlite_search_kept_new(void)
 {
 	return xcalloc(1, sizeof(struct search_kept));
@@ -400,16 +412,9 @@ static int phrase_hits(const Fts5ExtensionApi *api, Fts5Context *fts, struct phr
 	struct row_count count = {0, enough};
 	int rc = api->xQueryPhrase(fts, i, &count, count_row);
 	*hits = count.n;
-	if (!kept || rc != SQLITE_OK)
-		return rc;
-	if (counts->n == PHRASE_COUNTS_MAX) {
-		phrase_counts_clear(counts);
-		kept = phrase_slot(counts, key);
-	}
-	kept->key = xstrdup(key);
-	kept->hits = count.n;
-	counts->used[counts->n++] = (uint32_t)(kept - counts->slot);
-	return SQLITE_OK;
+	if (kept && rc == SQLITE_OK)
+		count_keep(counts, key, count.n);
+	return rc;
 }
 
 /* readout_rank_stats(fts, stats[, lookup]): fills the bound statistics with
@@ -842,6 +847,64 @@ static enum store_status tier_count(struct store_conn *c, struct tier_walk *w, i
 	return r;
 }
 
+/* The first tier t whose tiers 0 to t hold `cap` of word's meetings, or
+ * RANK_TIERS when they all hold fewer; -1 when word has no tier tokens
+ * (it is too long) or the database fails. The connection keeps it beside
+ * its counts of phrases (under 'T', cap and word). Kept outside a read
+ * transaction, it may be a write behind: it only chooses which tiers a
+ * search reads, never what the search finds. */
+static int tier_reach(struct store_conn *c, char *word, int64_t cap)
+{
+	struct search_kept *kept = store_sqlite_search_kept(c);
+	sqlite3 *db = store_sqlite_handle(c);
+	char key[PHRASE_KEY_MAX];
+	bool keep = snprintf(key, sizeof key, "T%lld:%s", (long long)cap, word) < (int)sizeof key;
+	const struct phrase_count *known =
+	    keep && kept_current(kept, db) ? phrase_slot(kept, key) : NULL;
+	if (known && known->key)
+		return (int)known->hits;
+	bool read = true, row;
+	struct tier_counts k = {.words = 1, .cap = cap};
+	char *match = model_search_tier_filter(NULL, &word, &read, 1, 0, RANK_TIERS - 1);
+	enum store_status r = match ? fts_call_counting(c, "meetings_fts", "readout_tier_counts",
+	                                                't', match, &k, TIER_COUNTS_POINTER, &row)
+	                            : STORE_ERROR;
+	free(match);
+	if (r != STORE_OK)
+		return -1;
+	int t = row && k.upto[k.counted - 1] >= cap ? k.counted - 1 : RANK_TIERS;
+	if (keep && kept_current(kept, db)) /* the count may have forgotten all */
+		count_keep(kept, key, t);
+	return t;
+}
+
+/* Chooses the word of a phrase whose tiers a search reads (*word, all its
+ * tokens separated by spaces: model_search_tier_words) and checks it:
+ * the token whose tiers reach `cap` meetings the deepest (a phrase is
+ * rarer than its tokens, and the rarest bounds it the closest: in a
+ * Chinese name of five pairs, a pair found almost only inside the name).
+ * Returns whether its tiers reach cap at all. When they do not, most of
+ * the phrase's meetings lie below every tier: a search of it, alone or
+ * with others (an AND's rows hold it weakly), reads the tiers and then
+ * ranks every match anyway, so it ranks them at once. */
+static bool tier_word_choose(struct store_conn *c, char **word, int64_t cap)
+{
+	char *best = NULL;
+	int deepest = -1;
+	char *rest;
+	for (char *t = strtok_r(*word, " ", &rest); t; t = strtok_r(NULL, " ", &rest)) {
+		int reach = tier_reach(c, t, cap);
+		if (reach > deepest) {
+			best = t;
+			deepest = reach;
+		}
+	}
+	best = best ? xstrdup(best) : NULL;
+	free(*word);
+	*word = best;
+	return best && deepest < RANK_TIERS;
+}
+
 /* Reads the tiers for a search, when that can cost less than ranking
  * every meeting its match finds, down to the first tier that holds a
  * page of `limit` (and one more row) of the words' meetings, four times
@@ -872,6 +935,13 @@ static void tier_walk_begin(struct search_ctx *q, int limit)
 		                  0.01 * top * rank_tier_floor(RANK_TIERS - 1)))
 			w->counts.words++;
 	w->limit = limit;
+	/* Each word read, when there are several or it is a phrase of several
+	 * tokens, is to fill a page from its tiers, or every match is ranked
+	 * (tier_word_choose); a single word is counted below, tier by tier. */
+	for (int i = 0; i < n; i++)
+		if (w->read[i] && (w->counts.words > 1 || strchr(w->word[i], ' ')) &&
+		    !tier_word_choose(q->conn, &w->word[i], limit + 1))
+			return;
 	int64_t want = (int64_t)(limit + 1) << 2 * (w->counts.words > 2 ? 2 : w->counts.words - 1);
 	/* Not even the whole tiers would fill a page: rank every match. */
 	if (tier_count(q->conn, w, want) != STORE_OK ||
@@ -958,8 +1028,15 @@ static bool tier_settled(void *items, size_t *n, size_t cap, const void *ctx)
 	struct tier_counts *k = &w->counts;
 	int64_t read = k->upto[w->tier];
 	int64_t want = more ? 4 * read : read * (w->limit + 1) / (int64_t)(page ? page : 1);
-	if (k->counted < RANK_TIERS && k->upto[k->counted - 1] < want &&
-	    tier_count(q->conn, w, want) != STORE_OK)
+	/* A full page whose last row even the last tier's meetings could
+	 * outscore (a phrase well below its word's tiers, an AND whose rows
+	 * hold a word weakly) is settled by more tiers only when they improve
+	 * it that far: rarely, and then reading them on would have read most
+	 * of them. Every match is ranked next instead. */
+	if (last && !outscores(w, RANK_TIERS - 1, last->score))
+		k->counted = w->tier + 1;
+	else if (k->counted < RANK_TIERS && k->upto[k->counted - 1] < want &&
+	         tier_count(q->conn, w, want) != STORE_OK)
 		k->counted = w->tier + 1; /* then rank every match */
 	/* A full page's last row stays or improves as tiers are added: at the
 	 * first tier whose meetings it outscores already, the next page read
