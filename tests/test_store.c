@@ -966,9 +966,9 @@ START_TEST(lengths_follow_every_commit)
 	            STORE_OK);
 	put_meeting(s, &b, "Second talks", "2024-03-02", "quartzword", NULL, STORE_OK);
 	put_meeting(s, &c, "Third talks", "2024-03-03", "other words", NULL, STORE_OK);
-	/* More meetings of the word than the table's first room (its growth
-	 * moves the lengths kept), each of another length, all longer than
-	 * the first two. */
+	/* More meetings of the word than the array's first room (256 rows:
+	 * its growth keeps the lengths kept), each of another length, all
+	 * longer than the first two. */
 	char readout[1024] =
 	    "quartzword and twenty words more than the first two have in theirs, so "
 	    "that they come after them";

@@ -119,20 +119,21 @@ enum store_status store_sqlite_fts_optimize(struct store_conn *c)
  * read would give. */
 #define PHRASE_COUNTS_MAX 16384 /* kept at most; then all are forgotten */
 #define PHRASE_COUNT_SLOTS (2 * PHRASE_COUNTS_MAX)
-#define PHRASE_KEY_MAX 256 /* a longer phrase is counted each time */
-#define LENGTHS_MAX 16384  /* of an index, kept at most; then all are forgotten */
+#define PHRASE_KEY_MAX 256      /* a longer phrase is counted each time */
+#define LENGTH_ROWIDS (1 << 22) /* lengths are kept for rowids below this */
+#define LENGTH_BITS 24          /* a longer row's length is read each time */
 
-/* The lengths of an index's rows: open addressing over the rowids, in a
- * table that grows to twice what it holds. A slot of another generation
- * than the table's is free, so that forgetting them all is one step. */
+/* The lengths of an index's rows, by rowid: each slot holds the
+ * generation it was kept in (its top bits) and the length. A slot of
+ * another generation than the array's is free, so that forgetting them
+ * all is one step. The array grows to the highest rowid kept (4 bytes a
+ * row: 4 MB at a million meetings, where the lengths a search reads are
+ * spread over the whole index, so that a table of some of them would
+ * forget them before they are read again). */
 struct kept_lengths {
-	struct kept_length {
-		int64_t rowid;
-		uint32_t gen;
-		int32_t len;
-	} * slot;
-	size_t cap, n; /* slots (a power of two), and those in use */
-	uint32_t gen;
+	uint32_t *slot;
+	size_t cap, n; /* slots (a power of two), and those of the generation */
+	uint32_t gen;  /* 1 to 255 once a slot is */
 };
 
 struct search_kept {
@@ -160,48 +161,37 @@ static void phrase_counts_clear(struct search_kept *p)
 static void lengths_forget(struct kept_lengths *l)
 {
 	l->n = 0;
-	if (++l->gen == 0) { /* every generation used: free each slot */
+	if (++l->gen >> (32 - LENGTH_BITS)) { /* every generation used: free each slot */
 		if (l->slot)
 			memset(l->slot, 0, l->cap * sizeof *l->slot);
 		l->gen = 1;
 	}
 }
 
-/* The slot holding rowid's length, or the free one where it goes. */
-static struct kept_length *length_slot(const struct kept_lengths *l, int64_t rowid)
-{
-	size_t i = (size_t)(((uint64_t)rowid * 0x9E3779B97F4A7C15u) >> 32) & (l->cap - 1);
-	while (l->slot[i].gen == l->gen && l->slot[i].rowid != rowid)
-		i = (i + 1) & (l->cap - 1);
-	return &l->slot[i];
-}
-
 /* Whether l keeps rowid's length, then in *len. */
 static bool length_kept(const struct kept_lengths *l, int64_t rowid, int *len)
 {
-	const struct kept_length *k = l->cap ? length_slot(l, rowid) : NULL;
-	if (!k || k->gen != l->gen)
+	if (rowid < 0 || (uint64_t)rowid >= l->cap || l->slot[rowid] >> LENGTH_BITS != l->gen)
 		return false;
-	*len = k->len;
+	*len = (int)(l->slot[rowid] & ((1u << LENGTH_BITS) - 1));
 	return true;
 }
 
 static void length_keep(struct kept_lengths *l, int64_t rowid, int len)
 {
-	if (2 * (l->n + 1) > l->cap && l->cap == 2 * LENGTHS_MAX) {
-		lengths_forget(l);
-	} else if (2 * (l->n + 1) > l->cap) { /* grow, keeping the load under a half */
-		struct kept_lengths old = *l;
-		*l = (struct kept_lengths){xcalloc(old.cap ? 2 * old.cap : 1024, sizeof *l->slot),
-		                           old.cap ? 2 * old.cap : 1024, 0, 1};
-		for (size_t i = 0; i < old.cap; i++)
-			if (old.slot[i].gen == old.gen)
-				length_keep(l, old.slot[i].rowid, old.slot[i].len);
-		free(old.slot);
+	if (rowid < 0 || rowid >= LENGTH_ROWIDS || len < 0 || len >> LENGTH_BITS)
+		return;
+	if ((uint64_t)rowid >= l->cap) { /* grow to the next power of two past rowid */
+		size_t cap = l->cap ? l->cap : 256;
+		while (cap <= (uint64_t)rowid)
+			cap *= 2;
+		l->slot = xrealloc(l->slot, cap * sizeof *l->slot);
+		memset(l->slot + l->cap, 0, (cap - l->cap) * sizeof *l->slot);
+		l->cap = cap;
+		l->gen += !l->gen; /* a zeroed slot is of generation 0: none */
 	}
-	struct kept_length *k = length_slot(l, rowid);
-	l->n += k->gen != l->gen;
-	*k = (struct kept_length){rowid, l->gen, len};
+	l->n += l->slot[rowid] >> LENGTH_BITS != l->gen;
+	l->slot[rowid] = l->gen << LENGTH_BITS | (uint32_t)len;
 }
 
 /* Whether what k keeps can be used by a statement of db now (outside a
