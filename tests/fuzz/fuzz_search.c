@@ -6,8 +6,9 @@
  * translation promised that nothing the user typed acts as FTS5 syntax),
  * when the result contradicts its contract, or when the expression is not
  * a NUL-terminated string. The words the store looks the phrases up by
- * among the tiers (model_search_tier_words) must be one per phrase, and the
- * expression with a tier filter of them must run too. A snippet of the
+ * among the tiers (model_search_tier_words) must be one per phrase (a
+ * phrase's tokens separated by single spaces, of which the store reads
+ * one), and the expression with a tier filter of them must run too. A snippet of the
  * input's own text cut from a start of it must be the whole text's. The
  * input read as the JSON of readouts (model_readout_texts) must not be
  * read past its end.
@@ -84,8 +85,10 @@ static void tiers(const char *q, const char *expr)
 		return;
 	bool read[8];
 	for (int i = 0; i < n; i++) {
-		if (!words[i][0])
-			fail("tier words: an empty word", q, expr);
+		const char *w = words[i];
+		if (!w[0] || w[0] == ' ' || w[strlen(w) - 1] == ' ' || strstr(w, "  "))
+			fail("tier words: an empty word or token", q, expr);
+		words[i][strcspn(w, " ")] = '\0'; /* the store reads one token's tiers */
 		read[i] = true;
 	}
 	char *filtered = model_search_tier_filter(expr, words, read, n, 0, RANK_TIERS - 1);
