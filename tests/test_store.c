@@ -130,28 +130,40 @@ START_TEST(refuses_unwritable_path)
 }
 END_TEST
 
+/* Runs sql on db; asserts it succeeds. */
+static void exec_ok(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "");
+	sqlite3_free(msg);
+}
+
+/* Runs the SQL file at path on db; asserts it succeeds. */
+static void exec_file(sqlite3 *db, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot read %s", path);
+	char *sql = NULL;
+	size_t cap = 0;
+	ck_assert_int_gt(getdelim(&sql, &cap, '\0', f), 0);
+	fclose(f);
+	exec_ok(db, sql);
+	free(sql);
+}
+
 START_TEST(schema_sql_matches_migrations)
 {
 	migrate_file("m.db");
 	char schema_path[512];
 	snprintf(schema_path, sizeof schema_path, "%s/schema/schema.sql",
 	         getenv("READOUT_SOURCE_DIR"));
-	FILE *f = fopen(schema_path, "r");
-	ck_assert_msg(f != NULL, "cannot read %s", schema_path);
-	char *sql = NULL;
-	size_t cap = 0;
-	ssize_t n = getdelim(&sql, &cap, '\0', f);
-	fclose(f);
-	ck_assert_int_gt(n, 0);
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(db_path("s.db"), &db), SQLITE_OK);
 	/* The full-text tables name the store's tokenizer. */
 	ck_assert_int_eq(store_search_register(db, NULL), SQLITE_OK);
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-	ck_assert_msg(rc == SQLITE_OK, "schema.sql: %s", msg ? msg : "");
+	exec_file(db, schema_path);
 	sqlite3_close(db);
-	free(sql);
 	char *a = schema_text(db_path("m.db"));
 	char *b = schema_text(db_path("s.db"));
 	ck_assert_msg(strcmp(a, b) == 0,
@@ -183,15 +195,6 @@ START_TEST(backup_is_consistent_copy)
 }
 END_TEST
 
-/* Runs sql on db; asserts it succeeds. */
-static void exec_ok(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "");
-	sqlite3_free(msg);
-}
-
 static int numbered_sql(const struct dirent *e)
 {
 	size_t n = strlen(e->d_name);
@@ -216,15 +219,9 @@ static sqlite3 *open_at_version(const char *name, int version)
 	for (int i = 0; i < n; i++) {
 		if (i < version) {
 			ck_assert_int_eq(atoi(files[i]->d_name), i + 1);
-			char path[1024], *sql = NULL;
-			size_t cap = 0;
+			char path[1024];
 			snprintf(path, sizeof path, "%s/%s", dir, files[i]->d_name);
-			FILE *f = fopen(path, "r");
-			ck_assert_msg(f != NULL, "cannot read %s", path);
-			ck_assert_int_gt(getdelim(&sql, &cap, '\0', f), 0);
-			fclose(f);
-			exec_ok(db, sql);
-			free(sql);
+			exec_file(db, path);
 		}
 		free(files[i]);
 	}

@@ -133,7 +133,7 @@ enum store_status store_sqlite_fts_optimize(struct store_conn *c)
 struct kept_lengths {
 	uint32_t *slot;
 	size_t cap, n; /* slots (a power of two), and those of the generation */
-	uint32_t gen;  /* 1 to 255 once a slot is */
+	uint32_t gen;  /* 1 to 255: a zeroed slot (0) holds no length */
 };
 
 struct search_kept {
@@ -188,7 +188,6 @@ static void length_keep(struct kept_lengths *l, int64_t rowid, int len)
 		l->slot = xrealloc(l->slot, cap * sizeof *l->slot);
 		memset(l->slot + l->cap, 0, (cap - l->cap) * sizeof *l->slot);
 		l->cap = cap;
-		l->gen += !l->gen; /* a zeroed slot is of generation 0: none */
 	}
 	l->n += l->slot[rowid] >> LENGTH_BITS != l->gen;
 	l->slot[rowid] = l->gen << LENGTH_BITS | (uint32_t)len;
@@ -325,6 +324,15 @@ static struct phrase_count *phrase_slot(struct search_kept *p, const char *key)
 	return &p->slot[i];
 }
 
+/* Whether p keeps a count under key, then in *hits. */
+static bool count_kept(struct search_kept *p, const char *key, int64_t *hits)
+{
+	const struct phrase_count *kept = phrase_slot(p, key);
+	if (kept->key)
+		*hits = kept->hits;
+	return kept->key != NULL;
+}
+
 /* Keeps hits under key, which p does not hold; when p is full, every
  * count is forgotten first. */
 static void count_keep(struct search_kept *p, const char *key, int64_t hits)
@@ -339,7 +347,10 @@ static void count_keep(struct search_kept *p, const char *key, int64_t hits)
 
 struct search_kept *store_sqlite_search_kept_new(void)
 {
-	return xcalloc(1, sizeof(struct search_kept));
+	struct search_kept *k = xcalloc(1, sizeof *k);
+	for (int i = 0; i < STORE_KINDS; i++)
+		k->lengths[i].gen = 1;
+	return k;
 }
 
 /* What readout_rank_stats looks counts up by (bound at its third
@@ -391,18 +402,14 @@ static int phrase_hits(const Fts5ExtensionApi *api, Fts5Context *fts, struct phr
 {
 	char key[PHRASE_KEY_MAX];
 	struct search_kept *counts = api->xUserData(fts);
-	struct phrase_count *kept = NULL;
-	if (look &&
-	    snprintf(key, sizeof key, "%c%s", look->kind, look->phrases[i]) < (int)sizeof key)
-		kept = phrase_slot(counts, key);
-	if (kept && kept->key) {
-		*hits = kept->hits;
+	bool keep = look && snprintf(key, sizeof key, "%c%s", look->kind, look->phrases[i]) <
+	                        (int)sizeof key;
+	if (keep && count_kept(counts, key, hits))
 		return SQLITE_OK;
-	}
 	struct row_count count = {0, enough};
 	int rc = api->xQueryPhrase(fts, i, &count, count_row);
 	*hits = count.n;
-	if (kept && rc == SQLITE_OK)
+	if (keep && rc == SQLITE_OK)
 		count_keep(counts, key, count.n);
 	return rc;
 }
@@ -814,15 +821,15 @@ struct search_ctx {
 	struct tier_walk *tiers;
 };
 
-/* Counts the meetings of w's tiers from the first not yet counted, up to
- * the tier where they reach cap (or the last). STORE_ERROR, counting
- * nothing, when the words have no tier tokens (none read, or one too long:
- * model_search_tier_filter), as well as when the database fails. */
-static enum store_status tier_count(struct store_conn *c, struct tier_walk *w, int64_t cap)
+/* Counts the meetings of the tiers of words (those read, n of them) from
+ * the first k has not counted, up to the tier where they reach cap (or the
+ * last). STORE_ERROR, counting nothing, when the words have no tier tokens
+ * (none read, or one too long: model_search_tier_filter), as well as when
+ * the database fails. */
+static enum store_status tier_count(struct store_conn *c, char *const word[], const bool read[],
+                                    int n, struct tier_counts *k, int64_t cap)
 {
-	struct tier_counts *k = &w->counts;
-	char *match =
-	    model_search_tier_filter(NULL, w->word, w->read, w->words, k->counted, RANK_TIERS - 1);
+	char *match = model_search_tier_filter(NULL, word, read, n, k->counted, RANK_TIERS - 1);
 	k->cap = cap;
 	/* Tier tokens' counts are kept apart from phrases' (kind 't'): they
 	 * are not cut at half the index. */
@@ -849,23 +856,17 @@ static int tier_reach(struct store_conn *c, char *word, int64_t cap)
 	sqlite3 *db = store_sqlite_handle(c);
 	char key[PHRASE_KEY_MAX];
 	bool keep = snprintf(key, sizeof key, "T%lld:%s", (long long)cap, word) < (int)sizeof key;
-	const struct phrase_count *known =
-	    keep && kept_current(kept, db) ? phrase_slot(kept, key) : NULL;
-	if (known && known->key)
-		return (int)known->hits;
-	bool read = true, row;
-	struct tier_counts k = {.words = 1, .cap = cap};
-	char *match = model_search_tier_filter(NULL, &word, &read, 1, 0, RANK_TIERS - 1);
-	enum store_status r = match ? fts_call_counting(c, "meetings_fts", "readout_tier_counts",
-	                                                't', match, &k, TIER_COUNTS_POINTER, &row)
-	                            : STORE_ERROR;
-	free(match);
-	if (r != STORE_OK)
+	int64_t t;
+	if (keep && kept_current(kept, db) && count_kept(kept, key, &t))
+		return (int)t;
+	bool read = true;
+	struct tier_counts k = {.words = 1};
+	if (tier_count(c, &word, &read, 1, &k, cap) != STORE_OK)
 		return -1;
-	int t = row && k.upto[k.counted - 1] >= cap ? k.counted - 1 : RANK_TIERS;
+	t = k.upto[k.counted - 1] >= cap ? k.counted - 1 : RANK_TIERS;
 	if (keep && kept_current(kept, db)) /* the count may have forgotten all */
 		count_keep(kept, key, t);
-	return t;
+	return (int)t;
 }
 
 /* Chooses the word of a phrase whose tiers a search reads (*word, all its
@@ -934,7 +935,7 @@ static void tier_walk_begin(struct search_ctx *q, int limit)
 			return;
 	int64_t want = (int64_t)(limit + 1) << 2 * (w->counts.words > 2 ? 2 : w->counts.words - 1);
 	/* Not even the whole tiers would fill a page: rank every match. */
-	if (tier_count(q->conn, w, want) != STORE_OK ||
+	if (tier_count(q->conn, w->word, w->read, w->words, &w->counts, want) != STORE_OK ||
 	    w->counts.upto[w->counts.counted - 1] < limit + 1)
 		return;
 	while (w->tier < w->counts.counted - 1 && w->counts.upto[w->tier] < want)
@@ -1022,12 +1023,12 @@ static bool tier_settled(void *items, size_t *n, size_t cap, const void *ctx)
 	 * outscore (a phrase well below its word's tiers, an AND whose rows
 	 * hold a word weakly) is settled by more tiers only when they improve
 	 * it that far: rarely, and then reading them on would have read most
-	 * of them. Every match is ranked next instead. */
-	if (last && !outscores(w, RANK_TIERS - 1, last->score))
+	 * of them. Every match is ranked next instead, as when the tiers
+	 * cannot be counted further. */
+	if ((last && !outscores(w, RANK_TIERS - 1, last->score)) ||
+	    (k->counted < RANK_TIERS && k->upto[k->counted - 1] < want &&
+	     tier_count(q->conn, w->word, w->read, w->words, &w->counts, want) != STORE_OK))
 		k->counted = w->tier + 1;
-	else if (k->counted < RANK_TIERS && k->upto[k->counted - 1] < want &&
-	         tier_count(q->conn, w, want) != STORE_OK)
-		k->counted = w->tier + 1; /* then rank every match */
 	/* A full page's last row stays or improves as tiers are added: at the
 	 * first tier whose meetings it outscores already, the next page read
 	 * is settled, though it holds fewer than `want`. */
