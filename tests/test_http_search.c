@@ -1656,17 +1656,28 @@ START_TEST(tiers_rank_as_every_meeting)
 	 * words' frequencies add up ("zandil" and "zandor"). A phrase reads
 	 * those of the token whose tiers reach a page the deepest. "tenuil",
 	 * once in each long readout (562 of them), reaches no tier: beside
-	 * another word, every match is ranked at once. */
-	static const char *const queries[] = {
-	    "quorvex", "zandil", "quorvex zandil", "zandil OR quorvex", "\"quorvex zandil\"",
-	    "zand*",   "zan*",   "quorv* zand*",   "tenuil OR zandil"};
+	 * another word, every match is ranked at once. A phrase its
+	 * connection has not counted is ranked by the walk that counts it
+	 * ("quorvex zandil", in 550 meetings), unless it is in half of them
+	 * ("filler filler"). */
+	static const char *const queries[] = {"quorvex",
+	                                      "zandil",
+	                                      "quorvex zandil",
+	                                      "zandil OR quorvex",
+	                                      "\"quorvex zandil\"",
+	                                      "\"filler filler\"",
+	                                      "zand*",
+	                                      "zan*",
+	                                      "quorv* zand*",
+	                                      "tenuil OR zandil"};
 	for (size_t k = 0; k < sizeof queries / sizeof queries[0]; k++)
 		assert_ranked_as_every_meeting(queries[k]);
 	assert_ranked_as_every_meeting(lambdas);
 	for (int i = 0; i < 3; i++)
-		create("/v1/participants", json_pack("{s:s}", "name", F("Zandil Quorvex %d", i)));
+		create("/v1/participants", json_pack("{s:s}", "name", F("Quorvex Zandil %d", i)));
 	assert_every_kind_once("zandil", 3);
 	assert_every_kind_once("quorvex zandil", 3);
+	assert_every_kind_once("\"quorvex zandil\"", 3);
 	for (int i = 0; i < TIER_MEETINGS; i += 11)
 		expect_status(
 		    "PATCH", F("/v1/meetings/%lld", (long long)ids[i]),

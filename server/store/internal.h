@@ -68,8 +68,9 @@ struct store_conn {
 	size_t fts_pending_count, fts_pending_cap;
 	size_t *fts_marks; /* one a savepoint open */
 	size_t fts_marks_cap;
-	bool snapshot; /* held in one read transaction by its owner (an export):
-	                * list pages run inside it instead of their own */
+	bool snapshot; /* held in one read transaction by its owner (an export, a
+	                * search's first page): list pages run inside it instead
+	                * of their own */
 	struct store *store;
 	struct store_stmt cache[STORE_STMT_CACHE];
 	size_t cached;

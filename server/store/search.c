@@ -136,8 +136,26 @@ struct kept_lengths {
 	uint32_t gen;  /* 1 to 255: a zeroed slot (0) holds no length */
 };
 
+/* The meetings of a search of one phrase, collected by the walk that
+ * counts them when the connection keeps no count of it: counting walks
+ * every meeting that holds the phrase, as ranking every one does, so the
+ * search ranks them from these (store_sqlite_search) instead of walking
+ * them again. Each row's weighted frequency and length, as readout_rank
+ * reads them. */
+struct phrase_rows {
+	struct phrase_row {
+		int64_t rowid;
+		double freq;
+		int len;
+	} * row;
+	size_t n, cap;
+	bool whole; /* every meeting of the phrase is among them */
+};
+#define PHRASE_ROWS_MAX 65536 /* a phrase in more meetings collects none */
+
 struct search_kept {
-	unsigned version; /* the data version what is kept was read at */
+	struct phrase_rows *collect; /* while not NULL, a count of meetings' one phrase fills it */
+	unsigned version;            /* the data version what is kept was read at */
 	size_t n;
 	struct phrase_count {
 		char *key; /* phrase_lookup's kind, then the phrase; NULL: free */
@@ -213,13 +231,60 @@ static bool kept_current(struct search_kept *k, sqlite3 *db)
 
 /* ---- ranking with frozen statistics ---- */
 
+/* The weighted frequency of phrase `phrase` in the current row: its hits
+ * in the first `weights` columns, each counted with its column's weight.
+ * Only that phrase's hits are read: xInst would load every phrase's, the
+ * tier phrases of a search's filter among them. */
+static int row_freq(const Fts5ExtensionApi *api, Fts5Context *fts, int phrase, const double *weight,
+                    int weights, double *freq)
+{
+	Fts5PhraseIter it;
+	int col, off;
+	*freq = 0;
+	int rc = api->xPhraseFirst(fts, phrase, &it, &col, &off);
+	for (; rc == SQLITE_OK && col >= 0; api->xPhraseNext(fts, &it, &col, &off))
+		if (col < weights)
+			*freq += weight[col];
+	return rc;
+}
+
+/* The current row's length in tokens, of its first `weights` columns:
+ * kept in lengths (NULL: none kept), or read and then kept there. */
+static int row_length(const Fts5ExtensionApi *api, Fts5Context *fts, struct kept_lengths *lengths,
+                      int weights, int *ntok)
+{
+	sqlite3_int64 rowid = lengths ? api->xRowid(fts) : 0;
+	if (lengths && length_kept(lengths, rowid, ntok))
+		return SQLITE_OK;
+	int rc = SQLITE_OK;
+	*ntok = 0;
+	for (int col = 0; rc == SQLITE_OK && col < weights; col++) {
+		int size = 0;
+		rc = api->xColumnSize(fts, col, &size);
+		*ntok += size;
+	}
+	if (rc == SQLITE_OK && lengths)
+		length_keep(lengths, rowid, *ntok);
+	return rc;
+}
+
+/* The index's kept lengths for a statement of db, when kind is one of
+ * the store's (an enum store_kind) and they can be used now; else NULL. */
+static struct kept_lengths *lengths_of(struct search_kept *kept, sqlite3 *db, int kind)
+{
+	return kept && kind >= 0 && kind < STORE_KINDS && kept_current(kept, db)
+	           ? &kept->lengths[kind]
+	           : NULL;
+}
+
 /* What readout_rank derives from the statistics once per query. */
 struct rank_query {
-	int phrases;
+	int phrases, weights;
 	double avgdl;
 	struct kept_lengths *lengths; /* the index's kept, or NULL */
 	double *freq;                 /* the current row's weighted frequency of each phrase */
-	double idf[];                 /* each phrase's, then freq's room */
+	double *weight;               /* each column's weight */
+	double idf[];                 /* each phrase's, then freq's and weight's room */
 };
 
 _Static_assert(STORE_MEETINGS == 0, "MEETING_RANK gives meetings' kind as 0");
@@ -243,50 +308,33 @@ static void fts_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
 			sqlite3_result_error(ctx, "readout_rank: no statistics bound", -1);
 			return;
 		}
-		int n = api->xPhraseCount(fts);
+		int n = api->xPhraseCount(fts), weights = nval > 3 ? nval - 3 : 0;
 		if (s->phrases > 0 && s->phrases < n)
 			n = s->phrases;
-		int kind = nval > 1 ? sqlite3_value_int(val[1]) : -1;
 		double length = nval > 2 ? sqlite3_value_double(val[2]) : 0;
-		q = xmalloc(sizeof *q + 2 * (size_t)n * sizeof(double));
+		q = xmalloc(sizeof *q + (2 * (size_t)n + (size_t)weights) * sizeof(double));
 		q->phrases = n;
+		q->weights = weights;
 		q->avgdl = length > 0 ? length : rank_avgdl(s);
-		struct search_kept *kept = api->xUserData(fts);
-		q->lengths = kept && kind >= 0 && kind < STORE_KINDS &&
-		                     kept_current(kept, sqlite3_context_db_handle(ctx))
-		                 ? &kept->lengths[kind]
-		                 : NULL;
+		q->lengths = lengths_of(api->xUserData(fts), sqlite3_context_db_handle(ctx),
+		                        nval > 1 ? sqlite3_value_int(val[1]) : -1);
 		q->freq = q->idf + n;
+		q->weight = q->freq + n;
 		for (int i = 0; i < n; i++)
 			q->idf[i] = rank_idf(s, i);
+		for (int col = 0; col < weights; col++)
+			q->weight[col] = sqlite3_value_double(val[3 + col]);
 		int rc = api->xSetAuxdata(fts, q, free); /* frees q when it fails */
 		if (rc != SQLITE_OK) {
 			sqlite3_result_error_code(ctx, rc);
 			return;
 		}
 	}
-	memset(q->freq, 0, (size_t)q->phrases * sizeof(double));
-	/* Each scored phrase's hits alone: xInst would load every phrase's,
-	 * the tier phrases of a search's filter among them. */
-	int weights = nval - 3, ntok = 0, rc = SQLITE_OK;
-	for (int phrase = 0; rc == SQLITE_OK && phrase < q->phrases; phrase++) {
-		Fts5PhraseIter it;
-		int col, off;
-		rc = api->xPhraseFirst(fts, phrase, &it, &col, &off);
-		for (; rc == SQLITE_OK && col >= 0; api->xPhraseNext(fts, &it, &col, &off))
-			if (col < weights)
-				q->freq[phrase] += sqlite3_value_double(val[3 + col]);
-	}
-	sqlite3_int64 rowid = q->lengths ? api->xRowid(fts) : 0;
-	if (!q->lengths || !length_kept(q->lengths, rowid, &ntok)) {
-		for (int col = 0; rc == SQLITE_OK && col < weights; col++) {
-			int size = 0;
-			rc = api->xColumnSize(fts, col, &size);
-			ntok += size;
-		}
-		if (rc == SQLITE_OK && q->lengths)
-			length_keep(q->lengths, rowid, ntok);
-	}
+	int ntok = 0, rc = SQLITE_OK;
+	for (int phrase = 0; rc == SQLITE_OK && phrase < q->phrases; phrase++)
+		rc = row_freq(api, fts, phrase, q->weight, q->weights, &q->freq[phrase]);
+	if (rc == SQLITE_OK)
+		rc = row_length(api, fts, q->lengths, q->weights, &ntok);
 	if (rc != SQLITE_OK) {
 		sqlite3_result_error_code(ctx, rc);
 		return;
@@ -394,9 +442,41 @@ static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *arg)
 	return ++count->n < count->enough ? SQLITE_OK : SQLITE_DONE;
 }
 
+static const double meeting_weights[RANK_MEETING_COLUMNS] = {RANK_MEETING_WEIGHTS};
+
+/* A counting walk that collects its rows too (struct phrase_rows). */
+struct row_collect {
+	struct row_count count;
+	struct phrase_rows *rows;
+	struct kept_lengths *lengths;
+};
+
+static int collect_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *arg)
+{
+	struct row_collect *w = arg;
+	struct phrase_rows *p = w->rows;
+	if (p->n == p->cap && p->cap < PHRASE_ROWS_MAX) {
+		p->cap = p->cap ? 2 * p->cap : 1024;
+		p->row = xrealloc(p->row, p->cap * sizeof *p->row);
+	}
+	if (p->n < p->cap) {
+		struct phrase_row *r = &p->row[p->n];
+		r->rowid = api->xRowid(fts);
+		int rc = row_freq(api, fts, 0, meeting_weights, RANK_MEETING_COLUMNS, &r->freq);
+		if (rc == SQLITE_OK)
+			rc = row_length(api, fts, w->lengths, RANK_MEETING_COLUMNS, &r->len);
+		if (rc != SQLITE_OK)
+			return rc;
+		p->n++;
+	}
+	return count_row(api, fts, &w->count);
+}
+
 /* The documents holding phrase i of the query, counted up to `enough`
  * into *hits: the count the connection keeps under look (look may be
- * NULL: none kept or used), or a walk's, then kept. */
+ * NULL: none kept or used), or a walk's, then kept. The walk of the one
+ * phrase of a meetings' query collects its rows while the connection
+ * asks for them (search_kept's collect). */
 static int phrase_hits(const Fts5ExtensionApi *api, Fts5Context *fts, struct phrase_lookup *look,
                        int i, int64_t enough, int64_t *hits)
 {
@@ -406,11 +486,21 @@ static int phrase_hits(const Fts5ExtensionApi *api, Fts5Context *fts, struct phr
 	                        (int)sizeof key;
 	if (keep && count_kept(counts, key, hits))
 		return SQLITE_OK;
-	struct row_count count = {0, enough};
-	int rc = api->xQueryPhrase(fts, i, &count, count_row);
-	*hits = count.n;
+	struct row_collect walk = {.count = {0, enough}};
+	int rc;
+	if (look && look->kind == '0' && look->n == 1 && counts->collect &&
+	    api->xPhraseSize(fts, i) > 1) {
+		walk.rows = counts->collect;
+		walk.lengths = &counts->lengths[STORE_MEETINGS]; /* current, as look is given */
+		rc = api->xQueryPhrase(fts, i, &walk, collect_row);
+		walk.rows->whole = rc == SQLITE_OK && walk.count.n < enough &&
+		                   walk.rows->n == (size_t)walk.count.n;
+	} else {
+		rc = api->xQueryPhrase(fts, i, &walk.count, count_row);
+	}
+	*hits = walk.count.n;
 	if (keep && rc == SQLITE_OK)
-		count_keep(counts, key, count.n);
+		count_keep(counts, key, walk.count.n);
 	return rc;
 }
 
@@ -805,7 +895,8 @@ struct tier_walk {
 	int limit;                  /* the page's size */
 	int tier;                   /* the last tier read: tiers 0 to it are */
 	char *match;                /* the meetings' match of the tiers read next */
-	struct search_hit *kept;    /* the best rows of the tiers read before */
+	struct search_hit *kept;    /* the best rows of the tiers read before (or of the
+	                             * meetings a count collected: phrase_rows_rank) */
 	size_t kept_n;
 };
 
@@ -969,6 +1060,8 @@ static bool hit_before(const struct search_hit *a, const struct search_hit *b)
  * so the two copies are neighbours here. */
 static void tier_merge(const struct tier_walk *w, struct search_hit *h, size_t *n, size_t cap)
 {
+	if (!w->kept_n)
+		return;
 	struct search_hit *m = xmalloc((w->kept_n + *n) * sizeof *m);
 	size_t a = 0, b = 0, k = 0;
 	while (k < cap && (a < w->kept_n || b < *n)) {
@@ -1006,10 +1099,10 @@ static bool tier_settled(void *items, size_t *n, size_t cap, const void *ctx)
 {
 	const struct search_ctx *q = ctx;
 	struct tier_walk *w = q->tiers;
-	if (!w->match)
-		return true;
 	struct search_hit *h = items;
 	tier_merge(w, h, n, cap);
+	if (!w->match)
+		return true;
 	bool more = *n == cap;
 	size_t page = more ? *n - 1 : *n;
 	/* The last row of a full page: it can settle the page. */
@@ -1051,6 +1144,32 @@ static bool tier_settled(void *items, size_t *n, size_t cap, const void *ctx)
 	return false;
 }
 
+/* Keeps the best rows of a phrase's meetings its count collected (after
+ * the cursor's, when there is one) as the walk's rows kept, at most cap:
+ * scored as readout_rank scores them, with the walk's statistics. */
+static void phrase_rows_rank(struct search_ctx *q, const struct phrase_rows *p, size_t cap)
+{
+	struct tier_walk *w = q->tiers;
+	const struct search_hit after = {
+	    .kind = q->after_kind, .id = q->after ? q->after->id : 0, .score = q->after_score};
+	double idf = rank_idf(&q->walk.stats[STORE_MEETINGS], 0);
+	w->kept = xmalloc(cap * sizeof *w->kept);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct phrase_row *r = &p->row[i];
+		struct search_hit hit = {
+		    .kind = STORE_MEETINGS,
+		    .id = r->rowid,
+		    .score = rank_bm25(&idf, &r->freq, 1, r->len, RANK_MEETING_LENGTH)};
+		if ((q->after && !hit_before(&after, &hit)) ||
+		    (w->kept_n == cap && !hit_before(&hit, &w->kept[cap - 1])))
+			continue;
+		size_t j = w->kept_n < cap ? w->kept_n++ : cap - 1;
+		for (; j > 0 && hit_before(&hit, &w->kept[j - 1]); j--)
+			w->kept[j] = w->kept[j - 1];
+		w->kept[j] = hit;
+	}
+}
+
 static void search_bind(struct store_stmt *st, const void *ctx, bool page)
 {
 	const struct search_ctx *q = ctx;
@@ -1080,28 +1199,22 @@ static enum store_status search_finish(struct store_conn *c, void *items, size_t
 	return describe(c, ((const struct search_ctx *)ctx)->match, items, n);
 }
 
-enum store_status store_sqlite_search(struct store_conn *c, const char *match, unsigned kinds,
-                                      const struct cursor_pos *after, int limit,
-                                      struct search_hit **items, size_t *count, char **next_key,
-                                      int64_t *total)
+/* The page of a search whose statistics q->walk holds, with the meetings
+ * of its one phrase that their count collected (rows), if any. */
+static enum store_status search_page(struct search_ctx *q, unsigned kinds,
+                                     const struct phrase_rows *rows, int limit,
+                                     struct search_hit **items, size_t *count, char **next_key,
+                                     int64_t *total)
 {
-	*next_key = NULL;
-	struct search_ctx *q = xcalloc(1, sizeof *q);
-	q->conn = c;
-	q->match = match;
-	q->after = after;
-	if (after && store_rank_key_parse(after->key, &q->after_kind, &q->after_score, &q->walk)) {
-		free(q);
-		return STORE_BAD_CURSOR;
-	}
-	/* The first page (or one after a key without statistics) freezes them. */
-	enum store_status r =
-	    q->walk.kinds ? STORE_OK : store_rank_freeze(c, match, kinds, &q->walk);
-	if (r != STORE_OK) {
-		free(q);
-		return r;
-	}
+	struct store_conn *c = q->conn;
+	struct tier_walk tiers = {0};
+	q->tiers = &tiers;
 	q->kinds = kinds & q->walk.kinds;
+	/* Ranked here, the meetings are not ranked again by the statement. */
+	if (rows->whole && (q->kinds & (1u << STORE_MEETINGS))) {
+		phrase_rows_rank(q, rows, (size_t)limit + 1);
+		q->kinds &= ~(1u << STORE_MEETINGS);
+	}
 	char hits[768], sql[1024], count_sql[1024];
 	size_t used = 0;
 	for (int k = 0; k < STORE_KINDS; k++) {
@@ -1118,8 +1231,8 @@ enum store_status store_sqlite_search(struct store_conn *c, const char *match, u
 		snprintf(sql, sizeof sql,
 		         "SELECT kind, id, score FROM (%s) AS hits%s ORDER BY score, kind, id "
 		         "LIMIT $5",
-		         hits, after ? " WHERE (score, kind, id) > ($2, $3, $4)" : "");
-	else /* nothing matched when the walk began */
+		         hits, q->after ? " WHERE (score, kind, id) > ($2, $3, $4)" : "");
+	else /* nothing matched when the walk began, or only meetings ranked here */
 		snprintf(sql, sizeof sql, "SELECT 0, 0, 0.0 WHERE $1 IS NULL LIMIT $5");
 	used = 0;
 	for (int k = 0; k < STORE_KINDS; k++) {
@@ -1143,14 +1256,48 @@ enum store_status store_sqlite_search(struct store_conn *c, const char *match, u
 	    .key_of = search_key,
 	    .settled = tier_settled,
 	};
-	struct tier_walk tiers = {0};
-	q->tiers = &tiers;
 	tier_walk_begin(q, limit);
 	void *out = NULL;
-	r = store_page(c, &query, limit, &out, count, next_key, total);
+	enum store_status r = store_page(c, &query, limit, &out, count, next_key, total);
 	if (r == STORE_OK)
 		*items = out;
 	tier_walk_end(&tiers);
-	free(q);
+	return r;
+}
+
+enum store_status store_sqlite_search(struct store_conn *c, const char *match, unsigned kinds,
+                                      const struct cursor_pos *after, int limit,
+                                      struct search_hit **items, size_t *count, char **next_key,
+                                      int64_t *total)
+{
+	*next_key = NULL;
+	struct search_ctx q = {.conn = c, .match = match, .after = after};
+	if (after && store_rank_key_parse(after->key, &q.after_kind, &q.after_score, &q.walk))
+		return STORE_BAD_CURSOR;
+	/* The first page (or one after a key without statistics) freezes them,
+	 * inside the page's read transaction: the meetings that a count of the
+	 * query's one phrase collects are then those the page would rank. */
+	bool freeze = !q.walk.kinds, own = freeze && !c->snapshot;
+	enum store_status r = own ? store_begin_read(c) : STORE_OK;
+	if (r != STORE_OK)
+		return r;
+	c->snapshot |= own;
+	struct phrase_rows rows = {0};
+	if (freeze) {
+		struct search_kept *kept = store_sqlite_search_kept(c);
+		kept->collect = kinds & (1u << STORE_MEETINGS) ? &rows : NULL;
+		r = store_rank_freeze(c, match, kinds, &q.walk);
+		kept->collect = NULL;
+	}
+	if (r == STORE_OK)
+		r = search_page(&q, kinds, &rows, limit, items, count, next_key, total);
+	free(rows.row);
+	if (own) {
+		c->snapshot = false;
+		if (r == STORE_OK)
+			store_commit(c);
+		else
+			store_rollback(c);
+	}
 	return r;
 }
