@@ -192,14 +192,6 @@ CREATE TABLE IF NOT EXISTS 'principles_fts_data'(id INTEGER PRIMARY KEY, block B
 CREATE TABLE IF NOT EXISTS 'principles_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS 'principles_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 CREATE TABLE IF NOT EXISTS 'principles_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
-CREATE VIRTUAL TABLE meetings_fts USING fts5(
-	title, summary, readout, readouts, tiers,
-	content = '', tokenize = 'readout'
-);
-CREATE TABLE IF NOT EXISTS 'meetings_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
-CREATE TABLE IF NOT EXISTS 'meetings_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS 'meetings_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
-CREATE TABLE IF NOT EXISTS 'meetings_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 CREATE TABLE meeting_list (
 	key INTEGER PRIMARY KEY, -- (date as YYYYMMDD << 32) + meeting_id
 	meeting_id INTEGER NOT NULL,
@@ -279,3 +271,11 @@ AFTER UPDATE OF meeting_id, participant_id, role, position ON attendances BEGIN
 	UPDATE meeting_json SET body = NULL
 	WHERE meeting_id IN (OLD.meeting_id, NEW.meeting_id) AND body IS NOT NULL;
 END;
+CREATE VIRTUAL TABLE meetings_fts USING fts5(
+	title, summary, readout, readouts, tiers,
+	content = '', tokenize = 'readout', prefix = '4'
+);
+CREATE TABLE IF NOT EXISTS 'meetings_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
+CREATE TABLE IF NOT EXISTS 'meetings_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS 'meetings_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+CREATE TABLE IF NOT EXISTS 'meetings_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;

@@ -1653,7 +1653,9 @@ START_TEST(tiers_rank_as_every_meeting)
 		                          "readout", readout));
 	}
 	/* Prefixes read the tiers of their first three characters, whose
-	 * words' frequencies add up ("zandil" and "zandor"). A phrase reads
+	 * words' frequencies add up ("zandil" and "zandor"); one of four
+	 * characters (zand*) reads its meetings from FTS5's prefix index, the
+	 * others merge their words' lists (zan*, quorv*). A phrase reads
 	 * those of the token whose tiers reach a page the deepest. "tenuil",
 	 * once in each long readout (562 of them), reaches no tier: beside
 	 * another word, every match is ranked at once. A phrase its
