@@ -1199,16 +1199,15 @@ static enum store_status search_finish(struct store_conn *c, void *items, size_t
 	return describe(c, ((const struct search_ctx *)ctx)->match, items, n);
 }
 
-/* The page of a search whose statistics q->walk holds, with the meetings
- * of its one phrase that their count collected (rows), if any. */
+/* The page of a search whose statistics q->walk holds (its walk of the
+ * tiers in q->tiers), with the meetings of its one phrase that their
+ * count collected (rows), if any. */
 static enum store_status search_page(struct search_ctx *q, unsigned kinds,
                                      const struct phrase_rows *rows, int limit,
                                      struct search_hit **items, size_t *count, char **next_key,
                                      int64_t *total)
 {
 	struct store_conn *c = q->conn;
-	struct tier_walk tiers = {0};
-	q->tiers = &tiers;
 	q->kinds = kinds & q->walk.kinds;
 	/* Ranked here, the meetings are not ranked again by the statement. */
 	if (rows->whole && (q->kinds & (1u << STORE_MEETINGS))) {
@@ -1261,7 +1260,6 @@ static enum store_status search_page(struct search_ctx *q, unsigned kinds,
 	enum store_status r = store_page(c, &query, limit, &out, count, next_key, total);
 	if (r == STORE_OK)
 		*items = out;
-	tier_walk_end(&tiers);
 	return r;
 }
 
@@ -1271,7 +1269,8 @@ enum store_status store_sqlite_search(struct store_conn *c, const char *match, u
                                       int64_t *total)
 {
 	*next_key = NULL;
-	struct search_ctx q = {.conn = c, .match = match, .after = after};
+	struct tier_walk tiers = {0};
+	struct search_ctx q = {.conn = c, .match = match, .after = after, .tiers = &tiers};
 	if (after && store_rank_key_parse(after->key, &q.after_kind, &q.after_score, &q.walk))
 		return STORE_BAD_CURSOR;
 	/* The first page (or one after a key without statistics) freezes them,
@@ -1291,6 +1290,7 @@ enum store_status store_sqlite_search(struct store_conn *c, const char *match, u
 	}
 	if (r == STORE_OK)
 		r = search_page(&q, kinds, &rows, limit, items, count, next_key, total);
+	tier_walk_end(&tiers);
 	free(rows.row);
 	if (own) {
 		c->snapshot = false;
