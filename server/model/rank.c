@@ -167,12 +167,13 @@ static int count_word(void *ctx, const struct token *t)
 	return 0;
 }
 
+const double rank_meeting_weights[RANK_MEETING_COLUMNS] = {RANK_MEETING_WEIGHTS};
+
 char *rank_meeting_tiers(const char *const texts[RANK_MEETING_COLUMNS])
 {
-	static const double weights[RANK_MEETING_COLUMNS] = {RANK_MEETING_WEIGHTS};
 	struct words w = {0};
 	for (int c = 0; c < RANK_MEETING_COLUMNS; c++) {
-		w.weight = weights[c];
+		w.weight = rank_meeting_weights[c];
 		if (texts[c])
 			model_tokenize(texts[c], strlen(texts[c]), count_word, &w);
 	}

@@ -72,6 +72,8 @@ double rank_impact(double freq, double doclen, double avgdl);
 #define RANK_MEETING_WEIGHTS 10.0, 4.0, 1.0, 1.0 /* title, summary, readout, readouts */
 #define RANK_MEETING_COLUMNS 4
 #define RANK_MEETING_LENGTH 600.0 /* tokens */
+/* RANK_MEETING_WEIGHTS, column by column. */
+extern const double rank_meeting_weights[RANK_MEETING_COLUMNS];
 /* The tiers: the impacts from which a word has a tier token, highest first.
  * A word of impact x is in the first tier whose floor x reaches. The
  * stored tiers are written with these, the weights and the length: a change

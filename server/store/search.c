@@ -429,54 +429,42 @@ static struct phrase_lookup *phrase_lookup(const Fts5ExtensionApi *api, Fts5Cont
 	return kept_current(counts, sqlite3_context_db_handle(ctx)) ? look : NULL;
 }
 
-/* The rows an xQueryPhrase walk counts, up to `enough` (then it stops). */
-struct row_count {
+/* An xQueryPhrase walk of the documents holding a phrase: it counts them
+ * up to `enough` (then it stops) and, given rows, collects them (struct
+ * phrase_rows; a meetings' index: its weights and lengths). */
+struct phrase_walk {
 	sqlite3_int64 n, enough;
-};
-
-static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *arg)
-{
-	(void)api;
-	(void)fts;
-	struct row_count *count = arg;
-	return ++count->n < count->enough ? SQLITE_OK : SQLITE_DONE;
-}
-
-static const double meeting_weights[RANK_MEETING_COLUMNS] = {RANK_MEETING_WEIGHTS};
-
-/* A counting walk that collects its rows too (struct phrase_rows). */
-struct row_collect {
-	struct row_count count;
 	struct phrase_rows *rows;
 	struct kept_lengths *lengths;
 };
 
-static int collect_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *arg)
+static int walk_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *arg)
 {
-	struct row_collect *w = arg;
+	struct phrase_walk *w = arg;
 	struct phrase_rows *p = w->rows;
-	if (p->n == p->cap && p->cap < PHRASE_ROWS_MAX) {
+	if (p && p->n == p->cap && p->cap < PHRASE_ROWS_MAX) {
 		p->cap = p->cap ? 2 * p->cap : 1024;
 		p->row = xrealloc(p->row, p->cap * sizeof *p->row);
 	}
-	if (p->n < p->cap) {
+	if (p && p->n < p->cap) {
 		struct phrase_row *r = &p->row[p->n];
 		r->rowid = api->xRowid(fts);
-		int rc = row_freq(api, fts, 0, meeting_weights, RANK_MEETING_COLUMNS, &r->freq);
+		int rc =
+		    row_freq(api, fts, 0, rank_meeting_weights, RANK_MEETING_COLUMNS, &r->freq);
 		if (rc == SQLITE_OK)
 			rc = row_length(api, fts, w->lengths, RANK_MEETING_COLUMNS, &r->len);
 		if (rc != SQLITE_OK)
 			return rc;
 		p->n++;
 	}
-	return count_row(api, fts, &w->count);
+	return ++w->n < w->enough ? SQLITE_OK : SQLITE_DONE;
 }
 
 /* The documents holding phrase i of the query, counted up to `enough`
  * into *hits: the count the connection keeps under look (look may be
  * NULL: none kept or used), or a walk's, then kept. The walk of the one
- * phrase of a meetings' query collects its rows while the connection
- * asks for them (search_kept's collect). */
+ * phrase of several tokens of a meetings' query collects its rows while
+ * the connection asks for them (search_kept's collect). */
 static int phrase_hits(const Fts5ExtensionApi *api, Fts5Context *fts, struct phrase_lookup *look,
                        int i, int64_t enough, int64_t *hits)
 {
@@ -486,21 +474,18 @@ static int phrase_hits(const Fts5ExtensionApi *api, Fts5Context *fts, struct phr
 	                        (int)sizeof key;
 	if (keep && count_kept(counts, key, hits))
 		return SQLITE_OK;
-	struct row_collect walk = {.count = {0, enough}};
-	int rc;
-	if (look && look->kind == '0' && look->n == 1 && counts->collect &&
-	    api->xPhraseSize(fts, i) > 1) {
+	struct phrase_walk walk = {.enough = enough};
+	if (look && look->kind == '0' && look->n == 1 && api->xPhraseSize(fts, i) > 1) {
 		walk.rows = counts->collect;
 		walk.lengths = &counts->lengths[STORE_MEETINGS]; /* current, as look is given */
-		rc = api->xQueryPhrase(fts, i, &walk, collect_row);
-		walk.rows->whole = rc == SQLITE_OK && walk.count.n < enough &&
-		                   walk.rows->n == (size_t)walk.count.n;
-	} else {
-		rc = api->xQueryPhrase(fts, i, &walk.count, count_row);
 	}
-	*hits = walk.count.n;
+	int rc = api->xQueryPhrase(fts, i, &walk, walk_row);
+	if (walk.rows)
+		walk.rows->whole =
+		    rc == SQLITE_OK && walk.n < enough && walk.rows->n == (size_t)walk.n;
+	*hits = walk.n;
 	if (keep && rc == SQLITE_OK)
-		count_keep(counts, key, walk.count.n);
+		count_keep(counts, key, walk.n);
 	return rc;
 }
 
