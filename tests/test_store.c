@@ -1002,6 +1002,90 @@ START_TEST(lengths_follow_every_commit)
 }
 END_TEST
 
+/* From the -shm file of the database name (the WAL-index, in the machine's
+ * byte order): the WAL's length in frames (the header's mxFrame, at byte
+ * 16) and how many of them are copied into the database (nBackfill, at
+ * byte 96). */
+static void wal_state(const char *name, uint32_t *frames, uint32_t *copied)
+{
+	char shm[600];
+	snprintf(shm, sizeof shm, "%s-shm", db_path(name));
+	FILE *f = fopen(shm, "rb");
+	ck_assert_ptr_nonnull(f);
+	unsigned char head[100];
+	ck_assert_uint_eq(fread(head, 1, sizeof head, f), sizeof head);
+	fclose(f);
+	memcpy(frames, head + 16, sizeof *frames);
+	memcpy(copied, head + 96, sizeof *copied);
+}
+
+static int thread_count(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	ck_assert_ptr_nonnull(d);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* A meeting of its own words, a few WAL pages of them. */
+static void put_wordy_meeting(struct store *s, int i)
+{
+	char title[64], readout[3000] = "";
+	snprintf(title, sizeof title, "Checkpoint talks %d", i);
+	for (size_t len = 0; len + 16 < sizeof readout;)
+		len += (size_t)snprintf(readout + len, sizeof readout - len, "w%dx%zu ", i, len);
+	int64_t id = 0;
+	put_meeting(s, &id, title, "2024-05-06", readout, NULL, STORE_OK);
+}
+
+/* Writes that take the WAL past STORE_CHECKPOINT_PAGES start the store's
+ * checkpoint thread, which copies the WAL into the database with no
+ * further write; the next write starts the WAL again from its beginning.
+ * Under writes that go on, the WAL restarts again and again and never
+ * reaches the length at which a commit would copy it itself. Closing the
+ * store stops the thread and removes the WAL. */
+START_TEST(checkpoints_beside_writes)
+{
+	struct store *s;
+	char err[256];
+	ck_assert_int_eq(store_open(db_path("ckpt.db"), &s, err, sizeof err), 0);
+	int threads = thread_count();
+	uint32_t frames = 0, copied = 0;
+	int i = 0;
+	while (frames < STORE_CHECKPOINT_PAGES) {
+		ck_assert_int_eq(thread_count(), threads);
+		ck_assert_int_lt(i, 2000);
+		put_wordy_meeting(s, i++);
+		wal_state("ckpt.db", &frames, &copied);
+	}
+	ck_assert_int_eq(thread_count(), threads + 1);
+	for (int wait = 0; copied < frames && wait < 500; wait++) {
+		usleep(10 * 1000);
+		wal_state("ckpt.db", &frames, &copied);
+	}
+	ck_assert_uint_eq(copied, frames);
+	uint32_t before = frames;
+	put_wordy_meeting(s, i++);
+	wal_state("ckpt.db", &frames, &copied);
+	ck_assert_msg(frames < before / 4, "%u frames, %u before", frames, before);
+	int restarts = 0;
+	for (int n = 0; n < 400; n++) {
+		before = frames;
+		put_wordy_meeting(s, i++);
+		wal_state("ckpt.db", &frames, &copied);
+		ck_assert_uint_lt(frames, STORE_CHECKPOINT_INLINE_PAGES);
+		restarts += frames < before;
+	}
+	ck_assert_int_ge(restarts, 2);
+	store_close(s);
+	ck_assert_int_eq(thread_count(), threads);
+	ck_assert_int_eq(access(db_path("ckpt.db-wal"), F_OK), -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -1020,6 +1104,7 @@ int main(void)
 	tcase_add_test(tc, phrase_counts_follow_every_commit);
 	tcase_add_test(tc, lengths_follow_every_commit);
 	tcase_add_test(tc, readout_texts_as_json_functions);
+	tcase_add_test(tc, checkpoints_beside_writes);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -122,6 +122,17 @@ struct store_driver {
 	 * small page cache, since it reads each page once. */
 	void (*tune_for_scan)(struct store_db *db);
 
+	/* Optional: true when the connection's last commit left enough in the
+	 * log of writes to copy into the database (SQLite: a WAL of
+	 * STORE_CHECKPOINT_PAGES or more); the store then runs checkpoint on
+	 * a thread of its own (store.c, checkpointer_main). NULL: the backend
+	 * copies its log itself (PostgreSQL's checkpointer). */
+	bool (*checkpoint_due)(struct store_db *db);
+	/* Copies what it can of the log into the database without waiting for
+	 * readers or writers. The length of the log it saw (pages), or -1
+	 * when another connection was copying it. */
+	int (*checkpoint)(struct store_db *db);
+
 	/* Optional: blocks up to timeout_ms for a sign that another session
 	 * committed a change (PostgreSQL: a NOTIFY on readout_changes, which it
 	 * LISTENs to first). 1 when one came or the session is new (anything

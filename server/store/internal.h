@@ -24,6 +24,17 @@
  * grows past it only while an old read snapshot (an export) is open. Twice
  * the size of the automatic checkpoint (1000 pages of 4 KiB). */
 #define STORE_WAL_SIZE_LIMIT (8 * 1024 * 1024)
+/* A commit that leaves the WAL this long (pages; SQLite's automatic
+ * checkpoint is as long) wakes the store's checkpoint thread, which
+ * copies it in passes until a pass finds fewer than
+ * STORE_CHECKPOINT_REST_PAGES new ones; the next write copies the rest.
+ * A commit that leaves it STORE_CHECKPOINT_INLINE_PAGES long copies it on
+ * its own connection, as SQLite's would: a bound on the WAL when that
+ * thread cannot run or keep up. */
+#define STORE_CHECKPOINT_PAGES 1000
+#define STORE_CHECKPOINT_REST_PAGES 200
+#define STORE_CHECKPOINT_PASSES 4
+#define STORE_CHECKPOINT_INLINE_PAGES 4000
 /* Page cache of an export's connection (KiB): it reads each page once. */
 #define STORE_EXPORT_CACHE_KIB 512
 #define STORE_SQL_MAX (64 * 1024) /* longest statement text */

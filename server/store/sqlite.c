@@ -43,6 +43,7 @@ struct store_db {
 	int64_t deadline_ms; /* monotonic ms when running statements must stop; 0: none */
 	sqlite3_stmt *tx[TX_STATEMENTS];
 	struct search_kept *kept; /* store_sqlite_search_kept */
+	int wal_pages;            /* the WAL's length after the last commit */
 };
 
 /* The one mapping of SQLite result codes to store statuses. */
@@ -186,6 +187,32 @@ static void sqlite_configure_process(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* After each commit of the connection, in place of SQLite's automatic
+ * checkpoint: keeps the WAL's length for sqlite_checkpoint_due, and copies
+ * the WAL here once the store's checkpoint thread has let it grow to
+ * STORE_CHECKPOINT_INLINE_PAGES. */
+static int wal_committed(void *ctx, sqlite3 *h, const char *name, int pages)
+{
+	struct store_db *db = ctx;
+	db->wal_pages = pages;
+	if (pages >= STORE_CHECKPOINT_INLINE_PAGES)
+		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+static bool sqlite_checkpoint_due(struct store_db *db)
+{
+	return db->wal_pages >= STORE_CHECKPOINT_PAGES;
+}
+
+static int sqlite_checkpoint(struct store_db *db)
+{
+	int pages = 0;
+	int rc =
+	    sqlite3_wal_checkpoint_v2(db->handle, NULL, SQLITE_CHECKPOINT_PASSIVE, &pages, NULL);
+	return rc == SQLITE_OK ? pages : -1;
+}
+
 static struct store_db *sqlite_open(const char *path, bool create, char *err, size_t errlen)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -208,6 +235,7 @@ static struct store_db *sqlite_open(const char *path, bool create, char *err, si
 	struct store_db *db = xcalloc(1, sizeof *db);
 	db->handle = h;
 	db->kept = kept;
+	sqlite3_wal_hook(h, wal_committed, db);
 	sqlite3_progress_handler(h, STORE_PROGRESS_STEPS, progress, db);
 	return db;
 }
@@ -574,6 +602,8 @@ const struct store_driver store_sqlite_driver = {
     .schema_target = sqlite_schema_target,
     .watched_file = sqlite_watched_file,
     .tune_for_scan = sqlite_tune_for_scan,
+    .checkpoint_due = sqlite_checkpoint_due,
+    .checkpoint = sqlite_checkpoint,
     .sql = &sqlite_dialect,
     .search = store_sqlite_search,
     .fts_remove = store_sqlite_fts_remove,

@@ -45,6 +45,12 @@ struct store {
 	dev_t dev;               /* its identity, to notice it removed or replaced */
 	ino_t ino;
 	store_render render; /* of the versions of writes (store_set_render) */
+	/* The checkpoint thread (checkpointer_main), started by the first
+	 * commit that makes a checkpoint due; the flags under lock. */
+	pthread_t checkpointer;
+	pthread_cond_t checkpoint_wake;
+	bool checkpointing, checkpoint_due, checkpoint_stop;
+	atomic_bool checkpoint_rest; /* the next write copies the rest */
 };
 
 const struct store_kind_info store_kinds[STORE_KINDS] = {
@@ -403,6 +409,8 @@ static enum store_status begin_write(struct store_conn *c)
 	until.tv_sec += STORE_BUSY_TIMEOUT_MS / 1000;
 	if (pthread_mutex_timedlock(&c->store->writer, &until) != 0)
 		return store_count_error(c, STORE_BUSY);
+	if (atomic_exchange(&c->store->checkpoint_rest, false))
+		c->drv->checkpoint(c->db);
 	enum store_status r = store_count_error(c, c->drv->begin_write(c->db));
 	c->writing = r == STORE_OK;
 	if (!c->writing)
@@ -446,6 +454,59 @@ static enum store_status fts_add_pending(struct store_conn *c)
 	return r;
 }
 
+/* Copies the log of writes into the database whenever a commit makes that
+ * due, on a connection of its own, beside the writes: in passes, each
+ * copying what the writes added during the one before, until one finds
+ * little new; then the next write, holding this process's other writers
+ * back, copies the rest before it begins (begin_write). The log is then
+ * whole in the database, and that write starts it again from its
+ * beginning: copied only beside writes that go on, a WAL never is, and
+ * grows. SQLite's automatic checkpoint did it all inside the commit that
+ * crossed STORE_CHECKPOINT_PAGES, on the writer thread: a fifth of its
+ * time under a stream of creates. */
+static void *checkpointer_main(void *arg)
+{
+	struct store *s = arg;
+	struct store_conn *c = store_conn_private(s);
+	pthread_mutex_lock(&s->lock);
+	while (!s->checkpoint_stop) {
+		if (!s->checkpoint_due || atomic_load(&s->checkpoint_rest)) {
+			pthread_cond_wait(&s->checkpoint_wake, &s->lock);
+			continue;
+		}
+		s->checkpoint_due = false;
+		pthread_mutex_unlock(&s->lock);
+		int seen = 0;
+		for (int pass = 0; c && pass < STORE_CHECKPOINT_PASSES; pass++) {
+			int pages = c->drv->checkpoint(c->db);
+			if (pages < 0 || pages - seen < STORE_CHECKPOINT_REST_PAGES)
+				break;
+			seen = pages;
+		}
+		atomic_store(&s->checkpoint_rest, c != NULL);
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	store_conn_free(c);
+	return NULL;
+}
+
+/* After a write's commit on c: wakes the checkpoint thread, first starting
+ * it, when the commit made a checkpoint due. */
+static void checkpoint_check(struct store_conn *c)
+{
+	struct store *s = c->store;
+	if (!c->drv->checkpoint_due || !c->drv->checkpoint_due(c->db))
+		return;
+	pthread_mutex_lock(&s->lock);
+	if (!s->checkpointing && !s->checkpoint_stop)
+		s->checkpointing =
+		    pthread_create(&s->checkpointer, NULL, checkpointer_main, s) == 0;
+	s->checkpoint_due = true;
+	pthread_cond_signal(&s->checkpoint_wake);
+	pthread_mutex_unlock(&s->lock);
+}
+
 enum store_status store_commit(struct store_conn *c)
 {
 	if (c->group_open)
@@ -457,7 +518,10 @@ enum store_status store_commit(struct store_conn *c)
 		store_rollback(c);
 	else if (c->writing)
 		atomic_fetch_add(&c->store->generation, 1);
+	bool wrote = r == STORE_OK && c->writing;
 	write_done(c);
+	if (wrote)
+		checkpoint_check(c);
 	return r;
 }
 
@@ -736,6 +800,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	pthread_key_create(&s->key, NULL);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->writer, NULL);
+	pthread_cond_init(&s->checkpoint_wake, NULL);
 	*out = s;
 	return 0;
 }
@@ -744,6 +809,15 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	/* The checkpoint thread's connection closes first, so that the last
+	 * one can remove the WAL. */
+	pthread_mutex_lock(&s->lock);
+	s->checkpoint_stop = true;
+	pthread_cond_signal(&s->checkpoint_wake);
+	pthread_mutex_unlock(&s->lock);
+	if (s->checkpointing)
+		pthread_join(s->checkpointer, NULL);
+	pthread_cond_destroy(&s->checkpoint_wake);
 	struct store_conn *c = s->conns;
 	while (c) {
 		struct store_conn *next = c->next;
