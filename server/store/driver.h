@@ -130,7 +130,7 @@ struct store_driver {
 	bool (*checkpoint_due)(struct store_db *db);
 	/* Copies what it can of the log into the database without waiting for
 	 * readers or writers. The length of the log it saw (pages), or -1
-	 * when another connection was copying it. */
+	 * when it could not (another connection copying it, an error). */
 	int (*checkpoint)(struct store_db *db);
 
 	/* Optional: blocks up to timeout_ms for a sign that another session

@@ -187,30 +187,32 @@ static void sqlite_configure_process(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-/* After each commit of the connection, in place of SQLite's automatic
- * checkpoint: keeps the WAL's length for sqlite_checkpoint_due, and copies
- * the WAL here once the store's checkpoint thread has let it grow to
- * STORE_CHECKPOINT_INLINE_PAGES. */
-static int wal_committed(void *ctx, sqlite3 *h, const char *name, int pages)
-{
-	struct store_db *db = ctx;
-	db->wal_pages = pages;
-	if (pages >= STORE_CHECKPOINT_INLINE_PAGES)
-		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	return SQLITE_OK;
-}
-
-static bool sqlite_checkpoint_due(struct store_db *db)
-{
-	return db->wal_pages >= STORE_CHECKPOINT_PAGES;
-}
-
 static int sqlite_checkpoint(struct store_db *db)
 {
 	int pages = 0;
 	int rc =
 	    sqlite3_wal_checkpoint_v2(db->handle, NULL, SQLITE_CHECKPOINT_PASSIVE, &pages, NULL);
 	return rc == SQLITE_OK ? pages : -1;
+}
+
+/* After each commit of the connection, in place of SQLite's automatic
+ * checkpoint: keeps the WAL's length for sqlite_checkpoint_due, and copies
+ * the WAL here once the store's checkpoint thread has let it grow to
+ * STORE_CHECKPOINT_INLINE_PAGES. */
+static int wal_committed(void *ctx, sqlite3 *h, const char *name, int pages)
+{
+	(void)h;
+	(void)name;
+	struct store_db *db = ctx;
+	db->wal_pages = pages;
+	if (pages >= STORE_CHECKPOINT_INLINE_PAGES)
+		sqlite_checkpoint(db);
+	return SQLITE_OK;
+}
+
+static bool sqlite_checkpoint_due(struct store_db *db)
+{
+	return db->wal_pages >= STORE_CHECKPOINT_PAGES;
 }
 
 static struct store_db *sqlite_open(const char *path, bool create, char *err, size_t errlen)
