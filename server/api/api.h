@@ -70,24 +70,15 @@ void api_body_etag(struct http_response *res, int status, char *body, size_t len
 /* Encodes doc (borrowed) to a new compact string; *len gets its length. */
 char *api_dump(const json_t *doc, size_t *len);
 
-/* JSON written straight from values, as api_dump would write them, for
- * the items of a hot list (a search's hits): no json_t to build and free.
- * buf (malloc'd, the writer's to free) holds len bytes, not terminated. */
-struct api_out {
-	char *buf;
-	size_t len, cap;
-};
-void api_out_raw(struct api_out *o, const char *s, size_t n); /* as it is */
-void api_out_string(struct api_out *o, const char *s);        /* NULL: null */
-void api_out_int(struct api_out *o, int64_t v);
-void api_out_real(struct api_out *o, double v);
+/* JSON written straight from values to o, as api_dump would write them,
+ * for the items of a hot list (a search's hits): no json_t to build and
+ * free. */
+void api_out_string(struct xbuf *o, const char *s); /* NULL: null */
+void api_out_int(struct xbuf *o, int64_t v);
+void api_out_real(struct xbuf *o, double v);
 
-/* The text of a list page, {"data":[ITEMS], then the members of rest}:
- * ITEMS the n JSON texts items[i] of lens[i] bytes joined by commas, as
- * api_dump would write them in an array; rest (borrowed) an object with at
- * least one member. */
-char *api_dump_page(const char *const *items, const size_t *lens, size_t n, const json_t *rest,
-                    size_t *len);
+/* Writes doc (borrowed) to o as api_dump would write it. */
+void api_out_json(struct xbuf *o, const json_t *doc);
 
 /* Parses the request body as a JSON object: malformed JSON, invalid UTF-8, a
  * NUL in a string, nesting deeper than API_JSON_DEPTH_MAX or duplicate keys

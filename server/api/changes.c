@@ -141,7 +141,8 @@ HANDLER(api_versions)
 	    store_versions(APP(req)->store, r->kind, id, page.has_after ? &page.after : NULL,
 	                   page.limit, &items, &n, &next_key, page.count ? &total : NULL);
 	const struct api_store_subject about = {.what = r->name};
-	api_list_respond(req, &page, st, &about, &version_items, items, n, next_key, total, res);
+	api_list_respond(req, &page, st, &about, &version_items, items, n, next_key, total, NULL,
+	                 res);
 }
 
 HANDLER(api_version)

@@ -26,21 +26,6 @@ const char *const api_read_only_fields[] = {"id",
                                             "first_invoked_date",
                                             NULL};
 
-static void out_reserve(struct api_out *o, size_t more)
-{
-	if (o->len + more + 1 <= o->cap)
-		return;
-	o->cap = (o->len + more + 1) * 2;
-	o->buf = xrealloc(o->buf, o->cap);
-}
-
-void api_out_raw(struct api_out *o, const char *s, size_t n)
-{
-	out_reserve(o, n);
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-}
-
 /* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
 static size_t utf8_valid_at(const unsigned char *p, size_t n)
 {
@@ -59,10 +44,10 @@ static size_t utf8_valid_at(const unsigned char *p, size_t n)
 /* Writes s as a JSON string: quotes, backslashes and control characters
  * escaped, other text copied in runs; a byte that is not valid UTF-8
  * becomes U+FFFD, so the output is always valid JSON. */
-static void out_string(struct api_out *o, const char *s, size_t n)
+static void out_string(struct xbuf *o, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	out_reserve(o, n + 2);
+	xbuf_reserve(o, n + 2);
 	o->buf[o->len++] = '"';
 	size_t run = 0;
 	for (size_t i = 0; i < n;) {
@@ -76,95 +61,95 @@ static void out_string(struct api_out *o, const char *s, size_t n)
 			i += seq;
 			continue;
 		}
-		api_out_raw(o, s + run, i - run);
+		xbuf_add(o, s + run, i - run);
 		char esc[8];
 		switch (c) {
 		case '"':
-			api_out_raw(o, "\\\"", 2);
+			xbuf_add(o, "\\\"", 2);
 			break;
 		case '\\':
-			api_out_raw(o, "\\\\", 2);
+			xbuf_add(o, "\\\\", 2);
 			break;
 		case '\n':
-			api_out_raw(o, "\\n", 2);
+			xbuf_add(o, "\\n", 2);
 			break;
 		case '\r':
-			api_out_raw(o, "\\r", 2);
+			xbuf_add(o, "\\r", 2);
 			break;
 		case '\t':
-			api_out_raw(o, "\\t", 2);
+			xbuf_add(o, "\\t", 2);
 			break;
 		default:
 			if (c < 0x20) {
 				snprintf(esc, sizeof esc, "\\u%04x", c);
-				api_out_raw(o, esc, 6);
+				xbuf_add(o, esc, 6);
 			} else {
-				api_out_raw(o, "\xEF\xBF\xBD", 3); /* U+FFFD */
+				xbuf_add(o, "\xEF\xBF\xBD", 3); /* U+FFFD */
 			}
 		}
 		run = ++i;
 	}
-	api_out_raw(o, s + run, n - run);
-	api_out_raw(o, "\"", 1);
+	xbuf_add(o, s + run, n - run);
+	xbuf_add(o, "\"", 1);
 }
 
-void api_out_string(struct api_out *o, const char *s)
+void api_out_string(struct xbuf *o, const char *s)
 {
 	if (s)
 		out_string(o, s, strlen(s));
 	else
-		api_out_raw(o, "null", 4);
+		xbuf_add(o, "null", 4);
 }
 
-void api_out_int(struct api_out *o, int64_t v)
+void api_out_int(struct xbuf *o, int64_t v)
 {
 	char num[24];
-	api_out_raw(o, num, (size_t)snprintf(num, sizeof num, "%" PRId64, v));
+	xbuf_add(o, num, (size_t)snprintf(num, sizeof num, "%" PRId64, v));
 }
 
-void api_out_real(struct api_out *o, double v)
+void api_out_real(struct xbuf *o, double v)
 {
 	char num[40];
 	int n = snprintf(num, sizeof num, "%.17g", v);
 	if (!strpbrk(num, ".eEni")) /* keep it a real: 2 -> 2.0 */
 		n += snprintf(num + n, sizeof num - (size_t)n, ".0");
-	api_out_raw(o, num, (size_t)n);
+	xbuf_add(o, num, (size_t)n);
 }
 
 /* Writes v compactly, members in insertion order (as json_dumpb with
  * JSON_COMPACT would, several times faster on long strings). */
-static void out_value(struct api_out *o, const json_t *v)
+void api_out_json(struct xbuf *o, const json_t *v)
 {
 	if (!v) { /* a json_pack that failed: never expected, never a crash */
-		api_out_raw(o, "null", 4);
+		xbuf_add(o, "null", 4);
 		return;
 	}
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: {
-		api_out_raw(o, "{", 1);
+		xbuf_add(o, "{", 1);
 		const char *key;
 		json_t *member;
 		bool first = true;
 		json_object_foreach((json_t *)v, key, member)
 		{
 			if (!first)
-				api_out_raw(o, ",", 1);
+				xbuf_add(o, ",", 1);
 			first = false;
 			out_string(o, key, strlen(key));
-			api_out_raw(o, ":", 1);
-			out_value(o, member);
+			xbuf_add(o, ":", 1);
+			api_out_json(o, member);
 		}
-		api_out_raw(o, "}", 1);
+		xbuf_add(o, "}", 1);
 		return;
 	}
 	case JSON_ARRAY:
-		api_out_raw(o, "[", 1);
+		xbuf_add(o, "[", 1);
 		for (size_t i = 0; i < json_array_size(v); i++) {
 			if (i)
-				api_out_raw(o, ",", 1);
-			out_value(o, json_array_get(v, i));
+				xbuf_add(o, ",", 1);
+			api_out_json(o, json_array_get(v, i));
 		}
-		api_out_raw(o, "]", 1);
+		xbuf_add(o, "]", 1);
 		return;
 	case JSON_STRING:
 		out_string(o, json_string_value(v), json_string_length(v));
@@ -176,46 +161,22 @@ static void out_value(struct api_out *o, const json_t *v)
 		api_out_real(o, json_real_value(v));
 		return;
 	case JSON_TRUE:
-		api_out_raw(o, "true", 4);
+		xbuf_add(o, "true", 4);
 		return;
 	case JSON_FALSE:
-		api_out_raw(o, "false", 5);
+		xbuf_add(o, "false", 5);
 		return;
 	case JSON_NULL:
-		api_out_raw(o, "null", 4);
+		xbuf_add(o, "null", 4);
 		return;
 	}
 }
 
 char *api_dump(const json_t *doc, size_t *len)
 {
-	struct api_out o = {0};
-	out_reserve(&o, 4096);
-	out_value(&o, doc);
-	o.buf[o.len] = '\0';
-	*len = o.len;
-	return o.buf;
-}
-
-char *api_dump_page(const char *const *items, const size_t *lens, size_t n, const json_t *rest,
-                    size_t *len)
-{
-	/* One allocation for the page: its items, their commas, and room for
-	 * the rest (a cursor, a total). */
-	size_t cap = n + 4096;
-	for (size_t i = 0; i < n; i++)
-		cap += lens[i];
-	struct api_out o = {.buf = xmalloc(cap), .cap = cap};
-	api_out_raw(&o, "{\"data\":[", 9);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			api_out_raw(&o, ",", 1);
-		api_out_raw(&o, items[i], lens[i]);
-	}
-	api_out_raw(&o, "]", 1);
-	size_t brace = o.len;
-	out_value(&o, rest);
-	o.buf[brace] = ','; /* {"next_cursor":...} continues the object */
+	struct xbuf o = {0};
+	xbuf_reserve(&o, 4096);
+	api_out_json(&o, doc);
 	o.buf[o.len] = '\0';
 	*len = o.len;
 	return o.buf;

@@ -695,9 +695,14 @@ static void respond_meetings(struct http_request *req, struct http_response *res
 	size_t n = 0;
 	char *next_key = NULL;
 	int64_t total = 0;
-	/* A stored summary is the item as it is, without a role. */
+	/* Items without a role are their stored summaries, which the store
+	 * writes straight into the page. */
+	struct xbuf text = {0};
 	struct meeting_filter g = *f;
-	g.stored_summaries = role_of == 0;
+	if (!role_of) {
+		api_page_open(&text);
+		g.summaries = &text;
+	}
 	enum store_status st =
 	    store_meeting_list(APP(req)->store, &g, page.has_after ? &page.after : NULL, page.limit,
 	                       &items, &n, &next_key, page.count ? &total : NULL);
@@ -707,9 +712,9 @@ static void respond_meetings(struct http_request *req, struct http_response *res
 	                                    .encode = meeting_item_json,
 	                                    .ctx = &role_of,
 	                                    .id_of = meeting_item_id,
-	                                    .clear = meeting_clear_any,
-	                                    .stored = g.stored_summaries};
-	api_list_respond(req, &page, st, &about, &kind, items, n, next_key, total, res);
+	                                    .clear = meeting_clear_any};
+	api_list_respond(req, &page, st, &about, &kind, items, n, next_key, total, g.summaries,
+	                 res);
 }
 
 int api_meeting_filter(struct http_request *req, struct meeting_filter *f, char **match,

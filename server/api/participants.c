@@ -163,5 +163,5 @@ HANDLER(api_participants_list)
 	                           page.limit, &items, &n, &next_key, page.count ? &total : NULL);
 	const struct api_store_subject about = {.what = "participant"};
 	api_list_respond(req, &page, st, &about, &participant_items, items, n, next_key, total,
-	                 res);
+	                 NULL, res);
 }

@@ -163,7 +163,8 @@ HANDLER(api_principles_list)
 	    store_principle_list(APP(req)->store, &f, page.has_after ? &page.after : NULL,
 	                         page.limit, &items, &n, &next_key, page.count ? &total : NULL);
 	const struct api_store_subject about = {.what = "principle"};
-	api_list_respond(req, &page, st, &about, &principle_items, items, n, next_key, total, res);
+	api_list_respond(req, &page, st, &about, &principle_items, items, n, next_key, total, NULL,
+	                 res);
 }
 
 /* One timeline item as API.md gives it (new reference). */
@@ -222,5 +223,6 @@ HANDLER(api_principles_timeline)
 	    store_principle_timeline(APP(req)->store, id, page.has_after ? &page.after : NULL,
 	                             page.limit, &items, &n, &next_key, page.count ? &total : NULL);
 	const struct api_store_subject about = {.what = "principle"};
-	api_list_respond(req, &page, st, &about, &timeline_items, items, n, next_key, total, res);
+	api_list_respond(req, &page, st, &about, &timeline_items, items, n, next_key, total, NULL,
+	                 res);
 }

@@ -422,8 +422,12 @@ static int copy_param(void *ctx, const char *key, const char *value)
 	return 0;
 }
 
-void api_page_respond(struct http_request *req, const struct api_page *page,
-                      const char *const *items, const size_t *lens, size_t n,
+void api_page_open(struct xbuf *text)
+{
+	xbuf_add(text, "{\"data\":[", 9);
+}
+
+void api_page_respond(struct http_request *req, const struct api_page *page, struct xbuf *text,
                       const struct cursor_pos *last, int64_t total, struct http_response *res)
 {
 	json_t *rest = json_object();
@@ -432,10 +436,13 @@ void api_page_respond(struct http_request *req, const struct api_page *page,
 	json_object_set_new(rest, "next_cursor", api_str(cursor));
 	if (page->count)
 		json_object_set_new(rest, "total", json_integer(total));
-	size_t len;
-	char *body = api_dump_page(items, lens, n, rest, &len);
+	xbuf_add(text, "]", 1);
+	size_t brace = text->len;
+	api_out_json(text, rest);
 	json_decref(rest);
-	http_set_body(res, 200, "application/json", body, len);
+	text->buf[brace] = ','; /* {"next_cursor":...} continues the object */
+	http_set_body(res, 200, "application/json", text->buf, text->len);
+	*text = (struct xbuf){0};
 	if (page->count) {
 		char n[32];
 		snprintf(n, sizeof n, "%lld", (long long)total);
@@ -462,49 +469,36 @@ void api_page_respond(struct http_request *req, const struct api_page *page,
 
 void api_list_respond(struct http_request *req, const struct api_page *page, enum store_status st,
                       const struct api_store_subject *s, const struct api_list_items *k,
-                      void *items, size_t n, char *next_key, int64_t total,
+                      void *items, size_t n, char *next_key, int64_t total, struct xbuf *text,
                       struct http_response *res)
 {
 	char *item = items;
+	struct xbuf own = {0};
 	if (st != STORE_OK) {
 		api_store_failure(res, st, s);
 	} else {
-		/* Each item's JSON: its stored summary, its encoding, or what
-		 * write wrote of it (all items in one buffer, placed once
-		 * written: the buffer moves as it grows). */
-		const char **texts = xcalloc(n + 1, sizeof *texts);
-		size_t *lens = xcalloc(n + 1, sizeof *lens);
-		char **own = xcalloc(n + 1, sizeof *own);
-		struct api_out written = {0};
-		for (size_t i = 0; i < n; i++) {
-			const struct entity_meta *meta = (const void *)(item + i * k->size);
-			if (k->write) {
-				size_t at = written.len;
-				k->write(&written, item + i * k->size, k->ctx);
-				lens[i] = written.len - at;
-			} else if (k->stored && meta->body) {
-				texts[i] = meta->body;
-				lens[i] = meta->body_len;
-			} else {
-				json_t *doc = k->encode(item + i * k->size, k->ctx);
-				texts[i] = own[i] = api_dump(doc, &lens[i]);
-				json_decref(doc);
+		if (!text) { /* each item's JSON: what write writes, or its encoding */
+			text = &own;
+			api_page_open(text);
+			for (size_t i = 0; i < n; i++) {
+				if (i)
+					xbuf_add(text, ",", 1);
+				if (k->write) {
+					k->write(text, item + i * k->size, k->ctx);
+				} else {
+					json_t *doc = k->encode(item + i * k->size, k->ctx);
+					api_out_json(text, doc);
+					json_decref(doc);
+				}
 			}
 		}
-		for (size_t i = 0, at = 0; k->write && i < n; at += lens[i++])
-			texts[i] = written.buf + at;
 		struct cursor_pos last = {0};
 		if (next_key && n)
 			api_cursor_pos(&last, next_key, k->id_of(item + (n - 1) * k->size));
-		api_page_respond(req, page, texts, lens, n, next_key && n ? &last : NULL, total,
-		                 res);
-		for (size_t i = 0; i < n; i++)
-			free(own[i]);
-		free(own);
-		free(written.buf);
-		free(lens);
-		free(texts);
+		api_page_respond(req, page, text, next_key && n ? &last : NULL, total, res);
 	}
+	if (text)
+		free(text->buf);
 	for (size_t i = 0; items && i < n; i++)
 		k->clear(item + i * k->size);
 	free(items);
@@ -514,6 +508,9 @@ void api_list_respond(struct http_request *req, const struct api_page *page, enu
 void api_page_empty(struct http_request *req, const char *scope, struct http_response *res)
 {
 	struct api_page page;
-	if (api_page_begin(req, scope, &page, res) == 0)
-		api_page_respond(req, &page, NULL, NULL, 0, NULL, 0, res);
+	struct xbuf text = {0};
+	if (api_page_begin(req, scope, &page, res) == 0) {
+		api_page_open(&text);
+		api_page_respond(req, &page, &text, NULL, 0, res);
+	}
 }

@@ -96,12 +96,15 @@ struct api_page {
 int api_page_begin(struct http_request *req, const char *scope, struct api_page *page,
                    struct http_response *res);
 
-/* Answers a list page: {"data": [items], "next_cursor": ...}, the items the
- * n JSON texts items[i] of lens[i] bytes (borrowed), with a Link header to
- * the next page and, when page->count, "total" and X-Total-Count. last is
- * the position of the page's last row (NULL when no more rows follow). */
-void api_page_respond(struct http_request *req, const struct api_page *page,
-                      const char *const *items, const size_t *lens, size_t n,
+/* Begins text, the text of a list page, for its items' JSON joined by
+ * commas: {"data":[ */
+void api_page_open(struct xbuf *text);
+
+/* Answers a list page: {"data": [items], "next_cursor": ...}, text begun
+ * by api_page_open holding the items (taken), with a Link header to the
+ * next page and, when page->count, "total" and X-Total-Count. last is the
+ * position of the page's last row (NULL when no more rows follow). */
+void api_page_respond(struct http_request *req, const struct api_page *page, struct xbuf *text,
                       const struct cursor_pos *last, int64_t total, struct http_response *res);
 
 /* How the items of a list become its page. */
@@ -109,22 +112,21 @@ struct api_list_items {
 	size_t size;                                          /* of an item */
 	json_t *(*encode)(const void *item, const void *ctx); /* new reference */
 	/* Or, instead, writes the item's JSON straight to o. */
-	void (*write)(struct api_out *o, const void *item, const void *ctx);
+	void (*write)(struct xbuf *o, const void *item, const void *ctx);
 	const void *ctx;                    /* for encode or write */
 	int64_t (*id_of)(const void *item); /* the id a cursor after it holds */
 	void (*clear)(void *item);
-	/* Items are records whose meta.body, when set, is their item's JSON
-	 * (a stored summary), used instead of encode. */
-	bool stored;
 };
 
 /* The one list responder: answers what a store list call returned, its
  * failure (about s) or the page of its n items (encoded), the cursor after
- * the last when next_key is not NULL, and total. Frees items and next_key
- * (steals both, whatever st). */
+ * the last when next_key is not NULL, and total. text is NULL, or the
+ * page's text begun by api_page_open in which the store wrote the items
+ * (stored summaries: k's encode and write unused). Frees items, next_key
+ * and text (steals them, whatever st). */
 void api_list_respond(struct http_request *req, const struct api_page *page, enum store_status st,
                       const struct api_store_subject *s, const struct api_list_items *k,
-                      void *items, size_t n, char *next_key, int64_t total,
+                      void *items, size_t n, char *next_key, int64_t total, struct xbuf *text,
                       struct http_response *res);
 
 /* Answers an empty page (for a search text that can match nothing),

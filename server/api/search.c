@@ -26,27 +26,27 @@ int api_search_text(const char *q, char **match, struct http_response *res)
 }
 
 /* One hit as API.md gives it. */
-static void hit_write(struct api_out *o, const void *item, const void *ctx)
+static void hit_write(struct xbuf *o, const void *item, const void *ctx)
 {
 	(void)ctx;
 	const struct search_hit *h = item;
-	api_out_raw(o, "{\"type\":", 8);
+	xbuf_add(o, "{\"type\":", 8);
 	api_out_string(o, store_kinds[h->kind].singular);
-	api_out_raw(o, ",\"id\":", 6);
+	xbuf_add(o, ",\"id\":", 6);
 	api_out_int(o, h->id);
-	api_out_raw(o, ",\"slug\":", 8);
+	xbuf_add(o, ",\"slug\":", 8);
 	api_out_string(o, h->slug);
-	api_out_raw(o, ",\"title\":", 9);
+	xbuf_add(o, ",\"title\":", 9);
 	api_out_string(o, h->title);
-	api_out_raw(o, ",\"date\":", 8);
+	xbuf_add(o, ",\"date\":", 8);
 	api_out_string(o, h->date[0] ? h->date : NULL);
-	api_out_raw(o, ",\"snippet\":", 11);
+	xbuf_add(o, ",\"snippet\":", 11);
 	char *snippet = api_markup_text(h->snippet, true);
 	api_out_string(o, snippet);
 	free(snippet);
-	api_out_raw(o, ",\"score\":", 9);
+	xbuf_add(o, ",\"score\":", 9);
 	api_out_real(o, -h->score);
-	api_out_raw(o, "}", 1);
+	xbuf_add(o, "}", 1);
 }
 
 static int64_t hit_id(const void *item)
@@ -94,7 +94,7 @@ HANDLER(api_search)
 	    store_search(APP(req)->store, match, kinds, page.has_after ? &page.after : NULL,
 	                 page.limit, &hits, &n, &next_key, page.count ? &total : NULL);
 	const struct api_store_subject about = {.what = "search"};
-	api_list_respond(req, &page, st, &about, &hit_items, hits, n, next_key, total, res);
+	api_list_respond(req, &page, st, &about, &hit_items, hits, n, next_key, total, NULL, res);
 done:
 	free(scope);
 	free(match);

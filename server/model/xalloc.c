@@ -98,3 +98,18 @@ char *xasprintf(const char *fmt, ...)
 	va_end(ap);
 	return s;
 }
+
+void xbuf_reserve(struct xbuf *b, size_t more)
+{
+	if (b->len + more + 1 <= b->cap)
+		return;
+	b->cap = (b->len + more + 1) * 2;
+	b->buf = xrealloc(b->buf, b->cap);
+}
+
+void xbuf_add(struct xbuf *b, const char *s, size_t n)
+{
+	xbuf_reserve(b, n);
+	memcpy(b->buf + b->len, s, n);
+	b->len += n;
+}

@@ -19,4 +19,16 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* vprintf into a new string; ap is consumed. */
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
+/* A text that grows as it is written: len bytes of buf (malloc'd, the
+ * writer's to free), room for cap and, past len, one more byte. Start it as
+ * {0}. */
+struct xbuf {
+	char *buf;
+	size_t len, cap;
+};
+/* Room for more bytes past len (and one for a terminator). */
+void xbuf_reserve(struct xbuf *b, size_t more);
+/* Appends the n bytes of s. */
+void xbuf_add(struct xbuf *b, const char *s, size_t n);
+
 #endif

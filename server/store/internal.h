@@ -153,6 +153,10 @@ static inline const char *store_col_text(struct store_stmt *st, int i)
 {
 	return st->conn->drv->column_text(st->handle, i, NULL);
 }
+static inline const char *store_col_text_len(struct store_stmt *st, int i, size_t *len)
+{
+	return st->conn->drv->column_text(st->handle, i, len);
+}
 static inline bool store_col_is_null(struct store_stmt *st, int i)
 {
 	return st->conn->drv->column_is_null(st->handle, i);
@@ -298,6 +302,11 @@ struct store_page_query {
 	const void *ctx;
 	size_t item_size;
 	void (*row_read)(struct store_stmt *st, void *item);
+	/* Optional: each row's column text_col, a JSON text or NULL, appended
+	 * to text (a comma before each but the first the page appends), the
+	 * item's meta.body_at and body_len saying where (body_len 0: NULL). */
+	struct xbuf *text;
+	int text_col;
 	void (*item_clear)(void *item);
 	/* Optional: completes the page's n items before the count. */
 	enum store_status (*finish)(struct store_conn *c, void *items, size_t n, const void *ctx);

@@ -691,6 +691,7 @@ struct meeting_list_ctx {
 	const struct cursor_pos *after;
 	bool ranked;
 	const char *match;           /* f->match, in the driver's form */
+	size_t text_start;           /* f->summaries' length when the list began */
 	char *own_match;             /* that form, when the driver made one */
 	double after_score;          /* ranked: the cursor's score */
 	struct store_rank_walk walk; /* ranked: the statistics of the walk */
@@ -833,20 +834,19 @@ static void meeting_summary_row_read(struct store_stmt *st, void *out)
 	meeting_summary_read(st, out);
 }
 
-/* A row of a list of stored summaries: id, date (the keyset) and the
- * stored summary when there is one. */
+/* A row of a list of stored summaries: id and date (the keyset); the
+ * stored summary, column 2, store_page appends to the list's text. */
 static void meeting_stored_row_read(struct store_stmt *st, void *out)
 {
 	struct meeting *m = out;
 	m->meta.id = store_col_int64(st, 0);
 	store_column_copy(st, 1, m->date, sizeof m->date);
-	m->meta.body = store_column_text_len(st, 2, &m->meta.body_len);
 }
 
 static bool lacks_body(const void *item, const void *ctx)
 {
 	(void)ctx;
-	return !((const struct meeting *)item)->meta.body;
+	return !((const struct meeting *)item)->meta.body_len;
 }
 
 /* True when every one of the n items came with its stored summary. */
@@ -873,21 +873,65 @@ static char *meeting_list_key(const void *item, const void *ctx)
 	return l->ranked ? store_rank_key(&l->walk, STORE_MEETINGS, m->rank) : xstrdup(m->date);
 }
 
+/* Leaves in the list's text (l->f->summaries), past where the list began
+ * it, the JSON of the n items joined by commas: the summaries page_read
+ * appended, in place when they are the page's in order (the row after the
+ * page cut off), else through a copy, with those of the items that came
+ * without one rendered from their columns and lists. */
+static void summaries_join(struct store_conn *c, const struct meeting_list_ctx *l,
+                           const struct meeting *m, size_t n)
+{
+	struct xbuf *text = l->f->summaries;
+	size_t end = l->text_start;
+	bool in_place = true;
+	for (size_t i = 0; i < n && in_place; i++) {
+		in_place = m[i].meta.body_len && m[i].meta.body_at == end + (i > 0);
+		end = m[i].meta.body_at + m[i].meta.body_len;
+	}
+	if (in_place) {
+		text->len = end;
+		return;
+	}
+	store_render render = store_renderer(c->store);
+	struct xbuf joined = {0};
+	xbuf_add(&joined, text->buf, l->text_start);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			xbuf_add(&joined, ",", 1);
+		if (m[i].meta.body_len) {
+			xbuf_add(&joined, text->buf + m[i].meta.body_at, m[i].meta.body_len);
+		} else {
+			size_t len;
+			char *own = render(STORE_MEETINGS, &m[i], true, &len);
+			xbuf_add(&joined, own, len);
+			free(own);
+		}
+	}
+	free(text->buf);
+	*text = joined;
+}
+
 static enum store_status meeting_list_finish(struct store_conn *c, void *items, size_t n,
                                              const void *ctx)
 {
-	(void)ctx;
-	return load_lists(c, items, n, LIST_ATTENDANCES, LIST_INVOCATIONS, NULL);
+	const struct meeting_list_ctx *l = ctx;
+	enum store_status r = load_lists(c, items, n, LIST_ATTENDANCES, LIST_INVOCATIONS, NULL);
+	if (r == STORE_OK && l->f->summaries)
+		summaries_join(c, l, items, n);
+	return r;
 }
 
 /* The summaries and nested lists of the items that came without a stored
- * summary (a write made it stale moments ago). */
+ * summary (a write made it stale moments ago), then the list's text. */
 static enum store_status meeting_stored_list_finish(struct store_conn *c, void *items, size_t n,
                                                     const void *ctx)
 {
-	return all_stored(items, n, ctx)
-	           ? STORE_OK
-	           : load_lists(c, items, n, LIST_SUMMARY, LIST_INVOCATIONS, lacks_body);
+	enum store_status r = all_stored(items, n, ctx) ? STORE_OK
+	                                                : load_lists(c, items, n, LIST_SUMMARY,
+	                                                             LIST_INVOCATIONS, lacks_body);
+	if (r == STORE_OK)
+		summaries_join(c, ctx, items, n);
+	return r;
 }
 
 enum store_status store_meeting_list_on(struct store_conn *c, const struct meeting_filter *f,
@@ -901,6 +945,7 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 	l->f = f;
 	l->after = after;
 	l->ranked = f->sort == MEETING_SORT_RANK && f->match;
+	l->text_start = f->summaries ? f->summaries->len : 0;
 	l->own_match = f->match && c->drv->match ? c->drv->match(f->match) : NULL;
 	l->match = l->own_match ? l->own_match : f->match;
 	enum store_status r = resolve_filters(c, f, l->participants, &l->principle);
@@ -933,14 +978,13 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 	} else {
 		/* Stored summaries need no more than the index's columns (a's
 		 * when the list reads attendances: the same as m's). */
-		enum list_from from =
-		    list_from(l, f->stored_summaries ? READS_SUMMARIES : READS_COLUMNS);
+		enum list_from from = list_from(l, f->summaries ? READS_SUMMARIES : READS_COLUMNS);
 		const char *id, *date;
 		list_keyset(from, &id, &date);
 		if (from == FROM_LIST)
 			fprintf(q, "SELECT l.meeting_id, l.date, l.summary FROM %s",
 			        list_from_sql[from]);
-		else if (f->stored_summaries)
+		else if (f->summaries)
 			fprintf(q,
 			        "SELECT %s, %s, j.summary FROM %s "
 			        "LEFT JOIN meeting_list j ON j.key = " STORE_LIST_KEY("%s", "%s"),
@@ -977,13 +1021,14 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 	    .bind = meeting_list_bind,
 	    .ctx = l,
 	    .item_size = sizeof(struct meeting),
-	    .row_read = l->ranked             ? meeting_ranked_row_read
-	                : f->stored_summaries ? meeting_stored_row_read
-	                                      : meeting_summary_row_read,
+	    .row_read = l->ranked      ? meeting_ranked_row_read
+	                : f->summaries ? meeting_stored_row_read
+	                               : meeting_summary_row_read,
+	    .text = f->summaries && !l->ranked ? f->summaries : NULL,
+	    .text_col = 2,
 	    .item_clear = meeting_clear_any,
-	    .finish = f->stored_summaries && !l->ranked ? meeting_stored_list_finish
-	                                                : meeting_list_finish,
-	    .complete = f->stored_summaries && !l->ranked ? all_stored : NULL,
+	    .finish = f->summaries && !l->ranked ? meeting_stored_list_finish : meeting_list_finish,
+	    .complete = f->summaries && !l->ranked ? all_stored : NULL,
 	    .key_of = meeting_list_key,
 	};
 	void *out = NULL;

@@ -1107,6 +1107,23 @@ static void page_clear(const struct store_page_query *q, char *out, size_t *n)
 	*n = 0;
 }
 
+/* Appends the text of q's text_col in st's row to q->text, past start,
+ * and says where in item. */
+static void text_read(struct store_stmt *st, const struct store_page_query *q, size_t start,
+                      void *item)
+{
+	struct entity_meta *meta = item; /* every record struct starts with it */
+	size_t len;
+	const char *t = store_col_text_len(st, q->text_col, &len);
+	if (!t || !len)
+		return;
+	if (q->text->len > start)
+		xbuf_add(q->text, ",", 1);
+	meta->body_at = q->text->len;
+	meta->body_len = len;
+	xbuf_add(q->text, t, len);
+}
+
 /* Reads the page of q into out (limit + 1 items), again while the query
  * is not settled; *n items read, *more when there is a next one (cleared
  * from out). */
@@ -1114,6 +1131,7 @@ static enum store_status page_read(struct store_conn *c, const struct store_page
                                    int limit, char *out, size_t *n, bool *more)
 {
 	enum store_status r;
+	size_t start = q->text ? q->text->len : 0;
 	for (;;) {
 		struct store_stmt *st;
 		r = store_prepare(c, q->sql, &st);
@@ -1121,8 +1139,12 @@ static enum store_status page_read(struct store_conn *c, const struct store_page
 			q->bind(st, q->ctx, true);
 			store_bind_int64(st, q->limit_param, (int64_t)limit + 1);
 			bool row;
-			while ((r = store_step(st, &row)) == STORE_OK && row)
-				q->row_read(st, out + (*n)++ * q->item_size);
+			while ((r = store_step(st, &row)) == STORE_OK && row) {
+				void *item = out + (*n)++ * q->item_size;
+				q->row_read(st, item);
+				if (q->text)
+					text_read(st, q, start, item);
+			}
 			store_done(st);
 		}
 		if (r != STORE_OK || !q->settled || q->settled(out, n, (size_t)limit + 1, q->ctx))

@@ -14,6 +14,7 @@
 
 #include "model/cursor.h"
 #include "model/entities.h"
+#include "model/xalloc.h"
 
 enum store_status {
 	STORE_OK,
@@ -151,9 +152,11 @@ struct meeting_filter {
 	struct model_ref principle; /* invoked; id 0 and slug NULL for any */
 	const char *match;          /* a search expression (model_search_translate), or NULL */
 	enum meeting_sort sort;
-	/* Items of a list by date may come as their stored summary (meta.body,
-	 * the list item's JSON) without their nested lists. */
-	bool stored_summaries;
+	/* When set, a list by date reads its items' stored summaries (the
+	 * list item's JSON, as the store's renderer writes it: store_set_render)
+	 * and appends them to summaries, joined by commas as in a JSON array;
+	 * the items then carry no more than their id and date. */
+	struct xbuf *summaries;
 };
 
 /* ---- participants (store/participants.c) ----
