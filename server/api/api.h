@@ -70,9 +70,8 @@ void api_body_etag(struct http_response *res, int status, char *body, size_t len
 /* Encodes doc (borrowed) to a new compact string; *len gets its length. */
 char *api_dump(const json_t *doc, size_t *len);
 
-/* JSON written straight from values to o, as api_dump would write them,
- * for the items of a hot list (a search's hits): no json_t to build and
- * free. */
+/* JSON written straight from values to o, as api_dump would write them
+ * (a list page, a search's hits): no json_t to build and free. */
 void api_out_string(struct xbuf *o, const char *s); /* NULL: null */
 void api_out_int(struct xbuf *o, int64_t v);
 void api_out_real(struct xbuf *o, double v);

@@ -695,11 +695,11 @@ static void respond_meetings(struct http_request *req, struct http_response *res
 	size_t n = 0;
 	char *next_key = NULL;
 	int64_t total = 0;
-	/* Items without a role are their stored summaries, which the store
-	 * writes straight into the page. */
+	/* The items of a list by date without a role are their stored
+	 * summaries, which the store writes straight into the page. */
 	struct xbuf text = {0};
 	struct meeting_filter g = *f;
-	if (!role_of) {
+	if (!role_of && f->sort != MEETING_SORT_RANK) {
 		api_page_open(&text);
 		g.summaries = &text;
 	}

@@ -441,6 +441,7 @@ void api_page_respond(struct http_request *req, const struct api_page *page, str
 	api_out_json(text, rest);
 	json_decref(rest);
 	text->buf[brace] = ','; /* {"next_cursor":...} continues the object */
+	text->buf[text->len] = '\0';
 	http_set_body(res, 200, "application/json", text->buf, text->len);
 	*text = (struct xbuf){0};
 	if (page->count) {

@@ -21,10 +21,10 @@ struct entity_meta {
 	char updated_at[MODEL_TIMESTAMP_LEN + 1];
 	int64_t version;
 	/* The representation the store rendered for the version a write of this
-	 * record recorded (what the write answers), or NULL. In a list of
-	 * stored summaries (meeting_filter.summaries), body is NULL and the
-	 * item's summary, when it has one, is the body_len bytes at body_at in
-	 * the list's text. */
+	 * record recorded (what the write answers), or NULL. While a list of
+	 * stored summaries is read (meeting_filter.summaries), body is NULL
+	 * and the item's summary, when it has one, is the body_len bytes at
+	 * body_at in the list's text. */
 	char *body;
 	size_t body_len, body_at;
 };

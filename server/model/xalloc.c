@@ -109,6 +109,8 @@ void xbuf_reserve(struct xbuf *b, size_t more)
 
 void xbuf_add(struct xbuf *b, const char *s, size_t n)
 {
+	if (!n)
+		return;
 	xbuf_reserve(b, n);
 	memcpy(b->buf + b->len, s, n);
 	b->len += n;

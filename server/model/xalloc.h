@@ -19,9 +19,9 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* vprintf into a new string; ap is consumed. */
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
-/* A text that grows as it is written: len bytes of buf (malloc'd, the
- * writer's to free), room for cap and, past len, one more byte. Start it as
- * {0}. */
+/* A text that grows as it is written: len bytes in buf (malloc'd, cap
+ * bytes, the writer's to free), with room for a terminator past them once
+ * anything is written. Start it as {0}. */
 struct xbuf {
 	char *buf;
 	size_t len, cap;

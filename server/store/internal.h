@@ -153,6 +153,7 @@ static inline const char *store_col_text(struct store_stmt *st, int i)
 {
 	return st->conn->drv->column_text(st->handle, i, NULL);
 }
+/* The same, and its length in *len. */
 static inline const char *store_col_text_len(struct store_stmt *st, int i, size_t *len)
 {
 	return st->conn->drv->column_text(st->handle, i, len);

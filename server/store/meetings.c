@@ -875,9 +875,9 @@ static char *meeting_list_key(const void *item, const void *ctx)
 
 /* Leaves in the list's text (l->f->summaries), past where the list began
  * it, the JSON of the n items joined by commas: the summaries page_read
- * appended, in place when they are the page's in order (the row after the
- * page cut off), else through a copy, with those of the items that came
- * without one rendered from their columns and lists. */
+ * appended, in place when each came with one (the row after the page cut
+ * off), else through a copy, with those of the items that came without
+ * one rendered from their columns and lists. */
 static void summaries_join(struct store_conn *c, const struct meeting_list_ctx *l,
                            const struct meeting *m, size_t n)
 {
@@ -914,11 +914,8 @@ static void summaries_join(struct store_conn *c, const struct meeting_list_ctx *
 static enum store_status meeting_list_finish(struct store_conn *c, void *items, size_t n,
                                              const void *ctx)
 {
-	const struct meeting_list_ctx *l = ctx;
-	enum store_status r = load_lists(c, items, n, LIST_ATTENDANCES, LIST_INVOCATIONS, NULL);
-	if (r == STORE_OK && l->f->summaries)
-		summaries_join(c, l, items, n);
-	return r;
+	(void)ctx;
+	return load_lists(c, items, n, LIST_ATTENDANCES, LIST_INVOCATIONS, NULL);
 }
 
 /* The summaries and nested lists of the items that came without a stored

@@ -1126,13 +1126,14 @@ static void text_read(struct store_stmt *st, const struct store_page_query *q, s
 
 /* Reads the page of q into out (limit + 1 items), again while the query
  * is not settled; *n items read, *more when there is a next one (cleared
- * from out). */
+ * from out). Each reading writes q->text from start. */
 static enum store_status page_read(struct store_conn *c, const struct store_page_query *q,
-                                   int limit, char *out, size_t *n, bool *more)
+                                   size_t start, int limit, char *out, size_t *n, bool *more)
 {
 	enum store_status r;
-	size_t start = q->text ? q->text->len : 0;
 	for (;;) {
+		if (q->text)
+			q->text->len = start;
 		struct store_stmt *st;
 		r = store_prepare(c, q->sql, &st);
 		if (r == STORE_OK) {
@@ -1171,9 +1172,9 @@ enum store_status store_page(struct store_conn *c, const struct store_page_query
 	if (r != STORE_OK)
 		return r;
 	char *out = xcalloc((size_t)limit + 1, q->item_size);
-	size_t n = 0;
+	size_t n = 0, start = q->text ? q->text->len : 0;
 	bool more;
-	r = page_read(c, q, limit, out, &n, &more);
+	r = page_read(c, q, start, limit, out, &n, &more);
 	if (r == STORE_OK && alone && q->finish && !q->complete(out, n, q->ctx)) {
 		page_clear(q, out, &n);
 		r = store_begin_read(c);
@@ -1182,7 +1183,7 @@ enum store_status store_page(struct store_conn *c, const struct store_page_query
 			return r;
 		}
 		alone = false;
-		r = page_read(c, q, limit, out, &n, &more);
+		r = page_read(c, q, start, limit, out, &n, &more);
 	}
 	if (r == STORE_OK && q->finish)
 		r = q->finish(c, out, n, q->ctx);

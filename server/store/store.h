@@ -152,10 +152,11 @@ struct meeting_filter {
 	struct model_ref principle; /* invoked; id 0 and slug NULL for any */
 	const char *match;          /* a search expression (model_search_translate), or NULL */
 	enum meeting_sort sort;
-	/* When set, a list by date reads its items' stored summaries (the
-	 * list item's JSON, as the store's renderer writes it: store_set_render)
-	 * and appends them to summaries, joined by commas as in a JSON array;
-	 * the items then carry no more than their id and date. */
+	/* When set (a list by date, on a store with a renderer:
+	 * store_set_render), the list reads its items' stored summaries (the
+	 * list item's JSON) and appends them to summaries, joined by commas
+	 * as in a JSON array, rendering those a write made stale; the items
+	 * are then for their ids and dates (the cursor), not their JSON. */
 	struct xbuf *summaries;
 };
 
