@@ -691,7 +691,8 @@ struct meeting_list_ctx {
 	const struct cursor_pos *after;
 	bool ranked;
 	const char *match;           /* f->match, in the driver's form */
-	size_t text_start;           /* f->summaries' length when the list began */
+	struct xbuf *text;           /* f->summaries, in a list by date: its items' text */
+	size_t text_start;           /* text's length when the list began */
 	char *own_match;             /* that form, when the driver made one */
 	double after_score;          /* ranked: the cursor's score */
 	struct store_rank_walk walk; /* ranked: the statistics of the walk */
@@ -873,7 +874,7 @@ static char *meeting_list_key(const void *item, const void *ctx)
 	return l->ranked ? store_rank_key(&l->walk, STORE_MEETINGS, m->rank) : xstrdup(m->date);
 }
 
-/* Leaves in the list's text (l->f->summaries), past where the list began
+/* Leaves in the list's text (l->text), past where the list began
  * it, the JSON of the n items joined by commas: the summaries page_read
  * appended, in place when each came with one (the row after the page cut
  * off), else through a copy, with those of the items that came without
@@ -881,7 +882,7 @@ static char *meeting_list_key(const void *item, const void *ctx)
 static void summaries_join(struct store_conn *c, const struct meeting_list_ctx *l,
                            const struct meeting *m, size_t n)
 {
-	struct xbuf *text = l->f->summaries;
+	struct xbuf *text = l->text;
 	size_t end = l->text_start;
 	bool in_place = true;
 	for (size_t i = 0; i < n && in_place; i++) {
@@ -942,7 +943,8 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 	l->f = f;
 	l->after = after;
 	l->ranked = f->sort == MEETING_SORT_RANK && f->match;
-	l->text_start = f->summaries ? f->summaries->len : 0;
+	l->text = l->ranked ? NULL : f->summaries;
+	l->text_start = l->text ? l->text->len : 0;
 	l->own_match = f->match && c->drv->match ? c->drv->match(f->match) : NULL;
 	l->match = l->own_match ? l->own_match : f->match;
 	enum store_status r = resolve_filters(c, f, l->participants, &l->principle);
@@ -975,13 +977,13 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 	} else {
 		/* Stored summaries need no more than the index's columns (a's
 		 * when the list reads attendances: the same as m's). */
-		enum list_from from = list_from(l, f->summaries ? READS_SUMMARIES : READS_COLUMNS);
+		enum list_from from = list_from(l, l->text ? READS_SUMMARIES : READS_COLUMNS);
 		const char *id, *date;
 		list_keyset(from, &id, &date);
 		if (from == FROM_LIST)
 			fprintf(q, "SELECT l.meeting_id, l.date, l.summary FROM %s",
 			        list_from_sql[from]);
-		else if (f->summaries)
+		else if (l->text)
 			fprintf(q,
 			        "SELECT %s, %s, j.summary FROM %s "
 			        "LEFT JOIN meeting_list j ON j.key = " STORE_LIST_KEY("%s", "%s"),
@@ -1018,14 +1020,14 @@ enum store_status store_meeting_list_on(struct store_conn *c, const struct meeti
 	    .bind = meeting_list_bind,
 	    .ctx = l,
 	    .item_size = sizeof(struct meeting),
-	    .row_read = l->ranked      ? meeting_ranked_row_read
-	                : f->summaries ? meeting_stored_row_read
-	                               : meeting_summary_row_read,
-	    .text = f->summaries && !l->ranked ? f->summaries : NULL,
+	    .row_read = l->ranked ? meeting_ranked_row_read
+	                : l->text ? meeting_stored_row_read
+	                          : meeting_summary_row_read,
+	    .text = l->text,
 	    .text_col = 2,
 	    .item_clear = meeting_clear_any,
-	    .finish = f->summaries && !l->ranked ? meeting_stored_list_finish : meeting_list_finish,
-	    .complete = f->summaries && !l->ranked ? all_stored : NULL,
+	    .finish = l->text ? meeting_stored_list_finish : meeting_list_finish,
+	    .complete = l->text ? all_stored : NULL,
 	    .key_of = meeting_list_key,
 	};
 	void *out = NULL;
