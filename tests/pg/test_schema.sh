@@ -89,6 +89,16 @@ grep -qx 'participant|1|maros-sefcovic|Maroš Šefčovič|\["Šefčovič","M. Se
 grep -qx 'meeting|7|newest|Newest|2024-12-12|meeting|<null>|<null>|<null>|<null>|<null>|\[\]|2024-12-12T00:00:00Z|2024-12-12T00:00:00Z|1' \
 	"$work/postgres.out" || fail "a deleted meeting's id was given out again"
 
+# A meeting of some 6 KB, its readout of 200 words and its search vector,
+# to be kept whole in its row (0015_search_vectors_inline.sql): a search
+# reads the vector of every match, and one out of line was a fetch from
+# the TOAST table each.
+pg -c "INSERT INTO meetings (slug, title, date, readout, created_at, updated_at)
+	SELECT 'long-readout', 'A long readout', '2024-12-13',
+		string_agg(substr(md5(CAST(g AS TEXT)), 1, 10), ' '),
+		'2024-12-13T00:00:00Z', '2024-12-13T00:00:00Z'
+	FROM generate_series(1, 200) AS g"
+
 # The search vectors are the store's to write: readoutd writes every missing
 # one when it starts (it also replaces the writes' cursor key, compared above).
 "$readoutd" export --db "$uri" >/dev/null
@@ -119,6 +129,10 @@ expect "json_each over a bound JSON array of ids" \
 expect "weights: name A, aliases B" \
 	"SELECT search FROM participants WHERE slug = 'antony-blinken'" \
 	"'antony':1A 'blinken':2A,4B 'tony':3B"
+expect "a meeting of 6 KB keeps its search vector in its row" \
+	"SELECT length(m.search) || '|' || pg_relation_size(c.reltoastrelid)
+		FROM meetings m, pg_class c WHERE m.slug = 'long-readout' AND c.relname = 'meetings'" \
+	"203|0"
 expect "meetings search ignores diacritics and case" \
 	"SELECT string_agg(slug, ',' ORDER BY id) FROM meetings WHERE search @@ to_tsquery('simple', fold('SEFCOVIC'))" \
 	"trade-talks,phone-call"
